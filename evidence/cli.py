@@ -1,0 +1,94 @@
+"""The command line: ``python -m evidence <command>`` (also the console script ``evidence``).
+
+Exit codes: 0 ok; 2 bad usage, configuration or input; 1 a run that failed (nothing is left
+half-written: every table is written atomically).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths, load_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+log = logging.getLogger("evidence")
+
+
+def _paths(args: argparse.Namespace) -> DataPaths:
+    return DataPaths(Path(args.data_dir))
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from evidence.eutils import EutilsClient
+    from evidence.searches import load_search_definitions
+    from evidence.store import PubmedStore
+    from evidence.update import update_search
+
+    paths = _paths(args)
+    definitions = load_search_definitions(paths.searches)
+    ids = [definitions.condition(args.condition).id] if args.condition else definitions.ids
+    client = EutilsClient(load_settings())
+    store = PubmedStore(paths.pubmed)
+    summaries = []
+    for cid in ids:
+        summary = update_search(client, definitions, store, cid, rct_filter=not args.no_rct_filter,
+                                refresh_days=args.refresh_days, batch_size=args.batch_size)
+        summaries.append(summary)
+        print(summary.line(), flush=True)
+    new = sum(len(s.new) for s in summaries)
+    retracted = sorted({p for s in summaries for p in s.newly_retracted})
+    print(f"update done: {len(summaries)} search(es), {new} new record(s), {client.requests_made} request(s)")
+    if retracted:
+        print(f"WARNING: record(s) now retracted: {', '.join(retracted)}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from evidence.status import status_text
+
+    print(status_text(_paths(args)))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="evidence", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more (never the API key)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="data directory (default: the project's data/)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("update", cmd_update, "search PubMed per condition and fetch new records (needs NCBI_EMAIL and network)")
+    p.add_argument("--condition", help="only this condition id (default: all searches)")
+    p.add_argument("--no-rct-filter", action="store_true", help="drop the RCT filter (to find systematic reviews)")
+    p.add_argument("--refresh-days", type=int, default=None, metavar="DAYS",
+                   help="also re-fetch stored records fetched DAYS or more days ago (0: all), to catch retractions")
+    p.add_argument("--batch-size", type=int, default=200, help="efetch batch size (at least 200)")
+
+    add("status", cmd_status, "show what the snapshot holds and when each search last ran")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from evidence.eutils import EutilsError
+    from evidence.pubmed import PubmedXMLError
+
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (EutilsError, PubmedXMLError, OSError) as exc:
+        print(f"failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED

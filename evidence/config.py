@@ -1,0 +1,94 @@
+"""Paths of the data zones and the settings read from the environment.
+
+Nothing here runs at import time beyond computing paths; ``load_settings`` is called by the
+command line, never at import.
+
+Environment variables
+---------------------
+NCBI_EMAIL            required for a live PubMed run (NCBI asks every client for a contact)
+NCBI_API_KEY          optional; raises the rate limit from 3 to 10 requests per second
+EVIDENCE_EUTILS_URL   base URL of E-utilities (default: NCBI's); tests point it at 127.0.0.1
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+TOOL_NAME = "evidence-dry-needling-tracker"
+
+
+class ConfigError(Exception):
+    """A setting, an input file or a command-line value is wrong (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """Where each data zone lives below one data directory."""
+
+    root: Path
+
+    @property
+    def pubmed(self) -> Path:
+        """Machine-written PubMed tables."""
+        return self.root / "pubmed"
+
+    @property
+    def curated(self) -> Path:
+        """Human-edited tables: the only files people edit."""
+        return self.root / "curated"
+
+    @property
+    def derived(self) -> Path:
+        """Tables, figures and the report rebuilt by ``evidence report``."""
+        return self.root / "derived"
+
+    @property
+    def searches(self) -> Path:
+        return self.curated / "searches.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to reach E-utilities. The API key is kept out of ``repr`` so it never reaches a log."""
+
+    email: str | None
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str = DEFAULT_EUTILS_URL
+    tool: str = TOOL_NAME
+    timeout: float = 30.0
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+
+    @property
+    def requests_per_second(self) -> int:
+        """NCBI's limit: 3 requests/s without an API key, 10 with one."""
+        return 10 if self.api_key else 3
+
+    def require_email(self) -> str:
+        if not self.email:
+            raise ConfigError(
+                "NCBI_EMAIL is not set: NCBI requires a contact e-mail for E-utilities. "
+                "Set it (export NCBI_EMAIL=you@example.org) to run a live PubMed update."
+            )
+        return self.email
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings from the environment (``os.environ`` by default)."""
+    env = os.environ if environ is None else environ
+    base_url = env.get("EVIDENCE_EUTILS_URL") or DEFAULT_EUTILS_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return Settings(
+        email=env.get("NCBI_EMAIL") or None,
+        api_key=env.get("NCBI_API_KEY") or None,
+        base_url=base_url,
+    )

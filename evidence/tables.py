@@ -1,0 +1,53 @@
+"""Deterministic, atomic CSV tables: the one way the project writes a table.
+
+``write_csv`` sorts nothing itself (callers sort by their key), writes UTF-8 with ``\\n`` line ends
+to a temporary file beside the target and renames it into place, so a reader never sees a
+half-written file and an interrupted run leaves the previous version intact. The same rows
+always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv(frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None) -> None:
+    """Write ``frame`` (only ``columns``, in that order, if given) atomically as CSV."""
+    if columns is not None:
+        frame = frame.reindex(columns=list(columns))
+    text = frame.to_csv(index=False, lineterminator="\n")
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
+
+
+def read_csv(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a CSV with every cell as a string ("" for empty); an absent file gives no rows."""
+    path = Path(path)
+    if not path.exists():
+        return pd.DataFrame(columns=list(columns or []), dtype=str)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    if columns is not None:
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(missing)}")
+    return frame

@@ -1,0 +1,89 @@
+"""Incremental PubMed update: search each condition, fetch what is new, keep the tables.
+
+For each search: one esearch (history server on); the PMIDs not yet in ``records.csv`` (plus
+stored ones due for a refresh) are fetched in batches of at least 200 by POST; every batch is
+written to ``records.csv`` at once, so an update killed midway resumes where it stopped with no
+duplicate and no gap; then the hits and the search log are written.
+
+Request budget: one esearch per search plus ceil(to fetch / batch size) efetch requests (plus
+retries); an immediate re-run with nothing new makes no efetch request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from tqdm import tqdm
+
+from evidence import __version__
+from evidence.eutils import EutilsClient
+from evidence.searches import SearchDefinitions, search_id
+from evidence.store import LIST_SEP, PubmedStore
+
+
+@dataclass
+class SearchSummary:
+    """What one search run found and changed."""
+
+    search_id: str
+    count: int
+    new: list[str] = field(default_factory=list)
+    refreshed: int = 0
+    missing: list[str] = field(default_factory=list)
+    newly_retracted: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [f"{self.search_id}: {self.count} found, {len(self.new)} new"]
+        if self.refreshed:
+            parts.append(f"{self.refreshed} refreshed")
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing from efetch ({', '.join(self.missing)})")
+        if self.newly_retracted:
+            parts.append(f"NOW RETRACTED: {', '.join(self.newly_retracted)}")
+        return ", ".join(parts)
+
+
+def _due_for_refresh(store: PubmedStore, pmids: list[str], today: dt.date, refresh_days: int | None) -> set[str]:
+    if refresh_days is None:
+        return set()
+    records = store.records()
+    stored = dict(zip(records["pmid"], records["fetched_on"]))
+    cutoff = today - dt.timedelta(days=refresh_days)
+    return {p for p in pmids if p in stored and dt.date.fromisoformat(stored[p]) <= cutoff}
+
+
+def update_search(client: EutilsClient, definitions: SearchDefinitions, store: PubmedStore,
+                  condition_id: str, rct_filter: bool = True, today: dt.date | None = None,
+                  refresh_days: int | None = None, batch_size: int = 200,
+                  progress: bool | None = None) -> SearchSummary:
+    """Run one search and bring the tables up to date with it.
+
+    ``refresh_days``: re-fetch stored records last fetched that many days ago or earlier
+    (0 re-fetches all), so that retractions and errata show up.
+    """
+    today = today or dt.date.today()
+    sid = search_id(condition_id, rct_filter)
+    query = definitions.query(condition_id, rct_filter)
+    result = client.esearch(query)
+    pmids = list(result.ids)
+    stored = set(store.records()["pmid"])
+    due = _due_for_refresh(store, pmids, today, refresh_days)
+    to_fetch = [p for p in pmids if p not in stored or p in due]
+    summary = SearchSummary(sid, result.count, new=[p for p in pmids if p not in stored], refreshed=len(due))
+    history = result if to_fetch == pmids else None
+    batches = client.fetch_pubmed(to_fetch, batch_size=batch_size, history=history)
+    total = math.ceil(len(to_fetch) / batch_size)
+    for batch in tqdm(batches, total=total, desc=sid, unit="batch", disable=None if progress is None else not progress, leave=False):
+        summary.newly_retracted += store.upsert_records(batch.records, today.isoformat())
+        summary.missing += batch.missing
+    store.record_hits(sid, pmids, today.isoformat())
+    store.append_log({
+        "date": today.isoformat(), "search_id": sid, "condition_id": condition_id,
+        "rct_filter": "true" if rct_filter else "false", "query": query, "count": result.count,
+        "retrieved": len(pmids), "new_pmids_n": len(summary.new), "new_pmids": LIST_SEP.join(summary.new),
+        "missing_pmids": LIST_SEP.join(summary.missing), "newly_retracted": LIST_SEP.join(summary.newly_retracted),
+        "software_version": __version__,
+    })
+    return summary

@@ -1,0 +1,51 @@
+"""Shared test fixtures. Paths come from this file, never from the working directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.config import Settings
+from evidence.eutils import EutilsClient, RateLimiter
+from tests.eutils_server import EUTILS_FIXTURES, SHARED, EutilsServer, recorded_articles
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PROJECT = Path(__file__).resolve().parents[1]
+HANDWRITTEN = FIXTURES / "pubmed_handwritten.xml"
+
+
+def handwritten_articles() -> dict[str, bytes]:
+    from lxml import etree
+
+    root = etree.parse(str(HANDWRITTEN), etree.XMLParser(resolve_entities=False, load_dtd=False)).getroot()
+    return {a.findtext("MedlineCitation/PMID"): etree.tostring(a) for a in root.iter("PubmedArticle")}
+
+
+def needs_shared() -> None:
+    if not EUTILS_FIXTURES.is_dir():
+        pytest.skip(f"recorded NCBI fixtures not found at {EUTILS_FIXTURES} (../shared is absent in this checkout)")
+
+
+@pytest.fixture(scope="session")
+def articles() -> dict[str, bytes]:
+    """Recorded PubMed articles when ../shared is present, else the hand-written ones."""
+    return recorded_articles() if EUTILS_FIXTURES.is_dir() else handwritten_articles()
+
+
+@pytest.fixture
+def server(articles):
+    with EutilsServer(articles) as srv:
+        yield srv
+
+
+def make_client(server: EutilsServer, api_key: str | None = None, **overrides) -> EutilsClient:
+    settings = Settings(email="tester@example.org", api_key=api_key, base_url=server.url,
+                        timeout=overrides.pop("timeout", 1.0), max_attempts=overrides.pop("max_attempts", 4),
+                        backoff_base=0.01, backoff_max=0.05, **overrides)
+    return EutilsClient(settings, limiter=RateLimiter())
+
+
+@pytest.fixture
+def client(server) -> EutilsClient:
+    return make_client(server)
