@@ -1,0 +1,352 @@
+"""The curated evidence base in ``data/curated/``: its schema, loading and validation.
+
+The schema is written down once, here (``TABLES``), as pandera schemas built from a compact
+column list; ``data/curated/README.md`` is its column dictionary for people. Every load checks
+the tables; ``validate`` reports each problem as file, row, column and what is wrong. Row numbers
+are 1-based data rows (the header is row 0), as a spreadsheet shows them minus one.
+
+Cross-table rules (beyond pandera's per-column checks): no duplicate keys; every study has a PMID
+or a DOI; outcome rows refer to known studies; arm ns are not above n randomised; a reported CI
+contains its estimate; a timepoint's window matches its weeks; ids used by other tables exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from evidence.config import ConfigError
+from evidence.tables import read_csv
+
+SCHEMA_VERSION = "1"
+
+CONDITIONS = (
+    "all_dry_needling", "neck_pain", "low_back_pain", "shoulder_pain", "headache", "tmd", "hip_pain",
+    "knee_pain", "plantar_heel_pain", "lateral_elbow_tendinopathy", "medial_elbow_tendinopathy",
+    "achilles_tendinopathy", "patellar_tendinopathy", "myofascial_pain_syndrome", "fibromyalgia",
+)
+COMPARATORS = ("sham", "no_treatment", "usual_care", "active_other", "add_on")
+DOMAINS = ("pain", "disability", "rom", "ppt", "qol", "medication", "global", "strength", "other")
+WINDOWS = ("immediate", "short", "mid", "long")
+RATINGS = ("low", "some_concerns", "high")
+CERTAINTIES = ("high", "moderate", "low", "very_low")
+# window upper bounds in weeks after the end of treatment: immediate <= 1, short <= 13, mid <= 26
+WINDOW_LIMITS = {"immediate": (0.0, 1.0), "short": (1.0, 13.0), "mid": (13.0, 26.0), "long": (26.0, float("inf"))}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its kind (text, int, number, bool, enum), whether a value is required, the
+    allowed values of an enum."""
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    allowed: tuple[str, ...] = ()
+
+
+def _c(name: str, kind: str = "text", required: bool = False, allowed: tuple[str, ...] = ()) -> Column:
+    return Column(name, kind, required, allowed)
+
+
+ARM = ("n", "mean", "sd", "se", "median", "q1", "q3", "min", "max")
+
+
+def _arm(prefix: str) -> list[Column]:
+    return [_c(f"{prefix}_{stat}", "int" if stat == "n" else "number") for stat in ARM]
+
+
+CITATION = [_c("pmid", "int"), _c("doi"), _c("first_author"), _c("year", "int"), _c("title"), _c("journal")]
+
+TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
+    "studies": (("study_id", "condition_id"), [
+        _c("study_id", required=True), _c("condition_id", "enum", True, CONDITIONS), *CITATION,
+        _c("design", "enum", True, ("parallel_rct", "crossover_rct", "pilot_rct", "cluster_rct", "quasi_rct", "non_randomised")),
+        _c("n_randomised", "int"), _c("comparator_type", "enum", True, COMPARATORS), _c("intervention"),
+        _c("comparator"), _c("decision", "enum", True, ("include", "exclude")), _c("exclusion_reason"),
+        _c("registry_id"), _c("overlap_note"), _c("source_location"), _c("note"),
+    ]),
+    "outcomes": (("study_id", "comparator_type", "outcome_domain", "instrument", "timepoint_weeks"), [
+        _c("study_id", required=True), _c("comparator_type", "enum", True, COMPARATORS),
+        _c("outcome_domain", "enum", True, DOMAINS), _c("instrument", required=True), _c("scale_max", "number"),
+        _c("unit"), _c("lower_is_better", "bool"), _c("timepoint_label"), _c("timepoint_weeks", "number"),
+        _c("window", "enum", True, WINDOWS), _c("value_type", "enum", False, ("final", "change")),
+        *_arm("dn"), *_arm("ctrl"), _c("effect_measure", "enum", False, ("MD", "SMD")), _c("effect", "number"),
+        _c("effect_ci_low", "number"), _c("effect_ci_high", "number"), _c("p_value", "number"), _c("p_text"),
+        _c("source_location", required=True), _c("note"),
+    ]),
+    "risk_of_bias": (("study_id",), [
+        _c("study_id", required=True), _c("tool", "enum", True, ("RoB2", "RoB1", "PEDro")),
+        _c("overall", "enum", False, RATINGS), *[_c(d, "enum", False, RATINGS) for d in (
+            "d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting")],
+        _c("pedro_score", "int"), _c("source", required=True), _c("source_location"), _c("note"),
+    ]),
+    "reviews": (("review_id",), [
+        _c("review_id", required=True), *CITATION,
+        _c("design", "enum", True, ("systematic_review", "meta_analysis", "umbrella_review")),
+        _c("search_date"), _c("note"),
+    ]),
+    "review_findings": (("review_id", "condition_id", "comparator_type", "outcome_domain", "window"), [
+        _c("review_id", required=True), _c("condition_id", "enum", True, CONDITIONS),
+        _c("comparator_type", "enum", True, (*COMPARATORS, "any")), _c("outcome_domain", "enum", True, DOMAINS),
+        _c("window", "enum", True, (*WINDOWS, "any")), _c("n_trials", "int"), _c("n_participants", "int"),
+        _c("effect_measure", "enum", False, ("MD", "SMD", "RR", "OR")), _c("effect", "number"),
+        _c("ci_low", "number"), _c("ci_high", "number"), _c("scale"), _c("lower_is_better", "bool"),
+        _c("i2", "number"), _c("certainty", "enum", False, CERTAINTIES), _c("conclusion", required=True),
+        _c("source_location", required=True), _c("note"),
+    ]),
+    "sources": (("source_id",), [
+        _c("source_id", required=True), *CITATION,
+        _c("kind", "enum", True, ("prospective_survey", "case_series", "case_report", "systematic_review", "rct",
+                                  "observational", "animal", "measurement_study", "guideline", "narrative_review")),
+        _c("note"),
+    ]),
+    "safety": (("safety_id",), [
+        _c("safety_id", required=True), _c("source_id", required=True),
+        _c("event_type", "enum", True, ("any_mild", "any_significant", "serious", "soreness", "bruising", "bleeding",
+                                         "fatigue", "dizziness_fainting", "infection", "nerve_injury", "pneumothorax",
+                                         "pain_during", "other")),
+        _c("severity", "enum", True, ("mild", "significant", "serious")), _c("events", "int"),
+        _c("denominator", "int"),
+        _c("denominator_unit", "enum", True, ("treatments", "patients", "sessions", "needle_insertions", "reports")),
+        _c("rate_percent", "number"), _c("source_location", required=True), _c("note"),
+    ]),
+    "mechanisms": (("mechanism_id",), [
+        _c("mechanism_id", required=True),
+        _c("topic", "enum", True, ("blood_flow", "oxygenation", "lactic_acid", "metabolic_waste", "endorphins",
+                                    "twitch_response", "nervous_system", "inflammation", "fascia", "muscle_activation",
+                                    "healing", "trigger_point")),
+        _c("source_id", required=True), _c("population", "enum", True, ("patients", "healthy_humans", "animals", "mixed")),
+        _c("design"), _c("direction", "enum", True, ("supports", "contradicts", "mixed", "no_effect", "not_tested")),
+        _c("finding", required=True), _c("source_location", required=True), _c("note"),
+    ]),
+    "mids": (("instrument", "scale_max"), [
+        _c("instrument", required=True), _c("scale_max", "number"), _c("mid", "number", True), _c("population"),
+        _c("source_id", required=True), _c("source_location", required=True), _c("verified", "bool", True), _c("note"),
+    ]),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a curated table."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file + (f", row {self.row}" if self.row is not None else "") + (
+            f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class CurationError(ConfigError):
+    """The curated tables do not validate; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{len(problems)} problem(s) in the curated data:\n{shown}{more}")
+
+
+def _is_number(s: pd.Series) -> pd.Series:
+    return (s == "") | pd.to_numeric(s, errors="coerce").notna()
+
+
+def _is_int(s: pd.Series) -> pd.Series:
+    return (s == "") | s.str.fullmatch(r"\d+")
+
+
+def _check(column: Column) -> list[pa.Check]:
+    checks = []
+    if column.required:
+        checks.append(pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="a value is required"))
+    if column.kind == "int":
+        checks.append(pa.Check(_is_int, error="must be a whole number"))
+    elif column.kind == "number":
+        checks.append(pa.Check(_is_number, error="must be a number"))
+    elif column.kind == "bool":
+        checks.append(pa.Check(lambda s: s.isin(["", "true", "false"]), error="must be true or false"))
+    elif column.kind == "enum":
+        allowed = ["", *column.allowed]
+        checks.append(pa.Check(lambda s: s.isin(allowed), error="must be one of: " + ", ".join(column.allowed)))
+    return checks
+
+
+def schema(table: str) -> pa.DataFrameSchema:
+    """The pandera schema of one table (all cells are read as strings, then checked)."""
+    _, columns = TABLES[table]
+    return pa.DataFrameSchema({c.name: pa.Column(str, checks=_check(c)) for c in columns}, strict=True, ordered=True)
+
+
+def _pandera_problems(table: str, frame: pd.DataFrame) -> list[Problem]:
+    file = f"{table}.csv"
+    try:
+        schema(table).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        problems = []
+        for case in exc.failure_cases.itertuples():
+            index = case.index
+            row = int(index) + 1 if index is not None and pd.notna(index) else None
+            column = case.column if isinstance(case.column, str) else None
+            check = str(case.check)
+            message = check if row is not None else f"{check}: {case.failure_case}"
+            if row is not None and column and check not in ("a value is required",):
+                message = f"{check} (found {case.failure_case!r})"
+            problems.append(Problem(file, row, column, message))
+        return problems
+    return []
+
+
+@dataclass(frozen=True)
+class Curated:
+    """The curated tables as loaded (strings); ``number(table, column)`` converts on use."""
+
+    tables: dict[str, pd.DataFrame]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def number(series: pd.Series) -> pd.Series:
+    """A column of numeric strings as floats (NaN for empty)."""
+    return pd.to_numeric(series, errors="coerce")
+
+
+def _duplicate_keys(table: str, frame: pd.DataFrame) -> list[Problem]:
+    key = list(TABLES[table][0])
+    dup = frame.duplicated(key, keep="first")
+    return [Problem(f"{table}.csv", i + 1, ", ".join(key), "duplicate key " + " / ".join(frame.loc[i, key]))
+            for i in frame.index[dup]]
+
+
+def _unknown_refs(table: str, frame: pd.DataFrame, column: str, known: set[str], what: str) -> list[Problem]:
+    return [Problem(f"{table}.csv", i + 1, column, f"unknown {what} {v!r}")
+            for i, v in frame[column].items() if v and v not in known]
+
+
+def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    problems: list[Problem] = []
+    for table, frame in t.items():
+        problems += _duplicate_keys(table, frame)
+    for table in ("studies", "reviews", "sources"):
+        frame = t[table]
+        for i in frame.index[(frame["pmid"] == "") & (frame["doi"] == "")]:
+            problems.append(Problem(f"{table}.csv", i + 1, "pmid", "needs a PMID or a DOI"))
+    studies = t["studies"]
+    for i in studies.index[(studies["decision"] == "exclude") & (studies["exclusion_reason"] == "")]:
+        problems.append(Problem("studies.csv", i + 1, "exclusion_reason", "an excluded study needs a reason"))
+    study_ids, review_ids = set(studies["study_id"]), set(t["reviews"]["review_id"])
+    source_ids = set(t["sources"]["source_id"]) | study_ids | review_ids
+    problems += _unknown_refs("outcomes", t["outcomes"], "study_id", study_ids, "study_id")
+    problems += _unknown_refs("risk_of_bias", t["risk_of_bias"], "study_id", study_ids, "study_id")
+    problems += _unknown_refs("review_findings", t["review_findings"], "review_id", review_ids, "review_id")
+    problems += _unknown_refs("safety", t["safety"], "source_id", source_ids, "source_id")
+    problems += _unknown_refs("mechanisms", t["mechanisms"], "source_id", source_ids, "source_id")
+    problems += _unknown_refs("mids", t["mids"], "source_id", source_ids, "source_id")
+    rob = t["risk_of_bias"]
+    problems += _unknown_refs("risk_of_bias", rob, "source", review_ids | {"our_reading", "pedro_database"},
+                              "source (use our_reading, pedro_database or a review_id)")
+    problems += _outcome_problems(t["outcomes"], studies)
+    problems += _ci_problems("review_findings", t["review_findings"], "effect", "ci_low", "ci_high")
+    return problems
+
+
+def _ci_problems(table: str, frame: pd.DataFrame, est: str, low: str, high: str) -> list[Problem]:
+    e, lo, hi = number(frame[est]), number(frame[low]), number(frame[high])
+    bad = e.notna() & lo.notna() & hi.notna() & ((lo > e) | (hi < e))
+    problems = [Problem(f"{table}.csv", i + 1, est, f"the CI {lo[i]:g} to {hi[i]:g} does not contain the estimate {e[i]:g}")
+                for i in frame.index[bad]]
+    one_sided = lo.notna() != hi.notna()
+    problems += [Problem(f"{table}.csv", i + 1, low, "a CI needs both its low and its high end") for i in frame.index[one_sided]]
+    return problems
+
+
+def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
+    problems = []
+    n_rand = number(studies.drop_duplicates("study_id").set_index("study_id")["n_randomised"])
+    for arm in ("dn", "ctrl"):
+        for stat in ("sd", "se"):
+            values = number(outcomes[f"{arm}_{stat}"])
+            problems += [Problem("outcomes.csv", i + 1, f"{arm}_{stat}", f"must be greater than 0 (found {values[i]:g})")
+                         for i in outcomes.index[values <= 0]]
+        n = number(outcomes[f"{arm}_n"])
+        problems += [Problem("outcomes.csv", i + 1, f"{arm}_n", "must be greater than 0") for i in outcomes.index[n <= 0]]
+    total = number(outcomes["dn_n"]).fillna(0) + number(outcomes["ctrl_n"]).fillna(0)
+    limit = outcomes["study_id"].map(n_rand)
+    for i in outcomes.index[limit.notna() & (total > limit)]:
+        problems.append(Problem("outcomes.csv", i + 1, "dn_n",
+                                f"arm ns add up to {total[i]:g}, more than the {limit[i]:g} randomised in studies.csv"))
+    weeks = number(outcomes["timepoint_weeks"])
+    for i, window in outcomes["window"].items():
+        if window in WINDOW_LIMITS and pd.notna(weeks[i]):
+            low, high = WINDOW_LIMITS[window]
+            inside = (weeks[i] <= high) and (weeks[i] > low or (window == "immediate" and weeks[i] >= 0))
+            if not inside:
+                problems.append(Problem("outcomes.csv", i + 1, "window",
+                                        f"{window!r} does not match timepoint_weeks {weeks[i]:g} "
+                                        "(immediate <= 1, short <= 13, mid <= 26, long > 26 weeks)"))
+    problems += _ci_problems("outcomes", outcomes, "effect", "effect_ci_low", "effect_ci_high")
+    p = number(outcomes["p_value"])
+    problems += [Problem("outcomes.csv", i + 1, "p_value", "must be between 0 and 1") for i in outcomes.index[(p <= 0) | (p > 1)]]
+    return problems
+
+
+def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Read every curated table; problems with files themselves (missing, unreadable, columns)."""
+    directory = Path(directory)
+    tables, problems = {}, []
+    version_file = directory / "schema_version.txt"
+    version = version_file.read_text().strip() if version_file.exists() else None
+    if version != SCHEMA_VERSION:
+        problems.append(Problem("schema_version.txt", None, None,
+                                f"schema version must be {SCHEMA_VERSION}, found {version!r}"))
+    for table, (_, columns) in TABLES.items():
+        path = directory / f"{table}.csv"
+        names = [c.name for c in columns]
+        if not path.exists():
+            problems.append(Problem(path.name, None, None, "file is missing"))
+            tables[table] = pd.DataFrame(columns=names, dtype=str)
+            continue
+        try:
+            frame = read_csv(path)
+        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            problems.append(Problem(path.name, None, None, f"cannot be read as CSV: {exc}"))
+            tables[table] = pd.DataFrame(columns=names, dtype=str)
+            continue
+        if list(frame.columns) != names:
+            missing = [c for c in names if c not in frame.columns]
+            extra = [c for c in frame.columns if c not in names]
+            detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
+                                             extra and f"unexpected {', '.join(map(str, extra))}"])) or "columns out of order"
+            problems.append(Problem(path.name, 0, None, f"header does not match the schema: {detail}"))
+            frame = frame.reindex(columns=names, fill_value="")
+        tables[table] = frame.fillna("").astype(str)
+    return tables, problems
+
+
+def validate(directory: Path) -> list[Problem]:
+    """Every problem in the curated tables of ``directory`` (empty when clean)."""
+    tables, problems = read_tables(directory)
+    for table, frame in tables.items():
+        problems += _pandera_problems(table, frame)
+    problems += _cross_table_problems(tables)
+    return problems
+
+
+def load_curated(directory: Path) -> Curated:
+    """Load and check the curated tables; raise ``CurationError`` listing every problem."""
+    problems = validate(directory)
+    if problems:
+        raise CurationError(problems)
+    tables, _ = read_tables(directory)
+    return Curated(tables)
