@@ -264,12 +264,14 @@ def pool(
     est = float(np.sum(w * y) / np.sum(w))
     if hksj:
         se = math.sqrt(np.sum(w * (y - est) ** 2) / (df * np.sum(w)))
-        crit = float(stats.t.ppf((1 + level) / 2, df))
-        p = float(2 * stats.t.sf(abs(est / se), df))
+        dist = stats.t(df)
     else:
         se = math.sqrt(1 / np.sum(w))
-        crit = z
-        p = float(2 * stats.norm.sf(abs(est / se)))
+        dist = stats.norm()
+    crit = float(dist.ppf((1 + level) / 2))
+    # Knapp-Hartung SE is 0 when all estimates coincide: z = +/-inf (as metafor), or NaN at 0.
+    statistic = est / se if se > 0 else (math.copysign(math.inf, est) if est else nan)
+    p = float(2 * dist.sf(abs(statistic)))
 
     if method == "FE":
         i2 = 0.0 if q <= df else 100 * (q - df) / q
@@ -283,7 +285,7 @@ def pool(
 
     return PoolResult(
         k=k, estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
-        statistic=est / se, p=p, tau2=float(tau2), tau2_se=tau2_se, i2=i2, h2=h2,
+        statistic=statistic, p=p, tau2=float(tau2), tau2_se=tau2_se, i2=i2, h2=h2,
         q=q, q_df=df, q_p=float(stats.chi2.sf(q, df)),
         pi_low=est - half_pi, pi_high=est + half_pi, method=method, hksj=hksj, level=level,
         weights=tuple(float(x) for x in 100 * w / np.sum(w)),

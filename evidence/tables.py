@@ -32,11 +32,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_csv(frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None) -> None:
-    """Write ``frame`` (only ``columns``, in that order, if given) atomically as CSV."""
+def write_csv(frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None,
+              float_format: str | None = None) -> None:
+    """Write ``frame`` (only ``columns``, in that order, if given) atomically as CSV; floats with
+    ``float_format`` (e.g. ``"%.6g"``) when given, so that rebuilt tables do not drift in the last digit."""
     if columns is not None:
         frame = frame.reindex(columns=list(columns))
-    text = frame.to_csv(index=False, lineterminator="\n")
+    text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
     atomic_write_bytes(Path(path), text.encode("utf-8"))
 
 

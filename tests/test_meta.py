@@ -167,6 +167,13 @@ def test_homogeneous_data_gives_tau2_zero(method):
     assert res.q == pytest.approx(0.0, abs=1e-12)
 
 
+def test_hksj_with_identical_estimates_has_zero_se():
+    # Knapp-Hartung SE = 0 when every study has the same estimate (metafor: zval = Inf).
+    res = meta.pool([0.3, 0.3, 0.3], [0.01, 0.04, 0.02], hksj=True)
+    assert (res.se, res.statistic, res.p) == (0.0, math.inf, 0.0)
+    assert res.ci_low == res.ci_high == pytest.approx(0.3)
+
+
 @pytest.mark.parametrize("method", ["DL", "REML", "PM"])
 def test_random_effects_without_heterogeneity_equals_fixed_effect(method):
     yi, vi = [0.10, 0.12, 0.09, 0.11], [0.04, 0.05, 0.03, 0.06]  # Q well below k - 1
@@ -192,7 +199,7 @@ def test_heterogeneity_statistics_in_range(method, seed):
 
 
 def test_fixed_effect_i2_h2_and_prediction_interval():
-    # Q = 0.5 * (1^2 / (2*0.5)) ... computed: y = (0, 1), v = (1, 1): mu = 0.5, Q = 0.5, df = 1
+    # y = (0, 1), v = (1, 1): mu = 0.5, Q = 0.25 + 0.25 = 0.5 on df = 1 (Q < df)
     res = meta.pool([0.0, 1.0], [1.0, 1.0], method="FE")
     assert res.q == pytest.approx(0.5)
     assert res.i2 == 0.0  # max(0, (Q - df) / Q)
@@ -214,7 +221,8 @@ def test_single_study_is_returned_as_is():
     res = meta.pool([-0.4], [0.04], method="REML", hksj=True)
     assert res.k == 1
     assert (res.estimate, res.se, res.tau2) == (-0.4, 0.2, 0.0)
-    assert (res.ci_low, res.ci_high) == pytest.approx((-0.4 - 1.959964 * 0.2, -0.4 + 1.959964 * 0.2))
+    half = 1.959964 * 0.2
+    assert (res.ci_low, res.ci_high) == pytest.approx((-0.4 - half, -0.4 + half))
     assert res.hksj is False  # no df for a t distribution with k = 1
     assert res.weights == (100.0,)
     for field in ("i2", "h2", "q", "q_p", "pi_low", "pi_high", "tau2_se"):
@@ -223,7 +231,11 @@ def test_single_study_is_returned_as_is():
 
 def test_pooled_sign_follows_effects_convention():
     # Three trials where the dry needling arm ends with less pain: pooled MD is negative.
-    studies = [(3.1, 1.9, 30, 4.6, 2.1, 30), (2.8, 2.2, 25, 3.9, 2.0, 24), (4.0, 2.5, 40, 4.9, 2.4, 41)]
+    studies = [
+        (3.1, 1.9, 30, 4.6, 2.1, 30),
+        (2.8, 2.2, 25, 3.9, 2.0, 24),
+        (4.0, 2.5, 40, 4.9, 2.4, 41),
+    ]
     yi, vi = zip(*(effects.mean_difference(*s) for s in studies))
     res = meta.pool(yi, vi)
     assert res.estimate < 0 and res.ci_high < 0
@@ -344,7 +356,8 @@ def test_egger_matches_statsmodels_ols_and_weighted_form(bcg):
     sei = np.sqrt(vi)
     intercept, se, p = meta.egger_test(yi, vi)
     ols = sm.OLS(yi / sei, sm.add_constant(1 / sei)).fit()
-    assert (intercept, se, p) == pytest.approx((ols.params[0], ols.bse[0], ols.pvalues[0]), rel=1e-8)
+    expected = (ols.params[0], ols.bse[0], ols.pvalues[0])
+    assert (intercept, se, p) == pytest.approx(expected, rel=1e-8)
     # metafor regtest(model="lm", predictor="sei"): weighted lm(yi ~ sei, weights = 1/vi).
     wls = sm.WLS(yi, sm.add_constant(sei), weights=1 / vi).fit()
     assert intercept / se == pytest.approx(wls.tvalues[1], rel=1e-8)

@@ -1,0 +1,327 @@
+"""Evidence questions: effect sizes from the curated outcome rows, one per study, pooled.
+
+A question is condition x outcome domain x comparator type x timepoint window. For each
+included study the question uses one outcome row (the policy below); two or more studies with
+usable data are pooled by random-effects meta-analysis (REML, ``evidence.meta.pool``), one is
+reported as a single study, none as "no usable data" (with the reason per study).
+
+Sign convention (stated once, tested): every effect in the derived tables is oriented so that a
+negative value favours dry needling. For lower-is-better outcomes (pain, disability) that is the
+plain dry needling minus control difference; for higher-is-better outcomes (range of motion,
+pressure pain threshold, function scores) the difference is multiplied by -1 and the row says
+``oriented = true``.
+
+How a row becomes an effect (first that applies; ``basis`` says which):
+
+1. ``arm``: n, mean and SD per arm (an SD may come from the SE of the mean, ``sd_from_se``,
+   or from median and quartiles/range, Wan et al. 2014 and Luo et al. 2018, flagged ``converted``);
+   gives an MD and Hedges' g.
+2. ``reported_ci``: a reported MD or SMD with its 95% CI, SE = CI width / 3.92.
+3. ``reported_p``: a reported MD with an exact p-value and the arm ns (t distribution).
+Anything else (a p-value bound only, within-group results only) is not usable, and the reason
+is kept.
+
+Choice of one row per study and question: rows with a usable effect first, then the latest
+timepoint within the window, then a pain intensity scale (NPRS, VAS) over other instruments,
+then the instrument that most rows of the question use.
+
+Measure of a question: an MD when every usable row is on one scale (pain on 0-10 and 0-100 mm
+scales is harmonised to 0-10), otherwise an SMD from the rows that have one; final values and
+change scores are never mixed in one SMD analysis (the more common kind is kept).
+
+Effect classes (our policy): for an MD, relative to the instrument's minimal important
+difference (``mids.csv``): |MD| >= 2 MID large, >= MID moderate, >= MID/2 small, else trivial.
+For an SMD, Cohen's rule of thumb as given in the Cochrane Handbook (section 15.5.3.1):
+0.8 large, 0.5 moderate, 0.2 small, else trivial.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evidence import effects
+from evidence.curation import Curated, number
+from evidence.meta import PoolResult, leave_one_out, pool, subgroup_difference
+
+PAIN_SCALES = {"NPRS", "VAS"}
+HARMONISED_PAIN = "pain 0-10"
+SMD_CLASSES = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
+MD_CLASSES = ((2.0, "large"), (1.0, "moderate"), (0.5, "small"))
+
+EFFECT_COLUMNS = (
+    "question_id", "study_id", "condition_id", "outcome_domain", "comparator_type", "window", "instrument",
+    "scale_max", "timepoint_weeks", "value_type", "oriented", "basis", "converted", "md", "md_var", "md_scale", "smd",
+    "smd_var", "n_dn", "n_ctrl", "usable", "reason", "source_location",
+)
+QUESTION_COLUMNS = (
+    "question_id", "condition_id", "outcome_domain", "comparator_type", "window", "status", "measure", "scale",
+    "k", "n_participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "p", "method",
+    "mid", "effect_class", "study_ids", "not_used",
+)
+FOREST_COLUMNS = ("question_id", "study_id", "yi", "vi", "ci_low", "ci_high", "weight", "instrument", "basis")
+
+
+def question_id(condition: str, domain: str, comparator: str, window: str) -> str:
+    return f"{condition}:{domain}:{comparator}:{window}"
+
+
+def _num(value: object) -> float:
+    try:
+        out = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+    return out
+
+
+def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
+    """(n, mean, sd, converted) of one arm, deriving the SD where the row allows."""
+    n, mean, sd = _num(row[f"{arm}_n"]), _num(row[f"{arm}_mean"]), _num(row[f"{arm}_sd"])
+    se = _num(row[f"{arm}_se"])
+    if math.isnan(n) or n <= 0:
+        return n, mean, sd, False
+    if not math.isnan(mean) and math.isnan(sd) and not math.isnan(se):
+        return n, mean, effects.sd_from_se(se, n), True
+    med, q1, q3 = _num(row[f"{arm}_median"]), _num(row[f"{arm}_q1"]), _num(row[f"{arm}_q3"])
+    lo, hi = _num(row[f"{arm}_min"]), _num(row[f"{arm}_max"])
+    if math.isnan(mean) and not math.isnan(med):
+        if not (math.isnan(q1) or math.isnan(q3)):
+            mean, sd = effects.mean_sd_from_median_iqr(q1, med, q3, n)
+            return n, mean, sd, True
+        if not (math.isnan(lo) or math.isnan(hi)):
+            mean, sd = effects.mean_sd_from_median_range(lo, med, hi, n)
+            return n, mean, sd, True
+    return n, mean, sd, False
+
+
+def _scale(row: pd.Series) -> tuple[str, float]:
+    """The scale an MD is expressed on, and the factor that brings it there."""
+    instrument, top = row["instrument"], _num(row["scale_max"])
+    if row["outcome_domain"] == "pain" and instrument in PAIN_SCALES and top in (10.0, 100.0):
+        return HARMONISED_PAIN, 10.0 / top
+    label = instrument if math.isnan(top) else f"{instrument} 0-{top:g}"
+    return label + (f" ({row['unit']})" if row["unit"] and row["unit"] != "points" else ""), 1.0
+
+
+def row_effect(row: pd.Series) -> dict:
+    """The effect of one curated outcome row (see the module docstring), oriented."""
+    sign = -1.0 if row["lower_is_better"] == "false" else 1.0
+    out = {"oriented": sign < 0, "basis": "", "converted": False, "md": math.nan, "md_var": math.nan,
+           "smd": math.nan, "smd_var": math.nan, "usable": False, "reason": ""}
+    scale, factor = _scale(row)
+    out["md_scale"] = scale
+    if row["lower_is_better"] not in ("true", "false"):
+        return {**out, "reason": "the source does not say whether lower is better"}
+    n1, m1, s1, c1 = _arm(row, "dn")
+    n2, m2, s2, c2 = _arm(row, "ctrl")
+    out["n_dn"], out["n_ctrl"] = n1, n2
+    try:
+        if all(math.isfinite(x) and x > 0 for x in (n1, s1, n2, s2)) and math.isfinite(m1) and math.isfinite(m2):
+            md, var = effects.mean_difference(m1, s1, n1, m2, s2, n2)
+            g, gvar = effects.hedges_g(m1, s1, n1, m2, s2, n2)
+            return {**out, "basis": "arm", "converted": c1 or c2, "md": sign * md * factor, "md_var": var * factor**2,
+                    "smd": sign * g, "smd_var": gvar, "usable": True}
+        est, low, high = _num(row["effect"]), _num(row["effect_ci_low"]), _num(row["effect_ci_high"])
+        measure = row["effect_measure"]
+        if measure and not math.isnan(est) and not (math.isnan(low) or math.isnan(high)):
+            est, var = effects.from_ci(est, low, high)
+            if measure == "MD":
+                return {**out, "basis": "reported_ci", "md": sign * est * factor, "md_var": var * factor**2, "usable": True}
+            return {**out, "basis": "reported_ci", "smd": sign * est, "smd_var": var, "usable": True}
+        p = _num(row["p_value"])
+        if measure == "MD" and not math.isnan(est) and not math.isnan(p) and n1 > 0 and n2 > 0:
+            est, var = effects.from_p(est, p, n1, n2)
+            return {**out, "basis": "reported_p", "md": sign * est * factor, "md_var": var * factor**2, "usable": True}
+    except ValueError as exc:
+        return {**out, "reason": f"inconsistent numbers: {exc}"}
+    if row["p_value"] or row["p_text"]:
+        return {**out, "reason": "only a p-value is reported, no effect estimate with its precision"}
+    return {**out, "reason": "no between-group numbers reported (arm means and SDs, or a contrast with its CI)"}
+
+
+def effect_table(curated: Curated) -> pd.DataFrame:
+    """One row per outcome row of an included randomised study, with its effect or why none."""
+    studies = curated.studies
+    included = studies[(studies["decision"] == "include") & (studies["design"] != "non_randomised")]
+    rows = []
+    for o in curated.outcomes.itertuples(index=False):
+        o = pd.Series(o._asdict())
+        for condition in included.loc[included["study_id"] == o["study_id"], "condition_id"]:
+            eff = row_effect(o)
+            rows.append({
+                "question_id": question_id(condition, o["outcome_domain"], o["comparator_type"], o["window"]),
+                "study_id": o["study_id"], "condition_id": condition, "outcome_domain": o["outcome_domain"],
+                "comparator_type": o["comparator_type"], "window": o["window"], "instrument": o["instrument"],
+                "scale_max": _num(o["scale_max"]), "timepoint_weeks": _num(o["timepoint_weeks"]), "value_type": o["value_type"],
+                "source_location": o["source_location"], **eff,
+            })
+    frame = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
+    return frame.sort_values(["question_id", "study_id", "instrument", "timepoint_weeks"], kind="mergesort",
+                             na_position="first").reset_index(drop=True)
+
+
+def _pick_rows(group: pd.DataFrame) -> pd.DataFrame:
+    """One row per study (module docstring: usable first, latest timepoint, a pain intensity scale
+    for pain, then the commonest instrument)."""
+    common = group["instrument"].value_counts()
+    ranked = group.assign(_usable=~group["usable"], _t=-group["timepoint_weeks"].fillna(-1),
+                          _scale=~group["instrument"].isin(PAIN_SCALES), _inst=-group["instrument"].map(common))
+    ranked = ranked.sort_values(["study_id", "_usable", "_t", "_scale", "_inst", "instrument"], kind="mergesort")
+    return ranked.drop_duplicates("study_id").drop(columns=["_usable", "_t", "_scale", "_inst"])
+
+
+def _choose_measure(rows: pd.DataFrame) -> tuple[str, str, pd.DataFrame, list[str]]:
+    """(measure, scale, rows used, reasons for rows left out)."""
+    usable = rows[rows["usable"]]
+    with_md = usable[usable["md"].notna()]
+    if len(with_md) == len(usable) and with_md["md_scale"].nunique() == 1:
+        return "MD", with_md["md_scale"].iloc[0], with_md, []
+    with_smd = usable[usable["smd"].notna()]
+    if len(with_smd) >= 2 or len(with_md) < len(with_smd) + 1:
+        kinds = with_smd["value_type"].value_counts()
+        keep = kinds.index[0] if len(kinds) else ""
+        used = with_smd[with_smd["value_type"] == keep] if len(kinds) > 1 else with_smd
+        dropped = [f"{s}: {'no SMD from the reported numbers' if s not in set(with_smd.study_id) else 'change scores and final values are not mixed in an SMD'}"
+                   for s in usable["study_id"] if s not in set(used["study_id"])]
+        return "SMD", "SD units", used, dropped
+    best = with_md.iloc[[0]]
+    dropped = [f"{s}: on another scale than {best['md_scale'].iloc[0]}" for s in usable["study_id"] if s != best["study_id"].iloc[0]]
+    return "MD", best["md_scale"].iloc[0], best, dropped
+
+
+@dataclass(frozen=True)
+class Question:
+    """One evidence question with the rows it uses and its pooled result (None if k = 0)."""
+
+    id: str
+    measure: str
+    scale: str
+    rows: pd.DataFrame
+    result: PoolResult | None
+    not_used: tuple[str, ...]
+
+
+def _mid(curated: Curated, rows: pd.DataFrame, scale: str) -> float:
+    """The MID on the question's scale: NPRS 0-10 for harmonised pain, else the instrument's own
+    MID on the same scale range (NaN when the range or the MID is unknown)."""
+    mids = curated.mids.assign(_max=number(curated.mids["scale_max"]))
+    if scale == HARMONISED_PAIN:
+        instrument, top = "NPRS", 10.0
+    else:
+        instrument, top = rows["instrument"].iloc[0], _num(rows["scale_max"].iloc[0])
+    match = mids[(mids["instrument"] == instrument) & (mids["_max"] == top)]
+    return float(match["mid"].iloc[0]) if len(match) else math.nan
+
+
+def effect_class(estimate: float, measure: str, mid: float) -> str:
+    """large / moderate / small / trivial by the policy in the module docstring ("" if unknown)."""
+    if math.isnan(estimate):
+        return ""
+    if measure == "SMD":
+        size, bands = abs(estimate), SMD_CLASSES
+    elif math.isnan(mid):
+        return ""
+    else:
+        size, bands = abs(estimate) / mid, MD_CLASSES
+    return next((name for cut, name in bands if size >= cut), "trivial")
+
+
+def build_questions(effects_table: pd.DataFrame) -> list[Question]:
+    """Group the effect rows into questions, pick one row per study, choose the measure, pool."""
+    questions = []
+    for qid, group in effects_table.groupby("question_id", sort=True):
+        picked = _pick_rows(group)
+        not_used = [f"{r.study_id}: {r.reason}" for r in picked.itertuples() if not r.usable]
+        if not picked["usable"].any():
+            questions.append(Question(qid, "", "", picked.iloc[0:0], None, tuple(not_used)))
+            continue
+        measure, scale, used, dropped = _choose_measure(picked)
+        col = "md" if measure == "MD" else "smd"
+        result = pool(used[col].to_numpy(), used[col + "_var"].to_numpy(), method="REML")
+        questions.append(Question(qid, measure, scale, used, result, tuple(not_used + dropped)))
+    return questions
+
+
+def _participants(rows: pd.DataFrame, studies: pd.DataFrame) -> int:
+    n_rand = number(studies.drop_duplicates("study_id").set_index("study_id")["n_randomised"])
+    total = 0.0
+    for r in rows.itertuples():
+        arms = r.n_dn + r.n_ctrl if not (math.isnan(r.n_dn) or math.isnan(r.n_ctrl)) else n_rand.get(r.study_id, math.nan)
+        total += 0 if math.isnan(arms) else arms
+    return int(total)
+
+
+def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
+    """The derived questions table (``QUESTION_COLUMNS``)."""
+    rows = []
+    for q in questions:
+        condition, domain, comparator, window = q.id.split(":")
+        base = {"question_id": q.id, "condition_id": condition, "outcome_domain": domain,
+                "comparator_type": comparator, "window": window, "not_used": "; ".join(q.not_used)}
+        r = q.result
+        if r is None:
+            rows.append({**base, "status": "no_usable_data", "k": 0, "n_participants": 0})
+            continue
+        mid = _mid(curated, q.rows, q.scale) if q.measure == "MD" else math.nan
+        rows.append({
+            **base, "status": "pooled" if r.k >= 2 else "single_study", "measure": q.measure, "scale": q.scale,
+            "k": r.k, "n_participants": _participants(q.rows, curated.studies), "estimate": r.estimate,
+            "ci_low": r.ci_low, "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high, "tau2": r.tau2,
+            "i2": r.i2, "p": r.p, "method": r.method if r.k >= 2 else "single study", "mid": mid,
+            "effect_class": effect_class(r.estimate, q.measure, mid), "study_ids": "; ".join(q.rows["study_id"]),
+        })
+    return pd.DataFrame(rows, columns=list(QUESTION_COLUMNS))
+
+
+def forest_table(questions: list[Question]) -> pd.DataFrame:
+    """Per-study rows of each question with data: yi, vi, 95% CI and percent weight."""
+    rows = []
+    for q in questions:
+        if q.result is None:
+            continue
+        col = "md" if q.measure == "MD" else "smd"
+        for r, w in zip(q.rows.itertuples(), q.result.weights):
+            yi, vi = getattr(r, col), getattr(r, col + "_var")
+            half = 1.959963984540054 * math.sqrt(vi)
+            rows.append({"question_id": q.id, "study_id": r.study_id, "yi": yi, "vi": vi, "ci_low": yi - half,
+                         "ci_high": yi + half, "weight": w, "instrument": r.instrument, "basis": r.basis})
+    return pd.DataFrame(rows, columns=list(FOREST_COLUMNS))
+
+
+def sensitivity_table(questions: list[Question]) -> pd.DataFrame:
+    """Leave-one-out re-pooling of every question with k >= 3."""
+    rows = []
+    for q in questions:
+        if q.result is None or q.result.k < 3:
+            continue
+        col = "md" if q.measure == "MD" else "smd"
+        for label, res in leave_one_out(q.rows[col], q.rows[col + "_var"], list(q.rows["study_id"])):
+            rows.append({"question_id": q.id, "left_out": label, "estimate": res.estimate, "ci_low": res.ci_low,
+                         "ci_high": res.ci_high, "i2": res.i2})
+    return pd.DataFrame(rows, columns=["question_id", "left_out", "estimate", "ci_low", "ci_high", "i2"])
+
+
+def subgroup_table(questions: list[Question]) -> pd.DataFrame:
+    """Test of subgroup differences by comparator type, per condition x domain x window and measure,
+    where at least two comparator types have data."""
+    pooled = [q for q in questions if q.result is not None]
+    rows = []
+    keys = sorted({(q.id.rsplit(":", 2)[0].rsplit(":", 1)[0], q.id.split(":")[1], q.id.split(":")[3], q.measure, q.scale)
+                   for q in pooled})
+    for condition, domain, window, measure, scale in keys:
+        members = [q for q in pooled if q.id.split(":")[0] == condition and q.id.split(":")[1] == domain
+                   and q.id.split(":")[3] == window and q.measure == measure and q.scale == scale]
+        if len({q.id.split(":")[2] for q in members}) < 2:
+            continue
+        col = "md" if measure == "MD" else "smd"
+        yi = np.concatenate([q.rows[col].to_numpy() for q in members])
+        vi = np.concatenate([q.rows[col + "_var"].to_numpy() for q in members])
+        groups = [q.id.split(":")[2] for q in members for _ in range(len(q.rows))]
+        qb, df, p = subgroup_difference(yi, vi, groups)
+        rows.append({"condition_id": condition, "outcome_domain": domain, "window": window, "measure": measure,
+                     "scale": scale, "comparators": "; ".join(sorted(set(groups))), "q_between": qb, "df": df, "p": p})
+    return pd.DataFrame(rows, columns=["condition_id", "outcome_domain", "window", "measure", "scale", "comparators",
+                                       "q_between", "df", "p"])

@@ -1,0 +1,227 @@
+"""GRADE certainty per evidence question, and the wording that the certainty allows.
+
+Rating starts at high for randomised evidence; each domain suggests 0, 1 (serious) or 2 (very
+serious) levels down with a stated reason (GRADE Handbook, section 5; Guyatt et al. 2011,
+J Clin Epidemiol 64:383). The suggestion is mechanical; a human-edited overrides file
+(``data/curated/grade_overrides.csv``: question_id, certainty, reason) records final judgements,
+and outputs show both.
+
+Policies (ours, stated once):
+
+* Risk of bias: a study counts as high risk when its RoB overall judgement is high, or when only
+  a PEDro score is known and it is 5 or less; a PEDro score of 6 or more counts as some concerns,
+  never as low risk (PEDro does not assess selective reporting). Down 2 when more than half of the
+  weight comes from high-risk studies; down 1 when at least a quarter does, or when more than
+  half of the weight comes from high-risk studies and studies not assessed.
+* Inconsistency (k >= 2): down 2 when I^2 >= 75%; down 1 when I^2 >= 50%, or k >= 3 and the
+  prediction interval includes no effect while the CI does not. A single study cannot be judged.
+* Imprecision: the CI includes no effect, or includes both an important effect and an
+  unimportant one (it spans the MID; for an SMD, 0.5 SD, Norman et al. 2003, Med Care 41:582);
+  and fewer than 400 participants (the optimal information size for a continuous outcome,
+  GRADE Handbook 5.2.4.1). Down 2 when the CI includes no effect and also spans the MID or
+  n < 400, or when the evidence is one trial under 400 participants (not replicated); down 1 for
+  any one of the three.
+* Publication bias: only with k >= 10, down 1 when Egger's test gives p < 0.10.
+* Indirectness: down 1 for a surrogate outcome (pressure pain threshold), or when at least a
+  quarter of the weight comes from trials of a non-standard technique (electrical dry needling,
+  electrolysis, periosteal needling) or of dry needling bundled with another active treatment.
+
+Informative statements follow Santesso et al. 2020 (J Clin Epidemiol 119:126, "GRADE guidelines
+26"): certainty x size of effect gives the verb ("reduces", "probably reduces", "may reduce
+slightly", "the evidence is very uncertain").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evidence.curation import Curated
+
+LEVELS = ("very_low", "low", "moderate", "high")
+LOWER_IS_BETTER = {"pain": True, "disability": True, "medication": True}
+OIS_CONTINUOUS = 400
+SMD_MID = 0.5
+NONSTANDARD = ("electr", "periosteal", "manipulation")
+OUTCOME_NOUNS = {
+    "pain": "pain", "disability": "disability", "rom": "range of motion", "ppt": "pressure pain threshold",
+    "qol": "quality of life", "medication": "medication use", "global": "global improvement",
+    "strength": "strength", "other": "the outcome",
+}
+COMPARATOR_PHRASES = {
+    "sham": "sham needling", "no_treatment": "no treatment or waiting list", "usual_care": "usual care",
+    "active_other": "another active treatment", "add_on": "the same treatment without dry needling",
+    "any": "control treatments",
+}
+WINDOW_PHRASES = {
+    "immediate": "up to one week after treatment", "short": "in the short term (up to 3 months)",
+    "mid": "at 3 to 6 months", "long": "after more than 6 months", "any": "",
+}
+# (certainty, class) -> verb template; {o} is the outcome noun; "reduce" form, "increase" form
+_VERBS = {
+    "high": {"large": ("results in a large reduction in {o}", "results in a large increase in {o}"),
+             "moderate": ("reduces {o}", "increases {o}"),
+             "small": ("reduces {o} slightly", "increases {o} slightly"),
+             "trivial": ("results in little to no difference in {o}",) * 2},
+    "moderate": {"large": ("likely results in a large reduction in {o}", "likely results in a large increase in {o}"),
+                 "moderate": ("probably reduces {o}", "probably increases {o}"),
+                 "small": ("probably reduces {o} slightly", "probably increases {o} slightly"),
+                 "trivial": ("probably results in little to no difference in {o}",) * 2},
+    "low": {"large": ("may result in a large reduction in {o}", "may result in a large increase in {o}"),
+            "moderate": ("may reduce {o}", "may increase {o}"),
+            "small": ("may reduce {o} slightly", "may increase {o} slightly"),
+            "trivial": ("may result in little to no difference in {o}",) * 2},
+}
+
+
+@dataclass(frozen=True)
+class Downgrade:
+    domain: str
+    levels: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Certainty:
+    question_id: str
+    suggested: str
+    downgrades: tuple[Downgrade, ...]
+    final: str
+    override_reason: str
+
+    def levels(self, domain: str) -> int:
+        return next((d.levels for d in self.downgrades if d.domain == domain), 0)
+
+
+def rob_category(row: pd.Series | None) -> str:
+    """high / some_concerns / low / unknown for one study's risk_of_bias row (policy above)."""
+    if row is None:
+        return "unknown"
+    if row["overall"]:
+        return row["overall"]
+    if row["pedro_score"]:
+        return "high" if int(row["pedro_score"]) <= 5 else "some_concerns"
+    return "unknown"
+
+
+def _risk_of_bias(weights: dict[str, float], rob: dict[str, str]) -> Downgrade:
+    high = sum(w for s, w in weights.items() if rob.get(s, "unknown") == "high")
+    unknown = sum(w for s, w in weights.items() if rob.get(s, "unknown") == "unknown")
+    text = f"{high:.0f}% of the weight from high-risk studies, {unknown:.0f}% not assessed"
+    if high > 50:
+        return Downgrade("risk_of_bias", 2, "very serious: " + text)
+    if high >= 25 or high + unknown > 50:
+        return Downgrade("risk_of_bias", 1, "serious: " + text)
+    return Downgrade("risk_of_bias", 0, text)
+
+
+def _inconsistency(q: pd.Series) -> Downgrade:
+    k, i2 = int(q["k"]), float(q["i2"])
+    if k < 2:
+        return Downgrade("inconsistency", 0, "single study: not assessable")
+    pi_crosses = k >= 3 and q["pi_low"] < 0 < q["pi_high"] and not (q["ci_low"] < 0 < q["ci_high"])
+    text = f"I2 {i2:.0f}%" + (", prediction interval includes no effect" if pi_crosses else "")
+    if i2 >= 75:
+        return Downgrade("inconsistency", 2, "very serious: " + text)
+    if i2 >= 50 or pi_crosses:
+        return Downgrade("inconsistency", 1, "serious: " + text)
+    return Downgrade("inconsistency", 0, text)
+
+
+def _imprecision(q: pd.Series) -> Downgrade:
+    low, high, n = float(q["ci_low"]), float(q["ci_high"]), int(q["n_participants"])
+    threshold = SMD_MID if q["measure"] == "SMD" else float(q["mid"])
+    crosses_null = low < 0 < high
+    crosses_mid = not math.isnan(threshold) and (low < -threshold < high or low < threshold < high)
+    sparse = n < OIS_CONTINUOUS
+    parts = [p for p, on in (("CI includes no effect", crosses_null), ("CI spans the MID", crosses_mid),
+                             (f"{n} participants, under the optimal information size of {OIS_CONTINUOUS}", sparse)) if on]
+    levels = 2 if (crosses_null and (sparse or crosses_mid)) or (int(q["k"]) == 1 and sparse) else int(bool(parts))
+    return Downgrade("imprecision", levels, ("; ".join(parts)) or "CI excludes no effect and the MID; n >= 400")
+
+
+def _indirectness(q: pd.Series, weights: dict[str, float], interventions: dict[str, str]) -> Downgrade:
+    if q["outcome_domain"] == "ppt":
+        return Downgrade("indirectness", 1, "serious: pressure pain threshold is a surrogate for pain")
+    odd = sum(w for s, w in weights.items() if any(t in interventions.get(s, "").lower() for t in NONSTANDARD))
+    if odd >= 25:
+        return Downgrade("indirectness", 1, f"serious: {odd:.0f}% of the weight from trials of a non-standard "
+                                            "technique or of needling bundled with another active treatment")
+    return Downgrade("indirectness", 0, "population, intervention and outcome as asked")
+
+
+def _publication_bias(q: pd.Series, egger_p: float | None) -> Downgrade:
+    if int(q["k"]) < 10 or egger_p is None:
+        return Downgrade("publication_bias", 0, "not assessable with fewer than 10 studies")
+    if egger_p < 0.10:
+        return Downgrade("publication_bias", 1, f"serious: small-study effect (Egger p = {egger_p:.3f})")
+    return Downgrade("publication_bias", 0, f"no small-study effect detected (Egger p = {egger_p:.3f})")
+
+
+def rate_question(q: pd.Series, weights: dict[str, float], rob: dict[str, str], interventions: dict[str, str],
+                  egger_p: float | None = None, override: tuple[str, str] | None = None) -> Certainty:
+    """Suggest a certainty for one question row of the questions table (policies above)."""
+    downgrades = (_risk_of_bias(weights, rob), _inconsistency(q), _imprecision(q),
+                  _indirectness(q, weights, interventions), _publication_bias(q, egger_p))
+    total = sum(d.levels for d in downgrades)
+    suggested = LEVELS[max(0, 3 - total)]
+    final, reason = override if override else (suggested, "")
+    return Certainty(q["question_id"], suggested, downgrades, final, reason)
+
+
+CERTAINTY_COLUMNS = ("question_id", "suggested", "final", "risk_of_bias", "inconsistency", "imprecision",
+                     "indirectness", "publication_bias", "reasons", "override_reason")
+DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness", "publication_bias")
+
+
+def load_overrides(curated_dir) -> dict[str, tuple[str, str]]:
+    """question_id -> (certainty, reason) from grade_overrides.csv (absent file: none)."""
+    from evidence.config import ConfigError
+    from evidence.tables import read_csv
+
+    frame = read_csv(curated_dir / "grade_overrides.csv", ["question_id", "certainty", "reason"])
+    out = {}
+    for i, r in frame.iterrows():
+        if r["certainty"] not in LEVELS or not r["reason"].strip():
+            raise ConfigError(f"grade_overrides.csv, row {i + 1}: certainty must be one of {', '.join(LEVELS)} "
+                              "and a reason is required")
+        out[r["question_id"]] = (r["certainty"], r["reason"])
+    return out
+
+
+def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Curated,
+                    overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Rate every question with data; one row per question (``CERTAINTY_COLUMNS``)."""
+    from evidence.meta import egger_test
+
+    rob_rows = {r["study_id"]: r for _, r in curated.risk_of_bias.iterrows()}
+    interventions = dict(zip(curated.studies["study_id"], curated.studies["intervention"]))
+    rows = []
+    for _, q in questions[questions["k"] > 0].iterrows():
+        studies = forest[forest["question_id"] == q["question_id"]]
+        weights = dict(zip(studies["study_id"], studies["weight"]))
+        rob = {s: rob_category(rob_rows.get(s)) for s in weights}
+        egger = egger_test(studies["yi"], studies["vi"])[2] if len(studies) >= 10 else None
+        c = rate_question(q, weights, rob, interventions, egger, overrides.get(q["question_id"]))
+        rows.append({"question_id": c.question_id, "suggested": c.suggested, "final": c.final,
+                     **{d: c.levels(d) for d in DOMAINS},
+                     "reasons": "; ".join(f"{d.domain}: {d.reason}" for d in c.downgrades),
+                     "override_reason": c.override_reason})
+    return pd.DataFrame(rows, columns=list(CERTAINTY_COLUMNS))
+
+
+def informative_statement(certainty: str, effect_class: str, favours_dn: bool, domain: str,
+                          condition_label: str, comparator: str = "any", window: str = "any") -> str:
+    """The GRADE informative statement (Santesso et al. 2020) for one result, as a sentence."""
+    noun = OUTCOME_NOUNS.get(domain, domain)
+    population = f"in people with {condition_label}"
+    if certainty == "very_low" or not effect_class:
+        return f"The evidence is very uncertain about the effect of dry needling on {noun} {population}."
+    lower_better = LOWER_IS_BETTER.get(domain, False)
+    reduce = favours_dn == lower_better
+    verb = _VERBS[certainty][effect_class][0 if reduce else 1].format(o=noun)
+    tail = " ".join(p for p in (population, WINDOW_PHRASES.get(window, "")) if p)
+    lead = f"Compared with {COMPARATOR_PHRASES.get(comparator, comparator)}, dry needling"
+    return f"{lead} {verb} {tail}."

@@ -1,0 +1,77 @@
+"""Forest and funnel plots (matplotlib, SVG with fixed metadata so rebuilds are byte-identical).
+
+A forest plot shows each study's effect with its 95% CI and percent weight, the pooled diamond,
+the prediction interval (k >= 3), the minimal important difference and an axis labelled with
+which side favours which arm (effects are oriented so that negative favours dry needling).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from evidence.tables import atomic_write_bytes  # noqa: E402
+
+matplotlib.rcParams["svg.hashsalt"] = "evidence-tracker"
+matplotlib.rcParams["svg.fonttype"] = "none"
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def forest_plot(question: pd.Series, studies: pd.DataFrame, path: Path, comparator_label: str = "control") -> Path:
+    """Draw one question's forest plot to ``path`` (SVG) and return the path."""
+    k = len(studies)
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * (k + 2)))
+    ys = list(range(k + 1, 1, -1))
+    for y, r in zip(ys, studies.itertuples()):
+        ax.plot([r.ci_low, r.ci_high], [y, y], color="black", lw=1)
+        ax.plot([r.yi], [y], marker="s", color="#1f4e79", markersize=4 + 8 * math.sqrt(r.weight / 100))
+        ax.text(1.02, y, f"{r.weight:.1f}%", transform=ax.get_yaxis_transform(), va="center", fontsize=8)
+    est, lo, hi = question["estimate"], question["ci_low"], question["ci_high"]
+    ax.fill([lo, est, hi, est], [1, 1.3, 1, 0.7], color="#c0504d", zorder=3)
+    pi_low, pi_high = question.get("pi_low"), question.get("pi_high")
+    if k >= 3 and pd.notna(pi_low) and pd.notna(pi_high):
+        ax.plot([pi_low, pi_high], [0.4, 0.4], color="#c0504d", lw=2, label="prediction interval")
+    ax.axvline(0, color="grey", lw=0.8)
+    mid = question.get("mid")
+    if question["measure"] == "MD" and pd.notna(mid):
+        ax.axvline(-float(mid), color="#548235", ls="--", lw=0.8, label=f"minimal important difference ({mid:g})")
+    elif question["measure"] == "SMD":
+        ax.axvline(-0.5, color="#548235", ls="--", lw=0.8, label="0.5 SD")
+    labels = [*studies["study_id"], "Pooled" if k >= 2 else "Result"]
+    ax.set_yticks([*ys, 1], labels)
+    ax.set_ylim(0, k + 2)
+    scale = question["measure"] + ("" if question["measure"] == "SMD" else f" ({question['scale']})")
+    ax.set_xlabel(f"{scale}\n\u2190 favours dry needling      favours {comparator_label} \u2192")
+    ax.set_title(question["question_id"].replace(":", " \u00b7 "), fontsize=9)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="lower right", frameon=False)
+    _save(fig, path)
+    return path
+
+
+def funnel_plot(studies: pd.DataFrame, estimate: float, path: Path) -> Path:
+    """Effect against its standard error, with the pseudo-95% region around ``estimate`` (k >= 10)."""
+    se = studies["vi"] ** 0.5
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter(studies["yi"], se, color="#1f4e79")
+    top = float(se.max()) * 1.1
+    ax.plot([estimate - 1.96 * top, estimate, estimate + 1.96 * top], [top, 0, top], color="grey", ls="--")
+    ax.set_ylim(top, 0)
+    ax.set_xlabel("effect (negative favours dry needling)")
+    ax.set_ylabel("standard error")
+    _save(fig, path)
+    return path

@@ -1,0 +1,334 @@
+"""Verdicts for the claims register, derived from the evidence by code.
+
+Each claim gets one of ``supported``, ``overstated`` (the evidence supports a weaker statement
+than the one made), ``uncertain``, ``unsupported`` (no evidence found), ``contradicted`` or
+``not_checkable``, with the certainty, the effect and its source, and the wording the certainty
+allows. A hand-set verdict is only a recorded override (``data/curated/verdict_overrides.csv``:
+claim_id, verdict, reason).
+
+Efficacy and outcome claims
+    The evidence items are our evidence questions (condition x domain x comparator x window, with
+    the certainty in ``certainty.csv``) and published reviews' findings (with the authors' own
+    GRADE rating; a finding the authors did not rate counts as very low until someone rates it).
+    The best item is the one with the highest certainty (then the most trials). Very low:
+    ``uncertain``. An effect that favours dry needling: ``supported`` if the claim is hedged, or
+    asserted with moderate or high certainty; ``overstated`` if asserted with low certainty. No
+    difference or harm with moderate or high certainty: ``contradicted``; with low certainty:
+    ``uncertain``. Nothing: ``unsupported``.
+Mechanism claims
+    A clinical effect does not prove a mechanism: only ``mechanisms.csv`` counts. A human study
+    that contradicts the claim: ``contradicted`` (low certainty). Support only from animals,
+    healthy volunteers or mixed findings: ``uncertain`` (very low). Support in patients: low
+    certainty (mechanistic studies), so ``overstated`` when asserted, ``supported`` when hedged.
+Safety claims (our frequency policy)
+    Frequency words follow the CIOMS / European Commission bands (Büchter et al. 2014, Table 1,
+    in ``sources.csv``): very common >= 10%, common 1-10%, uncommon 0.1-1%, rare 0.01-0.1%,
+    very rare < 0.01%. Rates come from prospective surveys and trials (a zero count with n
+    treatments gives the rule-of-three upper bound 3/n, Hanley & Lippman-Hand 1983); case reports
+    show that an event happens, not how often. Certainty: rates from prospective surveys of at
+    least 1,000 treatments moderate; other rates low; case reports only very low.
+Logistics claims
+    ``not_checkable``; so are contraindications (precautions, not effect claims).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import pandas as pd
+
+from evidence.curation import Curated, number
+from evidence.grade import LEVELS, OUTCOME_NOUNS, informative_statement
+from evidence.topics import TOPICS
+
+VERDICTS = ("supported", "overstated", "uncertain", "unsupported", "contradicted", "not_checkable")
+VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
+                   "allowed_wording", "evidence_ids", "reason", "override_reason")
+
+# outcome topics -> (domain, window, comparator) filters on the evidence questions
+OUTCOME_FILTERS = {
+    "pain_relief": ("pain", None, None), "range_of_motion": ("rom", None, None),
+    "function": ("disability", None, None), "muscle_activation": ("strength", None, None),
+    "medication_use": ("medication", None, None), "posture": ("other", None, None),
+    "muscle_spasms": ("other", None, None), "recovery_speed": ("global", None, None),
+    "add_on_to_exercise": ("pain", None, "add_on"), "relief_24_48h": ("pain", "immediate", None),
+    "sessions_needed": ("pain", "short", None), "lasting_effect": ("pain", "long", None),
+}
+MECHANISM_TOPICS = {
+    "blood_flow": ("blood_flow",), "oxygen_nutrients": ("oxygenation", "blood_flow"),
+    "lactic_acid": ("lactic_acid",), "metabolic_waste": ("metabolic_waste", "lactic_acid"),
+    "endorphins": ("endorphins",), "nervous_system": ("nervous_system",), "inflammation": ("inflammation",),
+    "healing": ("healing",), "fascia": ("fascia",), "twitch_response": ("twitch_response",),
+    "trigger_point_release": ("trigger_point",),
+}
+SAFETY_EVENTS = {
+    "general_safety": ("any_significant", "serious"), "soreness": ("soreness",), "bruising": ("bruising",),
+    "bleeding": ("bleeding",), "fatigue": ("fatigue",), "dizziness_fainting": ("dizziness_fainting",),
+    "temporary_pain_increase": ("other",), "infection": ("infection",), "nerve_injury": ("nerve_injury",),
+    "pneumothorax": ("pneumothorax",), "pain_during": ("pain_during",),
+}
+BANDS = ((10.0, "very common"), (1.0, "common"), (0.1, "uncommon"), (0.01, "rare"), (0.0, "very rare"))
+CLAIMED_LIMITS = {"common": (1.0, math.inf), "rare": (0.0, 0.1), "very_rare": (0.0, 0.01)}
+SURVEY_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Verdict:
+    claim_id: str
+    verdict: str
+    certainty: str
+    effect: str
+    allowed_wording: str
+    evidence_ids: tuple[str, ...]
+    reason: str
+    override_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of efficacy evidence: certainty, direction (True favours dry needling, False
+    favours control, None no clear difference), size class, text and id."""
+
+    id: str
+    certainty: str
+    favours_dn: bool | None
+    effect_class: str
+    effect: str
+    k: int
+    domain: str
+    condition: str
+    comparator: str
+    window: str
+    rated_by: str
+
+
+@dataclass
+class Evidence:
+    """The derived and curated tables a verdict reads."""
+
+    curated: Curated
+    questions: pd.DataFrame
+    certainty: pd.DataFrame
+    condition_labels: dict[str, str] = field(default_factory=dict)
+
+
+def band(rate_percent: float) -> str:
+    """CIOMS frequency band of a rate given in percent."""
+    return next(name for cut, name in BANDS if rate_percent >= cut)
+
+
+def _direction(estimate: float, low: float, high: float) -> bool | None:
+    if math.isnan(low) or math.isnan(high):
+        return None if math.isnan(estimate) else (estimate < 0 if estimate != 0 else None)
+    if high < 0:
+        return True
+    if low > 0:
+        return False
+    return None
+
+
+def _question_items(ev: Evidence, conditions: Sequence[str], domain: str, window: str | None,
+                    comparator: str | None) -> list[Item]:
+    q = ev.questions.merge(ev.certainty[["question_id", "final"]], on="question_id", how="inner")
+    mask = (q["outcome_domain"] == domain) & (q["k"] > 0)
+    if conditions:
+        mask &= q["condition_id"].isin(conditions)
+    if window:
+        mask &= q["window"] == window
+    if comparator:
+        mask &= q["comparator_type"] == comparator
+    items = []
+    for r in q[mask].itertuples():
+        fav = _direction(r.estimate, r.ci_low, r.ci_high)
+        effect = f"{r.measure} {r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f}), {r.scale}, k={r.k}"
+        items.append(Item(r.question_id, r.final, fav, r.effect_class if isinstance(r.effect_class, str) else "",
+                          effect, int(r.k), domain, r.condition_id, r.comparator_type, r.window, "this tracker"))
+    return items
+
+
+def _review_items(ev: Evidence, conditions: Sequence[str], domain: str, window: str | None,
+                  comparator: str | None, review_ids: Sequence[str]) -> list[Item]:
+    f = ev.curated.review_findings
+    mask = f["outcome_domain"] == domain
+    if conditions:
+        mask &= f["condition_id"].isin(conditions) | f["review_id"].isin(review_ids)
+    if window:
+        mask &= f["window"].isin([window, "any"])
+    if comparator:
+        mask &= f["comparator_type"].isin([comparator, "any"])
+    items = []
+    for i, r in f[mask].iterrows():
+        est, low, high = (float(x) if x else math.nan for x in (r["effect"], r["ci_low"], r["ci_high"]))
+        sign = -1.0 if r["lower_is_better"] == "false" else 1.0
+        est, low, high = sign * est, *sorted((sign * low, sign * high))
+        fav = _direction(est, low, high)
+        size = abs(est) if r["effect_measure"] == "SMD" and not math.isnan(est) else math.nan
+        cls = next((n for cut, n in ((0.8, "large"), (0.5, "moderate"), (0.2, "small")) if size >= cut), "trivial") \
+            if not math.isnan(size) else ""
+        text = f"{r['effect_measure']} {r['effect']} ({r['ci_low']} to {r['ci_high']})" if r["effect"] else r["conclusion"]
+        items.append(Item(f"{r['review_id']}:{r['condition_id']}:{r['outcome_domain']}:{r['comparator_type']}:{r['window']}",
+                          r["certainty"] or "very_low", fav, cls, f"{text}; {r['n_trials'] or '?'} trials",
+                          int(r["n_trials"] or 0), domain, r["condition_id"], r["comparator_type"], r["window"],
+                          "review authors" if r["certainty"] else "not rated by the review authors"))
+    return items
+
+
+def _best(items: list[Item]) -> Item:
+    return max(items, key=lambda it: (LEVELS.index(it.certainty), it.rated_by == "this tracker", it.k))
+
+
+def _label(ev: Evidence, condition: str) -> str:
+    return ev.condition_labels.get(condition, condition.replace("_", " "))
+
+
+def efficacy_verdict(claim, ev: Evidence) -> Verdict:
+    """Verdict for an efficacy or outcome claim (module docstring)."""
+    domain, window, comparator = OUTCOME_FILTERS.get(claim.topic, (claim.outcome_domain or "pain", None, None))
+    if claim.outcome_domain and claim.topic not in OUTCOME_FILTERS:
+        domain = claim.outcome_domain
+    conditions = list(claim.conditions)
+    items = _question_items(ev, conditions, domain, window, comparator) + \
+        _review_items(ev, conditions, domain, window, comparator, claim.reviews)
+    noun = OUTCOME_NOUNS.get(domain, domain)
+    label = ", ".join(_label(ev, c) for c in conditions) or "musculoskeletal pain"
+    if not items:
+        return Verdict(claim.id, "unsupported", "", "", f"No trial or review data on dry needling and {noun} "
+                       f"in {label} were found; do not make this claim.", (), "no evidence found")
+    best = _best(items)
+    ids = tuple(sorted({it.id for it in items}))
+    cls = best.effect_class or ("moderate" if best.favours_dn else "trivial")
+    wording = informative_statement(best.certainty, cls, bool(best.favours_dn), domain,
+                                    _label(ev, best.condition) if best.condition != "all_dry_needling" else label,
+                                    best.comparator, best.window)
+    basis = f"best evidence: {best.id} ({best.certainty}, rated by {best.rated_by})"
+    if best.certainty == "very_low":
+        verdict = "uncertain"
+    elif best.favours_dn:
+        verdict = "supported" if (not claim.asserted or best.certainty in ("moderate", "high")) else "overstated"
+    else:
+        verdict = "contradicted" if best.certainty in ("moderate", "high") else "uncertain"
+    return Verdict(claim.id, verdict, best.certainty, best.effect, wording, ids, basis)
+
+
+def mechanism_verdict(claim, ev: Evidence) -> Verdict:
+    """Verdict for a mechanism claim: only mechanism evidence counts (module docstring)."""
+    m = ev.curated.mechanisms
+    topics = MECHANISM_TOPICS.get(claim.topic, (claim.topic,))
+    rows = m[m["topic"].isin(topics) | m["mechanism_id"].isin(claim.mechanisms)]
+    phrase = TOPICS[claim.topic][1]
+    ids = tuple(sorted(rows["mechanism_id"]))
+    if rows.empty:
+        return Verdict(claim.id, "unsupported", "", "", f"No study of whether dry needling {phrase} was found; "
+                       "do not make this claim.", (), "no mechanism evidence found")
+    human = rows["population"] != "animals"
+    if ((rows["direction"] == "contradicts") & human).any():
+        return Verdict(claim.id, "contradicted", "low", "", f"The evidence contradicts the claim that dry needling "
+                       f"works this way ({phrase}); do not make it.", ids, "a study in humans contradicts it")
+    support_in_patients = ((rows["direction"] == "supports") & (rows["population"] == "patients")).any()
+    if support_in_patients:
+        verdict = "overstated" if claim.asserted else "supported"
+        return Verdict(claim.id, verdict, "low", "", f"Small laboratory studies in patients suggest that needling "
+                       f"may do this ({phrase}); whether it explains any benefit is not known.", ids,
+                       "support from small mechanistic studies in patients")
+    return Verdict(claim.id, "uncertain", "very_low", "", f"The evidence is very uncertain about whether dry "
+                   f"needling {phrase.split(' or ')[0]}: it comes from animals, healthy volunteers or mixed findings.",
+                   ids, "no supporting study in patients")
+
+
+def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
+    """(safety_id, rate %, is an upper bound, denominator) of rows that give a rate."""
+    out = []
+    for r in rows.itertuples():
+        events, denom = number(pd.Series([r.events]))[0], number(pd.Series([r.denominator]))[0]
+        if r.rate_percent:
+            out.append((r.safety_id, float(r.rate_percent), False, denom))
+        elif not math.isnan(events) and not math.isnan(denom) and denom > 0:
+            if events == 0:
+                out.append((r.safety_id, 300.0 / denom, True, denom))
+            else:
+                out.append((r.safety_id, 100.0 * events / denom, False, denom))
+    return out
+
+
+def safety_verdict(claim, ev: Evidence) -> Verdict:
+    """Verdict for a safety claim against event rates (module docstring)."""
+    if claim.topic == "contraindications":
+        return Verdict(claim.id, "not_checkable", "", "", "", (), "a precaution, not an effect claim")
+    s = ev.curated.safety
+    rows = s[s["event_type"].isin(SAFETY_EVENTS.get(claim.topic, ())) | s["safety_id"].isin(claim.safety)]
+    rated = _rates(rows[rows["denominator_unit"] != "reports"])
+    reports = rows[rows["denominator_unit"] == "reports"]
+    ids = tuple(sorted(rows["safety_id"]))
+    phrase = TOPICS[claim.topic][1]
+    claimed = claim.frequency_claimed or "not_stated"
+    if not rated:
+        if reports.empty:
+            return Verdict(claim.id, "unsupported", "", "", f"No data on {phrase} after dry needling were found.",
+                           ids, "no safety data")
+        n = int(number(reports["events"]).fillna(0).sum())
+        verdict = "supported" if claimed == "not_stated" else "uncertain"
+        return Verdict(claim.id, verdict, "very_low", f"{n} case report(s)", f"Cases of {phrase} after needling have "
+                       "been reported; how often it happens is not known.", ids, "case reports only, no rate")
+    high = max(rated, key=lambda x: x[1])
+    low = min(rated, key=lambda x: x[1])
+    big = any(d >= SURVEY_SIZE for *_, d in rated if not math.isnan(d))
+    certainty = "moderate" if big else "low"
+    span = f"{low[1]:.2g}%" if low is high else f"{low[1]:.2g}% to {high[1]:.2g}%"
+    effect = f"{span} ({band(low[1])}{'' if low is high else ' to ' + band(high[1])})" + (
+        "; zero events, upper bound by the rule of three" if high[2] else "")
+    wording = f"In the available studies {phrase} occurred in {span} of treatments or patients ({band(high[1])})."
+    if claim.topic == "general_safety":
+        wording = (f"Significant adverse events were {band(high[1])} in large surveys of physiotherapists "
+                   f"(at most {high[1]:.2g}% of treatments); mild ones such as bruising, bleeding and soreness "
+                   "were common.")
+        claimed = claimed if claimed != "not_stated" else "rare"
+    if claimed == "not_stated":
+        return Verdict(claim.id, "supported", certainty, effect, wording, ids, "the event occurs")
+    lo_lim, hi_lim = CLAIMED_LIMITS[claimed]
+    if claimed == "common":
+        verdict = "supported" if high[1] >= lo_lim else ("contradicted" if high[1] < 0.1 else "overstated")
+    else:
+        verdict = "supported" if high[1] < hi_lim else ("contradicted" if high[1] >= 1.0 else "overstated")
+    return Verdict(claim.id, verdict, certainty, effect, wording, ids, f"claimed {claimed.replace('_', ' ')}, "
+                   f"observed {band(high[1])} at most")
+
+
+def verdict_for(claim, ev: Evidence) -> Verdict:
+    """Dispatch on the claim type."""
+    if claim.type in ("efficacy", "outcome"):
+        return efficacy_verdict(claim, ev)
+    if claim.type == "mechanism":
+        return mechanism_verdict(claim, ev)
+    if claim.type == "safety":
+        return safety_verdict(claim, ev)
+    return Verdict(claim.id, "not_checkable", "", "", "", (), "a definition or practicality, not a claim of effect")
+
+
+def load_verdict_overrides(curated_dir) -> dict[str, tuple[str, str]]:
+    """claim_id -> (verdict, reason) from verdict_overrides.csv (absent file: none)."""
+    from evidence.config import ConfigError
+    from evidence.tables import read_csv
+
+    frame = read_csv(curated_dir / "verdict_overrides.csv", ["claim_id", "verdict", "reason"])
+    out = {}
+    for i, r in frame.iterrows():
+        if r["verdict"] not in VERDICTS or not r["reason"].strip():
+            raise ConfigError(f"verdict_overrides.csv, row {i + 1}: verdict must be one of {', '.join(VERDICTS)} "
+                              "and a reason is required")
+        out[r["claim_id"]] = (r["verdict"], r["reason"])
+    return out
+
+
+def verdict_table(claims: Sequence, ev: Evidence, overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """The derived claim_verdicts table (``VERDICT_COLUMNS``), one row per claim, sorted by id."""
+    rows = []
+    for claim in sorted(claims, key=lambda c: c.id):
+        v = verdict_for(claim, ev)
+        verdict, why = overrides.get(claim.id, (v.verdict, ""))
+        rows.append({"claim_id": claim.id, "statement": claim.statement, "type": claim.type, "topic": claim.topic,
+                     "condition_ids": "; ".join(claim.conditions), "verdict": verdict, "certainty": v.certainty,
+                     "effect": v.effect, "allowed_wording": v.allowed_wording, "evidence_ids": "; ".join(v.evidence_ids),
+                     "reason": v.reason, "override_reason": why})
+    return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS))
