@@ -54,6 +54,61 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from evidence.claims import check_evidence_ids, load_claims
+    from evidence.curation import load_curated, validate
+
+    from evidence.grade import load_overrides
+    from evidence.verdicts import load_verdict_overrides
+
+    paths = _paths(args)
+    problems = [str(p) for p in validate(paths.curated)]
+    if not problems:
+        claims = load_claims(paths.curated / "claims.yaml")
+        problems = [f"claims.yaml: {p}" for p in check_evidence_ids(claims, load_curated(paths.curated))]
+        load_overrides(paths.curated)
+        known = {c.id for c in claims}
+        problems += [f"verdict_overrides.csv: unknown claim_id {cid!r}"
+                     for cid in load_verdict_overrides(paths.curated) if cid not in known]
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {paths.curated}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{paths.curated}: the curated tables and the claims register are valid")
+    return EXIT_OK
+
+
+def cmd_analyse(args: argparse.Namespace) -> int:
+    from evidence.pipeline import build_derived
+
+    derived = build_derived(_paths(args))
+    q = derived.questions
+    print(f"{len(q)} evidence question(s): {(q['status'] == 'pooled').sum()} pooled, "
+          f"{(q['status'] == 'single_study').sum()} single study, {(q['status'] == 'no_usable_data').sum()} "
+          f"without usable data; {len(derived.verdicts)} claim verdict(s) -> {_paths(args).derived}")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from evidence.report import run_main_job
+
+    return run_main_job(_paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline)
+
+
+def cmd_check_wording(args: argparse.Namespace) -> int:
+    from evidence.claims import load_claims
+    from evidence.tables import read_csv
+    from evidence.wording import run_check_wording
+
+    paths = _paths(args)
+    verdicts_path = paths.derived / "claim_verdicts.csv"
+    if not verdicts_path.exists():
+        raise ConfigError(f"{verdicts_path} is missing: run `python -m evidence analyse` first")
+    claims = load_claims(paths.curated / "claims.yaml")
+    return run_check_wording(args.files, args.format, claims, read_csv(verdicts_path))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="evidence", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (never the API key)")
@@ -73,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=200, help="efetch batch size (at least 200)")
 
     add("status", cmd_status, "show what the snapshot holds and when each search last ran")
+    add("validate", cmd_validate, "check the curated tables and the claims register (exit 2 on any problem)")
+    add("analyse", cmd_analyse, "rebuild the derived tables and forest plots in data/derived/ from the curated data")
+    p = add("report", cmd_report, "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
+                                  "write the HTML report")
+    p.add_argument("--offline", action="store_true", help="do not try PubMed even when NCBI_EMAIL is set")
+    p.add_argument("--no-notebooks", action="store_true", help="skip executing the notebooks")
+    p = add("check-wording", cmd_check_wording, "check a draft's sentences against the claims register "
+                                                "(exit 1 if anything is flagged)")
+    p.add_argument("files", nargs="+", metavar="FILE", help="plain text, Markdown or HTML files; - for stdin")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     return parser
 
 

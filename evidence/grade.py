@@ -17,10 +17,10 @@ Policies (ours, stated once):
   prediction interval includes no effect while the CI does not. A single study cannot be judged.
 * Imprecision: the CI includes no effect, or includes both an important effect and an
   unimportant one (it spans the MID; for an SMD, 0.5 SD, Norman et al. 2003, Med Care 41:582);
-  and fewer than 400 participants (the optimal information size for a continuous outcome,
-  GRADE Handbook 5.2.4.1). Down 2 when the CI includes no effect and also spans the MID or
-  n < 400, or when the evidence is one trial under 400 participants (not replicated); down 1 for
-  any one of the three.
+  fewer than 400 participants (the optimal information size for a continuous outcome, GRADE
+  Handbook 5.2.4.1). Down 2 when the CI includes important benefit and important harm, when it
+  includes no effect and n < 400, or when the evidence is one trial under 400 participants (not
+  replicated); down 1 for any one of these problems.
 * Publication bias: only with k >= 10, down 1 when Egger's test gives p < 0.10.
 * Indirectness: down 1 for a surrogate outcome (pressure pain threshold), or when at least a
   quarter of the weight comes from trials of a non-standard technique (electrical dry needling,
@@ -131,15 +131,19 @@ def _inconsistency(q: pd.Series) -> Downgrade:
 
 
 def _imprecision(q: pd.Series) -> Downgrade:
-    low, high, n = float(q["ci_low"]), float(q["ci_high"]), int(q["n_participants"])
+    low, high, n, k = float(q["ci_low"]), float(q["ci_high"]), int(q["n_participants"]), int(q["k"])
     threshold = SMD_MID if q["measure"] == "SMD" else float(q["mid"])
+    known = not math.isnan(threshold)
     crosses_null = low < 0 < high
-    crosses_mid = not math.isnan(threshold) and (low < -threshold < high or low < threshold < high)
+    crosses_mid = known and (low < -threshold < high or low < threshold < high)
+    both_ways = known and low < -threshold and high > threshold
     sparse = n < OIS_CONTINUOUS
     parts = [p for p, on in (("CI includes no effect", crosses_null), ("CI spans the MID", crosses_mid),
-                             (f"{n} participants, under the optimal information size of {OIS_CONTINUOUS}", sparse)) if on]
-    levels = 2 if (crosses_null and (sparse or crosses_mid)) or (int(q["k"]) == 1 and sparse) else int(bool(parts))
-    return Downgrade("imprecision", levels, ("; ".join(parts)) or "CI excludes no effect and the MID; n >= 400")
+                             ("CI includes important benefit and important harm", both_ways),
+                             (f"{n} participants, under the optimal information size of {OIS_CONTINUOUS}", sparse),
+                             ("a single trial", k == 1 and sparse)) if on]
+    levels = 2 if both_ways or (crosses_null and sparse) or (k == 1 and sparse) else int(bool(parts))
+    return Downgrade("imprecision", levels, "; ".join(parts) or "CI excludes no effect and the MID; n >= 400")
 
 
 def _indirectness(q: pd.Series, weights: dict[str, float], interventions: dict[str, str]) -> Downgrade:

@@ -25,8 +25,11 @@ Safety claims (our frequency policy)
     in ``sources.csv``): very common >= 10%, common 1-10%, uncommon 0.1-1%, rare 0.01-0.1%,
     very rare < 0.01%. Rates come from prospective surveys and trials (a zero count with n
     treatments gives the rule-of-three upper bound 3/n, Hanley & Lippman-Hand 1983); case reports
-    show that an event happens, not how often. Certainty: rates from prospective surveys of at
-    least 1,000 treatments moderate; other rates low; case reports only very low.
+    show that an event happens, not how often. For a serious event with no rate of its own,
+    significant events of any kind in large surveys give an upper bound. Certainty: rates from
+    prospective surveys of at least 1,000 treatments moderate (an upper bound only: low); other
+    rates low; case reports only very low. A claim that names no condition is judged on reviews
+    across conditions only, never on the best single condition.
 Logistics claims
     ``not_checkable``; so are contraindications (precautions, not effect claims).
 """
@@ -63,12 +66,29 @@ MECHANISM_TOPICS = {
     "healing": ("healing",), "fascia": ("fascia",), "twitch_response": ("twitch_response",),
     "trigger_point_release": ("trigger_point",),
 }
-SAFETY_EVENTS = {
-    "general_safety": ("any_significant", "serious"), "soreness": ("soreness",), "bruising": ("bruising",),
-    "bleeding": ("bleeding",), "fatigue": ("fatigue",), "dizziness_fainting": ("dizziness_fainting",),
-    "temporary_pain_increase": ("other",), "infection": ("infection",), "nerve_injury": ("nerve_injury",),
-    "pneumothorax": ("pneumothorax",), "pain_during": ("pain_during",),
+MECHANISM_PHRASES = {
+    "blood_flow": "dry needling increases blood flow in the needled muscle",
+    "oxygen_nutrients": "dry needling brings more oxygen and nutrients to the muscle",
+    "lactic_acid": "lactic acid in muscle knots causes pain or soreness and needling clears it",
+    "metabolic_waste": "needling flushes metabolic waste or toxins out of the muscle",
+    "endorphins": "dry needling works by releasing endorphins",
+    "nervous_system": "dry needling resets or calms the nervous system or blocks pain signals",
+    "inflammation": "dry needling reduces inflammation",
+    "healing": "dry needling promotes tissue healing",
+    "fascia": "dry needling releases fascia",
+    "twitch_response": "the local twitch response is what makes dry needling work",
+    "trigger_point_release": "dry needling releases or deactivates trigger points",
 }
+# default safety rows per topic when a claim links none
+SAFETY_EVENTS = {
+    "general_safety": ("any_mild", "any_significant", "serious"), "soreness": ("soreness",), "bruising": ("bruising",),
+    "bleeding": ("bleeding",), "fatigue": ("fatigue",), "dizziness_fainting": ("dizziness_fainting",),
+    "infection": ("infection",), "nerve_injury": ("nerve_injury",), "pneumothorax": ("pneumothorax",),
+    "pain_during": ("pain_during",),
+}
+ALL_CAUSE = ("any_mild", "any_significant", "serious")
+SERIOUS = ("any_significant", "serious")
+GENERAL_POPULATION = "musculoskeletal pain"
 BANDS = ((10.0, "very common"), (1.0, "common"), (0.1, "uncommon"), (0.01, "rare"), (0.0, "very rare"))
 CLAIMED_LIMITS = {"common": (1.0, math.inf), "rare": (0.0, 0.1), "very_rare": (0.0, 0.01)}
 SURVEY_SIZE = 1000
@@ -175,11 +195,15 @@ def _review_items(ev: Evidence, conditions: Sequence[str], domain: str, window: 
     return items
 
 
-def _best(items: list[Item]) -> Item:
-    return max(items, key=lambda it: (LEVELS.index(it.certainty), it.rated_by == "this tracker", it.k))
+def _best(items: list[Item], conditions: Sequence[str]) -> Item:
+    """Highest certainty; then evidence on the claim's own conditions, our own rating, more trials."""
+    return max(items, key=lambda it: (LEVELS.index(it.certainty), it.condition in conditions,
+                                      it.rated_by == "this tracker", it.k))
 
 
 def _label(ev: Evidence, condition: str) -> str:
+    if condition == "all_dry_needling":
+        return GENERAL_POPULATION
     return ev.condition_labels.get(condition, condition.replace("_", " "))
 
 
@@ -188,19 +212,18 @@ def efficacy_verdict(claim, ev: Evidence) -> Verdict:
     domain, window, comparator = OUTCOME_FILTERS.get(claim.topic, (claim.outcome_domain or "pain", None, None))
     if claim.outcome_domain and claim.topic not in OUTCOME_FILTERS:
         domain = claim.outcome_domain
-    conditions = list(claim.conditions)
+    conditions = list(claim.conditions) or ["all_dry_needling"]
     items = _question_items(ev, conditions, domain, window, comparator) + \
         _review_items(ev, conditions, domain, window, comparator, claim.reviews)
     noun = OUTCOME_NOUNS.get(domain, domain)
-    label = ", ".join(_label(ev, c) for c in conditions) or "musculoskeletal pain"
+    label = ", ".join(_label(ev, c) for c in conditions)
     if not items:
         return Verdict(claim.id, "unsupported", "", "", f"No trial or review data on dry needling and {noun} "
                        f"in {label} were found; do not make this claim.", (), "no evidence found")
-    best = _best(items)
+    best = _best(items, conditions)
     ids = tuple(sorted({it.id for it in items}))
     cls = best.effect_class or ("moderate" if best.favours_dn else "trivial")
-    wording = informative_statement(best.certainty, cls, bool(best.favours_dn), domain,
-                                    _label(ev, best.condition) if best.condition != "all_dry_needling" else label,
+    wording = informative_statement(best.certainty, cls, bool(best.favours_dn), domain, _label(ev, best.condition),
                                     best.comparator, best.window)
     basis = f"best evidence: {best.id} ({best.certainty}, rated by {best.rated_by})"
     if best.certainty == "very_low":
@@ -217,24 +240,22 @@ def mechanism_verdict(claim, ev: Evidence) -> Verdict:
     m = ev.curated.mechanisms
     topics = MECHANISM_TOPICS.get(claim.topic, (claim.topic,))
     rows = m[m["topic"].isin(topics) | m["mechanism_id"].isin(claim.mechanisms)]
-    phrase = TOPICS[claim.topic][1]
+    idea = MECHANISM_PHRASES.get(claim.topic, TOPICS[claim.topic][1])
     ids = tuple(sorted(rows["mechanism_id"]))
     if rows.empty:
-        return Verdict(claim.id, "unsupported", "", "", f"No study of whether dry needling {phrase} was found; "
-                       "do not make this claim.", (), "no mechanism evidence found")
+        return Verdict(claim.id, "unsupported", "", "", f"No study was found on whether {idea}; do not make this "
+                       "claim.", (), "no mechanism evidence found")
     human = rows["population"] != "animals"
     if ((rows["direction"] == "contradicts") & human).any():
-        return Verdict(claim.id, "contradicted", "low", "", f"The evidence contradicts the claim that dry needling "
-                       f"works this way ({phrase}); do not make it.", ids, "a study in humans contradicts it")
-    support_in_patients = ((rows["direction"] == "supports") & (rows["population"] == "patients")).any()
-    if support_in_patients:
+        return Verdict(claim.id, "contradicted", "low", "", f"The evidence contradicts the idea that {idea}; do not "
+                       "make this claim.", ids, "a study in humans contradicts it")
+    if ((rows["direction"] == "supports") & (rows["population"] == "patients")).any():
         verdict = "overstated" if claim.asserted else "supported"
-        return Verdict(claim.id, verdict, "low", "", f"Small laboratory studies in patients suggest that needling "
-                       f"may do this ({phrase}); whether it explains any benefit is not known.", ids,
-                       "support from small mechanistic studies in patients")
-    return Verdict(claim.id, "uncertain", "very_low", "", f"The evidence is very uncertain about whether dry "
-                   f"needling {phrase.split(' or ')[0]}: it comes from animals, healthy volunteers or mixed findings.",
-                   ids, "no supporting study in patients")
+        return Verdict(claim.id, verdict, "low", "", f"Some small laboratory studies in patients support the idea "
+                       f"that {idea}, but the evidence is limited and does not show that this explains any benefit.",
+                       ids, "support from small mechanistic studies in patients")
+    return Verdict(claim.id, "uncertain", "very_low", "", f"The evidence is very uncertain about whether {idea}: it "
+                   "comes from animals, healthy volunteers or mixed findings.", ids, "no supporting study in patients")
 
 
 def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
@@ -252,47 +273,69 @@ def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
     return out
 
 
+def _safety_rows(claim, safety: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """(rows giving the event's own rate, all-cause serious rows usable as an upper bound, what they
+    count). The claim's linked rows if it links any, else the rows of its event type."""
+    linked = safety["safety_id"].isin(claim.safety) if claim.safety else \
+        safety["event_type"].isin(SAFETY_EVENTS.get(claim.topic, ()))
+    rows = safety[linked]
+    if claim.topic == "general_safety":
+        if claim.frequency_claimed == "common":
+            return rows[rows["severity"] == "mild"], rows.iloc[0:0], "mild adverse events"
+        return rows[rows["event_type"].isin(SERIOUS)], rows.iloc[0:0], "significant adverse events"
+    return rows[~rows["event_type"].isin(ALL_CAUSE)], rows[rows["event_type"].isin(SERIOUS)], TOPICS[claim.topic][1]
+
+
 def safety_verdict(claim, ev: Evidence) -> Verdict:
     """Verdict for a safety claim against event rates (module docstring)."""
     if claim.topic == "contraindications":
         return Verdict(claim.id, "not_checkable", "", "", "", (), "a precaution, not an effect claim")
-    s = ev.curated.safety
-    rows = s[s["event_type"].isin(SAFETY_EVENTS.get(claim.topic, ())) | s["safety_id"].isin(claim.safety)]
-    rated = _rates(rows[rows["denominator_unit"] != "reports"])
-    reports = rows[rows["denominator_unit"] == "reports"]
-    ids = tuple(sorted(rows["safety_id"]))
-    phrase = TOPICS[claim.topic][1]
+    own, bound, what = _safety_rows(claim, ev.curated.safety)
+    ids = tuple(sorted(set(own["safety_id"]) | set(bound["safety_id"])))
+    rated = _rates(own[own["denominator_unit"] != "reports"])
+    reports = own[own["denominator_unit"] == "reports"]
+    upper_only = not rated and not bound.empty
+    if upper_only:
+        rated = [(i, r, True, d) for i, r, _, d in _rates(bound)]
     claimed = claim.frequency_claimed or "not_stated"
+    if claim.topic == "general_safety" and claimed == "not_stated":
+        claimed = "rare"
     if not rated:
         if reports.empty:
-            return Verdict(claim.id, "unsupported", "", "", f"No data on {phrase} after dry needling were found.",
+            return Verdict(claim.id, "unsupported", "", "", f"No data on {what} after dry needling were found.",
                            ids, "no safety data")
         n = int(number(reports["events"]).fillna(0).sum())
         verdict = "supported" if claimed == "not_stated" else "uncertain"
-        return Verdict(claim.id, verdict, "very_low", f"{n} case report(s)", f"Cases of {phrase} after needling have "
+        return Verdict(claim.id, verdict, "very_low", f"{n} case report(s)", f"Cases of {what} after needling have "
                        "been reported; how often it happens is not known.", ids, "case reports only, no rate")
-    high = max(rated, key=lambda x: x[1])
-    low = min(rated, key=lambda x: x[1])
+    high = max(r for _, r, _, _ in rated)
+    low = min(r for _, r, _, _ in rated)
     big = any(d >= SURVEY_SIZE for *_, d in rated if not math.isnan(d))
-    certainty = "moderate" if big else "low"
-    span = f"{low[1]:.2g}%" if low is high else f"{low[1]:.2g}% to {high[1]:.2g}%"
-    effect = f"{span} ({band(low[1])}{'' if low is high else ' to ' + band(high[1])})" + (
-        "; zero events, upper bound by the rule of three" if high[2] else "")
-    wording = f"In the available studies {phrase} occurred in {span} of treatments or patients ({band(high[1])})."
-    if claim.topic == "general_safety":
-        wording = (f"Significant adverse events were {band(high[1])} in large surveys of physiotherapists "
-                   f"(at most {high[1]:.2g}% of treatments); mild ones such as bruising, bleeding and soreness "
-                   "were common.")
-        claimed = claimed if claimed != "not_stated" else "rare"
+    certainty = ("low" if upper_only else "moderate") if big else "low"
+    span = f"{low:.2g}%" if low == high else f"{low:.2g}% to {high:.2g}%"
+    bands = band(low) if band(low) == band(high) else f"{band(low)} to {band(high)}"
+    if upper_only:
+        effect = f"at most {high:.2g}% ({band(high)}): significant events of any kind in large surveys"
+        wording = (f"Large surveys recorded significant adverse events of any kind in at most {high:.2g}% of "
+                   f"treatments, so {what} is at most {band(high)}"
+                   + ("; case reports show that it does happen." if not reports.empty else "."))
+    else:
+        effect = f"{span} ({bands})" + ("; includes an upper bound (zero events, rule of three)"
+                                         if any(upper for _, _, upper, _ in rated) else "")
+        wording = f"In the available studies, {what} occurred in {span} of treatments or patients ({bands})."
+        if claim.topic == "general_safety" and claimed != "common":
+            wording = (f"Significant adverse events were {band(high)} in large surveys of physiotherapists (at most "
+                       f"{high:.2g}% of treatments); mild ones such as bruising, bleeding and soreness were common.")
     if claimed == "not_stated":
         return Verdict(claim.id, "supported", certainty, effect, wording, ids, "the event occurs")
     lo_lim, hi_lim = CLAIMED_LIMITS[claimed]
     if claimed == "common":
-        verdict = "supported" if high[1] >= lo_lim else ("contradicted" if high[1] < 0.1 else "overstated")
+        verdict = "uncertain" if upper_only else (
+            "supported" if high >= lo_lim else ("contradicted" if high < 0.1 else "overstated"))
     else:
-        verdict = "supported" if high[1] < hi_lim else ("contradicted" if high[1] >= 1.0 else "overstated")
-    return Verdict(claim.id, verdict, certainty, effect, wording, ids, f"claimed {claimed.replace('_', ' ')}, "
-                   f"observed {band(high[1])} at most")
+        verdict = "supported" if high < hi_lim else ("contradicted" if low >= 1.0 else "overstated")
+    return Verdict(claim.id, verdict, certainty, effect, wording, ids,
+                   f"claimed {claimed.replace('_', ' ')}, observed {'at most ' if upper_only else ''}{band(high)}")
 
 
 def verdict_for(claim, ev: Evidence) -> Verdict:
@@ -306,29 +349,42 @@ def verdict_for(claim, ev: Evidence) -> Verdict:
     return Verdict(claim.id, "not_checkable", "", "", "", (), "a definition or practicality, not a claim of effect")
 
 
-def load_verdict_overrides(curated_dir) -> dict[str, tuple[str, str]]:
-    """claim_id -> (verdict, reason) from verdict_overrides.csv (absent file: none)."""
+@dataclass(frozen=True)
+class Override:
+    """A recorded human verdict: it replaces the computed verdict, and the certainty and wording when given."""
+
+    verdict: str
+    reason: str
+    certainty: str = ""
+    allowed_wording: str = ""
+
+
+def load_verdict_overrides(curated_dir) -> dict[str, Override]:
+    """claim_id -> Override from verdict_overrides.csv (columns claim_id, verdict, certainty,
+    allowed_wording, reason; an absent file means none)."""
     from evidence.config import ConfigError
     from evidence.tables import read_csv
 
-    frame = read_csv(curated_dir / "verdict_overrides.csv", ["claim_id", "verdict", "reason"])
+    frame = read_csv(curated_dir / "verdict_overrides.csv", ["claim_id", "verdict", "certainty", "allowed_wording", "reason"])
     out = {}
     for i, r in frame.iterrows():
-        if r["verdict"] not in VERDICTS or not r["reason"].strip():
-            raise ConfigError(f"verdict_overrides.csv, row {i + 1}: verdict must be one of {', '.join(VERDICTS)} "
-                              "and a reason is required")
-        out[r["claim_id"]] = (r["verdict"], r["reason"])
+        if r["verdict"] not in VERDICTS or not r["reason"].strip() or r["certainty"] not in ("", *LEVELS):
+            raise ConfigError(f"verdict_overrides.csv, row {i + 1}: verdict must be one of {', '.join(VERDICTS)}, "
+                              f"certainty empty or one of {', '.join(LEVELS)}, and a reason is required")
+        out[r["claim_id"]] = Override(r["verdict"], r["reason"], r["certainty"], r["allowed_wording"])
     return out
 
 
-def verdict_table(claims: Sequence, ev: Evidence, overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
+def verdict_table(claims: Sequence, ev: Evidence, overrides: dict[str, Override]) -> pd.DataFrame:
     """The derived claim_verdicts table (``VERDICT_COLUMNS``), one row per claim, sorted by id."""
     rows = []
     for claim in sorted(claims, key=lambda c: c.id):
         v = verdict_for(claim, ev)
-        verdict, why = overrides.get(claim.id, (v.verdict, ""))
+        o = overrides.get(claim.id)
         rows.append({"claim_id": claim.id, "statement": claim.statement, "type": claim.type, "topic": claim.topic,
-                     "condition_ids": "; ".join(claim.conditions), "verdict": verdict, "certainty": v.certainty,
-                     "effect": v.effect, "allowed_wording": v.allowed_wording, "evidence_ids": "; ".join(v.evidence_ids),
-                     "reason": v.reason, "override_reason": why})
+                     "condition_ids": "; ".join(claim.conditions), "verdict": o.verdict if o else v.verdict,
+                     "certainty": (o.certainty or v.certainty) if o else v.certainty, "effect": v.effect,
+                     "allowed_wording": (o.allowed_wording or v.allowed_wording) if o else v.allowed_wording,
+                     "evidence_ids": "; ".join(v.evidence_ids), "reason": v.reason,
+                     "override_reason": o.reason if o else ""})
     return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS))

@@ -1,0 +1,178 @@
+"""Effect sizes from curated rows, question assembly, GRADE rules and statements, on constructed data."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from evidence import analysis, grade
+from evidence.curation import TABLES, Curated
+
+
+def empty_tables() -> dict[str, pd.DataFrame]:
+    return {t: pd.DataFrame(columns=[c.name for c in cols], dtype=str) for t, (_, cols) in TABLES.items()}
+
+
+def outcome(**values) -> pd.Series:
+    row = {c.name: "" for c in TABLES["outcomes"][1]}
+    row.update({"study_id": "S1", "comparator_type": "sham", "outcome_domain": "pain", "instrument": "NPRS",
+                "scale_max": "10", "lower_is_better": "true", "timepoint_weeks": "0", "window": "immediate",
+                "value_type": "final", "source_location": "Table 2"})
+    row.update({k: str(v) for k, v in values.items()})
+    return pd.Series(row)
+
+
+def arms(m1, s1, n1, m2, s2, n2) -> dict:
+    return dict(dn_mean=m1, dn_sd=s1, dn_n=n1, ctrl_mean=m2, ctrl_sd=s2, ctrl_n=n2)
+
+
+def test_arm_data_gives_md_and_hedges_g_with_negative_favouring_dry_needling():
+    eff = analysis.row_effect(outcome(**arms(3.0, 2.0, 40, 4.5, 2.2, 38)))
+    assert eff["basis"] == "arm" and eff["usable"]
+    assert eff["md"] == pytest.approx(-1.5) and eff["md_var"] == pytest.approx(4 / 40 + 2.2**2 / 38)
+    assert eff["smd"] < 0
+
+
+def test_higher_is_better_outcomes_are_flipped():
+    eff = analysis.row_effect(outcome(outcome_domain="rom", instrument="goniometer", scale_max="",
+                                      lower_is_better="false", **arms(50, 10, 30, 40, 10, 30)))
+    assert eff["oriented"] and eff["md"] == pytest.approx(-10.0)  # more motion with dry needling -> negative
+
+
+def test_vas_100_is_harmonised_to_0_10():
+    eff = analysis.row_effect(outcome(instrument="VAS", scale_max="100", **arms(30, 20, 25, 45, 20, 25)))
+    assert eff["md_scale"] == analysis.HARMONISED_PAIN
+    assert eff["md"] == pytest.approx(-1.5) and eff["md_var"] == pytest.approx((400 / 25 * 2) / 100)
+
+
+def test_reported_md_with_ci_uses_width_over_3_92():
+    eff = analysis.row_effect(outcome(effect_measure="MD", effect=-1.0, effect_ci_low=-1.98, effect_ci_high=-0.02))
+    assert eff["basis"] == "reported_ci"
+    assert math.sqrt(eff["md_var"]) == pytest.approx(0.5, rel=1e-3)
+
+
+def test_se_is_converted_to_sd_and_flagged():
+    eff = analysis.row_effect(outcome(dn_mean=3, dn_se=0.5, dn_n=16, ctrl_mean=4, ctrl_sd=2, ctrl_n=16))
+    assert eff["converted"] and eff["md_var"] == pytest.approx(0.25 + 4 / 16)
+
+
+def test_p_value_only_is_not_usable_and_says_why():
+    eff = analysis.row_effect(outcome(p_text="<0.05"))
+    assert not eff["usable"] and "only a p-value" in eff["reason"]
+    assert "lower is better" in analysis.row_effect(outcome(lower_is_better=""))["reason"]
+
+
+def _curated(outcome_rows: list[pd.Series], studies: list[str]) -> Curated:
+    t = empty_tables()
+    t["outcomes"] = pd.DataFrame(outcome_rows).reset_index(drop=True)
+    srow = {c.name: "" for c in TABLES["studies"][1]}
+    t["studies"] = pd.DataFrame([{**srow, "study_id": s, "condition_id": "neck_pain", "pmid": "1", "design": "parallel_rct",
+                                  "n_randomised": "100", "comparator_type": "sham", "decision": "include"} for s in studies])
+    t["mids"] = pd.DataFrame([{"instrument": "NPRS", "scale_max": "10", "mid": "2", "population": "", "source_id": "X",
+                               "source_location": "abstract", "verified": "true", "note": ""}])
+    return Curated(t)
+
+
+def test_two_studies_are_pooled_one_is_a_single_study_none_usable_is_reported():
+    rows = [outcome(study_id="A", **arms(3, 2, 40, 4, 2, 40)), outcome(study_id="B", **arms(2.5, 2, 30, 4, 2, 30)),
+            outcome(study_id="A", window="short", timepoint_weeks=4, **arms(3, 2, 40, 3.5, 2, 40)),
+            outcome(study_id="A", outcome_domain="disability", instrument="NDI", scale_max="50", p_value="0.2")]
+    cur = _curated(rows, ["A", "B"])
+    qs = analysis.build_questions(analysis.effect_table(cur))
+    table = analysis.question_table(qs, cur).set_index("question_id")
+    pooled = table.loc["neck_pain:pain:sham:immediate"]
+    assert pooled["status"] == "pooled" and pooled["k"] == 2 and pooled["measure"] == "MD" and pooled["mid"] == 2
+    assert pooled["estimate"] < 0 and pooled["n_participants"] == 140
+    assert table.loc["neck_pain:pain:sham:short", "status"] == "single_study"
+    none = table.loc["neck_pain:disability:sham:immediate"]
+    assert none["status"] == "no_usable_data" and "only a p-value" in none["not_used"]
+
+
+def test_one_row_per_study_latest_timepoint_in_window():
+    rows = [outcome(study_id="A", timepoint_weeks=0, **arms(3, 2, 40, 4, 2, 40)),
+            outcome(study_id="A", timepoint_weeks=1, **arms(1, 2, 40, 4, 2, 40))]
+    qs = analysis.build_questions(analysis.effect_table(_curated(rows, ["A"])))
+    assert qs[0].result.k == 1 and qs[0].result.estimate == pytest.approx(-3.0)
+
+
+def test_different_scales_pool_as_smd_without_mixing_change_and_final():
+    rows = [outcome(study_id="A", **arms(3, 2, 40, 4, 2, 40)),
+            outcome(study_id="B", instrument="PPT", scale_max="", **arms(30, 8, 30, 36, 8, 30)),
+            outcome(study_id="C", instrument="PPT", scale_max="", value_type="change", **arms(-3, 2, 20, -1, 2, 20))]
+    cur = _curated(rows, ["A", "B", "C"])
+    (q,) = analysis.build_questions(analysis.effect_table(cur))
+    assert q.measure == "SMD" and list(q.rows["study_id"]) == ["A", "B"]
+    assert any("not mixed" in reason for reason in q.not_used)
+
+
+@pytest.mark.parametrize("estimate,measure,mid,expected", [
+    (-4.1, "MD", 2.0, "large"), (-2.0, "MD", 2.0, "moderate"), (-1.0, "MD", 2.0, "small"), (-0.9, "MD", 2.0, "trivial"),
+    (-0.85, "SMD", math.nan, "large"), (-0.3, "SMD", math.nan, "small"), (-1.0, "MD", math.nan, ""),
+])
+def test_effect_classes(estimate, measure, mid, expected):
+    assert analysis.effect_class(estimate, measure, mid) == expected
+
+
+def question(**values) -> pd.Series:
+    base = {"question_id": "neck_pain:pain:sham:short", "outcome_domain": "pain", "k": 4, "i2": 10.0,
+            "estimate": -1.8, "ci_low": -2.5, "ci_high": -1.2, "pi_low": -3.0, "pi_high": -0.6, "measure": "MD",
+            "mid": 1.0, "n_participants": 600}
+    return pd.Series({**base, **values})
+
+
+EQUAL = {"A": 25.0, "B": 25.0, "C": 25.0, "D": 25.0}
+LOW = {s: "some_concerns" for s in EQUAL}
+
+
+def test_grade_high_when_nothing_is_wrong():
+    c = grade.rate_question(question(), EQUAL, LOW, {})
+    assert c.suggested == "high" and sum(d.levels for d in c.downgrades) == 0
+
+
+@pytest.mark.parametrize("change,domain,levels", [
+    ({"i2": 80.0}, "inconsistency", 2), ({"i2": 55.0}, "inconsistency", 1),
+    ({"ci_high": -0.5}, "imprecision", 1), ({"ci_high": 0.5}, "imprecision", 1),
+    ({"ci_low": -2.5, "ci_high": 1.5}, "imprecision", 2), ({"ci_high": 0.5, "n_participants": 200}, "imprecision", 2),
+    ({"n_participants": 200}, "imprecision", 1), ({"k": 1, "n_participants": 80}, "imprecision", 2),
+    ({"outcome_domain": "ppt"}, "indirectness", 1),
+])
+def test_grade_domains_on_constructed_cases(change, domain, levels):
+    c = grade.rate_question(question(**change), EQUAL, LOW, {})
+    assert c.levels(domain) == levels
+
+
+def test_grade_risk_of_bias_by_weight_share():
+    assert grade.rate_question(question(), EQUAL, {**LOW, "A": "high", "B": "high", "C": "high"}, {}).levels("risk_of_bias") == 2
+    assert grade.rate_question(question(), EQUAL, {**LOW, "A": "high"}, {}).levels("risk_of_bias") == 1
+    assert grade.rate_question(question(), EQUAL, {"A": "unknown", "B": "unknown", "C": "unknown"}, {}).levels("risk_of_bias") == 1
+
+
+def test_grade_nonstandard_technique_and_publication_bias_and_override():
+    c = grade.rate_question(question(), EQUAL, LOW, {"A": "Electrical dry needling"})
+    assert c.levels("indirectness") == 1
+    c = grade.rate_question(question(k=12), EQUAL, LOW, {}, egger_p=0.03)
+    assert c.levels("publication_bias") == 1
+    assert grade.rate_question(question(k=4), EQUAL, LOW, {}, egger_p=0.03).levels("publication_bias") == 0
+    c = grade.rate_question(question(i2=80.0), EQUAL, LOW, {}, override=("very_low", "panel judgement"))
+    assert (c.suggested, c.final, c.override_reason) == ("low", "very_low", "panel judgement")
+
+
+def test_pedro_policy():
+    row = pd.Series({"overall": "", "pedro_score": "5"})
+    assert grade.rob_category(row) == "high"
+    assert grade.rob_category(pd.Series({"overall": "", "pedro_score": "9"})) == "some_concerns"
+    assert grade.rob_category(None) == "unknown"
+
+
+@pytest.mark.parametrize("certainty,cls,favours,domain,expected", [
+    ("high", "moderate", True, "pain", "dry needling reduces pain in people with neck pain"),
+    ("moderate", "moderate", True, "pain", "dry needling probably reduces pain"),
+    ("low", "small", True, "pain", "dry needling may reduce pain slightly"),
+    ("low", "trivial", False, "pain", "may result in little to no difference in pain"),
+    ("moderate", "large", True, "rom", "likely results in a large increase in range of motion"),
+    ("very_low", "large", True, "pain", "The evidence is very uncertain about the effect of dry needling on pain"),
+])
+def test_informative_statements(certainty, cls, favours, domain, expected):
+    assert expected in grade.informative_statement(certainty, cls, favours, domain, "neck pain", "sham", "short")
