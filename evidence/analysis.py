@@ -13,8 +13,9 @@ pressure pain threshold, function scores) the difference is multiplied by -1 and
 
 How a row becomes an effect (first that applies; ``basis`` says which):
 
-1. ``arm``: n, mean and SD per arm (an SD may come from the SE of the mean, ``sd_from_se``,
-   or from median and quartiles/range, Wan et al. 2014 and Luo et al. 2018, flagged ``converted``);
+1. ``arm``: n, mean and SD per arm (an SD may come from the SE of the mean, ``sd_from_se``, or
+   the 95% CI of the mean, ``sd_from_ci`` (Cochrane Handbook 6.5.2.2), or mean and SD from median
+   and quartiles/range, Wan et al. 2014 and Luo et al. 2018; all flagged ``converted``);
    gives an MD and Hedges' g.
 2. ``reported_ci``: a reported MD or SMD with its 95% CI, SE = CI width / 3.92.
 3. ``reported_p``: a reported MD with an exact p-value and the arm ns (t distribution).
@@ -85,6 +86,9 @@ def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
         return n, mean, sd, False
     if not math.isnan(mean) and math.isnan(sd) and not math.isnan(se):
         return n, mean, effects.sd_from_se(se, n), True
+    low, high = _num(row[f"{arm}_ci_low"]), _num(row[f"{arm}_ci_high"])
+    if not math.isnan(mean) and math.isnan(sd) and not (math.isnan(low) or math.isnan(high)):
+        return n, mean, effects.sd_from_ci(low, high, n), True
     med, q1, q3 = _num(row[f"{arm}_median"]), _num(row[f"{arm}_q1"]), _num(row[f"{arm}_q3"])
     lo, hi = _num(row[f"{arm}_min"]), _num(row[f"{arm}_max"])
     if math.isnan(mean) and not math.isnan(med):
@@ -137,6 +141,10 @@ def row_effect(row: pd.Series) -> dict:
             return {**out, "basis": "reported_p", "md": sign * est * factor, "md_var": var * factor**2, "usable": True}
     except ValueError as exc:
         return {**out, "reason": f"inconsistent numbers: {exc}"}
+    if all(math.isfinite(x) for x in (m1, s1, m2, s2)) and not (n1 > 0 and n2 > 0):
+        return {**out, "reason": "arm means and SDs are reported without the arm sizes"}
+    if all(math.isfinite(x) for x in (m1, m2)):
+        return {**out, "reason": "arm means are reported without their SDs (or SE, CI, quartiles)"}
     if row["p_value"] or row["p_text"]:
         return {**out, "reason": "only a p-value is reported, no effect estimate with its precision"}
     return {**out, "reason": "no between-group numbers reported (arm means and SDs, or a contrast with its CI)"}

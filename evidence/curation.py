@@ -52,7 +52,7 @@ def _c(name: str, kind: str = "text", required: bool = False, allowed: tuple[str
     return Column(name, kind, required, allowed)
 
 
-ARM = ("n", "mean", "sd", "se", "median", "q1", "q3", "min", "max")
+ARM = ("n", "mean", "sd", "se", "ci_low", "ci_high", "median", "q1", "q3", "min", "max")
 
 
 def _arm(prefix: str) -> list[Column]:
