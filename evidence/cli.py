@@ -47,6 +47,19 @@ def cmd_update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from evidence.store import PubmedStore
+    from evidence.update import apply_pubmed_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    replaced, deleted, retracted = apply_pubmed_file(PubmedStore(_paths(args).pubmed), path)
+    print(f"{path}: {replaced} stored record(s) replaced, {len(deleted)} deleted"
+          + (f"; now retracted: {', '.join(retracted)}" if retracted else ""))
+    return EXIT_OK
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from evidence.status import status_text
 
@@ -126,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh-days", type=int, default=None, metavar="DAYS",
                    help="also re-fetch stored records fetched DAYS or more days ago (0: all), to catch retractions")
     p.add_argument("--batch-size", type=int, default=200, help="efetch batch size (at least 200)")
+
+    p = add("import", cmd_import, "apply a PubMed baseline/update XML file to the stored records "
+                                  "(replace stored ones, remove DeleteCitation PMIDs)")
+    p.add_argument("file", help="PubMed XML file (PubmedArticleSet)")
 
     add("status", cmd_status, "show what the snapshot holds and when each search last ran")
     add("validate", cmd_validate, "check the curated tables and the claims register (exit 2 on any problem)")

@@ -123,6 +123,11 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         _c("design"), _c("direction", "enum", True, ("supports", "contradicts", "mixed", "no_effect", "not_tested")),
         _c("finding", required=True), _c("source_location", required=True), _c("note"),
     ]),
+    "coverage": (("condition_id",), [
+        _c("condition_id", "enum", True, CONDITIONS),
+        _c("status", "enum", True, ("trials_included", "no_trials_found", "excluded_only")),
+        _c("searched"), _c("note"),
+    ]),
     "mids": (("instrument", "scale_max"), [
         _c("instrument", required=True), _c("scale_max", "number"), _c("mid", "number", True), _c("population"),
         _c("source_id", required=True), _c("source_location", required=True), _c("verified", "bool", True), _c("note"),
@@ -257,7 +262,21 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _unknown_refs("risk_of_bias", rob, "source", review_ids | {"our_reading", "pedro_database"},
                               "source (use our_reading, pedro_database or a review_id)")
     problems += _outcome_problems(t["outcomes"], studies)
+    problems += _coverage_problems(t["coverage"], studies)
     problems += _ci_problems("review_findings", t["review_findings"], "effect", "ci_low", "ci_high")
+    return problems
+
+
+def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
+    """Every condition has a coverage row, and its status agrees with studies.csv."""
+    included = set(studies.loc[studies["decision"] == "include", "condition_id"])
+    problems = [Problem("coverage.csv", None, "condition_id", f"no row for condition {c!r}")
+                for c in CONDITIONS if c != "all_dry_needling" and c not in set(coverage["condition_id"])]
+    for i, r in coverage.iterrows():
+        has = r["condition_id"] in included
+        if (r["status"] == "trials_included") != has and r["status"]:
+            problems.append(Problem("coverage.csv", i + 1, "status", f"{r['status']!r} disagrees with studies.csv, "
+                                    f"which {'has' if has else 'has no'} included study for {r['condition_id']}"))
     return problems
 
 

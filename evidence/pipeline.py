@@ -13,7 +13,7 @@ subgroups.csv            subgroup differences by comparator type
 certainty.csv            GRADE: suggested and final certainty with the reasons per domain
 summary_of_findings.csv  per condition: question, k, participants, effect, certainty, statement
 claim_verdicts.csv       one row per registered claim
-figures/forest_*.svg     a forest plot per question with data
+figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg when k >= 10)
 """
 
 from __future__ import annotations
@@ -115,7 +115,12 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
         path = plots.forest_plot(q, studies, figures / figure_name(q["question_id"]), comparator)
         wanted.add(path.name)
         written.append(path)
-    for stale in figures.glob("forest_*.svg"):
+        if q["k"] >= 10:
+            funnel = plots.funnel_plot(studies, q["estimate"], figures / figure_name(q["question_id"]).replace(
+                "forest_", "funnel_"))
+            wanted.add(funnel.name)
+            written.append(funnel)
+    for stale in [*figures.glob("forest_*.svg"), *figures.glob("funnel_*.svg")]:
         if stale.name not in wanted:
             stale.unlink()
     return written

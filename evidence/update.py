@@ -87,3 +87,24 @@ def update_search(client: EutilsClient, definitions: SearchDefinitions, store: P
         "software_version": __version__,
     })
     return summary
+
+
+def apply_pubmed_file(store: PubmedStore, source, today: dt.date | None = None) -> tuple[int, list[str], list[str]]:
+    """Apply a PubMed baseline or update file (or any efetch XML) to the stored records: articles
+    already stored are replaced (so retractions and errata show up), ``DeleteCitation`` PMIDs are
+    removed. Articles not yet stored are left out: the searches decide what the snapshot holds.
+
+    Returns (records replaced, PMIDs deleted, PMIDs that became retracted).
+    """
+    from evidence.pubmed import parse_pubmed_xml
+
+    today = today or dt.date.today()
+    stored = set(store.records()["pmid"])
+    replaced, deleted = [], []
+    for record in parse_pubmed_xml(source):
+        if record["pmid"] not in stored:
+            continue
+        (deleted if record["deleted"] else replaced).append(record)
+    retracted = store.upsert_records(replaced, today.isoformat())
+    store.delete_records(r["pmid"] for r in deleted)
+    return len(replaced), [r["pmid"] for r in deleted], retracted

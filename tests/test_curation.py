@@ -115,6 +115,13 @@ def test_load_refuses_invalid_data_and_cli_exits_2(broken, capsys):
     assert "outcomes.csv, row" in capsys.readouterr().out
 
 
+def test_coverage_must_agree_with_studies(broken):
+    target, edit = broken
+    row = edit("coverage", {"condition_id": "neck_pain"}, "status", "no_trials_found")
+    assert any(p.file == "coverage.csv" and p.row == row and "disagrees with studies.csv" in p.message
+               for p in validate(target))
+
+
 def test_wrong_schema_version(broken):
     target, _ = broken
     (target / "schema_version.txt").write_text("0\n")

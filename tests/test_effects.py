@@ -245,3 +245,18 @@ def test_quantile_estimators_are_sensible():
 def test_invalid_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_cochrane_handbook_worked_example_se_from_p_value():
+    """Cochrane Handbook 5.1, section 7.7.3.3: MD 3.8 with P = 0.008 from groups of 25 and 22;
+    t(45) = 2.78, so the SE of the MD is 3.8 / 2.78 = 1.37."""
+    md, var = effects.from_p(3.8, 0.008, 25, 22)
+    assert md == 3.8
+    assert math.sqrt(var) == pytest.approx(1.37, abs=0.005)
+
+
+def test_cochrane_handbook_worked_example_sd_from_ci_small_sample():
+    """Cochrane Handbook 5.1, section 7.7.3.2: for a group of 25 the divisor 3.92 becomes
+    2 x 2.0639 = 4.128 (t with 24 df), SD = sqrt(25) x width / 4.128."""
+    low, high = 10.0, 14.128
+    assert effects.sd_from_ci(low, high, 25) == pytest.approx(math.sqrt(25) * (high - low) / 4.128, rel=1e-4)

@@ -178,3 +178,35 @@ def test_cli_failure_exits_1(server, data_dir, monkeypatch, capsys):
     server.state.plan["esearch"] = ["error-body"]
     assert main(["update", "--condition", "neck_pain", "--data-dir", str(data_dir)]) == 1
     assert "failed:" in capsys.readouterr().err
+
+
+def test_update_file_replaces_stored_records_and_applies_deletions(tmp_path):
+    needs_shared()
+    from evidence.pubmed import parse_pubmed_xml
+    from evidence.update import apply_pubmed_file
+    from tests.eutils_server import EUTILS_FIXTURES
+
+    sample = EUTILS_FIXTURES / "fatcat" / "pubmedsample_2019.xml"
+    store = PubmedStore(tmp_path / "pubmed")
+    deleted_pmids = [r["pmid"] for r in parse_pubmed_xml(sample) if r["deleted"]]
+    stale = {"pmid": "8655018", "title": "old title", "retracted": False, "deleted": False}
+    gone = [{"pmid": p, "title": "to be deleted", "deleted": False} for p in deleted_pmids[:2]]
+    store.upsert_records([stale, *gone], "2025-01-01")
+    replaced, deleted, retracted = apply_pubmed_file(store, sample, DAY1)
+    records = store.records().set_index("pmid")
+    assert replaced == 1 and sorted(deleted) == sorted(deleted_pmids[:2]) and retracted == ["8655018"]
+    assert list(records.index) == ["8655018"] and records.loc["8655018", "title"] != "old title"
+
+
+def test_api_key_never_written_to_any_file(server, data_dir, monkeypatch, capsys):
+    secret = "SECRETKEY0123456789abcdef"
+    monkeypatch.setenv("NCBI_EMAIL", "a@b.org")
+    monkeypatch.setenv("NCBI_API_KEY", secret)
+    monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
+    server.state.plan["esearch"] = ["429"]
+    assert main(["-v", "update", "--condition", "neck_pain", "--data-dir", str(data_dir)]) == 0
+    assert all(r.params.get("api_key") == secret for r in server.state.requests)  # it was used...
+    written = [p for p in data_dir.rglob("*") if p.is_file()]
+    assert written and not [p for p in written if secret in p.read_text(errors="ignore")]  # ...never stored
+    out = capsys.readouterr()
+    assert secret not in out.out + out.err
