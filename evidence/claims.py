@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from evidence.config import DEFAULT_DATA_DIR, ConfigError
+from evidence.config import DEFAULT_DATA_DIR, ConfigError, load_versioned_yaml
 from evidence.curation import CONDITIONS, DOMAINS, Curated
 from evidence.topics import TOPICS, topic_type
 
@@ -153,14 +153,7 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
 
 def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
     """Read and check the claims register; any problem raises ``ConfigError`` naming file and claim."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the claims register: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    if raw.get("schema_version") != SCHEMA_VERSION:
-        raise ConfigError(f"{path}: schema_version must be {SCHEMA_VERSION}, got {raw.get('schema_version')!r}")
+    raw = load_versioned_yaml(path, SCHEMA_VERSION, "the claims register")
     entries = raw.get("claims")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: 'claims' must be a non-empty list")

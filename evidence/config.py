@@ -81,6 +81,22 @@ class Settings:
         return self.email
 
 
+def load_versioned_yaml(path: Path, schema_version: int, what: str) -> dict:
+    """Read a human-edited YAML file whose top level is a mapping with ``schema_version``;
+    any problem raises ConfigError naming the file."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read {what}: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    if raw.get("schema_version") != schema_version:
+        raise ConfigError(f"{path}: schema_version must be {schema_version}, got {raw.get('schema_version')!r}")
+    return raw
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment (``os.environ`` by default)."""
     env = os.environ if environ is None else environ

@@ -16,9 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from evidence.config import ConfigError
+from evidence.config import ConfigError, load_versioned_yaml
 
 SCHEMA_VERSION = 1
 UNFILTERED_SUFFIX = ".unfiltered"
@@ -78,14 +76,7 @@ def _collapse(text: str) -> str:
 
 def load_search_definitions(path: Path) -> SearchDefinitions:
     """Read and check the search definitions; a problem raises ConfigError naming the file."""
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read search definitions: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    if raw.get("schema_version") != SCHEMA_VERSION:
-        raise ConfigError(f"{path}: schema_version must be {SCHEMA_VERSION}, got {raw.get('schema_version')!r}")
+    raw = load_versioned_yaml(path, SCHEMA_VERSION, "search definitions")
     for key in ("dry_needling_block", "rct_filter", "conditions"):
         if not raw.get(key):
             raise ConfigError(f"{path}: missing {key!r}")
