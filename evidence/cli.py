@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+REFRESH_AFTER_DAYS = 180
 log = logging.getLogger("evidence")
 
 
@@ -136,8 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("update", cmd_update, "search PubMed per condition and fetch new records (needs NCBI_EMAIL and network)")
     p.add_argument("--condition", help="only this condition id (default: all searches)")
     p.add_argument("--no-rct-filter", action="store_true", help="drop the RCT filter (to find systematic reviews)")
-    p.add_argument("--refresh-days", type=int, default=None, metavar="DAYS",
-                   help="also re-fetch stored records fetched DAYS or more days ago (0: all), to catch retractions")
+    p.add_argument("--refresh-days", type=int, default=REFRESH_AFTER_DAYS, metavar="DAYS",
+                   help="re-fetch stored records last fetched DAYS or more days ago, so retractions and errata "
+                        f"show up (default {REFRESH_AFTER_DAYS}; 0 re-fetches all)")
     p.add_argument("--batch-size", type=int, default=200, help="efetch batch size (at least 200)")
 
     p = add("import", cmd_import, "apply a PubMed baseline/update XML file to the stored records "
