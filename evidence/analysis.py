@@ -101,13 +101,14 @@ def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
     return n, mean, sd, False
 
 
-def _scale(row: pd.Series) -> tuple[str, float]:
-    """The scale an MD is expressed on, and the factor that brings it there."""
+def _scale(row: pd.Series) -> tuple[str, float, float]:
+    """The scale an MD is expressed on: its label, and the (from, to) scale maxima of the rescaling
+    that brings the row there (equal when no rescaling is needed)."""
     instrument, top = row["instrument"], _num(row["scale_max"])
     if row["outcome_domain"] == "pain" and instrument in PAIN_SCALES and top in (10.0, 100.0):
-        return HARMONISED_PAIN, 10.0 / top
+        return HARMONISED_PAIN, top, 10.0
     label = instrument if math.isnan(top) else f"{instrument} 0-{top:g}"
-    return label + (f" ({row['unit']})" if row["unit"] and row["unit"] != "points" else ""), 1.0
+    return label + (f" ({row['unit']})" if row["unit"] and row["unit"] != "points" else ""), 1.0, 1.0
 
 
 def row_effect(row: pd.Series) -> dict:
@@ -115,8 +116,13 @@ def row_effect(row: pd.Series) -> dict:
     sign = -1.0 if row["lower_is_better"] == "false" else 1.0
     out = {"oriented": sign < 0, "basis": "", "converted": False, "md": math.nan, "md_var": math.nan,
            "smd": math.nan, "smd_var": math.nan, "usable": False, "reason": ""}
-    scale, factor = _scale(row)
+    scale, from_max, to_max = _scale(row)
     out["md_scale"] = scale
+
+    def md_on_scale(md: float, var: float) -> dict:
+        md, var = effects.rescale(md, var, from_max, to_max)
+        return {"md": sign * md, "md_var": var}
+
     if row["lower_is_better"] not in ("true", "false"):
         return {**out, "reason": "the source does not say whether lower is better"}
     n1, m1, s1, c1 = _arm(row, "dn")
@@ -126,19 +132,19 @@ def row_effect(row: pd.Series) -> dict:
         if all(math.isfinite(x) and x > 0 for x in (n1, s1, n2, s2)) and math.isfinite(m1) and math.isfinite(m2):
             md, var = effects.mean_difference(m1, s1, n1, m2, s2, n2)
             g, gvar = effects.hedges_g(m1, s1, n1, m2, s2, n2)
-            return {**out, "basis": "arm", "converted": c1 or c2, "md": sign * md * factor, "md_var": var * factor**2,
-                    "smd": sign * g, "smd_var": gvar, "usable": True}
+            return {**out, "basis": "arm", "converted": c1 or c2, **md_on_scale(md, var), "smd": sign * g,
+                    "smd_var": gvar, "usable": True}
         est, low, high = _num(row["effect"]), _num(row["effect_ci_low"]), _num(row["effect_ci_high"])
         measure = row["effect_measure"]
         if measure and not math.isnan(est) and not (math.isnan(low) or math.isnan(high)):
             est, var = effects.from_ci(est, low, high)
             if measure == "MD":
-                return {**out, "basis": "reported_ci", "md": sign * est * factor, "md_var": var * factor**2, "usable": True}
+                return {**out, "basis": "reported_ci", **md_on_scale(est, var), "usable": True}
             return {**out, "basis": "reported_ci", "smd": sign * est, "smd_var": var, "usable": True}
         p = _num(row["p_value"])
         if measure == "MD" and not math.isnan(est) and not math.isnan(p) and n1 > 0 and n2 > 0:
             est, var = effects.from_p(est, p, n1, n2)
-            return {**out, "basis": "reported_p", "md": sign * est * factor, "md_var": var * factor**2, "usable": True}
+            return {**out, "basis": "reported_p", **md_on_scale(est, var), "usable": True}
     except ValueError as exc:
         return {**out, "reason": f"inconsistent numbers: {exc}"}
     if all(math.isfinite(x) for x in (m1, s1, m2, s2)) and not (n1 > 0 and n2 > 0):

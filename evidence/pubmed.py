@@ -27,10 +27,6 @@ from typing import BinaryIO, Iterator
 
 from lxml import etree
 
-RECORD_KEYS = (
-    "pmid", "doi", "title", "abstract", "journal", "year", "first_author", "languages",
-    "publication_types", "mesh_terms", "registry_ids", "retracted", "retraction_of", "errata",
-)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 
 

@@ -9,8 +9,6 @@ Efficacy topics for conditions that have a PubMed search use the search's condit
 
 from __future__ import annotations
 
-CLAIM_TYPES = ("efficacy", "outcome", "mechanism", "safety", "logistics")
-
 TOPICS: dict[str, tuple[str, str]] = {
     # efficacy: conditions (ids of the search definitions) and broader groups the materials name
     "neck_pain": ("efficacy", "neck pain"),
