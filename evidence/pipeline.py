@@ -80,7 +80,7 @@ def summary_of_findings(questions: pd.DataFrame, certainty: pd.DataFrame, labels
 def compute(paths: DataPaths, curated: Curated | None = None) -> Derived:
     """Compute all derived tables in memory (no files written)."""
     curated = curated or load_curated(paths.curated)
-    labels = {c.id: c.label.split(" (")[0].lower() for c in load_search_definitions(paths.searches).conditions}
+    labels = {c.id: c.people for c in load_search_definitions(paths.searches).conditions}
     effects = analysis.effect_table(curated)
     questions_list = analysis.build_questions(effects)
     questions = analysis.question_table(questions_list, curated)

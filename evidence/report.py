@@ -40,7 +40,7 @@ from evidence import __version__
 from evidence.config import DEFAULT_DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, ConfigError, DataPaths
 from evidence.grade import COMPARATOR_PHRASES, LEVELS, OUTCOME_NOUNS, WINDOW_PHRASES, rob_category
 from evidence.searches import SearchDefinitions, condition_of, load_search_definitions
-from evidence.store import LIST_SEP, PubmedStore
+from evidence.store import PubmedStore
 from evidence.tables import atomic_write_bytes, read_csv
 
 DATA_DIR_ENV = "EVIDENCE_DATA_DIR"
@@ -105,7 +105,8 @@ def question_anchor(question_id: str) -> str:
 
 
 def split_reasons(text: str) -> list[str]:
-    """The ``not_used`` column of questions.csv as a list of "study: reason" items."""
+    """"key: text" items joined with "; " (questions.csv ``not_used``: "study: reason"; certainty.csv
+    ``reasons``: "domain: reason") as a list; a "; " inside an item's text is kept."""
     return [part for part in re.split(r";\s(?=[A-Za-z][A-Za-z0-9_]*:\s)", text or "") if part]
 
 
@@ -427,7 +428,7 @@ def _question_rows(inputs: ReportInputs, condition_id: str, figures: Path) -> tu
         with_data.append({**base, "effect": effect, "details": "; ".join(details), "studies": split_list(r["study_ids"]),
                           "certainty": c.get("final", ""), "suggested": c.get("suggested", ""),
                           "override_reason": c.get("override_reason", ""),
-                          "grade_reasons": split_list(c.get("reasons", "")), "figure": "figures/" + figure_name(qid),
+                          "grade_reasons": split_reasons(c.get("reasons", "")), "figure": "figures/" + figure_name(qid),
                           "funnel": f"figures/{funnel}" if (figures / funnel).exists() else ""})
     return with_data, without
 

@@ -29,6 +29,13 @@ class Condition:
     label: str
     mesh: tuple[str, ...]
     free_text: tuple[str, ...]
+    population: str = ""
+
+    @property
+    def people(self) -> str:
+        """How statements name the population ("people with <people>"): ``population`` when the
+        definition gives one, else the label with a lower-case first letter."""
+        return self.population or self.label[:1].lower() + self.label[1:]
 
     def block(self) -> str:
         """The condition's OR-block, or "" for the all-trials search."""
@@ -94,5 +101,6 @@ def load_search_definitions(path: Path) -> SearchDefinitions:
         mesh, free = entry.get("mesh") or [], entry.get("free_text") or []
         if not isinstance(mesh, list) or not isinstance(free, list):
             raise ConfigError(f"{where} ({cid}): mesh and free_text must be lists")
-        conditions.append(Condition(cid, str(entry["label"]), tuple(map(str, mesh)), tuple(map(str, free))))
+        conditions.append(Condition(cid, str(entry["label"]), tuple(map(str, mesh)), tuple(map(str, free)),
+                                    str(entry.get("population") or "")))
     return SearchDefinitions(_collapse(raw["dry_needling_block"]), _collapse(raw["rct_filter"]), tuple(conditions))

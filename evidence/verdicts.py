@@ -223,7 +223,10 @@ def efficacy_verdict(claim, ev: Evidence) -> Verdict:
     best = _best(items, conditions)
     ids = tuple(sorted({it.id for it in items}))
     cls = best.effect_class or ("moderate" if best.favours_dn else "trivial")
-    wording = informative_statement(best.certainty, cls, bool(best.favours_dn), domain, _label(ev, best.condition),
+    # very low certainty says nothing about an effect, so it speaks of the claim's own population;
+    # a rated statement names the population the evidence comes from
+    population = label if best.certainty == "very_low" else _label(ev, best.condition)
+    wording = informative_statement(best.certainty, cls, bool(best.favours_dn), domain, population,
                                     best.comparator, best.window)
     basis = f"best evidence: {best.id} ({best.certainty}, rated by {best.rated_by})"
     if best.certainty == "very_low":

@@ -1,0 +1,71 @@
+"""Benchmark of the main command's phases (``python -m evidence report --offline``).
+
+Copies ``data/`` to a temporary folder and times, on that copy: validate (curated tables and
+claims register), rebuild (derived tables and forest plots), notebooks (execute and export the
+three notebooks), report (the static HTML pages); then prints the total. The PubMed refresh is
+not timed: it depends on the network and NCBI, not on this code.
+
+    .venv/bin/python benchmarks/bench_main_job.py [--repeat N] [--no-notebooks]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT))
+
+from evidence.config import DataPaths  # noqa: E402
+from evidence.pipeline import build_derived  # noqa: E402
+from evidence.report import build_report, run_notebooks, validation_problems  # noqa: E402
+
+
+def timed(func: Callable[[], object]) -> float:
+    """Seconds one call of ``func`` takes."""
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def one_run(notebooks: bool) -> dict[str, float]:
+    """Time each phase once on a fresh copy of data/."""
+    with tempfile.TemporaryDirectory(prefix="bench-main-job-") as tmp:
+        paths = DataPaths(Path(tmp) / "data")
+        shutil.copytree(PROJECT / "data", paths.root, ignore=shutil.ignore_patterns("staging*", "report"))
+        times = {"validate": timed(lambda: validation_problems(paths)), "rebuild": timed(lambda: build_derived(paths))}
+        if notebooks:
+            times["notebooks"] = timed(lambda: run_notebooks(paths))
+        times["report"] = timed(lambda: build_report(paths))
+        return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs (the median is reported; default 3)")
+    parser.add_argument("--no-notebooks", action="store_true", help="leave out the notebooks phase")
+    args = parser.parse_args()
+    print(f"main job phases on a copy of {PROJECT / 'data'}; {os.cpu_count()} CPU(s); {args.repeat} run(s)")
+    runs = []
+    for i in range(args.repeat):
+        runs.append(one_run(not args.no_notebooks))
+        print(f"  run {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in runs[-1].items()) +
+              f", total {sum(runs[-1].values()):.2f} s", flush=True)
+    print(f"{'phase':<10} {'median s':>9} {'min s':>7} {'max s':>7}")
+    for phase in runs[0]:
+        values = [r[phase] for r in runs]
+        print(f"{phase:<10} {statistics.median(values):9.2f} {min(values):7.2f} {max(values):7.2f}")
+    totals = [sum(r.values()) for r in runs]
+    print(f"{'total':<10} {statistics.median(totals):9.2f} {min(totals):7.2f} {max(totals):7.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

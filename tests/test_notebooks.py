@@ -1,0 +1,81 @@
+"""The notebooks: committed without outputs, with a tagged parameters cell and no logic of their
+own; executed with nbclient against the committed data (slow)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from evidence.config import NOTEBOOKS_DIR
+from evidence.report import execute_notebook, notebook_html
+
+PROJECT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+EXPECTED = ["01-search-overview", "02-effect-sizes", "03-claims"]
+
+
+def code_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_the_numbered_notebooks_exist():
+    assert [p.stem for p in NOTEBOOKS] == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_without_outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)
+    for cell in code_cells(nb):
+        assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: a cell has outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_and_no_logic_of_their_own(path):
+    nb = nbformat.read(str(path), as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and 'condition = "neck_pain"' in tagged[0].source
+    for cell in code_cells(nb):
+        tree = ast.parse(cell.source)
+        defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
+        assert not defined, f"{path.name}: define functions in evidence/report.py, not in a notebook"
+    assert any("from evidence import report" in c.source for c in code_cells(nb))
+
+
+def _outputs_text(nb) -> str:
+    parts = []
+    for cell in code_cells(nb):
+        for out in cell.outputs:
+            parts.append(out.get("text", ""))
+            parts.extend(str(v) for k, v in out.get("data", {}).items() if k.startswith("text/"))
+    return "\n".join(parts)
+
+
+def _assert_ran_cleanly(nb) -> None:
+    errors = [o for c in code_cells(nb) for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    assert all(c.execution_count is not None for c in code_cells(nb))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_executes_against_the_committed_data(path):
+    nb = execute_notebook(path, PROJECT / "data")
+    _assert_ran_cleanly(nb)
+    assert "condition: neck_pain" in _outputs_text(nb)
+    page = notebook_html(nb, path.stem)
+    assert "<script src=" not in page and "cdnjs" not in page
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_executes_for_another_condition(path):
+    nb = execute_notebook(path, PROJECT / "data", parameters={"condition": "plantar_heel_pain"})
+    _assert_ran_cleanly(nb)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    at = next(i for i, t in enumerate(tags) if "parameters" in t)
+    assert "injected-parameters" in tags[at + 1]
+    assert "condition: plantar_heel_pain" in _outputs_text(nb)
