@@ -10,6 +10,8 @@ Efficacy and outcome claims
     The evidence items are our evidence questions (condition x domain x comparator x window, with
     the certainty in ``certainty.csv``) and published reviews' findings (with the authors' own
     GRADE rating; a finding the authors did not rate counts as very low until someone rates it).
+    Comparisons with another active treatment (``active_other``) say which treatment is better,
+    not whether dry needling works, so they do not decide these verdicts (the report shows them).
     The best item is the one with the highest certainty (then the most trials). Very low:
     ``uncertain``. An effect that favours dry needling: ``supported`` if the claim is hedged, or
     asserted with moderate or high certainty; ``overstated`` if asserted with low certainty. No
@@ -87,6 +89,8 @@ SAFETY_EVENTS = {
     "pain_during": ("pain_during",),
 }
 ALL_CAUSE = ("any_mild", "any_significant", "serious")
+# comparisons that say which of two active treatments is better, not whether dry needling works
+HEAD_TO_HEAD = ("active_other",)
 SERIOUS = ("any_significant", "serious")
 GENERAL_POPULATION = "musculoskeletal pain"
 BANDS = ((10.0, "very common"), (1.0, "common"), (0.1, "uncommon"), (0.01, "rare"), (0.0, "very rare"))
@@ -213,9 +217,10 @@ def efficacy_verdict(claim, ev: Evidence) -> Verdict:
     if claim.outcome_domain and claim.topic not in OUTCOME_FILTERS:
         domain = claim.outcome_domain
     conditions = list(claim.conditions) or ["all_dry_needling"]
-    items = _question_items(ev, conditions, domain, window, comparator) + \
-        _review_items(ev, conditions, domain, window, comparator, claim.reviews)
-    noun = OUTCOME_NOUNS.get(domain, domain)
+    items = [it for it in _question_items(ev, conditions, domain, window, comparator)
+             + _review_items(ev, conditions, domain, window, comparator, claim.reviews)
+             if it.comparator not in HEAD_TO_HEAD]
+    noun = TOPICS[claim.topic][1] if domain == "other" else OUTCOME_NOUNS.get(domain, domain)
     label = ", ".join(_label(ev, c) for c in conditions)
     if not items:
         return Verdict(claim.id, "unsupported", "", "", f"No trial or review data on dry needling and {noun} "

@@ -147,3 +147,9 @@ def test_serious_event_without_its_own_rate_uses_all_cause_upper_bound():
 def test_a_claim_without_condition_is_not_judged_on_one_condition():
     v = verdicts.verdict_for(claim("sports_injuries", conditions=()), evidence("high"))
     assert v.verdict == "unsupported"  # neck pain evidence does not speak for sports injuries
+
+
+def test_head_to_head_comparisons_do_not_decide_efficacy():
+    ev = evidence("high", estimate=0.8, low=0.3, high=1.3)  # dry needling worse than another treatment...
+    ev.questions.loc[0, "comparator_type"] = "active_other"
+    assert verdicts.verdict_for(claim("neck_pain"), ev).verdict == "unsupported"  # ...is not evidence it fails
