@@ -287,6 +287,8 @@ class ReportInputs:
     certainty: pd.DataFrame
     summary: pd.DataFrame
     verdicts: pd.DataFrame
+    sensitivity: pd.DataFrame
+    subgroups: pd.DataFrame
     records: pd.DataFrame
     hits: pd.DataFrame
     log: pd.DataFrame
@@ -322,6 +324,7 @@ def load_inputs(paths: DataPaths) -> ReportInputs:
         claims=sorted(load_claims(paths.curated / "claims.yaml"), key=lambda c: c.id),
         questions=read_csv(paths.derived / "questions.csv"), certainty=read_csv(paths.derived / "certainty.csv"),
         summary=read_csv(paths.derived / "summary_of_findings.csv"), verdicts=read_csv(needed),
+        sensitivity=read_csv(paths.derived / "sensitivity.csv"), subgroups=read_csv(paths.derived / "subgroups.csv"),
         records=store.records(), hits=store.hits(), log=store.log(),
     )
 
@@ -493,10 +496,24 @@ def _coverage(inputs: ReportInputs, condition_id: str) -> dict[str, str]:
     return rows[0] if rows else {}
 
 
+def _sensitivity_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict], list[dict]]:
+    """Leave-one-out re-poolings and subgroup differences by comparator for one condition."""
+    loo = inputs.sensitivity[inputs.sensitivity["question_id"].str.split(":").str[0] == condition_id]
+    sub = inputs.subgroups[inputs.subgroups["condition_id"] == condition_id]
+    leave_one_out = [{"question": question_label(r["question_id"]), "left_out": r["left_out"],
+                      "effect": f"{fmt(r['estimate'])} ({fmt(r['ci_low'])} to {fmt(r['ci_high'])})",
+                      "i2": fmt(r["i2"], 0)} for r in loo.to_dict("records")]
+    subgroups = [{"outcome": r["outcome_domain"], "window": r["window"], "measure": f"{r['measure']} ({r['scale']})",
+                  "comparators": r["comparators"], "test": f"Q = {fmt(r['q_between'])}, df = {r['df']}, "
+                  f"p = {fmt(r['p'], 3)}"} for r in sub.to_dict("records")]
+    return leave_one_out, subgroups
+
+
 def _condition_context(inputs: ReportInputs, condition_id: str, figures: Path) -> dict:
     condition = inputs.definitions.condition(condition_id)
     studies = _study_rows(inputs, condition_id)
     with_data, without = _question_rows(inputs, condition_id, figures)
+    loo, subgroups = _sensitivity_rows(inputs, condition_id)
     verdicts = inputs.verdict_by_claim
     claims = [{"id": c.id, "statement": c.statement, "verdict": verdicts.get(c.id, {}).get("verdict", "not_built")}
               for c in inputs.claims if condition_id in c.conditions]
@@ -504,7 +521,8 @@ def _condition_context(inputs: ReportInputs, condition_id: str, figures: Path) -
             "included": [s for s in studies if s["decision"] == "include"],
             "excluded": [s for s in studies if s["decision"] == "exclude"],
             "questions": with_data, "no_data": without, "sof": _sof_rows(inputs, condition_id),
-            "reviews": _review_rows(inputs, condition_id), "rob": _rob_rows(inputs, condition_id), "claims": claims}
+            "reviews": _review_rows(inputs, condition_id), "rob": _rob_rows(inputs, condition_id), "claims": claims,
+            "leave_one_out": loo, "subgroups": subgroups}
 
 
 def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> dict:

@@ -140,6 +140,10 @@ def test_condition_pages_show_the_evidence(built):
     empty = [c for c in load_search_definitions(built.searches).ids if c not in set(studies["condition_id"])]
     for cid in empty:
         assert "No trials found" in (report / "conditions" / f"{cid}.html").read_text()
+    subgroups = read_csv(built.derived / "subgroups.csv")
+    for r in subgroups.itertuples():
+        page = (report / "conditions" / f"{r.condition_id}.html").read_text()
+        assert "Differences between comparator types" in page and r.comparators in page
 
 
 def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
