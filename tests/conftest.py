@@ -8,7 +8,7 @@ import pytest
 
 from evidence.config import Settings
 from evidence.eutils import EutilsClient, RateLimiter
-from tests.eutils_server import EUTILS_FIXTURES, SHARED, EutilsServer, recorded_articles
+from tests.eutils_server import EUTILS_FIXTURES, EutilsServer, cloned_articles, recorded_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -29,8 +29,12 @@ def needs_shared() -> None:
 
 @pytest.fixture(scope="session")
 def articles() -> dict[str, bytes]:
-    """Recorded PubMed articles when ../shared is present, else the hand-written ones."""
-    return recorded_articles() if EUTILS_FIXTURES.is_dir() else handwritten_articles()
+    """Recorded PubMed articles when ../shared is present, else the hand-written ones plus clones
+    of the first (so that tests have a few dozen records either way)."""
+    if EUTILS_FIXTURES.is_dir():
+        return recorded_articles()
+    own = handwritten_articles()
+    return {**own, **cloned_articles(next(iter(own.values())), 90000100, 30)}
 
 
 @pytest.fixture

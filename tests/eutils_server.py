@@ -39,6 +39,30 @@ PUBMED_FILES = (
 _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 
 
+# Hand-written stand-ins for the recorded bodies, used only when ../shared is absent so that a
+# clone without it still tests the core paths (same shape as the recordings listed in its README).
+_FALLBACK_BODIES = {
+    "transcribed/http429_rate_limit_exceeded.json":
+        b'{"error":"API rate limit exceeded","api-key":"192.0.2.1","count":"5","limit":"3"}\n',
+    "biopython/esummary8.xml":
+        b'<?xml version="1.0" ?>\n<eSummaryResult><ERROR>Neither query_key nor id specified</ERROR></eSummaryResult>\n',
+    "biopython/esearch8.xml":
+        b'<?xml version="1.0" ?>\n<eSearchResult><Count>0</Count><RetMax>0</RetMax><RetStart>0</RetStart><IdList/>'
+        b'<ErrorList><PhraseNotFound>abcXYZ</PhraseNotFound></ErrorList></eSearchResult>\n',
+    "transcribed/efetch_error_history_unavailable.xml":
+        b'<?xml version="1.0" ?>\n<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>\n',
+    "transcribed/efetch_error_empty_id_list.xml":
+        b'<?xml version="1.0" ?>\n<eFetchResult><ERROR>ID list is empty! Possibly it has no correct IDs.</ERROR>'
+        b'</eFetchResult>\n',
+}
+
+
+def fixture_body(name: str) -> bytes:
+    """A recorded body from ../shared, or its hand-written stand-in when ../shared is absent."""
+    path = EUTILS_FIXTURES / name
+    return path.read_bytes() if path.exists() else _FALLBACK_BODIES[name]
+
+
 def recorded_articles() -> dict[str, bytes]:
     """PMID -> the recorded ``<PubmedArticle>`` element, serialised as it was recorded."""
     articles = {}
@@ -109,7 +133,7 @@ class FakeEutils:
         if leave_out:
             found = found[: max(0, len(found) - leave_out)]
         if not found and "id" in params:
-            return (EUTILS_FIXTURES / "transcribed" / "efetch_error_empty_id_list.xml").read_bytes()
+            return fixture_body("transcribed/efetch_error_empty_id_list.xml")
         return (
             b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
             b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
@@ -143,7 +167,6 @@ def _handler(state: FakeEutils):
             params.update(urllib.parse.parse_qsl(raw.decode()))
             state.requests.append(Request(time.monotonic(), utility, method, params, raw))
             action = state.take(utility) or ""
-            fixtures = EUTILS_FIXTURES
             if action == "drop":
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -152,16 +175,16 @@ def _handler(state: FakeEutils):
                 time.sleep(state.slow_seconds)
             if action.startswith("429"):
                 headers = {"Retry-After": "1"} if action == "429-retry-after" else {}
-                body = (fixtures / "transcribed" / "http429_rate_limit_exceeded.json").read_bytes()
+                body = fixture_body("transcribed/http429_rate_limit_exceeded.json")
                 return self._send(429, body, "application/json", headers)
             if action in ("500", "502", "503"):
                 return self._send(int(action), b"<html><body>Server error</body></html>", "text/html")
             if action == "error-body":
-                return self._send(200, (fixtures / "biopython" / "esummary8.xml").read_bytes())
+                return self._send(200, fixture_body("biopython/esummary8.xml"))
             if action == "error-list":
-                return self._send(200, (fixtures / "biopython" / "esearch8.xml").read_bytes())
+                return self._send(200, fixture_body("biopython/esearch8.xml"))
             if action == "expired" or (params.get("WebEnv") and params["WebEnv"] != state.webenv):
-                return self._send(200, (fixtures / "transcribed" / "efetch_error_history_unavailable.xml").read_bytes())
+                return self._send(200, fixture_body("transcribed/efetch_error_history_unavailable.xml"))
             leave_out = int(action.split(":")[1]) if action.startswith("missing:") else 0
             if utility == "esearch":
                 body = state.esearch()
