@@ -65,6 +65,15 @@ def notebook_paths() -> DataPaths:
     return DataPaths(Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR))
 
 
+def display_path(path: Path) -> str:
+    """``path`` relative to the project folder when it lies inside it, so that outputs name no
+    machine-specific location; otherwise the path as given."""
+    try:
+        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def _num(value: Any) -> float:
     """A cell as a float (NaN when empty or not a number)."""
     try:

@@ -294,3 +294,11 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
         assert driver.title.startswith("Provenance")
     finally:
         driver.quit()
+
+
+def test_display_path_hides_the_machine_location_of_the_project(tmp_path):
+    from evidence.config import PROJECT_ROOT
+    from evidence.report import display_path
+
+    assert display_path(PROJECT_ROOT / "data") == "data"
+    assert display_path(tmp_path) == str(tmp_path)
