@@ -24,8 +24,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from evidence.config import DataPaths  # noqa: E402
-from evidence.pipeline import build_derived  # noqa: E402
-from evidence.report import build_report, run_notebooks, validation_problems  # noqa: E402
+from evidence.pipeline import build_derived, validation_problems  # noqa: E402
+from evidence.report import build_report, run_notebooks  # noqa: E402
 
 
 def timed(func: Callable[[], object]) -> float:

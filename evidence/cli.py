@@ -69,21 +69,10 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from evidence.claims import check_evidence_ids, load_claims
-    from evidence.curation import load_curated, validate
-
-    from evidence.grade import load_overrides
-    from evidence.verdicts import load_verdict_overrides
+    from evidence.pipeline import validation_problems
 
     paths = _paths(args)
-    problems = [str(p) for p in validate(paths.curated)]
-    if not problems:
-        claims = load_claims(paths.curated / "claims.yaml")
-        problems = [f"claims.yaml: {p}" for p in check_evidence_ids(claims, load_curated(paths.curated))]
-        load_overrides(paths.curated)
-        known = {c.id for c in claims}
-        problems += [f"verdict_overrides.csv: unknown claim_id {cid!r}"
-                     for cid in load_verdict_overrides(paths.curated) if cid not in known]
+    problems = validation_problems(paths)
     for problem in problems:
         print(problem)
     if problems:
@@ -112,15 +101,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.claims import load_claims
-    from evidence.tables import read_csv
-    from evidence.wording import run_check_wording
+    from evidence.wording import load_verdicts, run_check_wording
 
     paths = _paths(args)
-    verdicts_path = paths.derived / "claim_verdicts.csv"
-    if not verdicts_path.exists():
-        raise ConfigError(f"{verdicts_path} is missing: run `python -m evidence analyse` first")
-    claims = load_claims(paths.curated / "claims.yaml")
-    return run_check_wording(args.files, args.format, claims, read_csv(verdicts_path))
+    verdicts = load_verdicts(paths.derived / "claim_verdicts.csv")
+    return run_check_wording(args.files, args.format, load_claims(paths.curated / "claims.yaml"), verdicts)
 
 
 def build_parser() -> argparse.ArgumentParser:

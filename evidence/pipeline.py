@@ -77,6 +77,31 @@ def summary_of_findings(questions: pd.DataFrame, certainty: pd.DataFrame, labels
     return pd.DataFrame(rows, columns=list(SOF_COLUMNS))
 
 
+def validation_problems(paths: DataPaths) -> list[str]:
+    """Every problem in the human-edited inputs: search definitions, curated tables, the claims
+    register and its evidence ids, and the two override files (empty when all are valid)."""
+    from evidence.claims import check_evidence_ids
+    from evidence.config import ConfigError
+    from evidence.curation import read_tables, validate
+
+    problems = [str(p) for p in validate(paths.curated)]
+    try:
+        load_search_definitions(paths.searches)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if problems:
+        return problems
+    try:
+        claims = load_claims(paths.curated / "claims.yaml")
+        grade.load_overrides(paths.curated)
+        overrides = verdicts.load_verdict_overrides(paths.curated)
+    except ConfigError as exc:
+        return [str(exc)]
+    problems = [f"claims.yaml: {p}" for p in check_evidence_ids(claims, Curated(read_tables(paths.curated)[0]))]
+    known = {c.id for c in claims}
+    return problems + [f"verdict_overrides.csv: unknown claim_id {cid!r}" for cid in overrides if cid not in known]
+
+
 def compute(paths: DataPaths, curated: Curated | None = None) -> Derived:
     """Compute all derived tables in memory (no files written)."""
     curated = curated or load_curated(paths.curated)

@@ -765,25 +765,6 @@ def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list
 
 # ----------------------------------------------------------------------------- the main job
 
-def validation_problems(paths: DataPaths) -> list[str]:
-    """Problems in the curated tables, the search definitions and the claims register (empty: valid)."""
-    from evidence.claims import check_evidence_ids, load_claims
-    from evidence.curation import load_curated, validate
-
-    problems = [str(p) for p in validate(paths.curated)]
-    try:
-        load_search_definitions(paths.searches)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    if problems:
-        return problems
-    try:
-        claims = load_claims(paths.curated / "claims.yaml")
-    except ConfigError as exc:
-        return [str(exc)]
-    return [f"claims.yaml: {p}" for p in check_evidence_ids(claims, load_curated(paths.curated))]
-
-
 def network_answers(base_url: str, timeout: float = 3.0) -> str | None:
     """None when a TCP connection to the E-utilities host opens, else why not."""
     url = urlparse(base_url)
@@ -843,7 +824,7 @@ def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool
 
     Returns 0 on success, 2 when the curated data has problems, 1 when a notebook fails.
     """
-    from evidence.pipeline import build_derived
+    from evidence.pipeline import build_derived, validation_problems
 
     problems: list[str] = []
 

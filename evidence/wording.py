@@ -92,15 +92,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence, TextIO
 
 import pandas as pd
-import yaml
 
 from evidence.claims import find_occurrence
-from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths
+from evidence.config import ConfigError
 from evidence.tables import read_csv
 from evidence.topics import TOPICS, topic_type
 
-DEFAULT_CLAIMS_PATH = DataPaths(DEFAULT_DATA_DIR).curated / "claims.yaml"
-DEFAULT_VERDICTS_PATH = DataPaths(DEFAULT_DATA_DIR).derived / "claim_verdicts.csv"
 FORMATS = ("table", "json", "csv")
 TEXT_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html"}
 STDIN = "-"
@@ -978,47 +975,28 @@ FORMATTERS = {"table": to_table, "json": to_json, "csv": to_csv}
 # --------------------------------------------------------------------------------------------
 
 
-def load_claims(path: str | Path = DEFAULT_CLAIMS_PATH) -> list[dict[str, Any]]:
-    """Claims of the register as plain dicts (a YAML list, or a mapping with a ``claims`` list)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: claims register not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the claims register: {exc}") from None
-    if isinstance(data, Mapping):
-        data = data.get("claims")
-    if not isinstance(data, list) or not all(isinstance(item, Mapping) for item in data):
-        raise ConfigError(f"{path}: the claims register must be a list of claims (mappings)")
-    return [dict(item) for item in data]
-
-
-def load_verdicts(path: str | Path = DEFAULT_VERDICTS_PATH) -> pd.DataFrame:
+def load_verdicts(path: str | Path) -> pd.DataFrame:
     """The derived claim verdicts table; ConfigError when it has not been built."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"{path}: claim verdicts not found; build them before checking wording")
+        raise ConfigError(f"{path}: claim verdicts not found; run `python -m evidence analyse` first")
     try:
         return read_csv(path, columns=_REQUIRED_VERDICT_COLUMNS)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
 
 
-def run_check_wording(paths: Sequence[str], fmt: str = "table", claims: Iterable[Any] | None = None,
-                      verdicts: pd.DataFrame | Iterable[Mapping[str, Any]] | None = None,
-                      out: TextIO | None = None) -> int:
+def run_check_wording(paths: Sequence[str], fmt: str, claims: Iterable[Any],
+                      verdicts: pd.DataFrame | Iterable[Mapping[str, Any]], out: TextIO | None = None) -> int:
     """``evidence check-wording``: check the drafts, write the report to ``out``, return the exit code.
 
-    ``claims``/``verdicts`` default to the project's register and derived verdicts. Bad input
-    (unknown format, missing/empty/binary file, no files) raises :class:`ConfigError`.
+    ``claims`` come from :func:`evidence.claims.load_claims`, ``verdicts`` from :func:`load_verdicts`.
+    Bad input (unknown format, missing/empty/binary file, no files) raises :class:`ConfigError`.
     """
     if fmt not in FORMATTERS:
         raise ConfigError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not paths:
         raise ConfigError("no input files; give one or more .txt, .md or .html files, or - for stdin")
-    claims = load_claims() if claims is None else claims
-    verdicts = load_verdicts() if verdicts is None else verdicts
     findings = check_files(paths, claims, verdicts)
     (out or sys.stdout).write(FORMATTERS[fmt](findings))
     return exit_code(findings)

@@ -371,16 +371,9 @@ def test_run_check_wording_reads_stdin(monkeypatch):
     assert "<stdin>:1" in out.getvalue()
 
 
-def test_load_claims_and_verdicts(tmp_path):
-    listed = write(tmp_path, "claims.yaml", "- id: neck\n  topic: neck_pain\n  frequency_claimed: null\n")
-    assert wording.load_claims(listed)[0]["id"] == "neck"
-    nested = write(tmp_path, "nested.yaml", "claims:\n  - {id: b, topic: bruising, frequency_claimed: common}\n")
-    assert wording.build_register(wording.load_claims(nested), [])[0].frequency_claimed == "common"
-    for name, text in (("bad.yaml", "- id: [unclosed\n"), ("scalar.yaml", "just text\n")):
-        with pytest.raises(ConfigError, match=name):
-            wording.load_claims(write(tmp_path, name, text))
-    with pytest.raises(ConfigError, match="claims register not found"):
-        wording.load_claims(tmp_path / "none.yaml")
+def test_register_from_claim_dicts_and_load_verdicts(tmp_path):
+    claims = [{"id": "b", "topic": "bruising", "frequency_claimed": "common"}]
+    assert wording.build_register(claims, [])[0].frequency_claimed == "common"
     with pytest.raises(ConfigError, match="claim verdicts not found"):
         wording.load_verdicts(tmp_path / "none.csv")
     frame = wording.load_verdicts(VERDICTS_FIXTURE)
