@@ -47,11 +47,10 @@ import pandas as pd
 from evidence import effects
 from evidence.curation import Curated, number
 from evidence.meta import PoolResult, leave_one_out, pool, subgroup_difference
+from evidence.vocab import QuestionId, effect_class
 
 PAIN_SCALES = {"NPRS", "VAS"}
 HARMONISED_PAIN = "pain 0-10"
-SMD_CLASSES = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
-MD_CLASSES = ((2.0, "large"), (1.0, "moderate"), (0.5, "small"))
 
 EFFECT_COLUMNS = (
     "question_id", "study_id", "condition_id", "outcome_domain", "comparator_type", "window", "instrument",
@@ -64,10 +63,6 @@ QUESTION_COLUMNS = (
     "mid", "effect_class", "study_ids", "not_used",
 )
 FOREST_COLUMNS = ("question_id", "study_id", "yi", "vi", "ci_low", "ci_high", "weight", "instrument", "basis")
-
-
-def question_id(condition: str, domain: str, comparator: str, window: str) -> str:
-    return f"{condition}:{domain}:{comparator}:{window}"
 
 
 def _num(value: object) -> float:
@@ -166,7 +161,7 @@ def effect_table(curated: Curated) -> pd.DataFrame:
         for condition in included.loc[included["study_id"] == o["study_id"], "condition_id"]:
             eff = row_effect(o)
             rows.append({
-                "question_id": question_id(condition, o["outcome_domain"], o["comparator_type"], o["window"]),
+                "question_id": str(QuestionId(condition, o["outcome_domain"], o["comparator_type"], o["window"])),
                 "study_id": o["study_id"], "condition_id": condition, "outcome_domain": o["outcome_domain"],
                 "comparator_type": o["comparator_type"], "window": o["window"], "instrument": o["instrument"],
                 "scale_max": _num(o["scale_max"]), "timepoint_weeks": _num(o["timepoint_weeks"]), "value_type": o["value_type"],
@@ -230,19 +225,6 @@ def _mid(curated: Curated, rows: pd.DataFrame, scale: str) -> float:
     return float(match["mid"].iloc[0]) if len(match) else math.nan
 
 
-def effect_class(estimate: float, measure: str, mid: float) -> str:
-    """large / moderate / small / trivial by the policy in the module docstring ("" if unknown)."""
-    if math.isnan(estimate):
-        return ""
-    if measure == "SMD":
-        size, bands = abs(estimate), SMD_CLASSES
-    elif math.isnan(mid):
-        return ""
-    else:
-        size, bands = abs(estimate) / mid, MD_CLASSES
-    return next((name for cut, name in bands if size >= cut), "trivial")
-
-
 def build_questions(effects_table: pd.DataFrame) -> list[Question]:
     """Group the effect rows into questions, pick one row per study, choose the measure, pool."""
     questions = []
@@ -272,7 +254,7 @@ def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
     """The derived questions table (``QUESTION_COLUMNS``)."""
     rows = []
     for q in questions:
-        condition, domain, comparator, window = q.id.split(":")
+        condition, domain, comparator, window = QuestionId.parse(q.id)
         base = {"question_id": q.id, "condition_id": condition, "outcome_domain": domain,
                 "comparator_type": comparator, "window": window, "not_used": "; ".join(q.not_used)}
         r = q.result
@@ -321,19 +303,18 @@ def sensitivity_table(questions: list[Question]) -> pd.DataFrame:
 def subgroup_table(questions: list[Question]) -> pd.DataFrame:
     """Test of subgroup differences by comparator type, per condition x domain x window and measure,
     where at least two comparator types have data."""
-    pooled = [q for q in questions if q.result is not None]
+    pooled = [(QuestionId.parse(q.id), q) for q in questions if q.result is not None]
     rows = []
-    keys = sorted({(q.id.rsplit(":", 2)[0].rsplit(":", 1)[0], q.id.split(":")[1], q.id.split(":")[3], q.measure, q.scale)
-                   for q in pooled})
+    keys = sorted({(qid.condition, qid.domain, qid.window, q.measure, q.scale) for qid, q in pooled})
     for condition, domain, window, measure, scale in keys:
-        members = [q for q in pooled if q.id.split(":")[0] == condition and q.id.split(":")[1] == domain
-                   and q.id.split(":")[3] == window and q.measure == measure and q.scale == scale]
-        if len({q.id.split(":")[2] for q in members}) < 2:
+        members = [(qid, q) for qid, q in pooled if (qid.condition, qid.domain, qid.window, q.measure, q.scale)
+                   == (condition, domain, window, measure, scale)]
+        if len({qid.comparator for qid, _ in members}) < 2:
             continue
         col = "md" if measure == "MD" else "smd"
-        yi = np.concatenate([q.rows[col].to_numpy() for q in members])
-        vi = np.concatenate([q.rows[col + "_var"].to_numpy() for q in members])
-        groups = [q.id.split(":")[2] for q in members for _ in range(len(q.rows))]
+        yi = np.concatenate([q.rows[col].to_numpy() for _, q in members])
+        vi = np.concatenate([q.rows[col + "_var"].to_numpy() for _, q in members])
+        groups = [qid.comparator for qid, q in members for _ in range(len(q.rows))]
         qb, df, p = subgroup_difference(yi, vi, groups)
         rows.append({"condition_id": condition, "outcome_domain": domain, "window": window, "measure": measure,
                      "scale": scale, "comparators": "; ".join(sorted(set(groups))), "q_between": qb, "df": df, "p": p})

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 
-from evidence.config import DEFAULT_DATA_DIR, ConfigError, load_versioned_yaml
-from evidence.curation import CONDITIONS, DOMAINS, Curated
+from evidence.config import ConfigError, load_versioned_yaml
+from evidence.curation import Curated
+from evidence.vocab import CONDITIONS, DOMAINS
 from evidence.topics import TOPICS, topic_type
 
-CLAIMS_PATH = DEFAULT_DATA_DIR / "curated" / "claims.yaml"
 SCHEMA_VERSION = 1
 MAX_LOCATOR_WORDS = 10
 FREQUENCIES = ("common", "rare", "very_rare", "not_stated")
@@ -151,23 +150,32 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
     )
 
 
-def load_claims(path: Path = CLAIMS_PATH) -> list[Claim]:
-    """Read and check the claims register; any problem raises ``ConfigError`` naming file and claim."""
+def load_claims(path: Path) -> list[Claim]:
+    """Read and check the claims register; the problems of every claim are raised together as one
+    ``ConfigError``, a line each, naming file and claim."""
     raw = load_versioned_yaml(path, SCHEMA_VERSION, "the claims register")
     entries = raw.get("claims")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: 'claims' must be a non-empty list")
     claims: list[Claim] = []
+    problems: list[str] = []
     seen: set[str] = set()
     for i, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: claim #{i}: expected a mapping")
+            problems.append(f"{path}: claim #{i}: expected a mapping")
+            continue
         where = f"{path}: claim #{i}" + (f" ({entry['id']})" if entry.get("id") else "")
-        claim = _claim(entry, where)
+        try:
+            claim = _claim(entry, where)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
         if claim.id in seen:
-            raise ConfigError(f"{where}: duplicate id {claim.id!r}")
+            problems.append(f"{where}: duplicate id {claim.id!r}")
         seen.add(claim.id)
         claims.append(claim)
+    if problems:
+        raise ConfigError("\n".join(problems))
     return claims
 
 

@@ -20,21 +20,11 @@ import pandera.pandas as pa
 
 from evidence.config import ConfigError
 from evidence.tables import read_csv
+from evidence.vocab import ANY, COMPARATORS, CONDITIONS, DOMAINS, LEVELS, VERDICTS, WINDOW_LIMITS, WINDOWS, QuestionId
 
 SCHEMA_VERSION = "1"
 
-CONDITIONS = (
-    "all_dry_needling", "neck_pain", "low_back_pain", "shoulder_pain", "headache", "tmd", "hip_pain",
-    "knee_pain", "plantar_heel_pain", "lateral_elbow_tendinopathy", "medial_elbow_tendinopathy",
-    "achilles_tendinopathy", "patellar_tendinopathy", "myofascial_pain_syndrome", "fibromyalgia",
-)
-COMPARATORS = ("sham", "no_treatment", "usual_care", "active_other", "add_on")
-DOMAINS = ("pain", "disability", "rom", "ppt", "qol", "medication", "global", "strength", "other")
-WINDOWS = ("immediate", "short", "mid", "long")
 RATINGS = ("low", "some_concerns", "high")
-CERTAINTIES = ("high", "moderate", "low", "very_low")
-# window upper bounds in weeks after the end of treatment: immediate <= 1, short <= 13, mid <= 26
-WINDOW_LIMITS = {"immediate": (0.0, 1.0), "short": (1.0, 13.0), "mid": (13.0, 26.0), "long": (26.0, float("inf"))}
 
 
 @dataclass(frozen=True)
@@ -91,11 +81,11 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
     ]),
     "review_findings": (("review_id", "condition_id", "comparator_type", "outcome_domain", "window"), [
         _c("review_id", required=True), _c("condition_id", "enum", True, CONDITIONS),
-        _c("comparator_type", "enum", True, (*COMPARATORS, "any")), _c("outcome_domain", "enum", True, DOMAINS),
-        _c("window", "enum", True, (*WINDOWS, "any")), _c("n_trials", "int"), _c("n_participants", "int"),
+        _c("comparator_type", "enum", True, (*COMPARATORS, ANY)), _c("outcome_domain", "enum", True, DOMAINS),
+        _c("window", "enum", True, (*WINDOWS, ANY)), _c("n_trials", "int"), _c("n_participants", "int"),
         _c("effect_measure", "enum", False, ("MD", "SMD", "RR", "OR")), _c("effect", "number"),
         _c("ci_low", "number"), _c("ci_high", "number"), _c("scale"), _c("lower_is_better", "bool"),
-        _c("i2", "number"), _c("certainty", "enum", False, CERTAINTIES), _c("conclusion", required=True),
+        _c("i2", "number"), _c("certainty", "enum", False, LEVELS[::-1]), _c("conclusion", required=True),
         _c("source_location", required=True), _c("note"),
     ]),
     "sources": (("source_id",), [
@@ -131,6 +121,14 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
     "mids": (("instrument", "scale_max"), [
         _c("instrument", required=True), _c("scale_max", "number"), _c("mid", "number", True), _c("population"),
         _c("source_id", required=True), _c("source_location", required=True), _c("verified", "bool", True), _c("note"),
+    ]),
+    # judgements that the data cannot make: a final GRADE certainty or a claim verdict, always with a reason
+    "grade_overrides": (("question_id",), [
+        _c("question_id", required=True), _c("certainty", "enum", True, LEVELS), _c("reason", required=True),
+    ]),
+    "verdict_overrides": (("claim_id",), [
+        _c("claim_id", required=True), _c("verdict", "enum", True, VERDICTS), _c("certainty", "enum", False, LEVELS),
+        _c("allowed_wording"), _c("reason", required=True),
     ]),
 }
 
@@ -264,6 +262,23 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _outcome_problems(t["outcomes"], studies)
     problems += _coverage_problems(t["coverage"], studies)
     problems += _ci_problems("review_findings", t["review_findings"], "effect", "ci_low", "ci_high")
+    problems += _question_id_problems(t["grade_overrides"])
+    return problems
+
+
+def _question_id_problems(overrides: pd.DataFrame) -> list[Problem]:
+    """Every overridden question id is condition:domain:comparator:window with known values."""
+    problems = []
+    for i, text in overrides["question_id"].items():
+        try:
+            qid = QuestionId.parse(text)
+        except ValueError as exc:
+            problems.append(Problem("grade_overrides.csv", i + 1, "question_id", str(exc)))
+            continue
+        unknown = [v for v, known in zip(qid, (CONDITIONS, DOMAINS, COMPARATORS, WINDOWS)) if v not in known]
+        if unknown:
+            problems.append(Problem("grade_overrides.csv", i + 1, "question_id",
+                                    f"unknown value(s) {', '.join(map(repr, unknown))} in {text!r}"))
     return problems
 
 
@@ -353,19 +368,24 @@ def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]
     return tables, problems
 
 
+def table_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Every problem in tables as read by ``read_tables``: each column's schema, then the cross-table rules."""
+    problems = []
+    for table, frame in tables.items():
+        problems += _pandera_problems(table, frame)
+    return problems + _cross_table_problems(tables)
+
+
 def validate(directory: Path) -> list[Problem]:
     """Every problem in the curated tables of ``directory`` (empty when clean)."""
     tables, problems = read_tables(directory)
-    for table, frame in tables.items():
-        problems += _pandera_problems(table, frame)
-    problems += _cross_table_problems(tables)
-    return problems
+    return problems + table_problems(tables)
 
 
 def load_curated(directory: Path) -> Curated:
     """Load and check the curated tables; raise ``CurationError`` listing every problem."""
-    problems = validate(directory)
+    tables, problems = read_tables(directory)
+    problems += table_problems(tables)
     if problems:
         raise CurationError(problems)
-    tables, _ = read_tables(directory)
     return Curated(tables)

@@ -39,26 +39,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evidence.curation import Curated
+from evidence.vocab import COMPARATOR_PHRASES, LEVELS, LOWER_IS_BETTER, OUTCOME_NOUNS, WINDOW_PHRASES
 
-LEVELS = ("very_low", "low", "moderate", "high")
-LOWER_IS_BETTER = {"pain": True, "disability": True, "medication": True}
 OIS_CONTINUOUS = 400
 SMD_MID = 0.5
 NONSTANDARD = ("electr", "periosteal", "manipulation")
-OUTCOME_NOUNS = {
-    "pain": "pain", "disability": "disability", "rom": "range of motion", "ppt": "pressure pain threshold",
-    "qol": "quality of life", "medication": "medication use", "global": "global improvement",
-    "strength": "strength", "other": "the outcome",
-}
-COMPARATOR_PHRASES = {
-    "sham": "sham needling", "no_treatment": "no treatment or waiting list", "usual_care": "usual care",
-    "active_other": "another active treatment", "add_on": "the same treatment without dry needling",
-    "any": "control treatments",
-}
-WINDOW_PHRASES = {
-    "immediate": "up to one week after treatment", "short": "in the short term (up to 3 months)",
-    "mid": "at 3 to 6 months", "long": "after more than 6 months", "any": "",
-}
 # (certainty, class) -> verb template; {o} is the outcome noun; "reduce" form, "increase" form
 _VERBS = {
     "high": {"large": ("results in a large reduction in {o}", "results in a large increase in {o}"),
@@ -177,29 +162,20 @@ def rate_question(q: pd.Series, weights: dict[str, float], rob: dict[str, str], 
 
 CERTAINTY_COLUMNS = ("question_id", "suggested", "final", "risk_of_bias", "inconsistency", "imprecision",
                      "indirectness", "publication_bias", "reasons", "override_reason")
-DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness", "publication_bias")
+GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness", "publication_bias")
 
 
-def load_overrides(curated_dir) -> dict[str, tuple[str, str]]:
-    """question_id -> (certainty, reason) from grade_overrides.csv (absent file: none)."""
-    from evidence.config import ConfigError
-    from evidence.tables import read_csv
-
-    frame = read_csv(curated_dir / "grade_overrides.csv", ["question_id", "certainty", "reason"])
-    out = {}
-    for i, r in frame.iterrows():
-        if r["certainty"] not in LEVELS or not r["reason"].strip():
-            raise ConfigError(f"grade_overrides.csv, row {i + 1}: certainty must be one of {', '.join(LEVELS)} "
-                              "and a reason is required")
-        out[r["question_id"]] = (r["certainty"], r["reason"])
-    return out
+def overrides(curated: Curated) -> dict[str, tuple[str, str]]:
+    """question_id -> (certainty, reason) from the validated ``grade_overrides`` table."""
+    table = curated.grade_overrides
+    return {r.question_id: (r.certainty, r.reason) for r in table.itertuples()}
 
 
-def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Curated,
-                    overrides: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """Rate every question with data; one row per question (``CERTAINTY_COLUMNS``)."""
+def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Curated) -> pd.DataFrame:
+    """Rate every question with data, with the recorded overrides; one row per question (``CERTAINTY_COLUMNS``)."""
     from evidence.meta import egger_test
 
+    final = overrides(curated)
     rob_rows = {r["study_id"]: r for _, r in curated.risk_of_bias.iterrows()}
     interventions = dict(zip(curated.studies["study_id"], curated.studies["intervention"]))
     rows = []
@@ -208,9 +184,9 @@ def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Cura
         weights = dict(zip(studies["study_id"], studies["weight"]))
         rob = {s: rob_category(rob_rows.get(s)) for s in weights}
         egger = egger_test(studies["yi"], studies["vi"])[2] if len(studies) >= 10 else None
-        c = rate_question(q, weights, rob, interventions, egger, overrides.get(q["question_id"]))
+        c = rate_question(q, weights, rob, interventions, egger, final.get(q["question_id"]))
         rows.append({"question_id": c.question_id, "suggested": c.suggested, "final": c.final,
-                     **{d: c.levels(d) for d in DOMAINS},
+                     **{d: c.levels(d) for d in GRADE_DOMAINS},
                      "reasons": "; ".join(f"{d.domain}: {d.reason}" for d in c.downgrades),
                      "override_reason": c.override_reason})
     return pd.DataFrame(rows, columns=list(CERTAINTY_COLUMNS))
@@ -223,7 +199,7 @@ def informative_statement(certainty: str, effect_class: str, favours_dn: bool, d
     population = f"in people with {condition_label}"
     if certainty == "very_low" or not effect_class:
         return f"The evidence is very uncertain about the effect of dry needling on {noun} {population}."
-    lower_better = LOWER_IS_BETTER.get(domain, False)
+    lower_better = domain in LOWER_IS_BETTER
     reduce = favours_dn == lower_better
     verb = _VERBS[certainty][effect_class][0 if reduce else 1].format(o=noun)
     tail = " ".join(p for p in (population, WINDOW_PHRASES.get(window, "")) if p)

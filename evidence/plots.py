@@ -7,34 +7,39 @@ which side favours which arm (effects are oriented so that negative favours dry 
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from evidence.tables import atomic_write_bytes
+from evidence.vocab import QuestionId
 
-from evidence.tables import atomic_write_bytes  # noqa: E402
-
-matplotlib.rcParams["svg.hashsalt"] = "evidence-tracker"
-matplotlib.rcParams["svg.fonttype"] = "none"
+# applied inside each drawing call (``matplotlib.rc_context``), never at import: a fixed hash salt
+# and text kept as text make the SVG bytes reproducible
+SVG_RC = {"svg.hashsalt": "evidence-tracker", "svg.fonttype": "none"}
 
 
-def _save(fig: plt.Figure, path: Path) -> None:
-    import io
-
+def _save(fig: Figure, path: Path) -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    plt.close(fig)
     atomic_write_bytes(path, buffer.getvalue())
 
 
 def forest_plot(question: pd.Series, studies: pd.DataFrame, path: Path, comparator_label: str = "control") -> Path:
     """Draw one question's forest plot to ``path`` (SVG) and return the path."""
+    with matplotlib.rc_context(SVG_RC):
+        _draw_forest(question, studies, path, comparator_label)
+    return path
+
+
+def _draw_forest(question: pd.Series, studies: pd.DataFrame, path: Path, comparator_label: str) -> None:
     k = len(studies)
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.45 * (k + 2)))
+    fig = Figure(figsize=(7.5, 1.2 + 0.45 * (k + 2)))
+    ax = fig.subplots()
     ys = list(range(k + 1, 1, -1))
     for y, r in zip(ys, studies.itertuples()):
         ax.plot([r.ci_low, r.ci_high], [y, y], color="black", lw=1)
@@ -56,17 +61,23 @@ def forest_plot(question: pd.Series, studies: pd.DataFrame, path: Path, comparat
     ax.set_ylim(0, k + 2)
     scale = question["measure"] + ("" if question["measure"] == "SMD" else f" ({question['scale']})")
     ax.set_xlabel(f"{scale}\n\u2190 favours dry needling      favours {comparator_label} \u2192")
-    ax.set_title(question["question_id"].replace(":", " \u00b7 "), fontsize=9)
+    ax.set_title(QuestionId.parse(question["question_id"]).title, fontsize=9)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="lower right", frameon=False)
     _save(fig, path)
-    return path
 
 
 def funnel_plot(studies: pd.DataFrame, estimate: float, path: Path) -> Path:
     """Effect against its standard error, with the pseudo-95% region around ``estimate`` (k >= 10)."""
+    with matplotlib.rc_context(SVG_RC):
+        _draw_funnel(studies, estimate, path)
+    return path
+
+
+def _draw_funnel(studies: pd.DataFrame, estimate: float, path: Path) -> None:
     se = studies["vi"] ** 0.5
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig = Figure(figsize=(5, 4))
+    ax = fig.subplots()
     ax.scatter(studies["yi"], se, color="#1f4e79")
     top = float(se.max()) * 1.1
     ax.plot([estimate - 1.96 * top, estimate, estimate + 1.96 * top], [top, 0, top], color="grey", ls="--")
@@ -74,4 +85,3 @@ def funnel_plot(studies: pd.DataFrame, estimate: float, path: Path) -> Path:
     ax.set_xlabel("effect (negative favours dry needling)")
     ax.set_ylabel("standard error")
     _save(fig, path)
-    return path

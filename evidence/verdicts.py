@@ -45,10 +45,11 @@ from typing import Sequence
 import pandas as pd
 
 from evidence.curation import Curated, number
-from evidence.grade import LEVELS, OUTCOME_NOUNS, informative_statement
+from evidence.grade import informative_statement
 from evidence.topics import TOPICS
+from evidence.vocab import (HEAD_TO_HEAD, OUTCOME_NOUNS, QuestionId, certainty_rank, direction, effect_class,
+                            review_finding_id)
 
-VERDICTS = ("supported", "overstated", "uncertain", "unsupported", "contradicted", "not_checkable")
 VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
                    "allowed_wording", "evidence_ids", "reason", "override_reason")
 
@@ -89,8 +90,6 @@ SAFETY_EVENTS = {
     "pain_during": ("pain_during",),
 }
 ALL_CAUSE = ("any_mild", "any_significant", "serious")
-# comparisons that say which of two active treatments is better, not whether dry needling works
-HEAD_TO_HEAD = ("active_other",)
 SERIOUS = ("any_significant", "serious")
 GENERAL_POPULATION = "musculoskeletal pain"
 BANDS = ((10.0, "very common"), (1.0, "common"), (0.1, "uncommon"), (0.01, "rare"), (0.0, "very rare"))
@@ -143,16 +142,6 @@ def band(rate_percent: float) -> str:
     return next(name for cut, name in BANDS if rate_percent >= cut)
 
 
-def _direction(estimate: float, low: float, high: float) -> bool | None:
-    if math.isnan(low) or math.isnan(high):
-        return None if math.isnan(estimate) else (estimate < 0 if estimate != 0 else None)
-    if high < 0:
-        return True
-    if low > 0:
-        return False
-    return None
-
-
 def _question_items(ev: Evidence, conditions: Sequence[str], domain: str, window: str | None,
                     comparator: str | None) -> list[Item]:
     q = ev.questions.merge(ev.certainty[["question_id", "final"]], on="question_id", how="inner")
@@ -165,7 +154,7 @@ def _question_items(ev: Evidence, conditions: Sequence[str], domain: str, window
         mask &= q["comparator_type"] == comparator
     items = []
     for r in q[mask].itertuples():
-        fav = _direction(r.estimate, r.ci_low, r.ci_high)
+        fav = direction(r.estimate, r.ci_low, r.ci_high)
         effect = f"{r.measure} {r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f}), {r.scale}, k={r.k}"
         items.append(Item(r.question_id, r.final, fav, r.effect_class if isinstance(r.effect_class, str) else "",
                           effect, int(r.k), domain, r.condition_id, r.comparator_type, r.window, "this tracker"))
@@ -187,12 +176,11 @@ def _review_items(ev: Evidence, conditions: Sequence[str], domain: str, window: 
         est, low, high = (float(x) if x else math.nan for x in (r["effect"], r["ci_low"], r["ci_high"]))
         sign = -1.0 if r["lower_is_better"] == "false" else 1.0
         est, low, high = sign * est, *sorted((sign * low, sign * high))
-        fav = _direction(est, low, high)
-        size = abs(est) if r["effect_measure"] == "SMD" and not math.isnan(est) else math.nan
-        cls = next((n for cut, n in ((0.8, "large"), (0.5, "moderate"), (0.2, "small")) if size >= cut), "trivial") \
-            if not math.isnan(size) else ""
+        fav = direction(est, low, high)
+        cls = effect_class(est, r["effect_measure"]) if r["effect_measure"] == "SMD" else ""
         text = f"{r['effect_measure']} {r['effect']} ({r['ci_low']} to {r['ci_high']})" if r["effect"] else r["conclusion"]
-        items.append(Item(f"{r['review_id']}:{r['condition_id']}:{r['outcome_domain']}:{r['comparator_type']}:{r['window']}",
+        question = QuestionId(r["condition_id"], r["outcome_domain"], r["comparator_type"], r["window"])
+        items.append(Item(review_finding_id(r["review_id"], question),
                           r["certainty"] or "very_low", fav, cls, f"{text}; {r['n_trials'] or '?'} trials",
                           int(r["n_trials"] or 0), domain, r["condition_id"], r["comparator_type"], r["window"],
                           "review authors" if r["certainty"] else "not rated by the review authors"))
@@ -201,7 +189,7 @@ def _review_items(ev: Evidence, conditions: Sequence[str], domain: str, window: 
 
 def _best(items: list[Item], conditions: Sequence[str]) -> Item:
     """Highest certainty; then evidence on the claim's own conditions, our own rating, more trials."""
-    return max(items, key=lambda it: (LEVELS.index(it.certainty), it.condition in conditions,
+    return max(items, key=lambda it: (certainty_rank(it.certainty), it.condition in conditions,
                                       it.rated_by == "this tracker", it.k))
 
 
@@ -367,28 +355,20 @@ class Override:
     allowed_wording: str = ""
 
 
-def load_verdict_overrides(curated_dir) -> dict[str, Override]:
-    """claim_id -> Override from verdict_overrides.csv (columns claim_id, verdict, certainty,
-    allowed_wording, reason; an absent file means none)."""
-    from evidence.config import ConfigError
-    from evidence.tables import read_csv
-
-    frame = read_csv(curated_dir / "verdict_overrides.csv", ["claim_id", "verdict", "certainty", "allowed_wording", "reason"])
-    out = {}
-    for i, r in frame.iterrows():
-        if r["verdict"] not in VERDICTS or not r["reason"].strip() or r["certainty"] not in ("", *LEVELS):
-            raise ConfigError(f"verdict_overrides.csv, row {i + 1}: verdict must be one of {', '.join(VERDICTS)}, "
-                              f"certainty empty or one of {', '.join(LEVELS)}, and a reason is required")
-        out[r["claim_id"]] = Override(r["verdict"], r["reason"], r["certainty"], r["allowed_wording"])
-    return out
+def overrides(curated: Curated) -> dict[str, Override]:
+    """claim_id -> Override from the validated ``verdict_overrides`` table."""
+    table = curated.verdict_overrides
+    return {r.claim_id: Override(r.verdict, r.reason, r.certainty, r.allowed_wording) for r in table.itertuples()}
 
 
-def verdict_table(claims: Sequence, ev: Evidence, overrides: dict[str, Override]) -> pd.DataFrame:
-    """The derived claim_verdicts table (``VERDICT_COLUMNS``), one row per claim, sorted by id."""
+def verdict_table(claims: Sequence, ev: Evidence) -> pd.DataFrame:
+    """The derived claim_verdicts table (``VERDICT_COLUMNS``), one row per claim, sorted by id, with the
+    recorded overrides applied."""
+    recorded = overrides(ev.curated)
     rows = []
     for claim in sorted(claims, key=lambda c: c.id):
         v = verdict_for(claim, ev)
-        o = overrides.get(claim.id)
+        o = recorded.get(claim.id)
         rows.append({"claim_id": claim.id, "statement": claim.statement, "type": claim.type, "topic": claim.topic,
                      "condition_ids": "; ".join(claim.conditions), "verdict": o.verdict if o else v.verdict,
                      "certainty": (o.certainty or v.certainty) if o else v.certainty, "effect": v.effect,
