@@ -24,8 +24,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from evidence.config import DataPaths  # noqa: E402
-from evidence.pipeline import build_derived, validation_problems  # noqa: E402
-from evidence.report import build_report, run_notebooks  # noqa: E402
+from evidence.inputs import load_inputs  # noqa: E402
+from evidence.notebooks import run_notebooks  # noqa: E402
+from evidence.pipeline import build_derived  # noqa: E402
+from evidence.report import ReportInputs, build_report  # noqa: E402
+from evidence.status import Snapshot  # noqa: E402
+from evidence.store import PubmedStore  # noqa: E402
 
 
 def timed(func: Callable[[], object]) -> float:
@@ -40,10 +44,14 @@ def one_run(notebooks: bool) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-main-job-") as tmp:
         paths = DataPaths(Path(tmp) / "data")
         shutil.copytree(PROJECT / "data", paths.root, ignore=shutil.ignore_patterns("staging*", "report"))
-        times = {"validate": timed(lambda: validation_problems(paths)), "rebuild": timed(lambda: build_derived(paths))}
+        loaded, built = [], []
+        times = {"validate": timed(lambda: loaded.append(load_inputs(paths))),
+                 "rebuild": timed(lambda: built.append(build_derived(paths, loaded[0])))}
         if notebooks:
             times["notebooks"] = timed(lambda: run_notebooks(paths))
-        times["report"] = timed(lambda: build_report(paths))
+        times["report"] = timed(lambda: build_report(
+            ReportInputs.of_run(loaded[0], built[0].as_written(), Snapshot.read(PubmedStore(paths.pubmed)),
+                                paths.figures), paths.report))
         return times
 
 

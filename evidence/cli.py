@@ -27,24 +27,17 @@ def cmd_update(args: argparse.Namespace) -> int:
     from evidence.eutils import EutilsClient
     from evidence.searches import load_search_definitions
     from evidence.store import PubmedStore
-    from evidence.update import update_search
+    from evidence.update import update_searches
 
     paths = _paths(args)
     definitions = load_search_definitions(paths.searches)
     ids = [definitions.condition(args.condition).id] if args.condition else definitions.ids
     client = EutilsClient(load_settings())
-    store = PubmedStore(paths.pubmed)
-    summaries = []
-    for cid in ids:
-        summary = update_search(client, definitions, store, cid, rct_filter=not args.no_rct_filter,
-                                refresh_days=args.refresh_days, batch_size=args.batch_size)
-        summaries.append(summary)
-        print(summary.line(), flush=True)
-    new = sum(len(s.new) for s in summaries)
-    retracted = sorted({p for s in summaries for p in s.newly_retracted})
-    print(f"update done: {len(summaries)} search(es), {new} new record(s), {client.requests_made} request(s)")
-    if retracted:
-        print(f"WARNING: record(s) now retracted: {', '.join(retracted)}")
+    run = update_searches(client, definitions, PubmedStore(paths.pubmed), ids, echo=lambda line: print(line, flush=True),
+                          rct_filter=not args.no_rct_filter, refresh_days=args.refresh_days, batch_size=args.batch_size)
+    print(f"update done: {len(run.summaries)} search(es), {run.new} new record(s), {client.requests_made} request(s)")
+    if run.newly_retracted:
+        print(f"WARNING: record(s) now retracted: {', '.join(run.newly_retracted)}")
     return EXIT_OK
 
 
@@ -62,17 +55,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from evidence.curation import load_curated
     from evidence.status import status_text
 
-    print(status_text(_paths(args)))
+    paths = _paths(args)
+    print(status_text(paths, load_curated(paths.curated).studies))
     return EXIT_OK
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from evidence.pipeline import validation_problems
+    from evidence.inputs import input_problems
 
     paths = _paths(args)
-    problems = validation_problems(paths)
+    problems = input_problems(paths)
     for problem in problems:
         print(problem)
     if problems:
@@ -94,7 +89,7 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from evidence.report import run_main_job
+    from evidence.mainjob import run_main_job
 
     return run_main_job(_paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline)
 
@@ -104,8 +99,8 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.wording import load_verdicts, run_check_wording
 
     paths = _paths(args)
-    verdicts = load_verdicts(paths.derived / "claim_verdicts.csv")
-    return run_check_wording(args.files, args.format, load_claims(paths.curated / "claims.yaml"), verdicts)
+    verdicts = load_verdicts(paths.derived_table("verdicts"))
+    return run_check_wording(args.files, args.format, load_claims(paths.claims), verdicts)
 
 
 def build_parser() -> argparse.ArgumentParser:

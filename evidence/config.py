@@ -22,6 +22,12 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 TOOL_NAME = "evidence-dry-needling-tracker"
+# the derived tables by name, and their files in data/derived/
+DERIVED_TABLES = {
+    "effects": "effects.csv", "questions": "questions.csv", "forest": "forest.csv", "sensitivity": "sensitivity.csv",
+    "subgroups": "subgroups.csv", "certainty": "certainty.csv", "summary": "summary_of_findings.csv",
+    "verdicts": "claim_verdicts.csv",
+}
 
 
 class ConfigError(Exception):
@@ -51,7 +57,27 @@ class DataPaths:
 
     @property
     def searches(self) -> Path:
+        """The search definitions (human-edited)."""
         return self.curated / "searches.yaml"
+
+    @property
+    def claims(self) -> Path:
+        """The claims register (human-edited)."""
+        return self.curated / "claims.yaml"
+
+    def derived_table(self, name: str) -> Path:
+        """A derived table by its name in ``DERIVED_TABLES`` (e.g. ``verdicts`` -> claim_verdicts.csv)."""
+        return self.derived / DERIVED_TABLES[name]
+
+    @property
+    def figures(self) -> Path:
+        """Forest and funnel plots written by ``analyse``."""
+        return self.derived / "figures"
+
+    @property
+    def report(self) -> Path:
+        """The static HTML report."""
+        return self.derived / "report"
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ The API key is never logged and is redacted from every message this module raise
 Functions and classes
 ---------------------
 RateLimiter       sliding one-second window, shared by the whole process (``RATE_LIMITER``)
-EutilsClient      ``esearch(term)`` -> SearchResult; ``fetch_pubmed(ids, history=...)`` -> batches
+EutilsClient      ``esearch(term)`` -> SearchResult; ``fetch_pubmed(ids, history=...)`` -> batches;
+                  ``probe()`` -> None when NCBI answers, else why not
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from evidence.pubmed import PubmedXMLError, parse_pubmed_xml
 log = logging.getLogger(__name__)
 
 MIN_BATCH_SIZE = 200
+PROBE_TIMEOUT = 5.0
 _ERROR = re.compile(rb"<ERROR>\s*(.*?)\s*</ERROR>", re.S)
 _ERROR_LIST = re.compile(rb"<ErrorList>(.*?)</ErrorList>", re.S)
 _SAFE_XML = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
@@ -230,6 +232,19 @@ class EutilsClient:
             except EutilsError as exc:
                 raise type(exc)(self._redact(str(exc))) from None
         raise EutilsError(f"{utility} failed after {self.settings.max_attempts} attempts: {last}")
+
+    def probe(self, timeout: float = PROBE_TIMEOUT) -> str | None:
+        """None when E-utilities answers one einfo request within ``timeout`` seconds (any HTTP
+        status counts as an answer), else why not. One attempt, no retries: the main job asks this
+        once before it decides between a refresh and the committed snapshot."""
+        self.limiter.wait(self.settings.requests_per_second)
+        self.requests_made += 1
+        try:
+            self.session.post(self.settings.base_url + "einfo.fcgi", data=self._params({"db": "pubmed"}),
+                              timeout=timeout)
+        except requests.RequestException as exc:
+            return self._redact(f"no answer from {self.settings.base_url} within {timeout:g} s ({type(exc).__name__})")
+        return None
 
     # -- the utilities ------------------------------------------------------------------
     def esearch(self, term: str, retmax: int = 9999, db: str = "pubmed") -> SearchResult:

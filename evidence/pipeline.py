@@ -18,25 +18,25 @@ figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pandas as pd
 
 from evidence import analysis, grade, plots, verdicts
-from evidence.claims import load_claims
 from evidence.config import DataPaths
-from evidence.curation import Curated, load_curated
-from evidence.searches import load_search_definitions
-from evidence.tables import write_csv
+from evidence.inputs import Inputs, load_inputs
+from evidence.tables import as_written, write_csv
+from evidence.vocab import COMPARATOR_PHRASES, QuestionId, direction
 
+FLOAT_FORMAT = "%.6g"
 SOF_COLUMNS = ("condition_id", "question_id", "outcome_domain", "comparator_type", "window", "k", "n_participants",
                "effect", "certainty", "suggested_certainty", "statement")
 
 
 @dataclass(frozen=True)
 class Derived:
-    """The derived tables of one build."""
+    """The derived tables of one build (field names are the names of ``config.DERIVED_TABLES``)."""
 
     effects: pd.DataFrame
     questions: pd.DataFrame
@@ -47,9 +47,9 @@ class Derived:
     summary: pd.DataFrame
     verdicts: pd.DataFrame
 
-
-def figure_name(question_id: str) -> str:
-    return "forest_" + question_id.replace(":", "__") + ".svg"
+    def as_written(self) -> "Derived":
+        """The same tables as their files hold them (every cell a string, floats to 6 significant digits)."""
+        return Derived(**{f.name: as_written(getattr(self, f.name), FLOAT_FORMAT) for f in fields(self)})
 
 
 def _effect_text(q: pd.Series) -> str:
@@ -62,9 +62,9 @@ def summary_of_findings(questions: pd.DataFrame, certainty: pd.DataFrame, labels
     merged = questions[questions["k"] > 0].merge(certainty, on="question_id")
     rows = []
     for _, q in merged.iterrows():
-        favours = q["ci_high"] < 0 or (q["estimate"] < 0 and not q["ci_low"] < 0 < q["ci_high"])
+        favours = direction(q["estimate"], q["ci_low"], q["ci_high"])
         cls = q["effect_class"] if isinstance(q["effect_class"], str) and q["effect_class"] else (
-            "trivial" if q["ci_low"] < 0 < q["ci_high"] else "moderate")
+            "trivial" if favours is None else "moderate")
         rows.append({
             "condition_id": q["condition_id"], "question_id": q["question_id"], "outcome_domain": q["outcome_domain"],
             "comparator_type": q["comparator_type"], "window": q["window"], "k": q["k"],
@@ -77,72 +77,40 @@ def summary_of_findings(questions: pd.DataFrame, certainty: pd.DataFrame, labels
     return pd.DataFrame(rows, columns=list(SOF_COLUMNS))
 
 
-def validation_problems(paths: DataPaths) -> list[str]:
-    """Every problem in the human-edited inputs: search definitions, curated tables, the claims
-    register and its evidence ids, and the two override files (empty when all are valid)."""
-    from evidence.claims import check_evidence_ids
-    from evidence.config import ConfigError
-    from evidence.curation import read_tables, validate
-
-    problems = [str(p) for p in validate(paths.curated)]
-    try:
-        load_search_definitions(paths.searches)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    if problems:
-        return problems
-    try:
-        claims = load_claims(paths.curated / "claims.yaml")
-        grade.load_overrides(paths.curated)
-        overrides = verdicts.load_verdict_overrides(paths.curated)
-    except ConfigError as exc:
-        return [str(exc)]
-    problems = [f"claims.yaml: {p}" for p in check_evidence_ids(claims, Curated(read_tables(paths.curated)[0]))]
-    known = {c.id for c in claims}
-    return problems + [f"verdict_overrides.csv: unknown claim_id {cid!r}" for cid in overrides if cid not in known]
-
-
-def compute(paths: DataPaths, curated: Curated | None = None) -> Derived:
+def compute(inputs: Inputs) -> Derived:
     """Compute all derived tables in memory (no files written)."""
-    curated = curated or load_curated(paths.curated)
-    labels = {c.id: c.people for c in load_search_definitions(paths.searches).conditions}
+    curated, labels = inputs.curated, inputs.condition_labels
     effects = analysis.effect_table(curated)
     questions_list = analysis.build_questions(effects)
     questions = analysis.question_table(questions_list, curated)
     forest = analysis.forest_table(questions_list)
-    certainty = grade.certainty_table(questions, forest, curated, grade.load_overrides(paths.curated))
+    certainty = grade.certainty_table(questions, forest, curated)
     summary = summary_of_findings(questions, certainty, labels)
-    claims = load_claims(paths.curated / "claims.yaml")
     evidence = verdicts.Evidence(curated, questions, certainty, labels)
-    verdict_rows = verdicts.verdict_table(claims, evidence, verdicts.load_verdict_overrides(paths.curated))
+    verdict_rows = verdicts.verdict_table(inputs.claims, evidence)
     return Derived(effects, questions, forest, analysis.sensitivity_table(questions_list),
                    analysis.subgroup_table(questions_list), certainty, summary, verdict_rows)
 
 
 def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
     """Write the tables and forest plots; remove figures of questions that no longer have data."""
-    out = paths.derived
     written = []
-    for name in ("effects", "questions", "forest", "sensitivity", "subgroups", "certainty", "verdicts"):
-        frame = getattr(derived, name)
-        file = out / ("claim_verdicts.csv" if name == "verdicts" else f"{name}.csv")
-        write_csv(frame, file, float_format="%.6g")
+    for f in fields(derived):
+        file = paths.derived_table(f.name)
+        write_csv(getattr(derived, f.name), file, float_format=FLOAT_FORMAT)
         written.append(file)
-    sof = out / "summary_of_findings.csv"
-    write_csv(derived.summary, sof, float_format="%.6g")
-    written.append(sof)
-    figures = out / "figures"
+    figures = paths.figures
     figures.mkdir(parents=True, exist_ok=True)
     wanted = set()
     for _, q in derived.questions[derived.questions["k"] > 0].iterrows():
         studies = derived.forest[derived.forest["question_id"] == q["question_id"]]
-        comparator = grade.COMPARATOR_PHRASES.get(q["comparator_type"], "control")
-        path = plots.forest_plot(q, studies, figures / figure_name(q["question_id"]), comparator)
+        qid = QuestionId.parse(q["question_id"])
+        comparator = COMPARATOR_PHRASES.get(qid.comparator, "control")
+        path = plots.forest_plot(q, studies, figures / qid.figure_name(), comparator)
         wanted.add(path.name)
         written.append(path)
         if q["k"] >= 10:
-            funnel = plots.funnel_plot(studies, q["estimate"], figures / figure_name(q["question_id"]).replace(
-                "forest_", "funnel_"))
+            funnel = plots.funnel_plot(studies, q["estimate"], figures / qid.figure_name("funnel"))
             wanted.add(funnel.name)
             written.append(funnel)
     for stale in [*figures.glob("forest_*.svg"), *figures.glob("funnel_*.svg")]:
@@ -151,8 +119,8 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
     return written
 
 
-def build_derived(paths: DataPaths) -> Derived:
-    """Compute and write everything; return the tables."""
-    derived = compute(paths)
+def build_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
+    """Compute and write everything (loading and validating the inputs unless given); return the tables."""
+    derived = compute(inputs or load_inputs(paths))
     write_derived(derived, paths)
     return derived

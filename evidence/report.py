@@ -1,11 +1,12 @@
-"""The main job (``python -m evidence report``), the notebooks' helpers and the static HTML report.
+"""The static HTML report: rendering only.
 
-``run_main_job`` validates the curated data, refreshes the PubMed snapshot when it can, rebuilds
-the derived tables, executes the notebooks and writes the report. ``build_report`` writes
-``data/derived/report/``: plain HTML pages that work when ``index.html`` is opened from disk
-(no server, no network, no CDN; the only script is a few lines inlined in ``index.html``; the
-forest plots are copied beside the pages and referenced relatively). The same inputs give
-byte-identical pages: rows are sorted and nothing depends on the clock.
+``build_report`` writes ``data/derived/report/`` from the in-memory results of a run
+(:class:`ReportInputs`, built by the main job from the validated inputs, the derived tables as
+written and the PubMed snapshot): plain HTML pages that work when ``index.html`` is opened from
+disk (no server, no network, no CDN; the only script is a few lines inlined in ``index.html``;
+the forest plots are copied beside the pages and referenced relatively). The same inputs give
+byte-identical pages: rows are sorted and nothing depends on the clock. This module reads no
+curated or derived table and opens no connection.
 
 Pages
 -----
@@ -14,65 +15,34 @@ conditions/<condition_id>.html  one per search definition: studies, forest plots
                                 findings, questions without usable data, reviews, risk of bias
 claims/<claim_id>.html          one per registered claim: verdict, evidence, occurrences
 provenance.html                 searches, search log, sensitivity, unscreened records, changes
-notebooks/<name>.html           the executed notebooks (when they were run)
-
-The notebooks (``notebooks/*.ipynb``) read the data directory from ``$EVIDENCE_DATA_DIR``
-(``notebook_paths``) and use the table helpers below; they define no logic of their own.
+notebooks/<name>.html           the executed notebooks (written by ``evidence.notebooks``)
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 import re
-import socket
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
-from urllib.parse import urlparse
+from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
 from evidence import __version__
-from evidence.config import DEFAULT_DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, ConfigError, DataPaths
-from evidence.grade import COMPARATOR_PHRASES, LEVELS, OUTCOME_NOUNS, WINDOW_PHRASES, rob_category
-from evidence.searches import SearchDefinitions, condition_of, load_search_definitions
-from evidence.store import PubmedStore
-from evidence.tables import atomic_write_bytes, read_csv
+from evidence.config import NOTEBOOKS_DIR
+from evidence.grade import rob_category
+from evidence.searches import SearchDefinitions
+from evidence.status import HOW_TO_SEARCH, Snapshot, last_runs, search_sensitivity, unscreened
+from evidence.tables import atomic_write_bytes
+from evidence.vocab import (ANY, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_NOUNS, VERDICTS,
+                            WINDOW_PHRASES, WINDOWS, QuestionId, order_of, parse_review_finding_id)
 
-DATA_DIR_ENV = "EVIDENCE_DATA_DIR"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-KERNEL_NAME = "python3"
-NOTEBOOK_TIMEOUT = 600
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-DOMAIN_ORDER = ("pain", "disability", "rom", "ppt", "qol", "medication", "global", "strength", "other")
-COMPARATOR_ORDER = ("sham", "no_treatment", "usual_care", "active_other", "add_on", "any")
-WINDOW_ORDER = ("immediate", "short", "mid", "long", "any")
-VERDICT_ORDER = ("supported", "overstated", "uncertain", "unsupported", "contradicted", "not_checkable")
 GENERAL = "general"  # the filter value of claims about no single condition
-HOW_TO_SEARCH = ("run `NCBI_EMAIL=you@example.org python -m evidence update` (or `python -m evidence report` "
-                 "with NCBI_EMAIL set and network access)")
 
 
 # ----------------------------------------------------------------------------- small helpers
-
-def notebook_paths() -> DataPaths:
-    """The data directory a notebook reads: ``$EVIDENCE_DATA_DIR``, else the project's ``data/``."""
-    return DataPaths(Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR))
-
-
-def display_path(path: Path) -> str:
-    """``path`` relative to the project folder when it lies inside it, so that outputs name no
-    machine-specific location; otherwise the path as given."""
-    try:
-        return str(Path(path).resolve().relative_to(PROJECT_ROOT))
-    except ValueError:
-        return str(path)
-
 
 def _num(value: Any) -> float:
     """A cell as a float (NaN when empty or not a number)."""
@@ -86,31 +56,6 @@ def fmt(value: Any, digits: int = 2) -> str:
     """A number with ``digits`` decimals, or "" when the cell is empty."""
     x = _num(value)
     return "" if math.isnan(x) else f"{x:.{digits}f}"
-
-
-def _order(value: str, order: Sequence[str]) -> int:
-    return order.index(value) if value in order else len(order)
-
-
-def question_sort_key(question_id: str) -> tuple:
-    """Sort questions by condition, then outcome, comparator and window in their natural order."""
-    condition, domain, comparator, window = question_id.split(":")
-    return (condition, _order(domain, DOMAIN_ORDER), _order(comparator, COMPARATOR_ORDER),
-            _order(window, WINDOW_ORDER))
-
-
-def question_label(question_id: str) -> str:
-    """A question id in words, e.g. "pain, vs sham needling, up to one week after treatment"."""
-    _, domain, comparator, window = question_id.split(":")
-    parts = [OUTCOME_NOUNS.get(domain, domain), "vs " + COMPARATOR_PHRASES.get(comparator, comparator)]
-    if WINDOW_PHRASES.get(window, window):
-        parts.append(WINDOW_PHRASES.get(window, window))
-    return ", ".join(parts)
-
-
-def question_anchor(question_id: str) -> str:
-    """The HTML id of a question's section on its condition page."""
-    return "q-" + question_id.replace(":", "--")
 
 
 def split_reasons(text: str) -> list[str]:
@@ -132,175 +77,34 @@ def doi_url(doi: str) -> str:
     return f"https://doi.org/{doi}"
 
 
-# ----------------------------------------------------------------------------- tables for notebooks
-
-def search_log(paths: DataPaths) -> pd.DataFrame:
-    """The search log: date, search id, count, retrieved, new PMIDs (empty when no search has run)."""
-    log = PubmedStore(paths.pubmed).log()
-    return log[["date", "search_id", "rct_filter", "count", "retrieved", "new_pmids_n", "missing_pmids",
-                "newly_retracted"]].reset_index(drop=True)
-
-
-def snapshot_note(paths: DataPaths) -> str:
-    """One sentence on what the PubMed snapshot holds."""
-    log = PubmedStore(paths.pubmed).log()
-    if log.empty:
-        return f"No PubMed search has been run into this snapshot yet; to run one, {HOW_TO_SEARCH}."
-    return (f"{len(log)} search run(s) logged, the latest on {max(log['date'])}; "
-            f"{len(PubmedStore(paths.pubmed).records())} PubMed record(s) stored.")
-
-
-def records_by_condition_year(paths: DataPaths) -> pd.DataFrame:
-    """PubMed records retrieved per condition (rows) and publication year (columns)."""
-    store = PubmedStore(paths.pubmed)
-    hits, records = store.hits(), store.records()
-    if hits.empty:
-        return pd.DataFrame(columns=["condition_id"])
-    frame = hits.assign(condition_id=hits["search_id"].map(condition_of))[["condition_id", "pmid"]].drop_duplicates()
-    frame = frame.merge(records[["pmid", "year"]], on="pmid", how="left")
-    frame["year"] = frame["year"].replace("", "unknown").fillna("unknown")
-    table = frame.pivot_table(index="condition_id", columns="year", values="pmid", aggfunc="count", fill_value=0)
-    return table.sort_index().sort_index(axis=1)
-
-
-PRISMA_COLUMNS = ("condition_id", "searched", "identified_pubmed", "identified_other", "screened",
-                  "awaiting_screening", "excluded", "included", "included_with_data")
-
-
-def prisma_flow(paths: DataPaths) -> pd.DataFrame:
-    """A PRISMA 2020 flow per condition of the search definitions (one row each).
-
-    identified_pubmed   unique PMIDs the condition's searches retrieved (0 when not searched yet)
-    identified_other    screened studies of the condition that the searches did not retrieve
-                        (found in reviews' reference lists and by hand)
-    screened            studies of the condition with a decision in studies.csv
-    awaiting_screening  retrieved PMIDs without any decision in studies.csv
-    excluded, included  decisions in studies.csv (reasons: ``exclusion_reasons``)
-    included_with_data  included studies that contribute an effect to at least one question
-    """
-    from evidence.curation import load_curated
-
-    definitions = load_search_definitions(paths.searches)
-    studies = load_curated(paths.curated).studies
-    store = PubmedStore(paths.pubmed)
-    hits = store.hits()
-    hits = hits.assign(condition_id=hits["search_id"].map(condition_of))
-    searched = set(store.log()["search_id"].map(condition_of))
-    decided = set(studies["pmid"]) - {""}
-    forest = read_csv(paths.derived / "forest.csv", ["question_id", "study_id"])
-    with_data = set(zip(forest["question_id"].str.split(":").str[0], forest["study_id"]))
-    rows = []
-    for cid in definitions.ids:
-        found = set(hits.loc[hits["condition_id"] == cid, "pmid"])
-        mine = studies[studies["condition_id"] == cid]
-        included = mine[mine["decision"] == "include"]
-        rows.append({
-            "condition_id": cid, "searched": cid in searched,
-            "identified_pubmed": len(found), "identified_other": int((~mine["pmid"].isin(found)).sum()),
-            "screened": len(mine), "awaiting_screening": len(found - decided),
-            "excluded": int((mine["decision"] == "exclude").sum()), "included": len(included),
-            "included_with_data": sum((cid, s) in with_data for s in included["study_id"]),
-        })
-    return pd.DataFrame(rows, columns=list(PRISMA_COLUMNS))
-
-
-def prisma_text(paths: DataPaths, condition_id: str) -> str:
-    """The PRISMA 2020 flow of one condition as indented text (identification, screening, included)."""
-    flow = prisma_flow(paths).set_index("condition_id")
-    if condition_id not in flow.index:
-        raise ConfigError(f"unknown condition id {condition_id!r}; known: {', '.join(flow.index)}")
-    f = flow.loc[condition_id]
-    searched = "" if f["searched"] else " (no PubMed search run into this snapshot yet)"
-    lines = ["Identification",
-             f"  records identified from PubMed (search {condition_id}): {f['identified_pubmed']}{searched}",
-             f"  studies identified from other sources (reviews, reference lists): {f['identified_other']}",
-             "Screening",
-             f"  records screened (a decision in studies.csv): {f['screened']}",
-             f"  records awaiting screening: {f['awaiting_screening']}",
-             f"  excluded, with reasons: {f['excluded']}"]
-    reasons = exclusion_reasons(paths, condition_id)
-    lines += [f"    - {r.study_id}: {r.exclusion_reason}" for r in reasons.itertuples()]
-    lines += ["Included", f"  studies included: {f['included']} (with usable effect data: {f['included_with_data']})"]
-    return "\n".join(lines)
-
-
-def exclusion_reasons(paths: DataPaths, condition_id: str | None = None) -> pd.DataFrame:
-    """Excluded studies with their reasons (of one condition, or all), sorted."""
-    from evidence.curation import load_curated
-
-    studies = load_curated(paths.curated).studies
-    out = studies[studies["decision"] == "exclude"]
-    if condition_id:
-        out = out[out["condition_id"] == condition_id]
-    return (out[["condition_id", "study_id", "exclusion_reason"]]
-            .sort_values(["condition_id", "study_id"], kind="mergesort").reset_index(drop=True))
-
-
-def condition_questions(paths: DataPaths, condition_id: str) -> pd.DataFrame:
-    """The evidence questions of one condition with their GRADE certainty, in natural order."""
-    questions = read_csv(paths.derived / "questions.csv")
-    certainty = read_csv(paths.derived / "certainty.csv")
-    out = questions[questions["condition_id"] == condition_id]
-    if not certainty.empty:
-        out = out.merge(certainty[["question_id", "suggested", "final", "reasons", "override_reason"]],
-                        on="question_id", how="left").fillna("")
-    out = out.assign(label=out["question_id"].map(question_label))
-    return out.sort_values("question_id", key=lambda s: s.map(question_sort_key), kind="mergesort").reset_index(drop=True)
-
-
-def forest_figures(paths: DataPaths, condition_id: str) -> list[tuple[str, Path]]:
-    """(question label, SVG path) of the condition's forest plots that exist, in natural order."""
-    from evidence.pipeline import figure_name
-
-    q = condition_questions(paths, condition_id)
-    out = []
-    for qid in q.loc[q["k"].map(_num) > 0, "question_id"]:
-        path = paths.derived / "figures" / figure_name(qid)
-        if path.exists():
-            out.append((question_label(qid), path))
-    return out
-
-
-def claims_overview(paths: DataPaths, condition_id: str | None = None) -> pd.DataFrame:
-    """One row per registered claim (about ``condition_id`` only, if given): verdict, certainty,
-    effect, sources (evidence ids), allowed wording, conditions and the number of places in the
-    materials that make it."""
-    from evidence.claims import load_claims
-
-    claims = load_claims(paths.curated / "claims.yaml")
-    verdicts = read_csv(paths.derived / "claim_verdicts.csv").set_index("claim_id")
-    rows = []
-    for claim in sorted(claims, key=lambda c: c.id):
-        if condition_id and condition_id not in claim.conditions:
-            continue
-        v = verdicts.loc[claim.id] if claim.id in verdicts.index else pd.Series(dtype=str)
-        rows.append({"claim_id": claim.id, "statement": claim.statement, "type": claim.type,
-                     "conditions": "; ".join(claim.conditions), "verdict": v.get("verdict", "not built"),
-                     "certainty": v.get("certainty", ""), "effect": v.get("effect", ""),
-                     "sources": v.get("evidence_ids", ""), "allowed_wording": v.get("allowed_wording", ""),
-                     "occurrences": len(claim.occurrences)})
-    return pd.DataFrame(rows, columns=["claim_id", "statement", "type", "conditions", "verdict", "certainty",
-                                       "effect", "sources", "allowed_wording", "occurrences"])
-
-
 # ----------------------------------------------------------------------------- report inputs
 
 @dataclass(frozen=True)
 class ReportInputs:
-    """Everything a report page reads, loaded once."""
+    """Everything a report page reads, in memory: the validated inputs, the derived tables as
+    written (strings), the PubMed snapshot, where the figures are, and the verdicts of the build
+    before this one (None when there was none)."""
 
     definitions: SearchDefinitions
     curated: Any  # evidence.curation.Curated
-    claims: list  # list[evidence.claims.Claim]
+    claims: tuple  # tuple[evidence.claims.Claim, ...], sorted by id
     questions: pd.DataFrame
     certainty: pd.DataFrame
     summary: pd.DataFrame
     verdicts: pd.DataFrame
     sensitivity: pd.DataFrame
     subgroups: pd.DataFrame
-    records: pd.DataFrame
-    hits: pd.DataFrame
-    log: pd.DataFrame
+    snapshot: Snapshot
+    figures: Path
+    previous_verdicts: pd.DataFrame | None = None
+
+    @classmethod
+    def of_run(cls, inputs: Any, derived: Any, snapshot: Snapshot, figures: Path,
+               previous_verdicts: pd.DataFrame | None = None) -> "ReportInputs":
+        """From an ``evidence.inputs.Inputs`` and an ``evidence.pipeline.Derived`` as written."""
+        return cls(inputs.definitions, inputs.curated, tuple(inputs.claims), derived.questions, derived.certainty,
+                   derived.summary, derived.verdicts, derived.sensitivity, derived.subgroups, snapshot, figures,
+                   previous_verdicts)
 
     @cached_property
     def verdict_by_claim(self) -> dict[str, dict[str, str]]:
@@ -316,26 +120,7 @@ class ReportInputs:
 
     @cached_property
     def record_by_pmid(self) -> dict[str, dict[str, str]]:
-        return {r["pmid"]: r for r in self.records.to_dict("records")}
-
-
-def load_inputs(paths: DataPaths) -> ReportInputs:
-    """Read the curated data, the derived tables and the PubMed tables (strings throughout)."""
-    from evidence.claims import load_claims
-    from evidence.curation import load_curated
-
-    needed = paths.derived / "claim_verdicts.csv"
-    if not needed.exists():
-        raise ConfigError(f"{needed} is missing: run `python -m evidence analyse` first")
-    store = PubmedStore(paths.pubmed)
-    return ReportInputs(
-        definitions=load_search_definitions(paths.searches), curated=load_curated(paths.curated),
-        claims=sorted(load_claims(paths.curated / "claims.yaml"), key=lambda c: c.id),
-        questions=read_csv(paths.derived / "questions.csv"), certainty=read_csv(paths.derived / "certainty.csv"),
-        summary=read_csv(paths.derived / "summary_of_findings.csv"), verdicts=read_csv(needed),
-        sensitivity=read_csv(paths.derived / "sensitivity.csv"), subgroups=read_csv(paths.derived / "subgroups.csv"),
-        records=store.records(), hits=store.hits(), log=store.log(),
-    )
+        return {r["pmid"]: r for r in self.snapshot.records.to_dict("records")}
 
 
 def _links(pmid: str, doi: str) -> list[dict[str, str]]:
@@ -352,11 +137,6 @@ def _cite(row: Mapping[str, str]) -> str:
     return " ".join(x for x in (row.get("first_author", ""), row.get("year", "")) if x)
 
 
-def _retracted(inputs: ReportInputs) -> set[str]:
-    r = inputs.records
-    return set(r.loc[r["retracted"] == "true", "pmid"])
-
-
 # ----------------------------------------------------------------------------- page contexts
 
 def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dict:
@@ -370,7 +150,7 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
                      "wording": v.get("allowed_wording", ""),
                      "conditions": " ".join(claim.conditions) or GENERAL,
                      "condition_labels": [labels.get(c, c) for c in claim.conditions]})
-    counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICT_ORDER}
+    counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
     used = sorted({c for claim in inputs.claims for c in claim.conditions},
                   key=lambda c: (c not in labels, list(labels).index(c) if c in labels else 0, c))
     condition_options = [{"value": c, "label": labels.get(c, c)} for c in used]
@@ -384,15 +164,16 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
                            "excluded": int((mine["decision"] == "exclude").sum()),
                            "questions": int((inputs.questions["condition_id"] == c.id).sum())})
     return {"title": "Claims about dry needling, checked against the evidence", "rows": rows,
-            "verdict_counts": [{"verdict": v, "n": counts[v]} for v in VERDICT_ORDER if counts[v]],
-            "verdict_options": [v for v in VERDICT_ORDER if counts[v]], "condition_options": condition_options,
+            "verdict_counts": [{"verdict": v, "n": counts[v]} for v in VERDICTS if counts[v]],
+            "verdict_options": [v for v in VERDICTS if counts[v]], "condition_options": condition_options,
             "conditions": conditions, "notebooks": notebooks, "snapshot": _snapshot_line(inputs)}
 
 
 def _snapshot_line(inputs: ReportInputs) -> str:
-    if inputs.log.empty:
+    log = inputs.snapshot.log
+    if log.empty:
         return "No PubMed search has been run into this snapshot yet; the tables come from the curated data alone."
-    return f"PubMed snapshot: latest search {max(inputs.log['date'])}, {len(inputs.records)} record(s) stored."
+    return f"PubMed snapshot: latest search {max(log['date'])}, {len(inputs.snapshot.records)} record(s) stored."
 
 
 def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
@@ -400,7 +181,7 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     mine = studies[studies["condition_id"] == condition_id]
     mine = mine.assign(_d=mine["decision"].map({"include": 0, "exclude": 1}))
     mine = mine.sort_values(["_d", "first_author", "year", "study_id"], kind="mergesort")
-    retracted = _retracted(inputs)
+    retracted = inputs.snapshot.retracted
     return [{"id": r["study_id"], "cite": _cite(r), "title": r["title"], "journal": r["journal"],
              "design": r["design"].replace("_", " "), "n": r["n_randomised"],
              "comparator_type": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
@@ -409,18 +190,16 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
              "retracted": bool(r["pmid"]) and r["pmid"] in retracted} for r in mine.to_dict("records")]
 
 
-def _question_rows(inputs: ReportInputs, condition_id: str, figures: Path) -> tuple[list[dict], list[dict]]:
-    """(questions with data, questions without usable data) of a condition, in natural order;
-    ``figures`` is the derived figures folder (a funnel plot is shown when one was drawn)."""
-    from evidence.pipeline import figure_name
-
+def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict], list[dict]]:
+    """(questions with data, questions without usable data) of a condition, in natural order (a
+    funnel plot is shown when one was drawn)."""
     q = inputs.questions[inputs.questions["condition_id"] == condition_id]
     cert = inputs.certainty_by_question
     with_data, without = [], []
-    for r in sorted(q.to_dict("records"), key=lambda r: question_sort_key(r["question_id"])):
-        qid = r["question_id"]
-        funnel = figure_name(qid).replace("forest_", "funnel_", 1)
-        base = {"id": qid, "anchor": question_anchor(qid), "label": question_label(qid),
+    for r in sorted(q.to_dict("records"), key=lambda r: QuestionId.parse(r["question_id"]).sort_key):
+        question = QuestionId.parse(r["question_id"])
+        qid, funnel = str(question), question.figure_name("funnel")
+        base = {"id": qid, "anchor": question.anchor, "label": question.label,
                 "not_used": split_reasons(r["not_used"])}
         if _num(r["k"]) <= 0:
             without.append(base)
@@ -440,15 +219,15 @@ def _question_rows(inputs: ReportInputs, condition_id: str, figures: Path) -> tu
         with_data.append({**base, "effect": effect, "details": "; ".join(details), "studies": split_list(r["study_ids"]),
                           "certainty": c.get("final", ""), "suggested": c.get("suggested", ""),
                           "override_reason": c.get("override_reason", ""),
-                          "grade_reasons": split_reasons(c.get("reasons", "")), "figure": "figures/" + figure_name(qid),
-                          "funnel": f"figures/{funnel}" if (figures / funnel).exists() else ""})
+                          "grade_reasons": split_reasons(c.get("reasons", "")), "figure": "figures/" + question.figure_name(),
+                          "funnel": f"figures/{funnel}" if (inputs.figures / funnel).exists() else ""})
     return with_data, without
 
 
 def _sof_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     s = inputs.summary[inputs.summary["condition_id"] == condition_id]
-    rows = sorted(s.to_dict("records"), key=lambda r: question_sort_key(r["question_id"]))
-    return [{"anchor": question_anchor(r["question_id"]), "outcome": OUTCOME_NOUNS.get(r["outcome_domain"], r["outcome_domain"]),
+    rows = sorted(s.to_dict("records"), key=lambda r: QuestionId.parse(r["question_id"]).sort_key)
+    return [{"anchor": QuestionId.parse(r["question_id"]).anchor, "outcome": OUTCOME_NOUNS.get(r["outcome_domain"], r["outcome_domain"]),
              "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
              "window": WINDOW_PHRASES.get(r["window"], r["window"]), "k": r["k"], "n": r["n_participants"],
              "effect": r["effect"], "certainty": r["certainty"], "suggested": r["suggested_certainty"],
@@ -459,8 +238,8 @@ def _review_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     f = inputs.curated.review_findings
     reviews = inputs.review_by_id
     mine = f[f["condition_id"] == condition_id].to_dict("records")
-    mine.sort(key=lambda r: (r["review_id"], _order(r["outcome_domain"], DOMAIN_ORDER),
-                             _order(r["comparator_type"], COMPARATOR_ORDER), _order(r["window"], WINDOW_ORDER)))
+    mine.sort(key=lambda r: (r["review_id"], order_of(r["outcome_domain"], DOMAINS),
+                             order_of(r["comparator_type"], (*COMPARATORS, ANY)), order_of(r["window"], (*WINDOWS, ANY))))
     rows = []
     for r in mine:
         rev = reviews.get(r["review_id"], {})
@@ -507,9 +286,10 @@ def _coverage(inputs: ReportInputs, condition_id: str) -> dict[str, str]:
 
 def _sensitivity_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict], list[dict]]:
     """Leave-one-out re-poolings and subgroup differences by comparator for one condition."""
-    loo = inputs.sensitivity[inputs.sensitivity["question_id"].str.split(":").str[0] == condition_id]
+    of_condition = [QuestionId.parse(q).condition == condition_id for q in inputs.sensitivity["question_id"]]
+    loo = inputs.sensitivity[of_condition]
     sub = inputs.subgroups[inputs.subgroups["condition_id"] == condition_id]
-    leave_one_out = [{"question": question_label(r["question_id"]), "left_out": r["left_out"],
+    leave_one_out = [{"question": QuestionId.parse(r["question_id"]).label, "left_out": r["left_out"],
                       "effect": f"{fmt(r['estimate'])} ({fmt(r['ci_low'])} to {fmt(r['ci_high'])})",
                       "i2": fmt(r["i2"], 0)} for r in loo.to_dict("records")]
     subgroups = [{"outcome": r["outcome_domain"], "window": r["window"], "measure": f"{r['measure']} ({r['scale']})",
@@ -518,10 +298,10 @@ def _sensitivity_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dic
     return leave_one_out, subgroups
 
 
-def _condition_context(inputs: ReportInputs, condition_id: str, figures: Path) -> dict:
+def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
     condition = inputs.definitions.condition(condition_id)
     studies = _study_rows(inputs, condition_id)
-    with_data, without = _question_rows(inputs, condition_id, figures)
+    with_data, without = _question_rows(inputs, condition_id)
     loo, subgroups = _sensitivity_rows(inputs, condition_id)
     verdicts = inputs.verdict_by_claim
     claims = [{"id": c.id, "statement": c.statement, "verdict": verdicts.get(c.id, {}).get("verdict", "not_built")}
@@ -535,18 +315,25 @@ def _condition_context(inputs: ReportInputs, condition_id: str, figures: Path) -
 
 
 def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> dict:
-    """One evidence id of a verdict as {text, href, detail}: a question or a review finding links to
-    its condition page; a safety or mechanism row is listed with what it says."""
-    parts = ref.split(":")
-    if len(parts) == 4 and parts[0] in labels:
-        return {"text": f"{labels[parts[0]]}: {question_label(ref)}", "kind": "evidence question (this tracker)", "id": ref,
-                "href": f"../conditions/{parts[0]}.html#{question_anchor(ref)}", "detail": ""}
-    if len(parts) == 5:
-        review_id, condition = parts[0], parts[1]
+    """One evidence id of a verdict as {text, href, detail}: a question (condition:domain:comparator:
+    window) or a review finding (review_id:question) links to its condition page; a safety or
+    mechanism row is listed with what it says."""
+    try:
+        question = QuestionId.parse(ref)
+        if question.condition in labels:
+            return {"text": f"{labels[question.condition]}: {question.label}", "kind": "evidence question (this tracker)",
+                    "id": ref, "href": f"../conditions/{question.condition}.html#{question.anchor}", "detail": ""}
+    except ValueError:
+        pass
+    try:
+        review_id, question = parse_review_finding_id(ref)
+    except ValueError:
+        review_id = ""
+    if review_id:
         review = inputs.review_by_id.get(review_id)
-        label = (f"{_cite(review) if review else review_id}, {labels.get(condition, condition)}: "
-                 f"{question_label(':'.join(parts[1:]))}")
-        href = f"../conditions/{condition}.html#reviews" if condition in labels else ""
+        label = (f"{_cite(review) if review else review_id}, {labels.get(question.condition, question.condition)}: "
+                 f"{question.label}")
+        href = f"../conditions/{question.condition}.html#reviews" if question.condition in labels else ""
         return {"text": label, "kind": "published review finding", "id": ref, "href": href, "detail": ""}
     safety = inputs.curated.safety
     row = safety[safety["safety_id"] == ref].to_dict("records")
@@ -610,31 +397,30 @@ def verdict_changes(current: pd.DataFrame, previous: pd.DataFrame | None) -> lis
     return changes
 
 
-def _provenance_context(inputs: ReportInputs, paths: DataPaths, previous: pd.DataFrame | None) -> dict:
-    from evidence.status import last_runs, search_sensitivity, unscreened
-
-    store = PubmedStore(paths.pubmed)
+def _provenance_context(inputs: ReportInputs) -> dict:
     d = inputs.definitions
+    hits = inputs.snapshot.hits
     searches = [{"id": c.id, "label": c.label, "query": d.query(c.id)} for c in d.conditions]
-    log = inputs.log.to_dict("records")
-    runs = last_runs(store)
+    log = inputs.snapshot.log.to_dict("records")
+    runs = last_runs(inputs.snapshot.log)
     new_records = [{"search_id": r["search_id"], "date": r["date"], "n": r["new_pmids_n"],
                     "records": _record_rows(inputs, split_list(r["new_pmids"]))}
                    for r in runs.to_dict("records") if split_list(r["new_pmids"])]
-    sens = search_sensitivity(store, inputs.curated.studies)
+    sens = search_sensitivity(hits, inputs.curated.studies)
     sens = sens.sort_values(["condition_id", "study_id"], kind="mergesort")
     studies = inputs.curated.studies
     retracted = []
-    for r in _record_rows(inputs, _retracted(inputs)):
+    for r in _record_rows(inputs, inputs.snapshot.retracted):
         used = studies.loc[studies["pmid"] == r["pmid"], ["study_id", "condition_id", "decision"]]
         retracted.append({**r, "studies": [f"{s.study_id} ({s.condition_id}, {s.decision})" for s in used.itertuples()]})
     return {"title": "Provenance", "searches": searches, "dry_needling_block": d.dry_needling_block,
             "rct_filter": d.rct_filter, "log": log, "how_to_search": HOW_TO_SEARCH,
             "sensitivity": sens.to_dict("records"),
             "sensitivity_counts": {k: int((sens["retrieved"] == k).sum()) for k in ("yes", "no", "not searched")},
-            "unscreened": _record_rows(inputs, unscreened(store, inputs.curated.studies)),
+            "unscreened": _record_rows(inputs, unscreened(hits, inputs.curated.studies)),
             "new_records": new_records, "retracted": retracted,
-            "changes": verdict_changes(inputs.verdicts, previous), "n_records": len(inputs.records)}
+            "changes": verdict_changes(inputs.verdicts, inputs.previous_verdicts),
+            "n_records": len(inputs.snapshot.records)}
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -658,38 +444,32 @@ def notebook_links(report_dir: Path) -> list[dict[str, str]]:
     return out
 
 
-def render_pages(paths: DataPaths, previous_verdicts: pd.DataFrame | None = None,
-                 inputs: ReportInputs | None = None) -> dict[str, str]:
+def render_pages(inputs: ReportInputs, report_dir: Path) -> dict[str, str]:
     """Every page of the report as {path relative to the report folder: HTML}."""
-    inputs = inputs or load_inputs(paths)
     env = _environment()
-    report_dir = paths.derived / "report"
 
     def page(template: str, root: str, context: dict) -> str:
         return env.get_template(template).render(root=root, **context)
 
     pages = {"index.html": page("index.html.j2", "", _index_context(inputs, notebook_links(report_dir))),
-             "provenance.html": page("provenance.html.j2", "", _provenance_context(inputs, paths, previous_verdicts))}
+             "provenance.html": page("provenance.html.j2", "", _provenance_context(inputs))}
     for cid in inputs.definitions.ids:
-        pages[f"conditions/{cid}.html"] = page("condition.html.j2", "../",
-                                               _condition_context(inputs, cid, paths.derived / "figures"))
+        pages[f"conditions/{cid}.html"] = page("condition.html.j2", "../", _condition_context(inputs, cid))
     for claim in inputs.claims:
         pages[f"claims/{claim.id}.html"] = page("claim.html.j2", "../", _claim_context(inputs, claim))
     return pages
 
 
-def build_report(paths: DataPaths, previous_verdicts: pd.DataFrame | None = None) -> Path:
-    """Write the static report into ``data/derived/report/`` and return the path of index.html.
+def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
+    """Write the static report into ``report_dir`` and return the path of index.html.
 
     Copies the forest (and funnel) plots into ``report/figures/`` and the stylesheet beside the pages, and
     removes pages and figures left over from earlier builds (``report/notebooks/`` is kept).
     """
-    report_dir = paths.derived / "report"
-    pages = render_pages(paths, previous_verdicts)
+    pages = render_pages(inputs, report_dir)
     files: dict[str, bytes] = {name: html.encode("utf-8") for name, html in pages.items()}
     files["style.css"] = (TEMPLATES_DIR / "style.css").read_bytes()
-    figures = paths.derived / "figures"
-    for svg in sorted([*figures.glob("forest_*.svg"), *figures.glob("funnel_*.svg")]):
+    for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):
         files[f"figures/{svg.name}"] = svg.read_bytes()
     for name, data in files.items():
         target = report_dir / name
@@ -700,180 +480,3 @@ def build_report(paths: DataPaths, previous_verdicts: pd.DataFrame | None = None
             if stale.is_file() and f"{sub}/{stale.name}" not in files:
                 stale.unlink()
     return report_dir / "index.html"
-
-
-# ----------------------------------------------------------------------------- notebooks
-
-def set_parameters(nb: Any, **parameters: Any) -> Any:
-    """Insert a cell assigning ``parameters`` after the cell tagged "parameters" (as papermill
-    does, tagged "injected-parameters"); returns the notebook."""
-    import nbformat
-
-    source = "\n".join(f"{name} = {value!r}" for name, value in parameters.items())
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-    tagged = [i for i, c in enumerate(nb.cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
-    nb.cells.insert(tagged[0] + 1 if tagged else 0, cell)
-    return nb
-
-
-def execute_notebook(path: Path, data_dir: Path, parameters: Mapping[str, Any] | None = None,
-                     timeout: int = NOTEBOOK_TIMEOUT) -> Any:
-    """Execute one notebook with nbclient (kernel python3, ``$EVIDENCE_DATA_DIR`` = ``data_dir``, the
-    project root on ``PYTHONPATH``, working directory the notebooks folder) and return the executed notebook. A failing cell
-    raises ``nbclient.exceptions.CellExecutionError``."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(str(path), as_version=4)
-    if parameters:
-        set_parameters(nb, **parameters)
-    # the kernel imports this very package, installed or not
-    pythonpath = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, DATA_DIR_ENV: str(Path(data_dir).resolve()), "PYTHONPATH": pythonpath,
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no start-up chatter on stderr
-                            resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute(env=env)
-    return nb
-
-
-def notebook_html(nb: Any, title: str = "Notebook") -> str:
-    """An executed notebook as a self-contained HTML page with no external script
-    (``templates/notebook.html.j2`` drops nbconvert's CDN links for MathJax, require.js, Mermaid)."""
-    from nbconvert import HTMLExporter
-
-    quiet = logging.getLogger("evidence.nbconvert")  # nbconvert warns about SVG outputs without alt text
-    quiet.setLevel(logging.ERROR)
-    exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES_DIR)],
-                            template_file="notebook.html.j2", log=quiet)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
-
-
-def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """Execute every notebook against ``paths`` and export it to ``report/notebooks/<name>.html``."""
-    out_dir = paths.derived / "report" / "notebooks"
-    written = []
-    for nb_path in sorted(Path(notebooks_dir).glob("*.ipynb")):
-        nb = execute_notebook(nb_path, paths.root)
-        target = out_dir / f"{nb_path.stem}.html"
-        atomic_write_bytes(target, notebook_html(nb, nb_path.stem).encode("utf-8"))
-        written.append(target)
-    return written
-
-
-# ----------------------------------------------------------------------------- the main job
-
-def network_answers(base_url: str, timeout: float = 3.0) -> str | None:
-    """None when a TCP connection to the E-utilities host opens, else why not."""
-    url = urlparse(base_url)
-    host = url.hostname or ""
-    port = url.port or (443 if url.scheme == "https" else 80)
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return None
-    except OSError as exc:
-        return f"cannot connect to {host}:{port} ({exc})"
-
-
-def refresh_snapshot(paths: DataPaths, echo: Callable[[str], None] = print) -> str:
-    """Run every search when NCBI_EMAIL is set and the network answers; return a one-line summary
-    (which says why the committed snapshot is used otherwise). A failing search is reported and skipped."""
-    import requests
-
-    from evidence.config import load_settings
-    from evidence.eutils import EutilsClient, EutilsError
-    from evidence.pubmed import PubmedXMLError
-    from evidence.update import update_search
-
-    settings = load_settings()
-    if not settings.email:
-        return "uses the committed PubMed snapshot: NCBI_EMAIL is not set"
-    why = network_answers(settings.base_url)
-    if why:
-        return f"uses the committed PubMed snapshot: network unreachable, {why}"
-    definitions = load_search_definitions(paths.searches)
-    client = EutilsClient(settings)
-    store = PubmedStore(paths.pubmed)
-    done, new, failed = 0, 0, []
-    for cid in definitions.ids:
-        try:
-            summary = update_search(client, definitions, store, cid, progress=False)
-        except (EutilsError, PubmedXMLError, requests.RequestException, OSError) as exc:
-            failed.append(cid)
-            echo(f"           search {cid} failed, going on: {exc}")
-            continue
-        done += 1
-        new += len(summary.new)
-        echo("           " + summary.line())
-    text = f"refreshed from PubMed: {done} search(es), {new} new record(s)"
-    return text + (f"; failed: {', '.join(failed)} (their snapshot rows are kept)" if failed else "")
-
-
-def _step(name: str, func: Callable[[], str]) -> str:
-    """Run one step of the main job and print one line: name, seconds, what it did."""
-    start = time.perf_counter()
-    detail = func()
-    print(f"{name:<10} {time.perf_counter() - start:6.1f} s  {detail}", flush=True)
-    return detail
-
-
-def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool = True) -> int:
-    """The main command: validate, refresh (if possible), rebuild, run the notebooks, write the report.
-
-    Returns 0 on success, 2 when the curated data has problems, 1 when a notebook fails.
-    """
-    from evidence.pipeline import build_derived, validation_problems
-
-    problems: list[str] = []
-
-    def validate_step() -> str:
-        problems.extend(validation_problems(paths))
-        return f"{len(problems)} problem(s)" if problems else "curated tables and claims register are valid"
-
-    _step("validate", validate_step)
-    if problems:
-        for p in problems:
-            print(f"  {p}")
-        print(f"{len(problems)} problem(s) in {paths.curated}: fix them and run again")
-        return EXIT_USAGE
-
-    if refresh:
-        _step("refresh", lambda: refresh_snapshot(paths))
-    else:
-        _step("refresh", lambda: "uses the committed PubMed snapshot: --offline")
-
-    verdicts_path = paths.derived / "claim_verdicts.csv"
-    previous = read_csv(verdicts_path) if verdicts_path.exists() else None
-
-    def rebuild() -> str:
-        derived = build_derived(paths)
-        q = derived.questions
-        return (f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
-                f"{len(derived.verdicts)} claim verdict(s) -> {paths.derived}")
-
-    _step("rebuild", rebuild)
-
-    if execute_notebooks:
-        from nbclient.exceptions import CellExecutionError
-
-        try:
-            _step("notebooks", lambda: f"{len(run_notebooks(paths))} notebook(s) executed and exported to "
-                                       f"{paths.derived / 'report' / 'notebooks'}")
-        except (CellExecutionError, RuntimeError, TimeoutError) as exc:
-            print(f"notebooks  failed: {exc}")
-            return EXIT_FAILED
-    else:
-        _step("notebooks", lambda: "skipped (--no-notebooks)")
-
-    index = Path()
-
-    def report() -> str:
-        nonlocal index
-        index = build_report(paths, previous)
-        return f"{len(list(index.parent.rglob('*.html')))} page(s)"
-
-    _step("report", report)
-    print(f"report: {index.resolve()}")
-    return EXIT_OK

@@ -8,6 +8,7 @@ always give the same bytes.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -32,14 +33,24 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_csv(frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None,
-              float_format: str | None = None) -> None:
-    """Write ``frame`` (only ``columns``, in that order, if given) atomically as CSV; floats with
-    ``float_format`` (e.g. ``"%.6g"``) when given, so that rebuilt tables do not drift in the last digit."""
+def csv_text(frame: pd.DataFrame, columns: Sequence[str] | None = None, float_format: str | None = None) -> str:
+    """``frame`` (only ``columns``, in that order, if given) as CSV text; floats with ``float_format``
+    (e.g. ``"%.6g"``) when given, so that rebuilt tables do not drift in the last digit."""
     if columns is not None:
         frame = frame.reindex(columns=list(columns))
-    text = frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
-    atomic_write_bytes(Path(path), text.encode("utf-8"))
+    return frame.to_csv(index=False, lineterminator="\n", float_format=float_format)
+
+
+def as_written(frame: pd.DataFrame, float_format: str | None = None) -> pd.DataFrame:
+    """``frame`` as ``read_csv`` would give it back after ``write_csv``: every cell the string stored."""
+    text = csv_text(frame, float_format=float_format)
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
+
+
+def write_csv(frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None,
+              float_format: str | None = None) -> None:
+    """Write ``frame`` atomically as ``csv_text`` gives it."""
+    atomic_write_bytes(Path(path), csv_text(frame, columns, float_format).encode("utf-8"))
 
 
 def read_csv(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:

@@ -14,11 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
 
+import requests
 from tqdm import tqdm
 
 from evidence import __version__
-from evidence.eutils import EutilsClient
+from evidence.eutils import EutilsClient, EutilsError
+from evidence.pubmed import PubmedXMLError, parse_pubmed_xml
 from evidence.searches import SearchDefinitions, search_id
 from evidence.store import LIST_SEP, PubmedStore
 
@@ -89,6 +92,47 @@ def update_search(client: EutilsClient, definitions: SearchDefinitions, store: P
     return summary
 
 
+@dataclass
+class UpdateRun:
+    """What one update of several searches did: a summary per search that ran, and the searches
+    that failed with why (only when the run was asked to go on after a failure)."""
+
+    summaries: list[SearchSummary] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def new(self) -> int:
+        return sum(len(s.new) for s in self.summaries)
+
+    @property
+    def newly_retracted(self) -> list[str]:
+        return sorted({p for s in self.summaries for p in s.newly_retracted}, key=int)
+
+
+def update_searches(client: EutilsClient, definitions: SearchDefinitions, store: PubmedStore,
+                    condition_ids: Sequence[str], echo: Callable[[str], None] = print, keep_going: bool = False,
+                    **options: Any) -> UpdateRun:
+    """Run the searches of ``condition_ids`` one after the other (``update_search`` with ``options``),
+    echoing one line per search. The one update loop of ``evidence update`` and the main job.
+
+    ``keep_going``: a search that fails (E-utilities, network, malformed XML) is reported, recorded in
+    ``UpdateRun.failed`` and skipped, and its stored rows are kept; otherwise the failure propagates.
+    """
+    run = UpdateRun()
+    for cid in condition_ids:
+        try:
+            summary = update_search(client, definitions, store, cid, **options)
+        except (EutilsError, PubmedXMLError, requests.RequestException, OSError) as exc:
+            if not keep_going:
+                raise
+            run.failed[cid] = str(exc)
+            echo(f"search {cid} failed, going on: {exc}")
+            continue
+        run.summaries.append(summary)
+        echo(summary.line())
+    return run
+
+
 def apply_pubmed_file(store: PubmedStore, source, today: dt.date | None = None) -> tuple[int, list[str], list[str]]:
     """Apply a PubMed baseline or update file (or any efetch XML) to the stored records: articles
     already stored are replaced (so retractions and errata show up), ``DeleteCitation`` PMIDs are
@@ -96,8 +140,6 @@ def apply_pubmed_file(store: PubmedStore, source, today: dt.date | None = None) 
 
     Returns (records replaced, PMIDs deleted, PMIDs that became retracted).
     """
-    from evidence.pubmed import parse_pubmed_xml
-
     today = today or dt.date.today()
     stored = set(store.records()["pmid"])
     replaced, deleted = [], []

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from evidence.config import Settings
+from evidence.config import DataPaths, Settings
 from evidence.eutils import EutilsClient, RateLimiter
 from tests.eutils_server import EUTILS_FIXTURES, EutilsServer, cloned_articles, recorded_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parents[1]
 HANDWRITTEN = FIXTURES / "pubmed_handwritten.xml"
+
+
+def copy_data(target: Path) -> DataPaths:
+    """A copy of the project's data/ (without staging folders or an earlier report)."""
+    shutil.copytree(PROJECT / "data", target, ignore=shutil.ignore_patterns("staging*", "report"))
+    return DataPaths(target)
 
 
 def handwritten_articles() -> dict[str, bytes]:
@@ -22,9 +30,23 @@ def handwritten_articles() -> dict[str, bytes]:
     return {a.findtext("MedlineCitation/PMID"): etree.tostring(a) for a in root.iter("PubmedArticle")}
 
 
+# CI sets this: there a missing ../shared fails the run instead of skipping tests quietly
+REQUIRE_SHARED = "EVIDENCE_REQUIRE_SHARED"
+
+
+def skip_without(path: Path, what: str) -> None:
+    """Skip the test when ``path`` (a folder of ../shared) is absent; fail instead under CI's
+    ``EVIDENCE_REQUIRE_SHARED=1``."""
+    if path.exists():
+        return
+    message = f"{what} not found at {path} (../shared is absent in this checkout)"
+    if os.environ.get(REQUIRE_SHARED):
+        pytest.fail(message + f"; {REQUIRE_SHARED} is set, so this is an error")
+    pytest.skip(message)
+
+
 def needs_shared() -> None:
-    if not EUTILS_FIXTURES.is_dir():
-        pytest.skip(f"recorded NCBI fixtures not found at {EUTILS_FIXTURES} (../shared is absent in this checkout)")
+    skip_without(EUTILS_FIXTURES, "recorded NCBI fixtures")
 
 
 @pytest.fixture(scope="session")
@@ -33,6 +55,8 @@ def articles() -> dict[str, bytes]:
     of the first (so that tests have a few dozen records either way)."""
     if EUTILS_FIXTURES.is_dir():
         return recorded_articles()
+    if os.environ.get(REQUIRE_SHARED):
+        pytest.fail(f"recorded NCBI fixtures not found at {EUTILS_FIXTURES}; {REQUIRE_SHARED} is set")
     own = handwritten_articles()
     return {**own, **cloned_articles(next(iter(own.values())), 90000100, 30)}
 

@@ -10,9 +10,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from evidence.claims import CLAIMS_PATH, check_evidence_ids, find_occurrence, load_claims
-from evidence.config import ConfigError
-from evidence.curation import CONDITIONS, load_curated
+from evidence.claims import check_evidence_ids, find_occurrence, load_claims
+from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths
+from evidence.curation import load_curated
+from evidence.vocab import CONDITIONS
+from tests.conftest import skip_without
+
+CLAIMS = DataPaths(DEFAULT_DATA_DIR).claims
 
 PROJECT = Path(__file__).resolve().parents[1]
 MATERIALS = Path(__file__).resolve().parents[2] / "shared" / "patient-materials"
@@ -30,19 +34,18 @@ NAMED_CONDITIONS = {
 
 @pytest.fixture(scope="module")
 def claims():
-    return load_claims(CLAIMS_PATH)
+    return load_claims(CLAIMS)
 
 
 @pytest.fixture(scope="module")
 def documents() -> dict[str, str]:
-    if not MATERIALS.is_dir():
-        pytest.skip(f"patient materials not found at {MATERIALS} (../shared is absent in this checkout)")
+    skip_without(MATERIALS, "patient materials")
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(MATERIALS.glob("*.txt"))}
 
 
 @pytest.fixture
 def raw() -> dict:
-    return yaml.safe_load(CLAIMS_PATH.read_text(encoding="utf-8"))
+    return yaml.safe_load(CLAIMS.read_text(encoding="utf-8"))
 
 
 def write(tmp_path: Path, data: dict) -> Path:

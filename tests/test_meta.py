@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from evidence import effects, meta
+from tests.conftest import skip_without
 
 METAFOR_REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "metafor"
 D4 = 5e-5  # half a unit in the 4th decimal
@@ -23,8 +24,7 @@ def bcg() -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """dat.bcg as log risk ratios: yi = log(a/(a+b)) - log(c/(c+d)),
     vi = 1/a - 1/(a+b) + 1/c - 1/(c+d) (README.md in METAFOR_REF)."""
     path = METAFOR_REF / "dat_bcg.csv"
-    if not path.is_file():
-        pytest.skip(f"metafor reference data not found at {METAFOR_REF} (sibling 'shared' folder)")
+    skip_without(path, "metafor reference data")
     d = pd.read_csv(path)
     a, b, c, dd = (d[col].to_numpy(float) for col in ("tpos", "tneg", "cpos", "cneg"))
     yi = np.log(a / (a + b)) - np.log(c / (c + dd))

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from evidence.config import NOTEBOOKS_DIR
-from evidence.report import execute_notebook, notebook_html
+from evidence.notebooks import execute_notebook, notebook_html
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -41,8 +41,8 @@ def test_parameters_cell_and_no_logic_of_their_own(path):
     for cell in code_cells(nb):
         tree = ast.parse(cell.source)
         defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
-        assert not defined, f"{path.name}: define functions in evidence/report.py, not in a notebook"
-    assert any("from evidence import report" in c.source for c in code_cells(nb))
+        assert not defined, f"{path.name}: define functions in evidence/notebooks.py, not in a notebook"
+    assert any("from evidence import notebooks" in c.source for c in code_cells(nb))
 
 
 def _outputs_text(nb) -> str:
@@ -79,3 +79,11 @@ def test_executes_for_another_condition(path):
     at = next(i for i, t in enumerate(tags) if "parameters" in t)
     assert "injected-parameters" in tags[at + 1]
     assert "condition: plantar_heel_pain" in _outputs_text(nb)
+
+
+def test_display_path_hides_the_machine_location_of_the_project(tmp_path):
+    from evidence.config import PROJECT_ROOT
+    from evidence.notebooks import display_path
+
+    assert display_path(PROJECT_ROOT / "data") == "data"
+    assert display_path(tmp_path) == str(tmp_path)

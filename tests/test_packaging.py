@@ -56,3 +56,59 @@ def test_console_script_and_module_both_answer_help():
         assert sub.returncode == 0 and "usage:" in sub.stdout
     bad = subprocess.run([sys.executable, "-m", "evidence", "no-such-command"], capture_output=True, text=True, cwd=PROJECT)
     assert bad.returncode == 2
+
+
+# ----------------------------------------------------------------------------- architecture promises
+
+def _imported_evidence_modules(module: str) -> set[str]:
+    """The evidence modules that importing ``module`` loads, in a fresh interpreter."""
+    code = f"import sys, {module}; print(' '.join(m for m in sys.modules if m.startswith('evidence')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=True)
+    return set(out.stdout.split())
+
+
+def test_report_renders_only():
+    loaded = _imported_evidence_modules("evidence.report")
+    assert "evidence.report" in loaded
+    assert not loaded & {"evidence.eutils", "evidence.update", "evidence.pipeline", "evidence.mainjob",
+                         "evidence.notebooks"}, loaded
+
+
+def test_vocabulary_is_a_leaf_module():
+    assert _imported_evidence_modules("evidence.vocab") == {"evidence", "evidence.vocab"}
+
+
+def test_no_module_takes_question_ids_apart_by_hand():
+    offenders = []
+    for path in sorted((PROJECT / "evidence").glob("*.py")):
+        if path.name == "vocab.py":
+            continue
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if re.search(r"""split\(["']:["']|partition\(["']:["']|replace\(["']:["']""", line):
+                offenders.append(f"{path.name}:{number}: {line.strip()}")
+    assert not offenders, "use evidence.vocab.QuestionId:\n" + "\n".join(offenders)
+
+
+def test_importing_the_package_changes_no_global_state():
+    code = ("import logging, matplotlib; backend = matplotlib.get_backend(); salt = matplotlib.rcParams['svg.hashsalt']; "
+            "levels = {n: logging.getLogger(n).level for n in ('', 'evidence', 'traitlets')}; "
+            "import evidence.plots, evidence.report, evidence.notebooks, evidence.mainjob, evidence.cli; "
+            "assert matplotlib.get_backend() == backend, matplotlib.get_backend(); "
+            "assert matplotlib.rcParams['svg.hashsalt'] == salt; "
+            "assert {n: logging.getLogger(n).level for n in levels} == levels; print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
+    assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_runtime_dependencies_are_what_the_package_imports():
+    """Every third-party module that evidence/ imports is a declared runtime dependency."""
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in project["dependencies"]}
+    import_names = {"yaml": "pyyaml", "jinja2": "jinja2", "urllib3": "urllib3"}
+    imported = set()
+    for path in (PROJECT / "evidence").glob("*.py"):
+        for match in re.finditer(r"^\s*(?:import|from) ([A-Za-z_][A-Za-z0-9_]*)", path.read_text(), re.M):
+            imported.add(match.group(1))
+    third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in ("evidence", "__future__")}
+    missing = {import_names.get(m, m) for m in third_party} - declared
+    assert not missing, f"imported but not declared: {missing}"

@@ -6,7 +6,6 @@ Debian's headless Chromium through Selenium and is skipped when Chromium is not 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -17,19 +16,19 @@ from lxml import html as lxml_html
 
 from evidence.claims import load_claims
 from evidence.config import DataPaths
-from evidence.report import build_report, prisma_flow, run_main_job, verdict_changes
+from evidence.inputs import load_inputs
+from evidence.mainjob import run_main_job
+from evidence.pipeline import compute
+from evidence.report import ReportInputs, build_report, verdict_changes
 from evidence.searches import load_search_definitions
+from evidence.status import Snapshot
+from evidence.store import PubmedStore
 from evidence.tables import read_csv
+from evidence.vocab import QuestionId
+from tests.conftest import copy_data
 
-PROJECT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-
-
-def copy_data(target: Path) -> DataPaths:
-    """A copy of the project's data/ (without staging folders or an earlier report)."""
-    shutil.copytree(PROJECT / "data", target, ignore=shutil.ignore_patterns("staging*", "report"))
-    return DataPaths(target)
 
 
 def report_files(paths: DataPaths) -> dict[str, bytes]:
@@ -37,6 +36,13 @@ def report_files(paths: DataPaths) -> dict[str, bytes]:
     root = paths.derived / "report"
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
             if p.is_file() and p.relative_to(root).parts[0] != "notebooks"}
+
+
+def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> ReportInputs:
+    """What the main job hands the report, computed here from the files of ``paths``."""
+    inputs = load_inputs(paths)
+    return ReportInputs.of_run(inputs, compute(inputs).as_written(), Snapshot.read(PubmedStore(paths.pubmed)),
+                               paths.figures, previous)
 
 
 def pages(paths: DataPaths) -> list[Path]:
@@ -63,38 +69,6 @@ def condition_ids(built) -> list[str]:
 
 def parse(path: Path):
     return lxml_html.fromstring(path.read_bytes())
-
-
-def test_main_job_prints_each_step_and_the_index(tmp_path, capsys):
-    paths = copy_data(tmp_path / "data")
-    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
-    out = capsys.readouterr().out
-    for step in ("validate", "refresh", "rebuild", "notebooks", "report"):
-        assert any(line.startswith(step) and " s  " in line for line in out.splitlines()), step
-    assert "committed PubMed snapshot" in out
-    assert f"report: {(paths.derived / 'report' / 'index.html').resolve()}" in out
-
-
-def test_refresh_says_why_it_uses_the_snapshot(tmp_path, capsys, monkeypatch):
-    monkeypatch.delenv("NCBI_EMAIL", raising=False)
-    paths = copy_data(tmp_path / "data")
-    assert run_main_job(paths, execute_notebooks=False, refresh=True) == 0
-    assert "uses the committed PubMed snapshot: NCBI_EMAIL is not set" in capsys.readouterr().out
-    monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
-    monkeypatch.setenv("EVIDENCE_EUTILS_URL", "http://127.0.0.1:9/")  # the discard port: nothing listens
-    assert run_main_job(paths, execute_notebooks=False, refresh=True) == 0
-    assert "network unreachable" in capsys.readouterr().out
-
-
-def test_invalid_curated_data_stops_the_job_with_2(tmp_path, capsys):
-    paths = copy_data(tmp_path / "data")
-    studies = read_csv(paths.curated / "studies.csv")
-    studies.loc[0, "decision"] = "maybe"
-    studies.to_csv(paths.curated / "studies.csv", index=False)
-    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 2
-    out = capsys.readouterr().out
-    assert "studies.csv, row 1, column decision" in out
-    assert not (paths.derived / "report" / "index.html").exists()
 
 
 def test_claims_table_has_one_row_per_claim(built, claims):
@@ -136,7 +110,8 @@ def test_condition_pages_show_the_evidence(built):
     with_data = questions[questions["k"].astype(int) > 0]
     for q in with_data.itertuples():
         doc = parse(report / "conditions" / f"{q.condition_id}.html")
-        assert doc.xpath(f'//*[@id="q-{q.question_id.replace(":", "--")}"]//img/@src')
+        sources = doc.xpath(f'//*[@id="{QuestionId.parse(q.question_id).anchor}"]//img/@src')
+        assert sources and all((report / "conditions" / src).resolve().is_file() for src in sources)
     empty = [c for c in load_search_definitions(built.searches).ids if c not in set(studies["condition_id"])]
     for cid in empty:
         assert "No trials found" in (report / "conditions" / f"{cid}.html").read_text()
@@ -168,10 +143,9 @@ def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
 
 def test_rebuild_is_byte_identical(built):
     previous = read_csv(built.derived / "claim_verdicts.csv")
-    build_report(built, previous)
     first = report_files(built)
-    build_report(built, previous)
-    assert report_files(built) == first
+    build_report(report_inputs(built, previous), built.report)
+    assert report_files(built) == first  # the main job's report and a rebuild from the files agree
 
 
 def test_text_is_escaped(tmp_path):
@@ -195,10 +169,10 @@ def test_verdict_changes_are_listed(built):
     previous = pd.concat([previous, pd.DataFrame([{"claim_id": "zz_gone", "verdict": "supported"}])])
     changes = verdict_changes(current, previous)
     assert [c["claim_id"] for c in changes] == [first, "zz_gone"]
-    build_report(built, previous)
+    build_report(report_inputs(built, previous), built.report)
     text = (built.derived / "report" / "provenance.html").read_text()
     assert f'href="claims/{first}.html"' in text and "zz_gone" in text
-    build_report(built, None)
+    build_report(report_inputs(built), built.report)
     assert "No previous build to compare with" in (built.derived / "report" / "provenance.html").read_text()
 
 
@@ -213,25 +187,14 @@ def test_provenance_without_searches_says_so(built):
 
 
 def test_prisma_flow_adds_up(built, condition_ids):
-    flow = prisma_flow(built)
+    from evidence.status import prisma_flow
+
+    inputs = load_inputs(built)
+    flow = prisma_flow(inputs.definitions, inputs.curated.studies, Snapshot.read(PubmedStore(built.pubmed)),
+                       read_csv(built.derived / "forest.csv"))
     assert list(flow["condition_id"]) == condition_ids
     assert (flow["screened"] == flow["included"] + flow["excluded"]).all()
     assert (flow["included_with_data"] <= flow["included"]).all()
-
-
-def test_refresh_from_a_local_server_fills_the_provenance_page(tmp_path, server, monkeypatch, capsys):
-    monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
-    monkeypatch.setenv("NCBI_API_KEY", "test-key")
-    monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
-    paths = copy_data(tmp_path / "data")
-    assert run_main_job(paths, execute_notebooks=False, refresh=True) == 0
-    assert "refreshed from PubMed" in capsys.readouterr().out
-    log = read_csv(paths.pubmed / "search_log.csv")
-    assert len(log) >= len(load_search_definitions(paths.searches).ids)
-    doc = parse(paths.derived / "report" / "provenance.html")
-    assert len(doc.xpath('//section[@id="log"]//tbody/tr')) == len(log)
-    new = [p for p in log["new_pmids"].iloc[0].split("; ") if p]
-    assert new and f"https://pubmed.ncbi.nlm.nih.gov/{new[0]}/" in doc.xpath('//section[@id="changes"]//a/@href')
 
 
 # ----------------------------------------------------------------------------- the browser test
@@ -296,9 +259,3 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
         driver.quit()
 
 
-def test_display_path_hides_the_machine_location_of_the_project(tmp_path):
-    from evidence.config import PROJECT_ROOT
-    from evidence.report import display_path
-
-    assert display_path(PROJECT_ROOT / "data") == "data"
-    assert display_path(tmp_path) == str(tmp_path)

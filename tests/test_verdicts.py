@@ -118,9 +118,10 @@ def test_rule_of_three_and_certainty_from_survey_size():
 
 
 def test_logistics_is_not_checkable_and_overrides_are_recorded():
-    ev = evidence()
-    table = verdicts.verdict_table([claim("definition", conditions=()), claim("neck_pain")], ev,
-                                   {"c_neck_pain": verdicts.Override("uncertain", "panel decision", "very_low", "Say less.")})
+    override = {"claim_id": "c_neck_pain", "verdict": "uncertain", "certainty": "very_low",
+                "allowed_wording": "Say less.", "reason": "panel decision"}
+    ev = evidence(curated=tables(verdict_overrides=[override]))
+    table = verdicts.verdict_table([claim("definition", conditions=()), claim("neck_pain")], ev)
     by_id = table.set_index("claim_id")
     assert by_id.loc["c_definition", "verdict"] == "not_checkable"
     assert by_id.loc["c_neck_pain", "verdict"] == "uncertain"

@@ -437,13 +437,14 @@ def test_labelled_precision_and_recall(labelled, claims, verdicts):
 def test_every_registered_occurrence_is_found_by_the_checker_in_its_document():
     """Run the checker on each patient document: each registered occurrence's sentence is
     reported with the claim's topic (the register's own wording is matched exactly)."""
-    from evidence.claims import CLAIMS_PATH, find_occurrence, load_claims
+    from evidence.claims import find_occurrence, load_claims
+    from evidence.config import DEFAULT_DATA_DIR, DataPaths
     from evidence.wording import check_files
 
     materials = Path(__file__).resolve().parents[2] / "shared" / "patient-materials"
     if not materials.is_dir():
         pytest.skip(f"patient materials not found at {materials}")
-    claims = load_claims(CLAIMS_PATH)
+    claims = load_claims(DataPaths(DEFAULT_DATA_DIR).claims)
     verdicts = pd.read_csv(Path(__file__).resolve().parents[1] / "data" / "derived" / "claim_verdicts.csv",
                            dtype=str, keep_default_na=False)
     missing = []

@@ -1,0 +1,130 @@
+"""The main job, ``python -m evidence report``: validate, refresh, rebuild, run the notebooks, report.
+
+Steps (each prints one line: name, seconds, what it did)
+-----------------------------------------------------
+validate   load and validate every human-edited input once (``evidence.inputs``); on a problem,
+           list them all and stop with exit code 2
+refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
+           (``EutilsClient.probe``); when it answers, run every search (``update.update_searches``,
+           a failing search is reported and its stored rows kept); otherwise say why the
+           committed snapshot is used
+rebuild    compute the derived tables from the loaded inputs and write them (``evidence.pipeline``)
+notebooks  execute and export the notebooks (``evidence.notebooks``; exit code 1 when one fails)
+report     render the report from the in-memory results of this run (``evidence.report``)
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from evidence.config import DataPaths, load_settings
+from evidence.curation import CurationError
+from evidence.inputs import Inputs, load_inputs
+from evidence.tables import read_csv
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+INDENT = " " * 11
+
+
+def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print) -> str:
+    """Run every search when NCBI_EMAIL is set and E-utilities answers; return a one-line summary
+    (which says why the committed snapshot is used otherwise)."""
+    from evidence.eutils import EutilsClient
+    from evidence.store import PubmedStore
+    from evidence.update import update_searches
+
+    settings = load_settings()
+    if not settings.email:
+        return "uses the committed PubMed snapshot: NCBI_EMAIL is not set"
+    client = EutilsClient(settings)
+    why = client.probe()
+    if why:
+        return f"uses the committed PubMed snapshot: network unreachable, {why}"
+    definitions = inputs.definitions
+    run = update_searches(client, definitions, PubmedStore(inputs.paths.pubmed), definitions.ids,
+                          echo=lambda line: echo(INDENT + line), keep_going=True, progress=False)
+    text = f"refreshed from PubMed: {len(run.summaries)} search(es), {run.new} new record(s)"
+    return text + (f"; failed: {', '.join(run.failed)} (their snapshot rows are kept)" if run.failed else "")
+
+
+def _step(name: str, func: Callable[[], str]) -> str:
+    """Run one step of the main job and print one line: name, seconds, what it did."""
+    start = time.perf_counter()
+    detail = func()
+    print(f"{name:<10} {time.perf_counter() - start:6.1f} s  {detail}", flush=True)
+    return detail
+
+
+def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool = True) -> int:
+    """The main command: validate, refresh (if possible), rebuild, run the notebooks, write the report.
+
+    Returns 0 on success, 2 when the human-edited inputs have problems, 1 when a notebook fails.
+    """
+    from evidence import pipeline, report
+    from evidence.status import Snapshot
+    from evidence.store import PubmedStore
+
+    loaded: list[Inputs] = []
+    problems: list = []
+
+    def validate_step() -> str:
+        try:
+            loaded.append(load_inputs(paths))
+        except CurationError as exc:
+            problems.extend(exc.problems)
+            return f"{len(problems)} problem(s)"
+        return "curated tables and claims register are valid"
+
+    _step("validate", validate_step)
+    if problems:
+        for problem in problems:
+            print(f"  {problem}")
+        print(f"{len(problems)} problem(s) in {paths.curated}: fix them and run again")
+        return EXIT_USAGE
+    inputs = loaded[0]
+
+    if refresh:
+        _step("refresh", lambda: refresh_snapshot(inputs))
+    else:
+        _step("refresh", lambda: "uses the committed PubMed snapshot: --offline")
+
+    verdicts_path = paths.derived_table("verdicts")
+    previous = read_csv(verdicts_path) if verdicts_path.exists() else None
+    built: list[pipeline.Derived] = []
+
+    def rebuild() -> str:
+        built.append(pipeline.build_derived(paths, inputs))
+        q = built[0].questions
+        return (f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
+                f"{len(built[0].verdicts)} claim verdict(s) -> {paths.derived}")
+
+    _step("rebuild", rebuild)
+
+    if execute_notebooks:
+        from nbclient.exceptions import CellExecutionError
+
+        from evidence.notebooks import run_notebooks
+
+        try:
+            _step("notebooks", lambda: f"{len(run_notebooks(paths))} notebook(s) executed and exported to "
+                                       f"{paths.report / 'notebooks'}")
+        except (CellExecutionError, RuntimeError, TimeoutError) as exc:
+            print(f"notebooks  failed: {exc}")
+            return EXIT_FAILED
+    else:
+        _step("notebooks", lambda: "skipped (--no-notebooks)")
+
+    index = Path()
+
+    def write_report() -> str:
+        nonlocal index
+        run = report.ReportInputs.of_run(inputs, built[0].as_written(), Snapshot.read(PubmedStore(paths.pubmed)),
+                                         paths.figures, previous)
+        index = report.build_report(run, paths.report)
+        return f"{len(list(index.parent.rglob('*.html')))} page(s)"
+
+    _step("report", write_report)
+    print(f"report: {index.resolve()}")
+    return EXIT_OK
