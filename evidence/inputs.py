@@ -34,7 +34,7 @@ class Inputs:
 
     @property
     def condition_labels(self) -> dict[str, str]:
-        """Condition id -> how statements name its people ("people with neck pain")."""
+        """Condition id -> how statements name its population ("in people with <this>")."""
         return {c.id: c.people for c in self.definitions.conditions}
 
 
