@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -90,23 +91,46 @@ def test_error_detection_on_recorded_bodies():
     assert error_in_body((b / "esearch2.xml").read_bytes()) is None
 
 
-def test_rate_limit_without_key_three_per_second(server):
-    client = make_client(server)
-    for _ in range(7):
+class RecordingLimiter(RateLimiter):
+    """The real limiter on the real clock, recording when it lets each request go and each sleep it takes
+    (the client's side: unlike the server's arrival times, these cannot bunch up under machine load)."""
+
+    def __init__(self):
+        self.granted: list[float] = []
+        self.sleeps: list[float] = []
+        super().__init__(sleep=self._sleep_and_record)
+
+    def _sleep_and_record(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        time.sleep(seconds)
+
+    def wait(self, per_second: int) -> None:
+        super().wait(per_second)
+        self.granted.append(self._times[-1])  # the permit's own time on the limiter's clock
+
+
+def _run_through_limiter(server, n: int, api_key: str | None = None) -> RecordingLimiter:
+    limiter = RecordingLimiter()
+    client = make_client(server, api_key=api_key)
+    client.limiter = limiter
+    for _ in range(n):
         client.esearch("x")
-    times = [r.time for r in server.state.requests]
-    assert len(times) == 7
-    assert min(times[i + 3] - times[i] for i in range(len(times) - 3)) >= 0.98
-    assert times[-1] - times[0] >= 1.98
+    assert len(server.state.requests) == n
+    return limiter
+
+
+def test_rate_limit_without_key_three_per_second(server):
+    limiter = _run_through_limiter(server, 7)
+    times = limiter.granted
+    assert min(times[i + 3] - times[i] for i in range(len(times) - 3)) >= 1.0  # never 4 in one second
+    assert times[-1] - times[0] >= 2.0 and limiter.sleeps
 
 
 def test_rate_limit_with_key_ten_per_second(server):
-    client = make_client(server, api_key=SECRET)
-    for _ in range(21):
-        client.esearch("x")
-    times = [r.time for r in server.state.requests]
-    assert min(times[i + 10] - times[i] for i in range(len(times) - 10)) >= 0.98
-    assert times[-1] - times[0] < 3.5  # faster than the 3/s limit would allow (>= 6 s)
+    limiter = _run_through_limiter(server, 21, api_key=SECRET)
+    times = limiter.granted
+    assert min(times[i + 10] - times[i] for i in range(len(times) - 10)) >= 1.0  # never 11 in one second
+    assert min(times[i + 9] - times[i] for i in range(len(times) - 9)) < 1.0  # but 10 do go in one (never at 3/s)
     assert all(r.params["api_key"] == SECRET for r in server.state.requests)
 
 
