@@ -7,6 +7,7 @@ import pytest
 
 from evidence import verdicts
 from evidence.claims import Claim
+from evidence.config import ConfigError
 from evidence.curation import TABLES, Curated
 from evidence.topics import topic_type
 
@@ -153,3 +154,41 @@ def test_head_to_head_comparisons_do_not_decide_efficacy():
     ev = evidence("high", estimate=0.8, low=0.3, high=1.3)  # dry needling worse than another treatment...
     ev.questions.loc[0, "comparator_type"] = "active_other"
     assert verdicts.verdict_for(claim("neck_pain"), ev).verdict == "unsupported"  # ...is not evidence it fails
+
+
+# --- verdict_overrides.csv ---------------------------------------------------------------------------
+
+OVERRIDE_HEADER = "claim_id,verdict,certainty,allowed_wording,reason\n"
+
+
+def write_overrides(tmp_path, *rows: str):
+    (tmp_path / "verdict_overrides.csv").write_text(OVERRIDE_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8")
+    return tmp_path
+
+
+def test_absent_verdict_overrides_file_means_no_overrides(tmp_path):
+    assert verdicts.load_verdict_overrides(tmp_path) == {}
+
+
+def test_verdict_overrides_are_loaded_with_optional_certainty_and_wording(tmp_path):
+    path = write_overrides(tmp_path, 'c_a,uncertain,very_low,"Say less, please.",panel decision',
+                           "c_b,supported,,,the review authors' rating")
+    assert verdicts.load_verdict_overrides(path) == {
+        "c_a": verdicts.Override("uncertain", "panel decision", "very_low", "Say less, please."),
+        "c_b": verdicts.Override("supported", "the review authors' rating", "", ""),
+    }
+
+
+@pytest.mark.parametrize("rows,bad_row", [
+    (["c_a,true,,,a reason"], 1),                                      # not a verdict
+    (["c_a,supported,,,ok", "c_b,Supported,,,a reason"], 2),           # verdicts are lower case
+    (["c_a,supported,medium,,a reason"], 1),                           # not a GRADE level
+    (["c_a,supported,,,ok", "c_b,uncertain,very low,,a reason"], 2),   # levels use an underscore
+    (["c_a,uncertain,low,,"], 1),                                      # missing reason
+    (["c_a,supported,,,ok", 'c_b,uncertain,low,,"  "'], 2),            # a blank reason is no reason
+])
+def test_bad_verdict_override_raises_config_error_naming_file_and_row(tmp_path, rows, bad_row):
+    with pytest.raises(ConfigError, match=rf"^verdict_overrides\.csv, row {bad_row}: verdict must be one of "
+                                          r"supported, .*, certainty empty or one of very_low, .*, and a reason is "
+                                          r"required$"):
+        verdicts.load_verdict_overrides(write_overrides(tmp_path, *rows))
