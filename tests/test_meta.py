@@ -14,6 +14,7 @@ import pytest
 from evidence import effects, meta
 
 METAFOR_REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "metafor"
+BCG_COPY = Path(__file__).parent / "fixtures" / "dat_bcg.csv"  # numbers only, copied from METAFOR_REF
 D4 = 5e-5  # half a unit in the 4th decimal
 D2 = 5e-3  # half a unit in the 2nd decimal
 
@@ -21,15 +22,19 @@ D2 = 5e-3  # half a unit in the 2nd decimal
 @pytest.fixture(scope="module")
 def bcg() -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """dat.bcg as log risk ratios: yi = log(a/(a+b)) - log(c/(c+d)),
-    vi = 1/a - 1/(a+b) + 1/c - 1/(c+d) (README.md in METAFOR_REF)."""
-    path = METAFOR_REF / "dat_bcg.csv"
-    if not path.is_file():
-        pytest.skip(f"metafor reference data not found at {METAFOR_REF} (sibling 'shared' folder)")
-    d = pd.read_csv(path)
+    vi = 1/a - 1/(a+b) + 1/c - 1/(c+d) (README.md in METAFOR_REF), from the copy in tests/fixtures."""
+    d = pd.read_csv(BCG_COPY)
     a, b, c, dd = (d[col].to_numpy(float) for col in ("tpos", "tneg", "cpos", "cneg"))
     yi = np.log(a / (a + b)) - np.log(c / (c + dd))
     vi = 1 / a - 1 / (a + b) + 1 / c - 1 / (c + dd)
     return yi, vi, d
+
+
+def test_fixture_copy_of_bcg_equals_the_shared_reference():
+    shared = METAFOR_REF / "dat_bcg.csv"
+    if not shared.is_file():
+        pytest.skip(f"metafor reference data not found at {METAFOR_REF} (sibling 'shared' folder)")
+    assert BCG_COPY.read_bytes() == shared.read_bytes()
 
 
 # --- dat.bcg: every number of the README table (metafor 5.1-12; Viechtbauer 2010) -------
