@@ -47,8 +47,13 @@ class SvgPlot:
         return out
 
     def to_data(self, axis: str):
-        """Pixel -> data coordinate along ``axis`` (a least-squares line through the numeric ticks)."""
-        pixels, values = zip(*[(p, _number(t)) for p, t in self.ticks(axis)])
+        """Pixel -> data coordinate along ``axis`` (a least-squares line through the numeric ticks); an
+        axis with text labels (a forest plot's study names) keeps pixels."""
+        ticks = self.ticks(axis)
+        try:
+            pixels, values = zip(*[(p, _number(t)) for p, t in ticks])
+        except ValueError:
+            return lambda pixel: pixel
         slope, intercept = np.polyfit(pixels, values, 1)
         return lambda pixel: slope * pixel + intercept
 
@@ -75,6 +80,19 @@ class SvgPlot:
             coords = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path.get("d"))]
             vertices = [(fx(x), fy(y)) for x, y in zip(coords[::2], coords[1::2])]
             out.append((vertices, path.get("style", "")))
+        return out
+
+    def filled_shapes(self) -> list[list[tuple[float, float]]]:
+        """Vertices (data coordinates) of each filled patch in the axes other than the axes' background."""
+        fx, fy = self.to_data("x"), self.to_data("y")
+        out = []
+        for group in self.axes.iterfind("svg:g", NS):
+            path = group.find("svg:path", NS)
+            style = path.get("style", "") if path is not None else ""
+            if not group.get("id").startswith("patch_") or "fill: #ffffff" in style or "fill: none" in style:
+                continue
+            coords = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path.get("d"))]
+            out.append([(fx(x), fy(y)) for x, y in zip(coords[::2], coords[1::2])])
         return out
 
     def texts(self) -> list[str]:
