@@ -327,13 +327,15 @@ def test_subgroup_difference_needs_two_groups():
 
 
 def test_egger_refuses_fewer_than_min_k():
-    yi, vi = list(np.linspace(-1, 0, 9)), list(np.linspace(0.01, 0.2, 9))
-    with pytest.raises(ValueError, match="at least 10"):
-        meta.egger_test(yi, vi)
-    intercept, se, p = meta.egger_test(yi, vi, min_k=5)
-    assert se > 0 and 0 <= p <= 1
-    with pytest.raises(ValueError):
-        meta.egger_test(yi[:2], vi[:2], min_k=0)  # never below 3
+    # Six studies mirrored around 0.3 at three SEs: the Egger intercept is exactly 0 (p = 1).
+    se = np.repeat([0.1, 0.3, 0.5], 2)
+    yi = 0.3 + np.tile([0.2, -0.2], 3) * se
+    with pytest.raises(ValueError, match="needs at least 10 studies, got 6"):
+        meta.egger_test(yi, se**2)
+    intercept, _, p = meta.egger_test(yi, se**2, min_k=6)  # a lower min_k lets it run
+    assert intercept == pytest.approx(0, abs=1e-10) and p == pytest.approx(1)
+    with pytest.raises(ValueError, match="needs at least 3 studies, got 2"):
+        meta.egger_test(yi[:2], se[:2] ** 2, min_k=0)  # never below 3
 
 
 def test_egger_detects_constructed_asymmetry():
