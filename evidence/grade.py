@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evidence.curation import Curated
+from evidence.meta import egger_test
 from evidence.vocab import COMPARATOR_PHRASES, LEVELS, LOWER_IS_BETTER, OUTCOME_NOUNS, WINDOW_PHRASES
 
 OIS_CONTINUOUS = 400
@@ -142,8 +143,10 @@ def _indirectness(q: pd.Series, weights: dict[str, float], interventions: dict[s
 
 
 def _publication_bias(q: pd.Series, egger_p: float | None) -> Downgrade:
-    if int(q["k"]) < 10 or egger_p is None:
+    if int(q["k"]) < 10:
         return Downgrade("publication_bias", 0, "not assessable with fewer than 10 studies")
+    if egger_p is None:
+        return Downgrade("publication_bias", 0, "not assessable: the studies do not differ in precision")
     if egger_p < 0.10:
         return Downgrade("publication_bias", 1, f"serious: small-study effect (Egger p = {egger_p:.3f})")
     return Downgrade("publication_bias", 0, f"no small-study effect detected (Egger p = {egger_p:.3f})")
@@ -171,10 +174,17 @@ def overrides(curated: Curated) -> dict[str, tuple[str, str]]:
     return {r.question_id: (r.certainty, r.reason) for r in table.itertuples()}
 
 
+def _egger_p(studies: pd.DataFrame) -> float | None:
+    """Egger's p-value of a question's studies; None when the test cannot be run (equal variances:
+    no spread of precision to regress on)."""
+    try:
+        return egger_test(studies["yi"], studies["vi"])[2]
+    except ValueError:
+        return None
+
+
 def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Curated) -> pd.DataFrame:
     """Rate every question with data, with the recorded overrides; one row per question (``CERTAINTY_COLUMNS``)."""
-    from evidence.meta import egger_test
-
     final = overrides(curated)
     rob_rows = {r["study_id"]: r for _, r in curated.risk_of_bias.iterrows()}
     interventions = dict(zip(curated.studies["study_id"], curated.studies["intervention"]))
@@ -183,7 +193,7 @@ def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Cura
         studies = forest[forest["question_id"] == q["question_id"]]
         weights = dict(zip(studies["study_id"], studies["weight"]))
         rob = {s: rob_category(rob_rows.get(s)) for s in weights}
-        egger = egger_test(studies["yi"], studies["vi"])[2] if len(studies) >= 10 else None
+        egger = _egger_p(studies) if len(studies) >= 10 else None
         c = rate_question(q, weights, rob, interventions, egger, final.get(q["question_id"]))
         rows.append({"question_id": c.question_id, "suggested": c.suggested, "final": c.final,
                      **{d: c.levels(d) for d in GRADE_DOMAINS},

@@ -174,7 +174,8 @@ def status_text(paths: DataPaths, studies: pd.DataFrame) -> str:
     lines = [f"data directory: {paths.root}", f"PubMed records stored: {len(records)} "
              f"(retracted: {len(snapshot.retracted)})"]
     if runs.empty:
-        lines.append(f"no PubMed search has been run into this snapshot yet ({HOW_TO_SEARCH})")
+        lines.append("no PubMed search has been run into this snapshot yet "
+                     "(run `python -m evidence update` with NCBI_EMAIL set and network access)")
     else:
         lines.append("last run of each search (date, count, new):")
         lines += [f"  {r.search_id:<40} {r.date}  {r.count:>6}  {r.new_pmids_n:>5}" for r in runs.itertuples()]

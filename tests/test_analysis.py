@@ -1,4 +1,5 @@
-"""Effect sizes from curated rows, question assembly, GRADE rules and statements, on constructed data."""
+"""Effect sizes from curated rows, question assembly and effect classes, on constructed data
+(GRADE rules and statements: tests/test_grade.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from evidence import analysis, grade
+from evidence import analysis
 from evidence.curation import TABLES, Curated
 
 
@@ -113,66 +114,3 @@ def test_different_scales_pool_as_smd_without_mixing_change_and_final():
 ])
 def test_effect_classes(estimate, measure, mid, expected):
     assert analysis.effect_class(estimate, measure, mid) == expected
-
-
-def question(**values) -> pd.Series:
-    base = {"question_id": "neck_pain:pain:sham:short", "outcome_domain": "pain", "k": 4, "i2": 10.0,
-            "estimate": -1.8, "ci_low": -2.5, "ci_high": -1.2, "pi_low": -3.0, "pi_high": -0.6, "measure": "MD",
-            "mid": 1.0, "n_participants": 600}
-    return pd.Series({**base, **values})
-
-
-EQUAL = {"A": 25.0, "B": 25.0, "C": 25.0, "D": 25.0}
-LOW = {s: "some_concerns" for s in EQUAL}
-
-
-def test_grade_high_when_nothing_is_wrong():
-    c = grade.rate_question(question(), EQUAL, LOW, {})
-    assert c.suggested == "high" and sum(d.levels for d in c.downgrades) == 0
-
-
-@pytest.mark.parametrize("change,domain,levels", [
-    ({"i2": 80.0}, "inconsistency", 2), ({"i2": 55.0}, "inconsistency", 1),
-    ({"ci_high": -0.5}, "imprecision", 1), ({"ci_high": 0.5}, "imprecision", 1),
-    ({"ci_low": -2.5, "ci_high": 1.5}, "imprecision", 2), ({"ci_high": 0.5, "n_participants": 200}, "imprecision", 2),
-    ({"n_participants": 200}, "imprecision", 1), ({"k": 1, "n_participants": 80}, "imprecision", 2),
-    ({"outcome_domain": "ppt"}, "indirectness", 1),
-])
-def test_grade_domains_on_constructed_cases(change, domain, levels):
-    c = grade.rate_question(question(**change), EQUAL, LOW, {})
-    assert c.levels(domain) == levels
-
-
-def test_grade_risk_of_bias_by_weight_share():
-    assert grade.rate_question(question(), EQUAL, {**LOW, "A": "high", "B": "high", "C": "high"}, {}).levels("risk_of_bias") == 2
-    assert grade.rate_question(question(), EQUAL, {**LOW, "A": "high"}, {}).levels("risk_of_bias") == 1
-    assert grade.rate_question(question(), EQUAL, {"A": "unknown", "B": "unknown", "C": "unknown"}, {}).levels("risk_of_bias") == 1
-
-
-def test_grade_nonstandard_technique_and_publication_bias_and_override():
-    c = grade.rate_question(question(), EQUAL, LOW, {"A": "Electrical dry needling"})
-    assert c.levels("indirectness") == 1
-    c = grade.rate_question(question(k=12), EQUAL, LOW, {}, egger_p=0.03)
-    assert c.levels("publication_bias") == 1
-    assert grade.rate_question(question(k=4), EQUAL, LOW, {}, egger_p=0.03).levels("publication_bias") == 0
-    c = grade.rate_question(question(i2=80.0), EQUAL, LOW, {}, override=("very_low", "panel judgement"))
-    assert (c.suggested, c.final, c.override_reason) == ("low", "very_low", "panel judgement")
-
-
-def test_pedro_policy():
-    row = pd.Series({"overall": "", "pedro_score": "5"})
-    assert grade.rob_category(row) == "high"
-    assert grade.rob_category(pd.Series({"overall": "", "pedro_score": "9"})) == "some_concerns"
-    assert grade.rob_category(None) == "unknown"
-
-
-@pytest.mark.parametrize("certainty,cls,favours,domain,expected", [
-    ("high", "moderate", True, "pain", "dry needling reduces pain in people with neck pain"),
-    ("moderate", "moderate", True, "pain", "dry needling probably reduces pain"),
-    ("low", "small", True, "pain", "dry needling may reduce pain slightly"),
-    ("low", "trivial", False, "pain", "may result in little to no difference in pain"),
-    ("moderate", "large", True, "rom", "likely results in a large increase in range of motion"),
-    ("very_low", "large", True, "pain", "The evidence is very uncertain about the effect of dry needling on pain"),
-])
-def test_informative_statements(certainty, cls, favours, domain, expected):
-    assert expected in grade.informative_statement(certainty, cls, favours, domain, "neck pain", "sham", "short")

@@ -165,6 +165,23 @@ def test_median_range_matches_metablue_examples():
     assert sd == pytest.approx(2.205578, abs=1e-6)
 
 
+# metafor's conv.fivenum(..., method="luo/wan/shi"), the documented example output
+# (https://wviechtb.github.io/metafor/reference/conv.fivenum.html; wviechtb/metafor,
+# docs/reference/conv.fivenum.html), n = 20:
+#   case 1 (min 2, median 6, max 14): Luo et al. (2018) eq. 7 mean, Wan et al. (2014) eq. 9 SD
+#   case 2 (q1 4, median 6, q3 10):   Luo et al. (2018) eq. 11 mean, Wan et al. (2014) eq. 16 SD
+def test_median_range_matches_metafor_conv_fivenum_case_1():
+    mean, sd = effects.mean_sd_from_median_range(2, 6, 14, 20)
+    assert (mean, sd) == pytest.approx((6.594468, 3.211576), abs=5e-7)
+
+
+def test_median_iqr_matches_metafor_conv_fivenum_case_2():
+    mean, sd = effects.mean_sd_from_median_iqr(4, 6, 10, 20)
+    assert (mean, sd) == pytest.approx((6.719500, 4.787076), abs=5e-7)
+    # Wan et al.'s own mean estimator, (q1 + median + q3) / 3, with the same SD.
+    assert effects.mean_sd_from_median_iqr(4, 6, 10, 20, mean_method="wan") == pytest.approx((20 / 3, sd))
+
+
 def test_median_iqr_hand_computation():
     # q1 = 2, median = 4, q3 = 7, n = 40 (computed by hand from the formulas):
     # SD: (0.75*40 - 0.125) / 40.25 = 0.742236; Phi^-1(0.742236) = 0.650254;
@@ -253,6 +270,16 @@ def test_cochrane_handbook_worked_example_se_from_p_value():
     md, var = effects.from_p(3.8, 0.008, 25, 22)
     assert md == 3.8
     assert math.sqrt(var) == pytest.approx(1.37, abs=0.005)
+
+
+def test_cochrane_handbook_worked_example_se_from_p_value_large_sample():
+    """Cochrane Handbook, 'Obtaining standard errors from confidence intervals and P values: absolute
+    (difference) measures' (v5.1 section 7.7.7.2; kept in chapter 6 of v6): for a large trial the
+    Z value that corresponds to P = 0.008 is 2.652, and SE = effect estimate / Z."""
+    _, var = effects.from_p(3.8, 0.008, 1000, 1000, dist="z")
+    assert 3.8 / math.sqrt(var) == pytest.approx(2.652, abs=5e-4)
+    _, var_neg = effects.from_p(-3.8, 0.008, 1000, 1000, dist="z")
+    assert var_neg == var
 
 
 def test_cochrane_handbook_worked_example_sd_from_ci_small_sample():

@@ -68,9 +68,9 @@ def test_grade_override_errors_name_row_and_column(paths, row, column, message):
 @pytest.mark.parametrize("row,column,message", [
     ({"claim_id": "no_such_claim", "verdict": "uncertain", "certainty": "", "allowed_wording": "", "reason": "r"},
      "claim_id", "unknown claim_id"),
-    ({"claim_id": "neck_pain_relief", "verdict": "fine", "certainty": "", "allowed_wording": "", "reason": "r"},
+    ({"claim_id": "efficacy_neck_pain", "verdict": "fine", "certainty": "", "allowed_wording": "", "reason": "r"},
      "verdict", "must be one of"),
-    ({"claim_id": "neck_pain_relief", "verdict": "uncertain", "certainty": "meh", "allowed_wording": "", "reason": "r"},
+    ({"claim_id": "efficacy_neck_pain", "verdict": "uncertain", "certainty": "meh", "allowed_wording": "", "reason": "r"},
      "certainty", "must be one of"),
 ])
 def test_verdict_override_errors_name_row_and_column(paths, row, column, message):

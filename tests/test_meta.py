@@ -15,6 +15,7 @@ from evidence import effects, meta
 from tests.conftest import skip_without
 
 METAFOR_REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "metafor"
+BCG_COPY = Path(__file__).parent / "fixtures" / "dat_bcg.csv"  # numbers only, copied from METAFOR_REF
 D4 = 5e-5  # half a unit in the 4th decimal
 D2 = 5e-3  # half a unit in the 2nd decimal
 
@@ -22,14 +23,18 @@ D2 = 5e-3  # half a unit in the 2nd decimal
 @pytest.fixture(scope="module")
 def bcg() -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """dat.bcg as log risk ratios: yi = log(a/(a+b)) - log(c/(c+d)),
-    vi = 1/a - 1/(a+b) + 1/c - 1/(c+d) (README.md in METAFOR_REF)."""
-    path = METAFOR_REF / "dat_bcg.csv"
-    skip_without(path, "metafor reference data")
-    d = pd.read_csv(path)
+    vi = 1/a - 1/(a+b) + 1/c - 1/(c+d) (README.md in METAFOR_REF), from the copy in tests/fixtures."""
+    d = pd.read_csv(BCG_COPY)
     a, b, c, dd = (d[col].to_numpy(float) for col in ("tpos", "tneg", "cpos", "cneg"))
     yi = np.log(a / (a + b)) - np.log(c / (c + dd))
     vi = 1 / a - 1 / (a + b) + 1 / c - 1 / (c + dd)
     return yi, vi, d
+
+
+def test_fixture_copy_of_bcg_equals_the_shared_reference():
+    shared = METAFOR_REF / "dat_bcg.csv"
+    skip_without(shared, "metafor reference data")
+    assert BCG_COPY.read_bytes() == shared.read_bytes()
 
 
 # --- dat.bcg: every number of the README table (metafor 5.1-12; Viechtbauer 2010) -------
@@ -89,12 +94,13 @@ def test_bcg_reml_back_transformed_ci_and_prediction_interval(bcg):
 
 
 def test_bcg_hksj_prediction_interval_uses_t(bcg):
+    # From the README's REML + Knapp-Hartung values (estimate -0.7145, se 0.1808, tau^2 0.3132) and
+    # t_{0.975, 12} = 2.178813: half-width 2.178813 * sqrt(0.3132 + 0.1808^2) = 2.178813 * 0.58812 = 1.2814,
+    # so the PI is (-1.9959, 0.5669); with z = 1.959964 it would be (-1.8672, 0.4382). Rounding of the
+    # 4-decimal inputs moves the limits by at most 2e-4.
     yi, vi, _ = bcg
     res = meta.pool(yi, vi, hksj=True)
-    half = 2.178813 * math.sqrt(res.tau2 + res.se**2)  # t_{0.975, 12} = 2.178813
-    assert (res.pi_low, res.pi_high) == pytest.approx(
-        (res.estimate - half, res.estimate + half), abs=1e-6
-    )
+    assert (res.pi_low, res.pi_high) == pytest.approx((-1.9959, 0.5669), abs=3e-4)
 
 
 # --- dat.normand1999: a continuous outcome (length of hospital stay, days) -------------
@@ -264,14 +270,12 @@ def test_invalid_input_raises_value_error(yi, vi, kw):
 # --- leave-one-out and subgroups -------------------------------------------------------
 
 
-def test_leave_one_out_reproduces_k_minus_1_pooling(bcg):
+def test_leave_one_out_passes_options_to_pool(bcg):
+    # The numbers themselves are checked against metafor's leave1out table in tests/test_dat_bcg.py.
     yi, vi, d = bcg
     out = meta.leave_one_out(yi, vi, list(d["author"]), method="DL", hksj=True)
     assert [lab for lab, _ in out] == list(d["author"])
-    for i, (_, res) in enumerate(out):
-        ref = meta.pool(np.delete(yi, i), np.delete(vi, i), method="DL", hksj=True)
-        assert res == ref
-        assert res.k == 12
+    assert {(res.k, res.method, res.hksj) for _, res in out} == {(12, "DL", True)}
     # Omitting a study changes the pooled estimate (no accidental reuse of the full data).
     full = meta.pool(yi, vi, method="DL")
     assert all(res.estimate != full.estimate for _, res in out)
@@ -284,15 +288,19 @@ def test_leave_one_out_checks_labels():
         meta.leave_one_out([0.1], [0.1], ["a"])
 
 
-def test_subgroups_pool_each_group(bcg):
+def test_subgroups_pool_each_group():
+    # Group "a": y = (0, 1), v = (1, 1): estimate 0.5, se sqrt(1/2) (Q = 0.5 < df, so tau2 = 0 for REML);
+    # group "b": one study, returned as is. Groups come in order of first appearance.
+    res = meta.subgroups([2.0, 0.0, 1.0], [4.0, 1.0, 1.0], ["b", "a", "a"], method="REML")
+    assert list(res) == ["b", "a"]
+    assert (res["a"].k, res["a"].estimate, res["a"].se, res["a"].tau2) == (2, 0.5, pytest.approx(math.sqrt(0.5)), 0.0)
+    assert (res["b"].k, res["b"].estimate, res["b"].se) == (1, 2.0, 2.0)
+
+
+def test_subgroups_of_bcg_by_allocation(bcg):
     yi, vi, d = bcg
-    alloc = list(d["alloc"])
-    res = meta.subgroups(yi, vi, alloc, method="REML")
-    assert list(res) == ["random", "alternate", "systematic"]
-    for group, r in res.items():
-        mask = np.array(alloc) == group
-        assert r == meta.pool(yi[mask], vi[mask], method="REML")
-    assert sum(r.k for r in res.values()) == 13
+    res = meta.subgroups(yi, vi, list(d["alloc"]), method="REML")
+    assert {g: r.k for g, r in res.items()} == {"random": 7, "alternate": 2, "systematic": 4}
 
 
 def test_subgroup_difference_fixed_effect_partitions_q(bcg):
@@ -322,13 +330,15 @@ def test_subgroup_difference_needs_two_groups():
 
 
 def test_egger_refuses_fewer_than_min_k():
-    yi, vi = list(np.linspace(-1, 0, 9)), list(np.linspace(0.01, 0.2, 9))
-    with pytest.raises(ValueError, match="at least 10"):
-        meta.egger_test(yi, vi)
-    intercept, se, p = meta.egger_test(yi, vi, min_k=5)
-    assert se > 0 and 0 <= p <= 1
-    with pytest.raises(ValueError):
-        meta.egger_test(yi[:2], vi[:2], min_k=0)  # never below 3
+    # Six studies mirrored around 0.3 at three SEs: the Egger intercept is exactly 0 (p = 1).
+    se = np.repeat([0.1, 0.3, 0.5], 2)
+    yi = 0.3 + np.tile([0.2, -0.2], 3) * se
+    with pytest.raises(ValueError, match="needs at least 10 studies, got 6"):
+        meta.egger_test(yi, se**2)
+    intercept, _, p = meta.egger_test(yi, se**2, min_k=6)  # a lower min_k lets it run
+    assert intercept == pytest.approx(0, abs=1e-10) and p == pytest.approx(1)
+    with pytest.raises(ValueError, match="needs at least 3 studies, got 2"):
+        meta.egger_test(yi[:2], se[:2] ** 2, min_k=0)  # never below 3
 
 
 def test_egger_detects_constructed_asymmetry():

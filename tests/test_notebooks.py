@@ -4,6 +4,7 @@ own; executed with nbclient against the committed data (slow)."""
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import nbformat
@@ -33,16 +34,75 @@ def test_committed_without_outputs(path):
         assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: a cell has outputs"
 
 
+ALLOWED_IMPORTS = {"evidence", "pandas", "IPython.display"} | set(sys.stdlib_module_names)
+DISPLAY_CALLS = {"display", "print"}
+
+
+def _is_display_call(stmt: ast.stmt) -> bool:
+    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in DISPLAY_CALLS)
+
+
+def logic_in(source: str) -> list[str]:
+    """What in a notebook cell is logic of its own rather than calls into evidence and display:
+    a function, class or lambda; a while loop; a comprehension; a for loop that does anything but
+    display or print each item; an import from outside evidence, pandas, IPython.display and the
+    standard library."""
+    problems = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            problems.append(f"line {node.lineno}: defines a {type(node).__name__}")
+        elif isinstance(node, ast.While):
+            problems.append(f"line {node.lineno}: while loop")
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            problems.append(f"line {node.lineno}: {type(node).__name__} over data")
+        elif isinstance(node, (ast.For, ast.AsyncFor)) and not all(map(_is_display_call, node.body)):
+            problems.append(f"line {node.lineno}: for loop that computes (only display/print allowed)")
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            for module in modules:
+                if not any(module == m or module.startswith(m + ".") for m in ALLOWED_IMPORTS):
+                    problems.append(f"line {node.lineno}: imports {module}")
+    return problems
+
+
+@pytest.mark.parametrize("source", [
+    "def mean(x):\n    return sum(x) / len(x)",
+    "class Table:\n    pass",
+    "key = lambda r: r.k",
+    "while rows:\n    rows.pop()",
+    "for r in rows.itertuples():\n    total += r.k",
+    "for r in rows.itertuples():\n    display(r)\n    n = n + 1",
+    "ks = [r.k for r in rows.itertuples()]",
+    "total = sum(r.k for r in rows.itertuples())",
+    "import numpy as np",
+    "from scipy import stats",
+    "from IPython.core import magic",
+])
+def test_logic_check_flags_logic(source):
+    assert logic_in(source)
+
+
+@pytest.mark.parametrize("source", [
+    "import pandas as pd\nimport json\nfrom IPython.display import Markdown, SVG, display\nfrom evidence import report",
+    "from evidence.tables import read_csv\nquestions = report.condition_questions(paths, condition)",
+    "for label, svg in figures:\n    display(Markdown(label))\n    display(SVG(filename=str(svg)))",
+    "if log.empty:\n    print(report.snapshot_note(paths))\nelse:\n    display(log)",
+])
+def test_logic_check_allows_calls_into_evidence_and_display(source):
+    assert logic_in(source) == []
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_parameters_cell_and_no_logic_of_their_own(path):
     nb = nbformat.read(str(path), as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1 and 'condition = "neck_pain"' in tagged[0].source
-    for cell in code_cells(nb):
-        tree = ast.parse(cell.source)
-        defined = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
-        assert not defined, f"{path.name}: define functions in evidence/notebooks.py, not in a notebook"
-    assert any("from evidence import notebooks" in c.source for c in code_cells(nb))
+    cells = code_cells(nb)
+    assert len(cells) > 2
+    problems = [f"cell {i}: {p}" for i, cell in enumerate(cells) for p in logic_in(cell.source)]
+    assert problems == [], f"{path.name}: put logic in evidence/notebooks.py, not in a notebook"
+    assert any("from evidence import notebooks" in c.source for c in cells)
 
 
 def _outputs_text(nb) -> str:

@@ -80,6 +80,7 @@ def test_matches_biopython_on_recorded_files():
         with open(path, "rb") as handle:
             theirs = Entrez.read(handle)["PubmedArticle"]
         ours = list(parse_pubmed_xml(path))
+        assert theirs, f"{name}: Biopython found no articles, so there is nothing to compare"
         assert [str(a["MedlineCitation"]["PMID"]) for a in theirs] == [r["pmid"] for r in ours]
         for a, r in zip(theirs, ours):
             langs = [str(x) for x in a["MedlineCitation"]["Article"]["Language"]]

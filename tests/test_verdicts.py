@@ -8,7 +8,9 @@ import pytest
 from evidence import verdicts
 from evidence.claims import Claim
 from evidence.curation import TABLES, Curated
+from evidence.inputs import input_problems, load_inputs
 from evidence.topics import topic_type
+from tests.conftest import copy_data
 
 
 def claim(topic: str, conditions=("neck_pain",), asserted=True, frequency=None, domain=None) -> Claim:
@@ -154,3 +156,37 @@ def test_head_to_head_comparisons_do_not_decide_efficacy():
     ev = evidence("high", estimate=0.8, low=0.3, high=1.3)  # dry needling worse than another treatment...
     ev.questions.loc[0, "comparator_type"] = "active_other"
     assert verdicts.verdict_for(claim("neck_pain"), ev).verdict == "unsupported"  # ...is not evidence it fails
+
+
+# --- verdict_overrides.csv (validated with the other curated tables) ------------------------------------
+
+OVERRIDE_HEADER = "claim_id,verdict,certainty,allowed_wording,reason\n"
+
+
+def _curated_with_overrides(tmp_path, *rows: str):
+    paths = copy_data(tmp_path / "data")
+    (paths.curated / "verdict_overrides.csv").write_text(OVERRIDE_HEADER + "".join(r + "\n" for r in rows),
+                                                        encoding="utf-8")
+    return paths
+
+
+def test_verdict_overrides_are_loaded_with_optional_certainty_and_wording(tmp_path):
+    paths = _curated_with_overrides(tmp_path, 'efficacy_neck_pain,uncertain,very_low,"Say less, please.",panel decision',
+                                    "efficacy_plantar_heel_pain,supported,,,the review authors' rating")
+    assert verdicts.overrides(load_inputs(paths).curated) == {
+        "efficacy_neck_pain": verdicts.Override("uncertain", "panel decision", "very_low", "Say less, please."),
+        "efficacy_plantar_heel_pain": verdicts.Override("supported", "the review authors' rating", "", ""),
+    }
+
+
+@pytest.mark.parametrize("rows,bad_row,column", [
+    (["efficacy_neck_pain,true,,,a reason"], 1, "verdict"),                                  # not a verdict
+    (["efficacy_neck_pain,supported,,,ok", "efficacy_plantar_heel_pain,Supported,,,a reason"], 2, "verdict"),  # lower case
+    (["efficacy_neck_pain,supported,medium,,a reason"], 1, "certainty"),                     # not a GRADE level
+    (["efficacy_neck_pain,supported,,,ok", "efficacy_plantar_heel_pain,uncertain,very low,,a reason"], 2, "certainty"),
+    (["efficacy_neck_pain,uncertain,low,,"], 1, "reason"),                                   # missing reason
+    (["efficacy_neck_pain,supported,,,ok", 'efficacy_plantar_heel_pain,uncertain,low,,"  "'], 2, "reason"),  # blank reason
+])
+def test_bad_verdict_override_is_a_problem_naming_file_row_and_column(tmp_path, rows, bad_row, column):
+    problems = input_problems(_curated_with_overrides(tmp_path, *rows))
+    assert [(p.file, p.row, p.column) for p in problems] == [("verdict_overrides.csv", bad_row, column)]
