@@ -47,7 +47,7 @@ import pandas as pd
 from evidence import effects
 from evidence.curation import Curated, number
 from evidence.meta import PoolResult, leave_one_out, pool, subgroup_difference
-from evidence.vocab import QuestionId, effect_class
+from evidence.vocab import EXTRACTION_STATUS, QuestionId, effect_class
 
 PAIN_SCALES = {"NPRS", "VAS"}
 HARMONISED_PAIN = "pain 0-10"
@@ -60,7 +60,7 @@ EFFECT_COLUMNS = (
 QUESTION_COLUMNS = (
     "question_id", "condition_id", "outcome_domain", "comparator_type", "window", "status", "measure", "scale",
     "k", "n_participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "p", "method",
-    "mid", "effect_class", "study_ids", "not_used",
+    "mid", "effect_class", "study_ids", "not_used", "trial_gaps",
 )
 FOREST_COLUMNS = ("question_id", "study_id", "yi", "vi", "ci_low", "ci_high", "weight", "instrument", "basis")
 
@@ -250,13 +250,23 @@ def _participants(rows: pd.DataFrame, studies: pd.DataFrame) -> int:
     return int(total)
 
 
+def trial_gaps(coverage: pd.DataFrame, condition: str, comparator: str, used: set[str]) -> str:
+    """For each trial of the question's condition and comparison in the extraction coverage record whose
+    numbers the question does not use: "study: what the gap is" (``vocab.EXTRACTION_STATUS``: not readable
+    here, or the sources read give nothing usable), joined by "; " in study order."""
+    mine = coverage[(coverage["condition_id"] == condition) & (coverage["comparator_type"] == comparator)]
+    return "; ".join(f"{r.study_id}: {EXTRACTION_STATUS[r.status]}"
+                     for r in mine.sort_values("study_id").itertuples() if r.study_id not in used)
+
+
 def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
-    """The derived questions table (``QUESTION_COLUMNS``)."""
+    """The derived questions table (``QUESTION_COLUMNS``); ``trial_gaps`` from ``extraction_coverage.csv``."""
     rows = []
     for q in questions:
         condition, domain, comparator, window = QuestionId.parse(q.id)
+        gaps = trial_gaps(curated.extraction_coverage, condition, comparator, set(q.rows["study_id"]))
         base = {"question_id": q.id, "condition_id": condition, "outcome_domain": domain,
-                "comparator_type": comparator, "window": window, "not_used": "; ".join(q.not_used)}
+                "comparator_type": comparator, "window": window, "not_used": "; ".join(q.not_used), "trial_gaps": gaps}
         r = q.result
         if r is None:
             rows.append({**base, "status": "no_usable_data", "k": 0, "n_participants": 0})

@@ -21,6 +21,7 @@ import pandera.pandas as pa
 from evidence.config import ConfigError
 from evidence.tables import read_csv
 from evidence.vocab import ANY, COMPARATORS, CONDITIONS, DOMAINS, LEVELS, VERDICTS, WINDOW_LIMITS, WINDOWS, QuestionId
+from evidence.vocab import EXTRACTION_STATUS
 
 SCHEMA_VERSION = "1"
 
@@ -121,6 +122,12 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
     "mids": (("instrument", "scale_max"), [
         _c("instrument", required=True), _c("scale_max", "number"), _c("mid", "number", True), _c("population"),
         _c("source_id", required=True), _c("source_location", required=True), _c("verified", "bool", True), _c("note"),
+    ]),
+    # per trial and comparison: what the trial-level extraction read and, where numbers are missing, why
+    "extraction_coverage": (("study_id", "comparator_type"), [
+        _c("study_id", required=True), _c("condition_id", "enum", True, CONDITIONS),
+        _c("comparator_type", "enum", True, COMPARATORS), _c("status", "enum", True, tuple(EXTRACTION_STATUS)),
+        _c("what_was_searched", required=True), _c("note"),
     ]),
     # judgements that the data cannot make: a final GRADE certainty or a claim verdict, always with a reason
     "grade_overrides": (("question_id",), [
@@ -261,6 +268,7 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
                               "source (use our_reading, pedro_database or a review_id)")
     problems += _outcome_problems(t["outcomes"], studies)
     problems += _coverage_problems(t["coverage"], studies)
+    problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
     problems += _ci_problems("review_findings", t["review_findings"], "effect", "ci_low", "ci_high")
     problems += _question_id_problems(t["grade_overrides"])
     return problems
@@ -293,6 +301,14 @@ def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Pr
             problems.append(Problem("coverage.csv", i + 1, "status", f"{r['status']!r} disagrees with studies.csv, "
                                     f"which {'has' if has else 'has no'} included study for {r['condition_id']}"))
     return problems
+
+
+def _extraction_coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
+    """Every trial in the extraction coverage record is a study of that condition in studies.csv."""
+    known = set(zip(studies["study_id"], studies["condition_id"]))
+    return [Problem("extraction_coverage.csv", i + 1, "study_id",
+                    f"no study {r['study_id']!r} with condition {r['condition_id']!r} in studies.csv")
+            for i, r in coverage.iterrows() if r["study_id"] and (r["study_id"], r["condition_id"]) not in known]
 
 
 def _ci_problems(table: str, frame: pd.DataFrame, est: str, low: str, high: str) -> list[Problem]:

@@ -70,6 +70,20 @@ WINDOW_PHRASES = {
     "mid": "at 3 to 6 months", "long": "after more than 6 months", ANY: "",
 }
 
+# what the trial-level extraction found for a trial (extraction_coverage.csv), and what that means for a gap in
+# a question: the numbers are not readable here, or the sources read here give none in a usable form
+NOT_READABLE_HERE = "not readable here"
+EXTRACTION_STATUS = {
+    "numbers_extracted": "numbers read here, none usable for this question",
+    "numbers_only_in_figures": f"{NOT_READABLE_HERE} (numbers only in figures)",
+    "full_text_not_available": f"{NOT_READABLE_HERE} (full text not available)",
+    "not_found": f"{NOT_READABLE_HERE} (no report with results found)",
+    "medians_without_iqr": "sources read give medians without IQR",
+    "within_group_only": "sources read give within-group results only",
+    "p_values_only": "sources read give p-values only",
+    "no_between_group_numbers": "sources read give no between-group numbers",
+}
+
 SMD_CLASSES = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
 MD_CLASSES = ((2.0, "large"), (1.0, "moderate"), (0.5, "small"))
 

@@ -91,6 +91,24 @@ def test_two_studies_are_pooled_one_is_a_single_study_none_usable_is_reported():
     assert none["status"] == "no_usable_data" and "only a p-value" in none["not_used"]
 
 
+def test_trial_gaps_say_per_trial_whether_numbers_are_not_readable_here_or_not_reported():
+    rows = [outcome(study_id="A", **arms(3, 2, 40, 4, 2, 40)),
+            outcome(study_id="A", window="short", timepoint_weeks=4, p_text="<0.05")]
+    cur = _curated(rows, ["A", "B", "C", "D"])
+    cov = [("A", "sham", "numbers_extracted"), ("B", "sham", "full_text_not_available"),
+           ("C", "sham", "p_values_only"), ("D", "add_on", "not_found")]
+    cur.tables["extraction_coverage"] = pd.DataFrame(
+        [{"study_id": s, "condition_id": "neck_pain", "comparator_type": c, "status": st, "what_was_searched": "x",
+          "note": ""} for s, c, st in cov])
+    table = analysis.question_table(analysis.build_questions(analysis.effect_table(cur)), cur).set_index("question_id")
+    # the pooled trial is not a gap; D belongs to another comparison
+    assert table.loc["neck_pain:pain:sham:immediate", "trial_gaps"] == (
+        "B: not readable here (full text not available); C: sources read give p-values only")
+    # a trial with numbers elsewhere but none usable here is listed as such
+    assert table.loc["neck_pain:pain:sham:short", "trial_gaps"].startswith(
+        "A: numbers read here, none usable for this question; B: not readable here")
+
+
 def test_one_row_per_study_latest_timepoint_in_window():
     rows = [outcome(study_id="A", timepoint_weeks=0, **arms(3, 2, 40, 4, 2, 40)),
             outcome(study_id="A", timepoint_weeks=1, **arms(1, 2, 40, 4, 2, 40))]

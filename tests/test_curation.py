@@ -122,6 +122,16 @@ def test_coverage_must_agree_with_studies(broken):
                for p in validate(target))
 
 
+def test_extraction_coverage_names_a_known_study_of_that_condition(broken):
+    target, edit = broken
+    row = edit("extraction_coverage", {"study_id": "Sterling2015"}, "condition_id", "knee_pain")
+    assert any(p.file == "extraction_coverage.csv" and p.row == row and p.column == "study_id"
+               and "no study 'Sterling2015' with condition 'knee_pain'" in p.message for p in validate(target))
+    row = edit("extraction_coverage", {"study_id": "Gattie2021"}, "status", "unreadable")
+    assert any(p.file == "extraction_coverage.csv" and p.row == row and p.column == "status" and "must be one of" in p.message
+               for p in validate(target))
+
+
 def test_wrong_schema_version(broken):
     target, _ = broken
     (target / "schema_version.txt").write_text("0\n")
