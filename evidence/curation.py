@@ -122,6 +122,12 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         _c("instrument", required=True), _c("scale_max", "number"), _c("mid", "number", True), _c("population"),
         _c("source_id", required=True), _c("source_location", required=True), _c("verified", "bool", True), _c("note"),
     ]),
+    # the patient documents whose claims claims.yaml registers (by file name), with human titles
+    "documents": (("document",), [
+        _c("document", required=True), _c("title", required=True),
+        _c("title_kind", "enum", True, ("as_published", "our_description")), _c("publisher"), _c("published"),
+        _c("url"), _c("note"),
+    ]),
     # judgements that the data cannot make: a final GRADE certainty or a claim verdict, always with a reason
     "grade_overrides": (("question_id",), [
         _c("question_id", required=True), _c("certainty", "enum", True, LEVELS), _c("reason", required=True),
