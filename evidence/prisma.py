@@ -29,7 +29,7 @@ BOX_W = 330
 LEFT_X, RIGHT_X = 20, 410
 LINE_H = 16
 PAD = 10
-CHARS = 46  # characters per line in a box (12 px sans-serif, 330 px wide)
+CHARS = 48  # characters per line in a box (12 px sans-serif, 330 px wide)
 MAX_REASONS = 12
 NOT_SEARCHED = "not available: no PubMed search has been run into this snapshot yet"
 
@@ -86,11 +86,10 @@ def flow_svg(flow: Mapping[str, object], reasons: pd.Series, label: str) -> str:
     x_main = LEFT_X + 20
     y = 50
     # identification
-    pubmed = _wrap("Records identified from PubMed",
-                   f"(search {flow['condition_id']}): n = {flow['identified_pubmed']}" if searched
-                   else f"(search {flow['condition_id']}): {NOT_SEARCHED}")
-    other = _wrap("Studies identified from other sources",
-                  f"(review reference lists, hand searching): n = {flow['identified_other']}")
+    pubmed = _wrap("Records identified from PubMed", f"search {flow['condition_id']}",
+                   f"n = {flow['identified_pubmed']}" if searched else NOT_SEARCHED)
+    other = _wrap("Studies identified from other sources", "review reference lists, hand searching",
+                  f"n = {flow['identified_other']}")
     h_left = c.box(x_main, y, pubmed, dashed=not searched)
     h_right = c.box(RIGHT_X, y, other)
     h_ident = max(h_left, h_right)
@@ -98,8 +97,8 @@ def flow_svg(flow: Mapping[str, object], reasons: pd.Series, label: str) -> str:
     y_screen = y + h_ident + 40
     c.arrow(x_main + BOX_W // 2, y + h_left, x_main + BOX_W // 2, y_screen)
     c.arrow(RIGHT_X + BOX_W // 2, y + h_right, x_main + BOX_W, y_screen + 10)
-    # screening
-    screened = _wrap("Studies assessed for eligibility", f"(a decision in studies.csv): n = {flow['screened']}")
+    # screening: the trunk runs from "assessed" down to "included"; side boxes hang off it to the right
+    screened = _wrap("Studies assessed for eligibility", "a decision in studies.csv", f"n = {flow['screened']}")
     awaiting = _wrap("Retrieved records awaiting a decision",
                      f"n = {flow['awaiting_screening']}" if searched else NOT_SEARCHED)
     h_screened = c.box(x_main, y_screen, screened)
@@ -108,20 +107,20 @@ def flow_svg(flow: Mapping[str, object], reasons: pd.Series, label: str) -> str:
     excluded = [f"Studies excluded: n = {flow['excluded']}"] + (
         ["with reasons:", *_reason_lines(reasons)] if flow["excluded"] else [])
     h_excl = c.box(RIGHT_X, y_excl, excluded)
-    c.arrow(x_main + BOX_W, y_screen + h_screened // 2 + 10, RIGHT_X, y_excl + 14)
+    trunk = x_main + BOX_W // 2
+    c.arrow(trunk, y_excl + 14, RIGHT_X, y_excl + 14)
     c.stage(y_screen, y_excl + h_excl - y_screen, "Screening")
     # included
     y_incl = y_excl + h_excl + 30
-    c.arrow(x_main + BOX_W // 2, y_screen + h_screened, x_main + BOX_W // 2, y_incl)
+    c.arrow(trunk, y_screen + h_screened, trunk, y_incl)
     included = _wrap(f"Studies included: n = {flow['included']}",
                      f"with usable effect data for at least one evidence question: n = {flow['included_with_data']}")
     h_incl = c.box(x_main, y_incl, included)
     c.stage(y_incl, h_incl, "Included")
     y_note = y_incl + h_incl + 24
-    notes = _wrap("Dashed boxes: stages this snapshot does not hold yet. Not recorded by this tracker: duplicates "
-                  "removed before screening, and reports sought but not retrieved." if not searched else
-                  "Not recorded by this tracker: duplicates removed before screening, and reports sought but "
-                  "not retrieved.")
+    missing = "Not recorded by this tracker: duplicates removed before screening, and reports sought but not retrieved."
+    notes = textwrap.wrap(missing if searched else f"Dashed boxes: stages this snapshot does not hold yet. {missing}",
+                          2 * CHARS + 20)
     for i, line in enumerate(notes):
         c.parts.append(f'<text x="{x_main}" y="{y_note + LINE_H * i}" fill="#5b6675">{escape(line)}</text>')
     height = y_note + LINE_H * len(notes) + 10

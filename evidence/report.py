@@ -311,7 +311,7 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     mine = mine.sort_values(["_d", "first_author", "year", "study_id"], kind="mergesort")
     retracted = inputs.snapshot.retracted
     return [{"id": r["study_id"], "cite": _cite(r), "title": r["title"], "journal": r["journal"],
-             "design": r["design"].replace("_", " "), "n": r["n_randomised"],
+             "design": r["design"].replace("_", " "), "n": r["n_randomised"] or NOT_REPORTED,
              "comparator_type": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
              "intervention": r["intervention"], "comparator": r["comparator"], "decision": r["decision"],
              "reason": r["exclusion_reason"], "links": _links(r["pmid"], r["doi"]),
@@ -395,7 +395,7 @@ def _rob_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
                                                "d4_measurement", "d5_reporting")]
         rows.append({"id": s["study_id"], "cite": _cite(s), "assessed": r is not None,
                      "tool": r["tool"] if r else "", "overall": r["overall"] if r else "", "domains": domains,
-                     "pedro": r["pedro_score"] if r else "", "source": r["source"] if r else "",
+                     "pedro": (r["pedro_score"] or "not scored") if r else "", "source": r["source"] if r else "",
                      "category": rob_category(pd.Series(r) if r else None)})
     return rows
 
