@@ -136,8 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("analyse", cmd_analyse, "rebuild the derived tables and forest plots in data/derived/ from the curated data")
     p = add("report", cmd_report, "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
                                   "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)")
-    p.add_argument("--offline", action="store_true", help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot")
-    p.add_argument("--no-notebooks", action="store_true", help="skip executing and exporting the notebooks (faster; the report says they were not run)")
+    p.add_argument("--offline", action="store_true",
+                   help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot")
+    p.add_argument("--no-notebooks", action="store_true",
+                   help="skip executing and exporting the notebooks (faster; the report says they were not run)")
     p = add("check-wording", cmd_check_wording, "check a draft's sentences against the claims register "
                                                 "(exit 1 if anything is flagged)")
     p.add_argument("files", nargs="+", metavar="FILE", help="plain text, Markdown or HTML files; - for stdin")

@@ -59,8 +59,8 @@ def references(curated: Any, condition_id: str | None = None) -> list[Reference]
     findings = curated.review_findings
     if condition_id:
         studies = studies[studies["condition_id"] == condition_id]
-        reviews = curated.reviews[curated.reviews["review_id"].isin(findings.loc[findings["condition_id"] == condition_id,
-                                                                                  "review_id"])]
+        with_finding = findings.loc[findings["condition_id"] == condition_id, "review_id"]
+        reviews = curated.reviews[curated.reviews["review_id"].isin(with_finding)]
     else:
         reviews = curated.reviews
     conditions_of_study = studies.groupby("study_id")["condition_id"].agg(lambda c: tuple(sorted(set(c))))
@@ -101,7 +101,8 @@ def latex_escape(text: str) -> str:
 
 
 def _bibtex_record(ref: Reference) -> str:
-    fields = [("author", latex_escape(ref.first_author)), ("title", "{" + latex_escape(ref.title) + "}" if ref.title else ""),
+    title = "{" + latex_escape(ref.title) + "}" if ref.title else ""  # double braces keep the title's capitals
+    fields = [("author", latex_escape(ref.first_author)), ("title", title),
               ("journal", latex_escape(ref.journal)), ("year", ref.year), ("doi", ref.doi), ("pmid", ref.pmid),
               ("url", ref.url), ("keywords", latex_escape(", ".join(ref.keywords))),
               ("note", latex_escape(FIRST_AUTHOR_ONLY) if ref.first_author else "")]

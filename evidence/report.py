@@ -43,7 +43,8 @@ from evidence import __version__, exports, prisma
 from evidence.config import NOTEBOOKS_DIR
 from evidence.grade import rob_category
 from evidence.searches import SearchDefinitions
-from evidence.status import HOW_TO_SEARCH, Snapshot, exclusion_reasons, last_runs, prisma_flow, search_sensitivity, unscreened
+from evidence.status import (HOW_TO_SEARCH, PRISMA_COLUMNS, Snapshot, exclusion_reasons, last_runs, prisma_flow,
+                             search_sensitivity, unscreened)
 from evidence.tables import atomic_write_bytes
 from evidence.topics import TOPICS, topic_type
 from evidence.vocab import (ANY, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_LABELS, PROBLEM_VERDICTS,
@@ -214,8 +215,9 @@ def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
     mine = mine[pd.to_numeric(mine["k"], errors="coerce") > 0]
     cert = inputs.certainty_by_question
     if not mine.empty:
-        best = max(mine.to_dict("records"), key=lambda r: (certainty_rank(cert.get(r["question_id"], {}).get("final", "")),
-                                                           _num(r["k"]), _num(r["n_participants"]), r["question_id"]))
+        best = max(mine.to_dict("records"),
+                   key=lambda r: (certainty_rank(cert.get(r["question_id"], {}).get("final", "")), _num(r["k"]),
+                                  _num(r["n_participants"]), r["question_id"]))
         question = QuestionId.parse(best["question_id"])
         certainty = cert.get(best["question_id"], {}).get("final", "")
         mark, meaning = MARKS[direction(_num(best["estimate"]), _num(best["ci_low"]), _num(best["ci_high"]))]
@@ -355,7 +357,8 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
 def _sof_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     s = inputs.summary[inputs.summary["condition_id"] == condition_id]
     rows = sorted(s.to_dict("records"), key=lambda r: QuestionId.parse(r["question_id"]).sort_key)
-    return [{"anchor": QuestionId.parse(r["question_id"]).anchor, "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
+    return [{"anchor": QuestionId.parse(r["question_id"]).anchor,
+             "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
              "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
              "window": WINDOW_PHRASES.get(r["window"], r["window"]), "k": r["k"], "n": r["n_participants"],
              "effect": r["effect"], "certainty": r["certainty"], "suggested": r["suggested_certainty"],
@@ -439,8 +442,7 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
     counts = exports.reference_counts(inputs.curated, condition_id)
     return {"title": condition.label, "condition": condition, "coverage": _coverage(inputs, condition_id),
             "prisma": {"src": f"../prisma/{prisma_name(condition_id)}", "searched": bool(flow["searched"]),
-                       **{k: int(flow[k]) for k in ("identified_pubmed", "identified_other", "screened",
-                                                    "awaiting_screening", "excluded", "included", "included_with_data")}},
+                       **{k: int(flow[k]) for k in PRISMA_COLUMNS if k not in ("condition_id", "searched")}},
             "exports": {"name": condition_id, **counts} if counts["studies"] + counts["reviews"] else None,
             "included": [s for s in studies if s["decision"] == "include"],
             "excluded": [s for s in studies if s["decision"] == "exclude"],

@@ -47,8 +47,8 @@ import pandas as pd
 from evidence.curation import Curated, number
 from evidence.grade import informative_statement
 from evidence.topics import TOPICS
-from evidence.vocab import (HEAD_TO_HEAD, OUTCOME_NOUNS, QuestionId, certainty_rank, direction, effect_class, effect_text,
-                            review_finding_id)
+from evidence.vocab import (HEAD_TO_HEAD, OUTCOME_NOUNS, QuestionId, certainty_rank, direction, effect_class,
+                            effect_text, review_finding_id)
 
 VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
                    "allowed_wording", "evidence_ids", "reason", "override_reason")
@@ -155,7 +155,8 @@ def _question_items(ev: Evidence, conditions: Sequence[str], domain: str, window
     items = []
     for r in q[mask].itertuples():
         fav = direction(r.estimate, r.ci_low, r.ci_high)
-        effect = f"{effect_text(r.measure, f'{r.estimate:.2f}', f'{r.ci_low:.2f}', f'{r.ci_high:.2f}', r.scale)}, k={r.k}"
+        text = effect_text(r.measure, f"{r.estimate:.2f}", f"{r.ci_low:.2f}", f"{r.ci_high:.2f}", r.scale)
+        effect = f"{text}, k={r.k}"
         items.append(Item(r.question_id, r.final, fav, r.effect_class if isinstance(r.effect_class, str) else "",
                           effect, int(r.k), domain, r.condition_id, r.comparator_type, r.window, "this tracker"))
     return items
