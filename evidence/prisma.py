@@ -69,7 +69,7 @@ def _reason_lines(reasons: pd.Series) -> list[str]:
     """Exclusion reasons counted, most frequent first (then alphabetically), at most MAX_REASONS."""
     counts = reasons.value_counts()
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    lines = [f"{reason} (n = {n})" for reason, n in ordered[:MAX_REASONS]]
+    lines = [f"{reason} (n\u00a0=\u00a0{n})" for reason, n in ordered[:MAX_REASONS]]  # no break inside "(n = 1)"
     if len(ordered) > MAX_REASONS:
         lines.append(f"{len(ordered) - MAX_REASONS} further reason(s): see the table of excluded studies")
     return [wrapped for line in lines for wrapped in textwrap.wrap(line, CHARS, initial_indent="- ",
