@@ -104,7 +104,11 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="evidence", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="evidence", description="The dry needling evidence tracker: python -m evidence COMMAND (or the console "
+                                     "script evidence). 'evidence COMMAND --help' describes each command.",
+        epilog="Exit codes: 0 ok; 2 bad usage, configuration or input; 1 a run that failed (nothing is left "
+               "half-written).")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (never the API key)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -120,7 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--refresh-days", type=int, default=REFRESH_AFTER_DAYS, metavar="DAYS",
                    help="re-fetch stored records last fetched DAYS or more days ago, so retractions and errata "
                         f"show up (default {REFRESH_AFTER_DAYS}; 0 re-fetches all)")
-    p.add_argument("--batch-size", type=int, default=200, help="efetch batch size (at least 200)")
+    p.add_argument("--batch-size", type=int, default=200, metavar="N",
+                   help="records per efetch request (default and minimum 200)")
 
     p = add("import", cmd_import, "apply a PubMed baseline/update XML file to the stored records "
                                   "(replace stored ones, remove DeleteCitation PMIDs)")
@@ -130,13 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     add("validate", cmd_validate, "check the curated tables and the claims register (exit 2 on any problem)")
     add("analyse", cmd_analyse, "rebuild the derived tables and forest plots in data/derived/ from the curated data")
     p = add("report", cmd_report, "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
-                                  "write the HTML report")
-    p.add_argument("--offline", action="store_true", help="do not try PubMed even when NCBI_EMAIL is set")
-    p.add_argument("--no-notebooks", action="store_true", help="skip executing the notebooks")
+                                  "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)")
+    p.add_argument("--offline", action="store_true",
+                   help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot")
+    p.add_argument("--no-notebooks", action="store_true",
+                   help="skip executing and exporting the notebooks (faster; the report says they were not run)")
     p = add("check-wording", cmd_check_wording, "check a draft's sentences against the claims register "
                                                 "(exit 1 if anything is flagged)")
     p.add_argument("files", nargs="+", metavar="FILE", help="plain text, Markdown or HTML files; - for stdin")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="output format (default: table)")
     return parser
 
 

@@ -129,6 +129,12 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         _c("comparator_type", "enum", True, COMPARATORS), _c("status", "enum", True, tuple(EXTRACTION_STATUS)),
         _c("what_was_searched", required=True), _c("note"),
     ]),
+    # the patient documents whose claims claims.yaml registers (by file name), with human titles
+    "documents": (("document",), [
+        _c("document", required=True), _c("title", required=True),
+        _c("title_kind", "enum", True, ("as_published", "our_description")), _c("publisher"), _c("published"),
+        _c("url"), _c("note"),
+    ]),
     # judgements that the data cannot make: a final GRADE certainty or a claim verdict, always with a reason
     "grade_overrides": (("question_id",), [
         _c("question_id", required=True), _c("certainty", "enum", True, LEVELS), _c("reason", required=True),

@@ -9,7 +9,8 @@ them as one :class:`Inputs` object that the stages below it receive, or raises
 files again.
 
 Cross-file rules (beyond each file's own): the evidence ids of each claim exist in the curated
-tables; every verdict override names a registered claim.
+tables; every verdict override names a registered claim; every document a claim occurs in has a
+row in ``documents.csv`` (its title).
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def _cross_file_problems(curated: Curated, claims: list[Claim]) -> list[Problem]
     overrides = curated.verdict_overrides
     problems += [Problem("verdict_overrides.csv", i + 1, "claim_id", f"unknown claim_id {cid!r}")
                  for i, cid in overrides["claim_id"].items() if cid and cid not in known]
+    titled = set(curated.documents["document"])
+    problems += [Problem("claims.yaml", None, None, f"claim {claim.id}: document {name!r} has no row in documents.csv")
+                 for claim in claims for name in sorted({o.document for o in claim.occurrences}) if name not in titled]
     return problems
 
 

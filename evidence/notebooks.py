@@ -3,9 +3,15 @@
 ``run_notebooks`` executes every ``notebooks/*.ipynb`` with nbclient against one data
 directory (``$EVIDENCE_DATA_DIR`` inside the kernel) and exports each to
 ``data/derived/report/notebooks/<name>.html``. The notebooks themselves define no logic: they
-call the table helpers below, which read the files of a data directory (the notebooks are for
-researchers re-running analyses from what is on disk) and compute through ``evidence.status``
-and ``evidence.vocab`` like the report does.
+call ``setup`` once, then the table helpers below, which read the files of a data directory (the
+notebooks are for researchers re-running analyses from what is on disk) and compute through
+``evidence.status`` and ``evidence.vocab`` like the report does.
+
+Tables for reading are rounded by ``rounded``: effects and their intervals to 2 decimals,
+p-values and variances to 3, I² and weights to 1 (the derived CSV files keep 6 significant digits).
+``setup`` links the notebook to its page in the HTML report: relative to the exported notebook
+(``report/notebooks/``) when ``run_notebooks`` executes it, else relative to the notebook's
+working directory.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ from evidence.tables import atomic_write_bytes, read_csv
 from evidence.vocab import QuestionId
 
 DATA_DIR_ENV = "EVIDENCE_DATA_DIR"
+REPORT_BASE_ENV = "EVIDENCE_REPORT_BASE"  # the report folder as seen from where the notebook is read
+EXPORT_REPORT_BASE = "../"  # from report/notebooks/<name>.html
+DECIMALS = {**dict.fromkeys(("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "yi", "mid"), 2),
+            **dict.fromkeys(("p", "p_value", "vi", "tau2"), 3), **dict.fromkeys(("i2", "weight"), 1)}
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 KERNEL_NAME = "python3"
 NOTEBOOK_TIMEOUT = 600
@@ -47,16 +57,41 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def setup(condition: str) -> DataPaths:
+def report_link(paths: DataPaths, page: str) -> str:
+    """The address of a report page (``page`` relative to the report folder, e.g.
+    "conditions/neck_pain.html#forest") as seen from where the notebook is read."""
+    base = os.environ.get(REPORT_BASE_ENV)
+    if base is None:
+        base = Path(os.path.relpath(paths.report, Path.cwd())).as_posix() + "/"
+    return base + page
+
+
+def setup(condition: str, section: str = "") -> DataPaths:
     """The one setup call of every notebook: display options, then print the data directory, the
-    condition and what the snapshot holds; returns the data paths the notebook reads."""
+    condition and what the snapshot holds, and link to the condition's report page (at ``section``);
+    returns the data paths the notebook reads."""
+    from IPython.display import Markdown, display
+
     pd.set_option("display.max_colwidth", 120)
     pd.set_option("display.max_rows", 200)
     paths = notebook_paths()
     print("data directory:", display_path(paths.root))
     print("condition:", condition)
     print(snapshot_note(paths))
+    page = f"conditions/{condition}.html" + (f"#{section}" if section else "")
+    display(Markdown(f"In the report: [{condition} ({section or 'condition page'})]({report_link(paths, page)})"))
     return paths
+
+
+def rounded(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for reading: the numeric columns named in ``DECIMALS`` rounded (effects 2
+    decimals, p-values 3), empty cells left empty."""
+    out = frame.copy()
+    for column, digits in DECIMALS.items():
+        if column in out.columns:
+            values = pd.to_numeric(out[column], errors="coerce")
+            out[column] = [f"{v:.{digits}f}" if pd.notna(v) else "" for v in values]
+    return out
 
 
 def _snapshot(paths: DataPaths) -> status.Snapshot:
@@ -95,7 +130,7 @@ def exclusion_reasons(paths: DataPaths, condition_id: str | None = None) -> pd.D
 
 
 def condition_questions(paths: DataPaths, condition_id: str) -> pd.DataFrame:
-    """The evidence questions of one condition with their GRADE certainty, in natural order."""
+    """The evidence questions of one condition with their GRADE certainty, in natural order, rounded."""
     questions = read_csv(paths.derived_table("questions"))
     certainty = read_csv(paths.derived_table("certainty"))
     out = questions[questions["condition_id"] == condition_id]
@@ -104,7 +139,20 @@ def condition_questions(paths: DataPaths, condition_id: str) -> pd.DataFrame:
                         on="question_id", how="left").fillna("")
     ids = out["question_id"].map(QuestionId.parse)
     out = out.assign(label=[q.label for q in ids], _key=[q.sort_key for q in ids])
-    return out.sort_values("_key", kind="mergesort").drop(columns="_key").reset_index(drop=True)
+    return rounded(out.sort_values("_key", kind="mergesort").drop(columns="_key").reset_index(drop=True))
+
+
+def forest_rows(paths: DataPaths, condition_id: str) -> pd.DataFrame:
+    """The studies in each pooled estimate of one condition (forest.csv), rounded."""
+    forest = read_csv(paths.derived_table("forest"))
+    return rounded(forest[forest["question_id"].map(lambda q: QuestionId.parse(q).condition) == condition_id]
+                   .reset_index(drop=True))
+
+
+def summary_rows(paths: DataPaths, condition_id: str) -> pd.DataFrame:
+    """The summary-of-findings rows of one condition (its effects are already written to 2 decimals)."""
+    summary = read_csv(paths.derived_table("summary"))
+    return summary[summary["condition_id"] == condition_id].drop(columns="condition_id").reset_index(drop=True)
 
 
 def forest_figures(paths: DataPaths, condition_id: str) -> list[tuple[str, Path]]:
@@ -167,7 +215,8 @@ def execute_notebook(path: Path, data_dir: Path, parameters: Mapping[str, Any] |
         set_parameters(nb, **parameters)
     # the kernel imports this very package, installed or not
     pythonpath = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, DATA_DIR_ENV: str(Path(data_dir).resolve()), "PYTHONPATH": pythonpath,
+    env = {**os.environ, DATA_DIR_ENV: str(Path(data_dir).resolve()), REPORT_BASE_ENV: EXPORT_REPORT_BASE,
+           "PYTHONPATH": pythonpath,
            "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no start-up chatter on stderr

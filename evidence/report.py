@@ -10,12 +10,22 @@ curated or derived table and opens no connection.
 
 Pages
 -----
-index.html                      the claims table with filters, links to everything else
-conditions/<condition_id>.html  one per search definition: studies, forest plots, summary of
-                                findings, questions without usable data, reviews, risk of bias
+index.html                      the evidence map (conditions, mechanism and safety topics x
+                                outcome domains) and the claims table with search and filters
+conditions/<condition_id>.html  one per search definition: PRISMA 2020 flow, studies, forest
+                                plots, summary of findings, questions without usable data,
+                                reviews, risk of bias, reference exports
 claims/<claim_id>.html          one per registered claim: verdict, evidence, occurrences
 provenance.html                 searches, search log, sensitivity, unscreened records, changes
 notebooks/<name>.html           the executed notebooks (written by ``evidence.notebooks``)
+prisma/prisma_<condition_id>.svg  the PRISMA 2020 flow diagram of each condition (``evidence.prisma``)
+exports/<condition_id>.ris, .bib, exports/all.ris, all.bib
+                                the included studies and reviews for reference managers
+                                (``evidence.exports``)
+
+No placeholder reaches a page: an unknown value reads "not reported" (with the reason where the
+data give one) or its element is left out; ``tests/test_report.py`` scans every page for "?",
+"nan", "None", "( to )", effects without a scale and empty numeric cells.
 """
 
 from __future__ import annotations
@@ -29,17 +39,28 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
-from evidence import __version__
+from evidence import __version__, exports, prisma
 from evidence.config import NOTEBOOKS_DIR
 from evidence.grade import rob_category
 from evidence.searches import SearchDefinitions
-from evidence.status import HOW_TO_SEARCH, Snapshot, last_runs, search_sensitivity, unscreened
+from evidence.status import (HOW_TO_SEARCH, PRISMA_COLUMNS, Snapshot, exclusion_reasons, last_runs, prisma_flow,
+                             search_sensitivity, unscreened)
 from evidence.tables import atomic_write_bytes
-from evidence.vocab import (ANY, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_NOUNS, VERDICTS,
-                            WINDOW_PHRASES, WINDOWS, QuestionId, order_of, parse_review_finding_id)
+from evidence.topics import TOPICS, topic_type
+from evidence.vocab import (ANY, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_LABELS, PROBLEM_VERDICTS,
+                            VERDICTS, WINDOW_PHRASES, WINDOWS, QuestionId, certainty_rank, direction, effect_text,
+                            order_of, parse_review_finding_id)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 GENERAL = "general"  # the filter value of claims about no single condition
+CLAIM_TYPES = ("efficacy", "outcome", "mechanism", "safety", "logistics")  # the claims table's groups, in order
+TYPE_HEADINGS = {"efficacy": "Does it help a condition?", "outcome": "Outcomes and time course",
+                 "mechanism": "How it works (mechanisms)", "safety": "Safety and side effects",
+                 "logistics": "Definitions and practicalities (not checkable against evidence)"}
+# the evidence map's marks: the direction of the best result (the sign rule of vocab.direction)
+MARKS = {True: ("\u25b2", "favours dry needling"), False: ("\u25bc", "favours the control"),
+         None: ("\u25c6", "no clear difference")}
+NOT_REPORTED = "not reported"
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -94,6 +115,7 @@ class ReportInputs:
     verdicts: pd.DataFrame
     sensitivity: pd.DataFrame
     subgroups: pd.DataFrame
+    forest: pd.DataFrame
     snapshot: Snapshot
     figures: Path
     previous_verdicts: pd.DataFrame | None = None
@@ -103,8 +125,8 @@ class ReportInputs:
                previous_verdicts: pd.DataFrame | None = None) -> "ReportInputs":
         """From an ``evidence.inputs.Inputs`` and an ``evidence.pipeline.Derived`` as written."""
         return cls(inputs.definitions, inputs.curated, tuple(inputs.claims), derived.questions, derived.certainty,
-                   derived.summary, derived.verdicts, derived.sensitivity, derived.subgroups, snapshot, figures,
-                   previous_verdicts)
+                   derived.summary, derived.verdicts, derived.sensitivity, derived.subgroups, derived.forest, snapshot,
+                   figures, previous_verdicts)
 
     @cached_property
     def verdict_by_claim(self) -> dict[str, dict[str, str]]:
@@ -121,6 +143,20 @@ class ReportInputs:
     @cached_property
     def record_by_pmid(self) -> dict[str, dict[str, str]]:
         return {r["pmid"]: r for r in self.snapshot.records.to_dict("records")}
+
+    @cached_property
+    def document_titles(self) -> dict[str, str]:
+        """Document file name -> its title (documents.csv)."""
+        return dict(zip(self.curated.documents["document"], self.curated.documents["title"]))
+
+    @cached_property
+    def condition_labels(self) -> dict[str, str]:
+        return {c.id: c.label for c in self.definitions.conditions}
+
+    @cached_property
+    def prisma(self) -> pd.DataFrame:
+        """The PRISMA 2020 flow of every condition (``status.prisma_flow``)."""
+        return prisma_flow(self.definitions, self.curated.studies, self.snapshot, self.forest)
 
 
 def _links(pmid: str, doi: str) -> list[dict[str, str]]:
@@ -139,23 +175,113 @@ def _cite(row: Mapping[str, str]) -> str:
 
 # ----------------------------------------------------------------------------- page contexts
 
-def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dict:
+def _claim_order(verdict: str) -> tuple[int, int]:
+    """Problems first (contradicted, then overstated), then the other verdicts in their usual order."""
+    if verdict in PROBLEM_VERDICTS:
+        return (0, PROBLEM_VERDICTS.index(verdict))
+    return (1, order_of(verdict, VERDICTS))
+
+
+def _claim_groups(inputs: ReportInputs) -> list[dict]:
+    """The claims table: one group per claim type (CLAIM_TYPES order), problems first within each, with
+    the titles of the documents that make each claim."""
+    verdicts, labels, titles = inputs.verdict_by_claim, inputs.condition_labels, inputs.document_titles
+    groups = []
+    for kind in CLAIM_TYPES:
+        rows = []
+        for claim in (c for c in inputs.claims if c.type == kind):
+            v = verdicts.get(claim.id, {})
+            documents = sorted({o.document for o in claim.occurrences}, key=lambda d: (titles.get(d, d), d))
+            rows.append({"id": claim.id, "statement": claim.statement, "type": claim.type,
+                         "verdict": v.get("verdict", "not_built"), "certainty": v.get("certainty", ""),
+                         "wording": v.get("allowed_wording", ""),
+                         "conditions": " ".join(claim.conditions) or GENERAL,
+                         "condition_labels": [labels.get(c, c) for c in claim.conditions],
+                         "documents": " ".join(documents),
+                         "document_titles": [titles.get(d, d) for d in documents]})
+        rows.sort(key=lambda r: (_claim_order(r["verdict"]), r["id"]))
+        if rows:
+            groups.append({"type": kind, "heading": TYPE_HEADINGS[kind], "rows": rows,
+                           "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows)})
+    return groups
+
+
+def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
+    """One cell of the evidence map: the best evidence question of a condition and outcome domain (highest
+    certainty, then most studies, then most participants) with its certainty, direction and size; else the
+    published review findings; else a gap."""
+    q = inputs.questions
+    mine = q[(q["condition_id"] == condition_id) & (q["outcome_domain"] == domain)]
+    mine = mine[pd.to_numeric(mine["k"], errors="coerce") > 0]
+    cert = inputs.certainty_by_question
+    if not mine.empty:
+        best = max(mine.to_dict("records"),
+                   key=lambda r: (certainty_rank(cert.get(r["question_id"], {}).get("final", "")), _num(r["k"]),
+                                  _num(r["n_participants"]), r["question_id"]))
+        question = QuestionId.parse(best["question_id"])
+        certainty = cert.get(best["question_id"], {}).get("final", "")
+        mark, meaning = MARKS[direction(_num(best["estimate"]), _num(best["ci_low"]), _num(best["ci_high"]))]
+        size = best["effect_class"] or "unclassified"
+        n = len(mine)
+        title = (f"{OUTCOME_LABELS.get(domain, domain)}: {n} question(s) with data; best: {question.label}; "
+                 f"{(certainty or 'not rated').replace('_', ' ')} certainty; {meaning}"
+                 + (f", {best['effect_class']} effect" if best["effect_class"] else ", effect size not classified"))
+        return {"kind": "question", "certainty": certainty, "mark": mark, "size": size, "n": n, "title": title,
+                "href": f"conditions/{condition_id}.html#{question.anchor}"}
+    f = inputs.curated.review_findings
+    reviews = f[(f["condition_id"] == condition_id) & (f["outcome_domain"] == domain)]
+    if not reviews.empty:
+        n = len(reviews)
+        title = (f"{OUTCOME_LABELS.get(domain, domain)}: no pooled question with data; {n} published review "
+                 "finding(s), see the condition page")
+        return {"kind": "reviews", "n": n, "title": title, "href": f"conditions/{condition_id}.html#reviews"}
+    return {"kind": "gap", "title": f"{OUTCOME_LABELS.get(domain, domain)}: no evidence in this tracker"}
+
+
+def _topic_rows(inputs: ReportInputs, kind: str) -> list[dict]:
+    """Evidence-map rows of the mechanism or safety topics that claims are about: each topic's claims with
+    verdict and certainty, and how many curated rows (mechanism studies or safety reports) they rest on."""
     verdicts = inputs.verdict_by_claim
-    labels = {c.id: c.label for c in inputs.definitions.conditions}
+    table, key = ("mechanisms", "mechanism_id") if kind == "mechanism" else ("safety", "safety_id")
     rows = []
-    for claim in inputs.claims:
-        v = verdicts.get(claim.id, {})
-        rows.append({"id": claim.id, "statement": claim.statement, "type": claim.type,
-                     "verdict": v.get("verdict", "not_built"), "certainty": v.get("certainty", ""),
-                     "wording": v.get("allowed_wording", ""),
-                     "conditions": " ".join(claim.conditions) or GENERAL,
-                     "condition_labels": [labels.get(c, c) for c in claim.conditions]})
+    for topic in (t for t in TOPICS if topic_type(t) == kind):
+        claims = [c for c in inputs.claims if c.topic == topic]
+        if not claims:
+            continue
+        items = []
+        for c in claims:
+            v = verdicts.get(c.id, {})
+            items.append({"id": c.id, "verdict": v.get("verdict", "not_built"), "certainty": v.get("certainty", ""),
+                          "statement": c.statement})
+        sources = {ref for c in claims for ref in getattr(c, "mechanisms" if kind == "mechanism" else "safety")}
+        known = set(getattr(inputs.curated, table)[key])
+        rows.append({"label": TOPICS[topic][1], "claims": items, "sources": len(sources & known)})
+    return rows
+
+
+def _evidence_map(inputs: ReportInputs) -> dict:
+    """The evidence-and-gap map of the index page (as 3ie and EPPI-Mapper draw them): conditions x outcome
+    domains, then mechanism and safety topics."""
+    conditions = [{"id": c.id, "label": c.label, "cells": [_map_cell(inputs, c.id, d) for d in DOMAINS]}
+                  for c in inputs.definitions.conditions]
+    return {"domains": [OUTCOME_LABELS.get(d, d) for d in DOMAINS], "conditions": conditions,
+            "mechanisms": _topic_rows(inputs, "mechanism"), "safety": _topic_rows(inputs, "safety"),
+            "marks": [{"mark": m, "meaning": meaning} for m, meaning in MARKS.values()]}
+
+
+def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dict:
+    labels = inputs.condition_labels
+    groups = _claim_groups(inputs)
+    rows = [r for g in groups for r in g["rows"]]
     counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
     used = sorted({c for claim in inputs.claims for c in claim.conditions},
                   key=lambda c: (c not in labels, list(labels).index(c) if c in labels else 0, c))
     condition_options = [{"value": c, "label": labels.get(c, c)} for c in used]
     if any(not claim.conditions for claim in inputs.claims):
         condition_options.append({"value": GENERAL, "label": "General (no single condition)"})
+    titles = inputs.document_titles
+    documents = sorted({o.document for claim in inputs.claims for o in claim.occurrences},
+                       key=lambda d: (titles.get(d, d), d))
     studies = inputs.curated.studies
     conditions = []
     for c in inputs.definitions.conditions:
@@ -163,10 +289,14 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
         conditions.append({"id": c.id, "label": c.label, "included": int((mine["decision"] == "include").sum()),
                            "excluded": int((mine["decision"] == "exclude").sum()),
                            "questions": int((inputs.questions["condition_id"] == c.id).sum())})
-    return {"title": "Claims about dry needling, checked against the evidence", "rows": rows,
+    return {"title": "Claims about dry needling, checked against the evidence", "groups": groups, "n_claims": len(rows),
+            "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows),
             "verdict_counts": [{"verdict": v, "n": counts[v]} for v in VERDICTS if counts[v]],
             "verdict_options": [v for v in VERDICTS if counts[v]], "condition_options": condition_options,
-            "conditions": conditions, "notebooks": notebooks, "snapshot": _snapshot_line(inputs)}
+            "type_options": [{"value": g["type"], "label": g["heading"]} for g in groups],
+            "document_options": [{"value": d, "label": titles.get(d, d)} for d in documents],
+            "map": _evidence_map(inputs), "conditions": conditions, "notebooks": notebooks,
+            "exports": {"all": exports.reference_counts(inputs.curated)}, "snapshot": _snapshot_line(inputs)}
 
 
 def _snapshot_line(inputs: ReportInputs) -> str:
@@ -183,7 +313,7 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     mine = mine.sort_values(["_d", "first_author", "year", "study_id"], kind="mergesort")
     retracted = inputs.snapshot.retracted
     return [{"id": r["study_id"], "cite": _cite(r), "title": r["title"], "journal": r["journal"],
-             "design": r["design"].replace("_", " "), "n": r["n_randomised"],
+             "design": r["design"].replace("_", " "), "n": r["n_randomised"] or NOT_REPORTED,
              "comparator_type": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
              "intervention": r["intervention"], "comparator": r["comparator"], "decision": r["decision"],
              "reason": r["exclusion_reason"], "links": _links(r["pmid"], r["doi"]),
@@ -200,18 +330,18 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
         question = QuestionId.parse(r["question_id"])
         qid, funnel = str(question), question.figure_name("funnel")
         base = {"id": qid, "anchor": question.anchor, "label": question.label,
-                "not_used": split_reasons(r["not_used"])}
+                "not_used": split_reasons(r["not_used"]), "gaps": split_reasons(r.get("trial_gaps", ""))}
         if _num(r["k"]) <= 0:
             without.append(base)
             continue
         c = cert.get(qid, {})
         k = int(_num(r["k"]))
-        unit = "" if r["measure"] == "SMD" else f" ({r['scale']})"
-        effect = f"{r['measure']} {fmt(r['estimate'])} (95% CI {fmt(r['ci_low'])} to {fmt(r['ci_high'])}){unit}"
-        details = [f"{k} stud{'y' if k == 1 else 'ies'}, {r['n_participants']} participants",
+        effect = effect_text(r["measure"], fmt(r["estimate"]), fmt(r["ci_low"]), fmt(r["ci_high"]), r["scale"])
+        participants = f"{r['n_participants']} participants" if r["n_participants"] else f"participants {NOT_REPORTED}"
+        details = [f"{k} stud{'y' if k == 1 else 'ies'}, {participants}",
                    "single study" if k == 1 else f"random effects ({r['method']})"]
         if k >= 2:
-            details.append(f"I\u00b2 {fmt(r['i2'], 0)}%")
+            details.append(f"I\u00b2 {fmt(r['i2'], 0)}%" if fmt(r["i2"]) else f"I\u00b2 {NOT_REPORTED}")
         if k >= 3 and fmt(r["pi_low"]):
             details.append(f"95% prediction interval {fmt(r['pi_low'])} to {fmt(r['pi_high'])}")
         if r["effect_class"]:
@@ -227,7 +357,8 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
 def _sof_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     s = inputs.summary[inputs.summary["condition_id"] == condition_id]
     rows = sorted(s.to_dict("records"), key=lambda r: QuestionId.parse(r["question_id"]).sort_key)
-    return [{"anchor": QuestionId.parse(r["question_id"]).anchor, "outcome": OUTCOME_NOUNS.get(r["outcome_domain"], r["outcome_domain"]),
+    return [{"anchor": QuestionId.parse(r["question_id"]).anchor,
+             "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
              "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
              "window": WINDOW_PHRASES.get(r["window"], r["window"]), "k": r["k"], "n": r["n_participants"],
              "effect": r["effect"], "certainty": r["certainty"], "suggested": r["suggested_certainty"],
@@ -243,15 +374,12 @@ def _review_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     rows = []
     for r in mine:
         rev = reviews.get(r["review_id"], {})
-        effect = ""
-        if r["effect"]:
-            ci = f" (95% CI {r['ci_low']} to {r['ci_high']})" if r["ci_low"] else ""
-            effect = f"{r['effect_measure']} {r['effect']}{ci}" + (f" on {r['scale']}" if r["scale"] else "")
+        effect = effect_text(r["effect_measure"], r["effect"], r["ci_low"], r["ci_high"], r["scale"])
         size = ", ".join(x for x in (f"{r['n_trials']} trials" if r["n_trials"] else "",
                                      f"{r['n_participants']} participants" if r["n_participants"] else "") if x)
         rows.append({"review_id": r["review_id"], "cite": _cite(rev) or r["review_id"], "title": rev.get("title", ""),
                      "links": _links(rev.get("pmid", ""), rev.get("doi", "")),
-                     "outcome": OUTCOME_NOUNS.get(r["outcome_domain"], r["outcome_domain"]),
+                     "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
                      "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
                      "window": WINDOW_PHRASES.get(r["window"], r["window"]) or "any time", "size": size,
                      "effect": effect, "i2": f"{r['i2']}%" if r["i2"] else "", "certainty": r["certainty"],
@@ -270,7 +398,7 @@ def _rob_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
                                                "d4_measurement", "d5_reporting")]
         rows.append({"id": s["study_id"], "cite": _cite(s), "assessed": r is not None,
                      "tool": r["tool"] if r else "", "overall": r["overall"] if r else "", "domains": domains,
-                     "pedro": r["pedro_score"] if r else "", "source": r["source"] if r else "",
+                     "pedro": (r["pedro_score"] or "not scored") if r else "", "source": r["source"] if r else "",
                      "category": rob_category(pd.Series(r) if r else None)})
     return rows
 
@@ -289,10 +417,14 @@ def _sensitivity_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dic
     of_condition = [QuestionId.parse(q).condition == condition_id for q in inputs.sensitivity["question_id"]]
     loo = inputs.sensitivity[of_condition]
     sub = inputs.subgroups[inputs.subgroups["condition_id"] == condition_id]
+    measures = {r["question_id"]: (r["measure"], r["scale"]) for r in inputs.questions.to_dict("records")}
     leave_one_out = [{"question": QuestionId.parse(r["question_id"]).label, "left_out": r["left_out"],
-                      "effect": f"{fmt(r['estimate'])} ({fmt(r['ci_low'])} to {fmt(r['ci_high'])})",
-                      "i2": fmt(r["i2"], 0)} for r in loo.to_dict("records")]
-    subgroups = [{"outcome": r["outcome_domain"], "window": r["window"], "measure": f"{r['measure']} ({r['scale']})",
+                      "effect": effect_text(measures[r["question_id"]][0], fmt(r["estimate"]), fmt(r["ci_low"]),
+                                            fmt(r["ci_high"]), measures[r["question_id"]][1]),
+                      "i2": fmt(r["i2"], 0) or NOT_REPORTED} for r in loo.to_dict("records")]
+    subgroups = [{"outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
+                  "window": WINDOW_PHRASES.get(r["window"], r["window"]),
+                  "measure": f"{r['measure']} ({r['scale']})" if r["scale"] else r["measure"],
                   "comparators": r["comparators"], "test": f"Q = {fmt(r['q_between'])}, df = {r['df']}, "
                   f"p = {fmt(r['p'], 3)}"} for r in sub.to_dict("records")]
     return leave_one_out, subgroups
@@ -306,7 +438,12 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
     verdicts = inputs.verdict_by_claim
     claims = [{"id": c.id, "statement": c.statement, "verdict": verdicts.get(c.id, {}).get("verdict", "not_built")}
               for c in inputs.claims if condition_id in c.conditions]
+    flow = inputs.prisma.set_index("condition_id").loc[condition_id]
+    counts = exports.reference_counts(inputs.curated, condition_id)
     return {"title": condition.label, "condition": condition, "coverage": _coverage(inputs, condition_id),
+            "prisma": {"src": f"../prisma/{prisma_name(condition_id)}", "searched": bool(flow["searched"]),
+                       **{k: int(flow[k]) for k in PRISMA_COLUMNS if k not in ("condition_id", "searched")}},
+            "exports": {"name": condition_id, **counts} if counts["studies"] + counts["reviews"] else None,
             "included": [s for s in studies if s["decision"] == "include"],
             "excluded": [s for s in studies if s["decision"] == "exclude"],
             "questions": with_data, "no_data": without, "sof": _sof_rows(inputs, condition_id),
@@ -339,8 +476,13 @@ def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> di
     row = safety[safety["safety_id"] == ref].to_dict("records")
     if row:
         r = row[0]
-        count = f"{r['events']} of {r['denominator']} {r['denominator_unit']}" if r["denominator"] else \
-            f"{r['events'] or '?'} {r['denominator_unit']}"
+        unit = r["denominator_unit"].replace("_", " ")
+        if r["events"] and r["denominator"]:
+            count = f"{r['events']} of {r['denominator']} {unit}"
+        elif r["events"]:
+            count = f"{r['events']} events (number of {unit} not reported)"
+        else:
+            count = f"number of events not reported (a rate per {unit.rstrip('s')})"
         rate = f", {r['rate_percent']}%" if r["rate_percent"] else ""
         return {"text": ref, "kind": "safety data", "id": ref, "href": "",
                 "detail": f"{r['event_type'].replace('_', ' ')} ({r['severity']}): {count}{rate}; source {r['source_id']}"}
@@ -425,6 +567,21 @@ def _provenance_context(inputs: ReportInputs) -> dict:
 
 # ----------------------------------------------------------------------------- rendering
 
+def prisma_name(condition_id: str) -> str:
+    """File name of a condition's PRISMA 2020 diagram in ``report/prisma/``."""
+    return f"prisma_{condition_id}.svg"
+
+
+def prisma_files(inputs: ReportInputs) -> dict[str, str]:
+    """The PRISMA 2020 diagram of every condition as {path relative to the report folder: SVG}."""
+    out = {}
+    for row in inputs.prisma.to_dict("records"):
+        cid = row["condition_id"]
+        reasons = exclusion_reasons(inputs.curated.studies, cid)["exclusion_reason"]
+        out[f"prisma/{prisma_name(cid)}"] = prisma.flow_svg(row, reasons, inputs.condition_labels[cid])
+    return out
+
+
 def _environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -463,19 +620,23 @@ def render_pages(inputs: ReportInputs, report_dir: Path) -> dict[str, str]:
 def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
     """Write the static report into ``report_dir`` and return the path of index.html.
 
-    Copies the forest (and funnel) plots into ``report/figures/`` and the stylesheet beside the pages, and
-    removes pages and figures left over from earlier builds (``report/notebooks/`` is kept).
+    Copies the forest (and funnel) plots into ``report/figures/`` and the stylesheet beside the pages, draws
+    the PRISMA diagrams into ``report/prisma/``, writes the reference exports into ``report/exports/``, and
+    removes pages and files left over from earlier builds (``report/notebooks/`` is kept).
     """
     pages = render_pages(inputs, report_dir)
     files: dict[str, bytes] = {name: html.encode("utf-8") for name, html in pages.items()}
     files["style.css"] = (TEMPLATES_DIR / "style.css").read_bytes()
+    files.update({name: svg.encode("utf-8") for name, svg in prisma_files(inputs).items()})
+    files.update({f"exports/{name}": text.encode("utf-8")
+                  for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()})
     for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):
         files[f"figures/{svg.name}"] = svg.read_bytes()
     for name, data in files.items():
         target = report_dir / name
         if not target.exists() or target.read_bytes() != data:
             atomic_write_bytes(target, data)
-    for sub in ("conditions", "claims", "figures"):
+    for sub in ("conditions", "claims", "figures", "prisma", "exports"):
         for stale in sorted((report_dir / sub).glob("*")):
             if stale.is_file() and f"{sub}/{stale.name}" not in files:
                 stale.unlink()

@@ -48,7 +48,7 @@ from evidence.curation import Curated, number
 from evidence.grade import informative_statement
 from evidence.topics import TOPICS
 from evidence.vocab import (HEAD_TO_HEAD, OUTCOME_NOUNS, QuestionId, certainty_rank, direction, effect_class,
-                            review_finding_id)
+                            effect_text, review_finding_id)
 
 VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
                    "allowed_wording", "evidence_ids", "reason", "override_reason")
@@ -155,7 +155,8 @@ def _question_items(ev: Evidence, conditions: Sequence[str], domain: str, window
     items = []
     for r in q[mask].itertuples():
         fav = direction(r.estimate, r.ci_low, r.ci_high)
-        effect = f"{r.measure} {r.estimate:.2f} ({r.ci_low:.2f} to {r.ci_high:.2f}), {r.scale}, k={r.k}"
+        text = effect_text(r.measure, f"{r.estimate:.2f}", f"{r.ci_low:.2f}", f"{r.ci_high:.2f}", r.scale)
+        effect = f"{text}, k={r.k}"
         items.append(Item(r.question_id, r.final, fav, r.effect_class if isinstance(r.effect_class, str) else "",
                           effect, int(r.k), domain, r.condition_id, r.comparator_type, r.window, "this tracker"))
     return items
@@ -178,10 +179,11 @@ def _review_items(ev: Evidence, conditions: Sequence[str], domain: str, window: 
         est, low, high = sign * est, *sorted((sign * low, sign * high))
         fav = direction(est, low, high)
         cls = effect_class(est, r["effect_measure"]) if r["effect_measure"] == "SMD" else ""
-        text = f"{r['effect_measure']} {r['effect']} ({r['ci_low']} to {r['ci_high']})" if r["effect"] else r["conclusion"]
+        text = effect_text(r["effect_measure"], r["effect"], r["ci_low"], r["ci_high"], r["scale"]) or r["conclusion"]
+        trials = f"{r['n_trials']} trials" if r["n_trials"] else "number of trials not reported"
         question = QuestionId(r["condition_id"], r["outcome_domain"], r["comparator_type"], r["window"])
         items.append(Item(review_finding_id(r["review_id"], question),
-                          r["certainty"] or "very_low", fav, cls, f"{text}; {r['n_trials'] or '?'} trials",
+                          r["certainty"] or "very_low", fav, cls, f"{text}; {trials}",
                           int(r["n_trials"] or 0), domain, r["condition_id"], r["comparator_type"], r["window"],
                           "review authors" if r["certainty"] else "not rated by the review authors"))
     return items

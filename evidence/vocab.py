@@ -13,6 +13,7 @@ WINDOWS         time windows after the end of treatment (``WINDOW_LIMITS`` in we
 ANY             the value of a review finding that pools several comparators or windows
 LEVELS          GRADE certainty, lowest first (``certainty_rank`` orders them)
 VERDICTS        claim verdicts, in the order the report lists them
+PROBLEM_VERDICTS  the verdicts that mark a claim as a problem (listed first in the report)
 
 Effect sizes
 ------------
@@ -22,6 +23,8 @@ MD_CLASSES      multiples of the instrument's minimal important difference: 2 la
                 0.5 small (our policy)
 effect_class    the size class of an estimate; ``direction`` the one rule for "favours dry
                 needling" (the sign convention: negative favours dry needling)
+effect_text     the one way an effect is written: measure, estimate, 95% CI, scale (a missing CI
+                or scale reads "not reported")
 
 Question ids
 ------------
@@ -49,6 +52,7 @@ ANY = "any"
 WINDOW_LIMITS = {"immediate": (0.0, 1.0), "short": (1.0, 13.0), "mid": (13.0, 26.0), "long": (26.0, math.inf)}
 LEVELS = ("very_low", "low", "moderate", "high")
 VERDICTS = ("supported", "overstated", "uncertain", "unsupported", "contradicted", "not_checkable")
+PROBLEM_VERDICTS = ("contradicted", "overstated")
 # comparisons that say which of two active treatments is better, not whether dry needling works
 HEAD_TO_HEAD = ("active_other",)
 
@@ -60,6 +64,8 @@ OUTCOME_NOUNS = {
     "qol": "quality of life", "medication": "medication use", "global": "global improvement",
     "strength": "strength", "other": "the outcome",
 }
+# the domain as a table label or heading ("the outcome" reads as a sentence part, not a label)
+OUTCOME_LABELS = {**OUTCOME_NOUNS, "other": "other outcome"}
 COMPARATOR_PHRASES = {
     "sham": "sham needling", "no_treatment": "no treatment or waiting list", "usual_care": "usual care",
     "active_other": "another active treatment", "add_on": "the same treatment without dry needling",
@@ -115,6 +121,21 @@ def effect_class(estimate: float, measure: str, mid: float = math.nan) -> str:
     return next((name for cut, name in bands if size >= cut), "trivial")
 
 
+def effect_text(measure: str, estimate: str, ci_low: str = "", ci_high: str = "", scale: str = "") -> str:
+    """An effect as text, e.g. "MD -0.95 (95% CI -1.88 to -0.02) on NPRS 0-10"; "" without an estimate.
+
+    The values are given as they should be printed (strings). A CI with a missing end reads
+    "95% CI not reported"; an MD without its scale says "scale not reported" (an MD means nothing
+    without it); SMD, RR and OR need no scale.
+    """
+    if not str(estimate).strip():
+        return ""
+    ci = f"95% CI {ci_low} to {ci_high}" if str(ci_low).strip() and str(ci_high).strip() else "95% CI not reported"
+    if measure == "MD":
+        return f"{measure} {estimate} ({ci}) " + (f"on {scale}" if str(scale).strip() else "(scale not reported)")
+    return f"{measure} {estimate} ({ci})".strip()
+
+
 def direction(estimate: float, ci_low: float, ci_high: float) -> bool | None:
     """The one rule for "favours dry needling", for effects oriented so that negative favours it.
 
@@ -159,7 +180,7 @@ class QuestionId(NamedTuple):
     @property
     def label(self) -> str:
         """In words, e.g. "pain, vs sham needling, up to one week after treatment"."""
-        parts = [OUTCOME_NOUNS.get(self.domain, self.domain),
+        parts = [OUTCOME_LABELS.get(self.domain, self.domain),
                  "vs " + COMPARATOR_PHRASES.get(self.comparator, self.comparator)]
         window = WINDOW_PHRASES.get(self.window, self.window)
         return ", ".join(parts + ([window] if window else []))

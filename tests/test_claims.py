@@ -152,3 +152,29 @@ def test_statements_and_notes_do_not_copy_the_materials(claims, documents):
     offending = [f"{c.id}: {field}" for c in claims for field in ("statement", "note")
                  if _ngrams(_words(getattr(c, field)), SHARED_WORDS) & copied]
     assert offending == []
+
+
+def test_documents_table_titles_every_document_in_our_words(documents):
+    from evidence.tables import read_csv
+
+    table = read_csv(PROJECT / "data" / "curated" / "documents.csv")
+    assert set(table["document"]) == set(documents)
+    copied = _copied(documents)
+    for row in table.itertuples():
+        assert not _ngrams(_words(row.note), SHARED_WORDS) & copied, row.document
+        if row.title_kind == "as_published":  # a published title is a locator of a few words: it must be found
+            assert find_occurrence(documents[row.document], row.title) >= 0, row.document
+            assert len(row.title.split()) <= SHARED_WORDS
+
+
+def test_a_document_without_a_title_row_is_a_problem(tmp_path):
+    from evidence.inputs import input_problems
+    from evidence.tables import read_csv
+    from tests.conftest import copy_data
+
+    paths = copy_data(tmp_path / "data")
+    table = read_csv(paths.curated / "documents.csv")
+    gone = table.loc[0, "document"]
+    table.iloc[1:].to_csv(paths.curated / "documents.csv", index=False)
+    problems = [str(p) for p in input_problems(paths)]
+    assert problems and all(f"document {gone!r} has no row in documents.csv" in p for p in problems)

@@ -4,14 +4,17 @@ own; executed with nbclient against the committed data (slow)."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from lxml import html as lxml_html
 
 from evidence.config import NOTEBOOKS_DIR
-from evidence.notebooks import execute_notebook, notebook_html
+from evidence.notebooks import DECIMALS, execute_notebook, notebook_html
+from tests.test_report import placeholder_problems
 
 PROJECT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -105,6 +108,27 @@ def test_parameters_cell_and_no_logic_of_their_own(path):
     assert any("from evidence import notebooks" in c.source for c in cells)
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_setup_call_and_no_unused_import(path):
+    nb = nbformat.read(str(path), as_version=4)
+    trees = [ast.parse(c.source) for c in code_cells(nb)]
+    calls = [n for t in trees for n in ast.walk(t) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr == "setup"]
+    assert len(calls) == 1 and isinstance(calls[0].args[0], ast.Name) and calls[0].args[0].id == "condition"
+    imported = {alias.asname or alias.name.split(".")[0] for t in trees for n in ast.walk(t)
+                if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
+    used = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
+    assert imported - used == set(), f"{path.name}: unused import(s)"
+
+
+def _html_tables(nb) -> list:
+    """Every DataFrame an executed notebook displays, as lxml tables."""
+    from lxml import html
+
+    return [table for c in code_cells(nb) for out in c.outputs if "text/html" in out.get("data", {})
+            for table in html.fromstring(out["data"]["text/html"]).xpath("//table")]
+
+
 def _outputs_text(nb) -> str:
     parts = []
     for cell in code_cells(nb):
@@ -128,6 +152,26 @@ def test_executes_against_the_committed_data(path):
     assert "condition: neck_pain" in _outputs_text(nb)
     page = notebook_html(nb, path.stem)
     assert "<script src=" not in page and "cdnjs" not in page
+    # the link to the report page, relative to the exported notebook in report/notebooks/
+    links = set(lxml_html.fromstring(page).xpath("//a/@href"))
+    expected = {"01-search-overview": "prisma", "02-effect-sizes": "forest", "03-claims": "claims"}[path.stem]
+    assert f"../conditions/neck_pain.html#{expected}" in links
+    # numbers rounded for reading: effects 2 decimals, p-values 3
+    checked = 0
+    for table in _html_tables(nb):
+        header = [" ".join(th.text_content().split()) for th in table.xpath("./thead/tr[1]/th")]
+        for row in table.xpath("./tbody/tr"):
+            cells = dict(zip(header, [" ".join(c.text_content().split()) for c in row.xpath("./th|./td")]))
+            for column, digits in DECIMALS.items():
+                value = cells.get(column, "")
+                if value:
+                    assert re.fullmatch(rf"-?\d+\.\d{{{digits}}}", value), f"{path.stem}: {column} = {value}"
+                    checked += 1
+    assert checked or path.stem != "02-effect-sizes"
+    # no placeholder in what the notebook shows (its code may say None)
+    outputs = lxml_html.fromstring(page).xpath('//div[contains(@class, "jp-OutputArea-output")]')
+    shown = "".join(lxml_html.tostring(o, encoding="unicode") for o in outputs)
+    assert outputs and placeholder_problems(f"<html><body>{shown}</body></html>".encode()) == []
 
 
 @pytest.mark.slow

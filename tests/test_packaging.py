@@ -104,7 +104,7 @@ def test_runtime_dependencies_are_what_the_package_imports():
     """Every third-party module that evidence/ imports is a declared runtime dependency."""
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
     declared = {_name(r) for r in project["dependencies"]}
-    import_names = {"yaml": "pyyaml", "jinja2": "jinja2", "urllib3": "urllib3"}
+    import_names = {"yaml": "pyyaml", "jinja2": "jinja2", "urllib3": "urllib3", "IPython": "ipython"}
     imported = set()
     for path in (PROJECT / "evidence").glob("*.py"):
         for match in re.finditer(r"^\s*(?:import|from) ([A-Za-z_][A-Za-z0-9_]*)", path.read_text(), re.M):
@@ -112,3 +112,14 @@ def test_runtime_dependencies_are_what_the_package_imports():
     third_party = {m for m in imported if m not in sys.stdlib_module_names and m not in ("evidence", "__future__")}
     missing = {import_names.get(m, m) for m in third_party} - declared
     assert not missing, f"imported but not declared: {missing}"
+
+
+def test_help_is_plain_text():
+    """--help of the program and of every command shows no reStructuredText markup (``literal``, `ref`)."""
+    from evidence.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # argparse keeps the subcommands here
+    for name, text in [("evidence", parser.format_help()), *((n, p.format_help()) for n, p in commands.items())]:
+        assert "`" not in text, f"{name} --help: {text}"
+        assert not re.search(r":\w+:`|\.\. \w+::", text), name
