@@ -517,17 +517,6 @@ def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
             assert {f"../exports/{name}.ris", f"../exports/{name}.bib"} <= links
 
 
-def test_bibtex_escapes_latex_specials():
-    from evidence.exports import Reference, to_bibtex
-
-    bibtexparser = pytest.importorskip("bibtexparser")
-    ref = Reference("Odd2020", "included study", "O'Neil", "2020", "50% of {braces} & #tags_x", "J $ Test", "", "1",
-                    ("neck_pain",))
-    entry = bibtexparser.parse_string(to_bibtex([ref])).entries[0]
-    assert entry.key == "Odd2020"
-    assert entry.fields_dict["title"].value == r"{50\% of \{braces\} \& \#tags\_x}"
-
-
 def test_a_second_main_job_changes_no_byte(tmp_path):
     paths = copy_data(tmp_path / "data")
     assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
