@@ -21,7 +21,8 @@ Efficacy and outcome claims: the evidence profile
     The profile (``claim_evidence.csv``) keeps, per part of the claim (its condition, and each named
     sub-condition), per comparator class (sham or placebo; no treatment, waiting list or usual care;
     added to the same treatment; another active treatment; mixed comparators pooled by a review)
-    and per window, the best candidate by this rule: direct before indirect, then higher certainty,
+    and per window (only the claimed comparator class for a claim about adding dry needling to other
+    care, only the claimed window for a claim about a time course), the best candidate by this rule: direct before indirect, then higher certainty,
     then more participants, then the newer source (a review's year; for a tracker question its
     newest trial), then the id. Its size is judged against the MID (``vocab.effect_class``: an MD
     against the instrument's MID, an SMD against 0.2 / 0.5 / 0.8).
@@ -90,8 +91,19 @@ import pandas as pd
 from evidence.curation import Curated, number
 from evidence.grade import RATED_BY_TRACKER, informative_statement, rate_finding
 from evidence.topics import TOPICS
-from evidence.vocab import (ANY, HEAD_TO_HEAD, LEVELS, OUTCOME_NOUNS, SUBCONDITION_LABELS, SUBCONDITIONS, QuestionId,
-                            certainty_rank, direction, effect_class, review_finding_id)
+from evidence.vocab import (
+    ANY,
+    HEAD_TO_HEAD,
+    LEVELS,
+    OUTCOME_NOUNS,
+    SUBCONDITION_LABELS,
+    SUBCONDITIONS,
+    QuestionId,
+    certainty_rank,
+    direction,
+    effect_class,
+    review_finding_id,
+)
 
 VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
                    "allowed_wording", "evidence_ids", "reason", "rule", "override_reason")
@@ -338,15 +350,18 @@ def _scope(claim) -> tuple[str, str | None, str | None, list[str]]:
 
 def claim_profile(claim, ev: Evidence) -> list[Entry]:
     """The evidence profile of an efficacy or outcome claim (module docstring), parts in claim order."""
-    domain, window, _, parts = _scope(claim)
+    domain, window, comparator, parts = _scope(claim)
     candidates = _question_candidates(ev, domain) + _review_candidates(ev, domain)
-    label = lambda p: _label(ev, p)  # noqa: E731
+    def label(part: str) -> str:
+        return _label(ev, part)
+
     profile = []
     for part in parts:
         parent = SUBCONDITIONS.get(part, part)
         bearing = [(c, why) for c in candidates
                    if (why := _indirect(c, part, parent, claim.reviews, label)) is not None
-                   and (window is None or c.window in (window, ANY))]
+                   and (window is None or c.window in (window, ANY))
+                   and (comparator is None or c.comparator_class == comparator)]
         groups: dict[tuple[str, str], list] = {}
         for c, why in bearing:
             groups.setdefault((c.comparator_class, c.window), []).append((c, why))
@@ -403,11 +418,10 @@ class PartVerdict:
 def _part_verdict(entries: list[Entry], asserted: bool, claimed_classes: Sequence[str],
                   refuting_classes: Sequence[str], claimed_windows: Sequence[str]) -> PartVerdict:
     """The first rule of the module docstring's table that applies to one part's profile."""
-    rows = [e for e in entries if e.candidate.comparator_class not in ("active_other",)]
+    rows = [e for e in entries if e.candidate.comparator_class not in HEAD_TO_HEAD]
     if not rows:
         return PartVerdict("unsupported", None, "unsupported: no trial or review data against a control found")
-    strong = lambda e: certainty_rank(e.certainty) >= certainty_rank("moderate")  # noqa: E731
-    refuting = [e for e in rows if e.direct and strong(e) and e.candidate.comparator_class in refuting_classes
+    refuting = [e for e in rows if e.direct and certainty_rank(e.certainty) >= certainty_rank("moderate") and e.candidate.comparator_class in refuting_classes
                 and _no_difference(e)]
     if refuting:
         return PartVerdict("contradicted", refuting[0], "contradicted: direct "
