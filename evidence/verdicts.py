@@ -110,7 +110,7 @@ VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "v
 PROFILE_COLUMNS = ("claim_id", "part", "part_label", "comparator_class", "window", "evidence_id", "source", "year",
                    "directness", "measure", "estimate", "ci_low", "ci_high", "scale", "k", "n_participants", "size",
                    "favours", "finding_certainty", "certainty_range", "rated_by", "certainty", "certainty_reasons",
-                   "statement", "candidates")
+                   "statement", "applicability", "candidates")
 
 # comparator type -> comparator class of the profile, in the order the profile lists them
 COMPARATOR_CLASSES = {"sham": "sham", "no_treatment": "no_treatment", "usual_care": "no_treatment",
@@ -190,6 +190,7 @@ class Candidate:
     rated_by: str
     certainty_reasons: str
     text: str
+    applicability: str  # the trials' techniques and co-interventions, or a review's intervention and population scope
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,8 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
     q = q[(q["outcome_domain"] == domain) & (q["k"] > 0)]
     studies = ev.curated.studies
     years = number(studies.drop_duplicates("study_id").set_index("study_id")["year"])
-    subs = studies.drop_duplicates("study_id").set_index("study_id")["subcondition"]
+    by_id = studies.drop_duplicates("study_id").set_index("study_id")
+    subs = by_id["subcondition"]
     out = []
     for r in q.itertuples():
         ids = [s.strip() for s in str(r.study_ids).split(";") if s.strip()]
@@ -266,13 +268,16 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         fav = direction(r.estimate, r.ci_low, r.ci_high)
         size = r.effect_class if isinstance(r.effect_class, str) else ""
         text = f"{r.measure} {r.estimate:.2f} (95% CI {r.ci_low:.2f} to {r.ci_high:.2f}), {r.scale}, k={r.k}"
+        labels = "; ".join(f"{s}: " + by_id.loc[s, "technique"].replace("_", " ")
+                           + (f", co-intervention {by_id.loc[s, 'co_intervention']}" if by_id.loc[s, "co_intervention"]
+                              else "") for s in ids if s in by_id.index)
         known = [y for y in (years.get(s, math.nan) for s in ids) if not math.isnan(y)]
         year = int(max(known)) if known else 0
         out.append(Candidate(r.question_id, "this tracker's pooled trials", year, r.condition_id,
                              frozenset(common) if len(common) == 1 and "" not in common else frozenset(),
                              "condition", COMPARATOR_CLASSES[r.comparator_type], r.window, r.measure, r.estimate,
                              r.ci_low, r.ci_high, r.scale, float(r.k), float(r.n_participants), size, fav, r.final, r.final,
-                             RATED_BY_TRACKER, r.reasons if isinstance(r.reasons, str) else "", text))
+                             RATED_BY_TRACKER, r.reasons if isinstance(r.reasons, str) else "", text, labels))
     return out
 
 
@@ -299,7 +304,9 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                              r["effect_measure"], est, low, high, r["scale"], _num(r["n_trials"]),
                              _num(r["n_participants"]), effect_class(est, r["effect_measure"], mid),
                              direction(est, low, high) if numbers else None, rating.certainty, rating.shown,
-                             rating.rated_by, rating.reasons, numbers or r["conclusion"]))
+                             rating.rated_by, rating.reasons, numbers or r["conclusion"],
+                             f"intervention: {r['intervention_scope'].replace('_', ' ')}; "
+                             f"population: {r['population_scope']}"))
     return out
 
 
@@ -506,7 +513,8 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
                          c.favours] if not math.isnan(c.ci_low) else "not reported (narrative finding)", "finding_certainty": c.finding_certainty,
                      "certainty_range": c.certainty_range, "rated_by": c.rated_by, "certainty": e.certainty,
                      "certainty_reasons": c.certainty_reasons, "statement": _statement(e, domain, ev)
-                     if c.favours is not None or not math.isnan(c.ci_low) else c.text, "candidates": e.candidates})
+                     if c.favours is not None or not math.isnan(c.ci_low) else c.text,
+                     "applicability": c.applicability, "candidates": e.candidates})
     return rows
 
 

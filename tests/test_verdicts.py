@@ -380,3 +380,16 @@ def built_derived():
     paths = DataPaths(Path(__file__).parents[1] / "data")
     inputs = load_inputs(paths)
     return inputs, pipeline.compute(inputs)
+
+
+def test_grade_indirectness_reads_technique_and_co_intervention():
+    base = {"condition_id": "neck_pain", "technique": "trigger_point_dn", "co_intervention": ""}
+    studies = tables(studies=[{**base, "study_id": "TrP"}, {**base, "study_id": "Unsaid", "technique": "not_stated"},
+                              {**base, "study_id": "Tendon", "technique": "tendon_needling"},
+                              {**base, "study_id": "Thrust", "co_intervention": "thrust manipulation"}]).studies
+    odd = grade.nonstandard_studies(studies)
+    assert odd == {"Tendon": "technique: tendon needling", "Thrust": "co-intervention: thrust manipulation"}
+    q = pd.Series({"outcome_domain": "pain"})
+    assert grade._indirectness(q, {"TrP": 80.0, "Tendon": 20.0}, odd).levels == 0
+    down = grade._indirectness(q, {"TrP": 70.0, "Thrust": 30.0}, odd)
+    assert down.levels == 1 and "Thrust (co-intervention: thrust manipulation)" in down.reason
