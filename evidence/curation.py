@@ -93,7 +93,8 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         _c("i2", "number"), _c("certainty", "enum", False, LEVELS[::-1]), _c("conclusion", required=True),
         _c("source_location", required=True), _c("note"), _c("certainty_high", "enum", False, LEVELS[::-1]),
         _c("intervention_scope", "enum", True, INTERVENTION_SCOPES),
-        _c("population_scope", "enum", True, POPULATION_SCOPES), _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
+        _c("population_scope", "enum", True, POPULATION_SCOPES),
+        _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
     ]),
     "sources": (("source_id",), [
         _c("source_id", required=True), *CITATION,

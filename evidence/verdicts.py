@@ -22,10 +22,11 @@ Efficacy and outcome claims: the evidence profile
     sub-condition), per comparator class (sham or placebo; no treatment, waiting list or usual care;
     added to the same treatment; another active treatment; mixed comparators pooled by a review)
     and per window (only the claimed comparator class for a claim about adding dry needling to other
-    care, only the claimed window for a claim about a time course), the best candidate by this rule: direct before indirect, then higher certainty,
-    then more participants, then the newer source (a review's year; for a tracker question its
-    newest trial), then the id. Its size is judged against the MID (``vocab.effect_class``: an MD
-    against the instrument's MID, an SMD against 0.2 / 0.5 / 0.8).
+    care, only the claimed window for a claim about a time course), the best candidate by this
+    rule: direct before indirect, then higher certainty, then more participants, then the newer
+    source (a review's year; for a tracker question its newest trial), then the id. Its size is
+    judged against the MID (``vocab.effect_class``: an MD against the instrument's MID, an SMD
+    against 0.2 / 0.5 / 0.8).
 
     The verdict of a part is read from its profile, first rule that applies (comparisons with
     another active treatment say which treatment is better, not whether dry needling works, and
@@ -124,6 +125,7 @@ CLASS_COMPARATOR = {"sham": "sham", "no_treatment": "no_treatment", "add_on": "a
 WINDOW_ORDER = ("immediate", "short", "mid", "long", ANY)
 BEYOND_FIRST_WEEK = ("short", "mid", "long", ANY)
 IMPORTANT = ("moderate", "large")
+FAVOURS = {True: "dry needling", False: "control", None: "no clear difference"}
 
 # outcome topics -> (domain, claimed window, claimed comparator class)
 OUTCOME_FILTERS = {
@@ -276,7 +278,8 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         out.append(Candidate(r.question_id, "this tracker's pooled trials", year, r.condition_id,
                              frozenset(common) if len(common) == 1 and "" not in common else frozenset(),
                              "condition", COMPARATOR_CLASSES[r.comparator_type], r.window, r.measure, r.estimate,
-                             r.ci_low, r.ci_high, r.scale, float(r.k), float(r.n_participants), size, fav, r.final, r.final,
+                             r.ci_low, r.ci_high, r.scale, float(r.k), float(r.n_participants), size, fav, r.final,
+                             r.final,
                              RATED_BY_TRACKER, r.reasons if isinstance(r.reasons, str) else "", text, labels))
     return out
 
@@ -359,6 +362,7 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
     """The evidence profile of an efficacy or outcome claim (module docstring), parts in claim order."""
     domain, window, comparator, parts = _scope(claim)
     candidates = _question_candidates(ev, domain) + _review_candidates(ev, domain)
+
     def label(part: str) -> str:
         return _label(ev, part)
 
@@ -428,12 +432,13 @@ def _part_verdict(entries: list[Entry], asserted: bool, claimed_classes: Sequenc
     rows = [e for e in entries if e.candidate.comparator_class not in HEAD_TO_HEAD]
     if not rows:
         return PartVerdict("unsupported", None, "unsupported: no trial or review data against a control found")
-    refuting = [e for e in rows if e.direct and certainty_rank(e.certainty) >= certainty_rank("moderate") and e.candidate.comparator_class in refuting_classes
-                and _no_difference(e)]
+    refuting = [e for e in rows if e.direct and certainty_rank(e.certainty) >= certainty_rank("moderate")
+                and e.candidate.comparator_class in refuting_classes and _no_difference(e)]
     if refuting:
         return PartVerdict("contradicted", refuting[0], "contradicted: direct "
                            f"{CLASS_LABELS[refuting[0].candidate.comparator_class]}-controlled evidence at "
-                           f"{refuting[0].certainty} certainty shows little or no difference")
+                           f"{refuting[0].certainty} certainty shows little or no difference, or favours the control")
+
     def closeness(e: Entry) -> tuple:
         """Higher certainty, direct, fewest shortfalls against the claim, more participants, newer, id."""
         n = e.candidate.n_participants
@@ -509,8 +514,8 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
                      "source": c.source, "year": c.year or "", "directness": f"indirect: {e.indirect}" if e.indirect
                      else "direct", "measure": c.measure, "estimate": c.estimate, "ci_low": c.ci_low,
                      "ci_high": c.ci_high, "scale": c.scale, "k": c.k, "n_participants": c.n_participants,
-                     "size": c.size, "favours": {True: "dry needling", False: "control", None: "no clear difference"}[
-                         c.favours] if not math.isnan(c.ci_low) else "not reported (narrative finding)", "finding_certainty": c.finding_certainty,
+                     "size": c.size, "favours": FAVOURS[c.favours] if not math.isnan(c.ci_low) else
+                     "not reported (narrative finding)", "finding_certainty": c.finding_certainty,
                      "certainty_range": c.certainty_range, "rated_by": c.rated_by, "certainty": e.certainty,
                      "certainty_reasons": c.certainty_reasons, "statement": _statement(e, domain, ev)
                      if c.favours is not None or not math.isnan(c.ci_low) else c.text,
@@ -539,7 +544,8 @@ def mechanism_verdict(claim, ev: Evidence) -> Verdict:
     refuting = tested[tested["direction"].isin(["contradicts", "no_effect"]) & human]
     if not refuting.empty:
         return Verdict(claim.id, "contradicted", "low", "", f"A study that tested it contradicts the idea that {idea}; "
-                       "do not make this claim.", ids, f"tested and refuted: {', '.join(sorted(refuting['mechanism_id']))}",
+                       "do not make this claim.", ids,
+                       f"tested and refuted: {', '.join(sorted(refuting['mechanism_id']))}",
                        "contradicted: a human study that tested this claim found no effect or the opposite")
     patients = tested[(tested["direction"] == "supports") & (tested["population"] == "patients")]
     if not patients.empty:
@@ -551,7 +557,8 @@ def mechanism_verdict(claim, ev: Evidence) -> Verdict:
                        + (", stated without a hedge" if claim.asserted else ", hedged"))
     if not tested.empty:
         return Verdict(claim.id, "uncertain", "very_low", "", f"The evidence is very uncertain about whether {idea}: "
-                       "the studies that tested it were in animals or healthy volunteers, or their findings were mixed.",
+                       "the studies that tested it were in animals or healthy volunteers, or their findings were "
+                       "mixed.",
                        ids, "tested only in animals, healthy volunteers or with mixed findings",
                        "uncertain: no tested support in patients")
     return Verdict(claim.id, "uncertain", "very_low", "", f"No study has tested whether {idea}; the related studies "
