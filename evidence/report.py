@@ -355,11 +355,6 @@ def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> di
     return {"text": ref, "kind": "", "id": ref, "href": "", "detail": ""}
 
 
-PROFILE_CLASS_LABELS = {"sham": "sham or placebo", "no_treatment": "no treatment, waiting list or usual care",
-                        "add_on": "added to the same treatment", "active_other": "another active treatment",
-                        "mixed": "mixed comparators (pooled by a review)"}
-
-
 def _profile_rows(inputs: ReportInputs, claim_id: str) -> list[dict]:
     """The claim's evidence profile (claim_evidence.csv as written) as table rows with formatted numbers."""
     table = inputs.claim_evidence
@@ -370,7 +365,7 @@ def _profile_rows(inputs: ReportInputs, claim_id: str) -> list[dict]:
         estimate = fmt(r["estimate"])
         ci = f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}" if fmt(r["ci_low"]) else ""
         k, n = fmt(r["k"], 0), fmt(r["n_participants"], 0)
-        rows.append({**r, "comparator": PROFILE_CLASS_LABELS.get(r["comparator_class"], r["comparator_class"]),
+        rows.append({**r, "comparator": r["comparator_label"],
                      "window_label": WINDOW_PHRASES.get(r["window"], r["window"]) or "pooled over follow-ups",
                      "estimate_text": f"{r['measure']} {estimate}".strip() if estimate else "not reported",
                      "ci_text": ci or "not reported", "k_text": k or "not reported", "n_text": n or "not reported",

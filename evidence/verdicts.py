@@ -92,34 +92,21 @@ import pandas as pd
 from evidence.curation import Curated, number
 from evidence.grade import RATED_BY_TRACKER, informative_statement, rate_finding
 from evidence.topics import TOPICS
-from evidence.vocab import (
-    ANY,
-    HEAD_TO_HEAD,
-    LEVELS,
-    OUTCOME_NOUNS,
-    SUBCONDITION_LABELS,
-    SUBCONDITIONS,
-    QuestionId,
-    certainty_rank,
-    direction,
-    effect_class,
-    review_finding_id,
-)
+from evidence.vocab import (ANY, COMPARATOR_CLASS_LABELS, HEAD_TO_HEAD, LEVELS, OUTCOME_NOUNS, SUBCONDITION_LABELS,
+                            SUBCONDITIONS, QuestionId, certainty_rank, direction, effect_class, review_finding_id)
 
 VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
                    "allowed_wording", "evidence_ids", "reason", "rule", "override_reason")
-PROFILE_COLUMNS = ("claim_id", "part", "part_label", "comparator_class", "window", "evidence_id", "source", "year",
-                   "directness", "measure", "estimate", "ci_low", "ci_high", "scale", "k", "n_participants", "size",
-                   "favours", "finding_certainty", "certainty_range", "rated_by", "certainty", "certainty_reasons",
-                   "statement", "applicability", "candidates")
+PROFILE_COLUMNS = ("claim_id", "part", "part_label", "comparator_class", "comparator_label", "window", "evidence_id",
+                   "source", "year", "directness", "measure", "estimate", "ci_low", "ci_high", "scale", "k",
+                   "n_participants", "size", "favours", "finding_certainty", "certainty_range", "rated_by", "certainty",
+                   "certainty_reasons", "statement", "applicability", "candidates")
 
 # comparator type -> comparator class of the profile, in the order the profile lists them
 COMPARATOR_CLASSES = {"sham": "sham", "no_treatment": "no_treatment", "usual_care": "no_treatment",
                       "add_on": "add_on", "active_other": "active_other", ANY: "mixed"}
-CLASS_ORDER = ("sham", "no_treatment", "add_on", "active_other", "mixed")
-CLASS_LABELS = {"sham": "sham or placebo", "no_treatment": "no treatment, waiting list or usual care",
-                "add_on": "added to the same treatment", "active_other": "another active treatment",
-                "mixed": "mixed comparators pooled by a review"}
+CLASS_ORDER = tuple(COMPARATOR_CLASS_LABELS)
+CLASS_LABELS = COMPARATOR_CLASS_LABELS
 CLASS_COMPARATOR = {"sham": "sham", "no_treatment": "no_treatment", "add_on": "add_on", "active_other": "active_other",
                     "mixed": ANY}
 WINDOW_ORDER = ("immediate", "short", "mid", "long", ANY)
@@ -510,7 +497,8 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
     for e in profile:
         c = e.candidate
         rows.append({"claim_id": claim.id, "part": e.part, "part_label": e.part_label,
-                     "comparator_class": c.comparator_class, "window": c.window, "evidence_id": c.evidence_id,
+                     "comparator_class": c.comparator_class, "comparator_label": CLASS_LABELS[c.comparator_class],
+                     "window": c.window, "evidence_id": c.evidence_id,
                      "source": c.source, "year": c.year or "", "directness": f"indirect: {e.indirect}" if e.indirect
                      else "direct", "measure": c.measure, "estimate": c.estimate, "ci_low": c.ci_low,
                      "ci_high": c.ci_high, "scale": c.scale, "k": c.k, "n_participants": c.n_participants,

@@ -50,7 +50,8 @@ SUBCONDITIONS = {
     "patellofemoral_pain": "knee_pain", "piriformis_syndrome": "hip_pain", "sacroiliac_joint_pain": "low_back_pain",
 }
 SUBCONDITION_LABELS = {
-    "adhesive_capsulitis": "frozen shoulder (adhesive capsulitis)", "iliotibial_band_syndrome": "iliotibial band syndrome",
+    "adhesive_capsulitis": "frozen shoulder (adhesive capsulitis)",
+    "iliotibial_band_syndrome": "iliotibial band syndrome",
     "patellofemoral_pain": "patellofemoral pain (runner's knee)", "piriformis_syndrome": "piriformis syndrome",
     "sacroiliac_joint_pain": "sacroiliac joint pain",
 }
@@ -86,6 +87,13 @@ COMPARATOR_PHRASES = {
 WINDOW_PHRASES = {
     "immediate": "up to one week after treatment", "short": "in the short term (up to 3 months)",
     "mid": "at 3 to 6 months", "long": "after more than 6 months", ANY: "",
+}
+
+# comparator classes of a claim's evidence profile, in the order it lists them
+COMPARATOR_CLASS_LABELS = {
+    "sham": "sham or placebo", "no_treatment": "no treatment, waiting list or usual care",
+    "add_on": "added to the same treatment", "active_other": "another active treatment",
+    "mixed": "mixed comparators pooled by a review",
 }
 
 SMD_CLASSES = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))
