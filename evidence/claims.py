@@ -19,7 +19,7 @@ from typing import Any
 
 from evidence.config import ConfigError, load_versioned_yaml
 from evidence.curation import Curated
-from evidence.vocab import CONDITIONS, DOMAINS
+from evidence.vocab import CONDITIONS, DOMAINS, SUBCONDITIONS
 from evidence.topics import TOPICS, topic_type
 
 SCHEMA_VERSION = 1
@@ -29,7 +29,7 @@ FREQUENCIES = ("common", "rare", "very_rare", "not_stated")
 EVIDENCE_KINDS = {"reviews": ("reviews", "review_id"), "safety": ("safety", "safety_id"),
                   "mechanisms": ("mechanisms", "mechanism_id")}
 REQUIRED = ("id", "statement", "topic", "conditions", "asserted", "evidence", "occurrences")
-OPTIONAL = ("outcome_domain", "frequency_claimed", "note")
+OPTIONAL = ("outcome_domain", "frequency_claimed", "note", "subconditions", "subcondition_only", "tested_by")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # typographic characters folded to their plain forms before matching a locator
 _FOLD = str.maketrans({
@@ -65,6 +65,13 @@ class Claim:
     mechanisms: tuple[str, ...]
     occurrences: tuple[Occurrence, ...]
     note: str
+    # named sub-conditions the claim speaks of (each judged on its own evidence; vocab.SUBCONDITIONS)
+    subconditions: tuple[str, ...] = ()
+    # true when the claim is only about its named sub-condition(s), not the broader condition
+    subcondition_only: bool = False
+    # mechanism ids of the studies that tested this claim's own mechanism or outcome: only these can
+    # support or contradict a mechanism claim (a neighbouring finding leaves it uncertain)
+    tested_by: tuple[str, ...] = ()
 
 
 def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
@@ -142,11 +149,25 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
     note = entry.get("note") or ""
     if not isinstance(note, str):
         raise ConfigError(f"{where}: note must be text")
+    subconditions = _strings(entry.get("subconditions"), "subconditions", where)
+    for sub in subconditions:
+        if SUBCONDITIONS.get(sub) not in conditions:
+            raise ConfigError(f"{where}: subcondition {sub!r} must be one of {', '.join(SUBCONDITIONS)} and its "
+                              f"condition ({SUBCONDITIONS.get(sub, '?')}) must be among the claim's conditions")
+    only = entry.get("subcondition_only", False)
+    if not isinstance(only, bool) or (only and not subconditions):
+        raise ConfigError(f"{where}: subcondition_only must be true or false, and true only with subconditions")
+    tested_by = _strings(entry.get("tested_by"), "tested_by", where)
+    linked = _strings(evidence.get("mechanisms"), "evidence.mechanisms", where)
+    if set(tested_by) - set(linked):
+        raise ConfigError(f"{where}: tested_by may only name ids listed under evidence.mechanisms "
+                          f"({', '.join(sorted(set(tested_by) - set(linked)))} are not)")
     return Claim(
         id=str(entry["id"]), statement=entry["statement"].strip(), topic=topic, type=kind, conditions=conditions,
         outcome_domain=domain, asserted=entry["asserted"], frequency_claimed=frequency,
         **{k: _strings(evidence.get(k), f"evidence.{k}", where) for k in EVIDENCE_KINDS},
         occurrences=_occurrences(entry["occurrences"], where), note=note.strip(),
+        subconditions=subconditions, subcondition_only=only, tested_by=tested_by,
     )
 
 

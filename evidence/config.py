@@ -26,7 +26,7 @@ TOOL_NAME = "evidence-dry-needling-tracker"
 DERIVED_TABLES = {
     "effects": "effects.csv", "questions": "questions.csv", "forest": "forest.csv", "sensitivity": "sensitivity.csv",
     "subgroups": "subgroups.csv", "certainty": "certainty.csv", "summary": "summary_of_findings.csv",
-    "verdicts": "claim_verdicts.csv",
+    "verdicts": "claim_verdicts.csv", "claim_evidence": "claim_evidence.csv", "withdrawn": "withdrawn.csv",
 }
 
 

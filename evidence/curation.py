@@ -20,8 +20,9 @@ import pandera.pandas as pa
 
 from evidence.config import ConfigError
 from evidence.tables import read_csv
-from evidence.vocab import ANY, COMPARATORS, CONDITIONS, DOMAINS, LEVELS, VERDICTS, WINDOW_LIMITS, WINDOWS, QuestionId
-from evidence.vocab import EXTRACTION_STATUS
+from evidence.vocab import (ANY, COMPARATORS, CONDITIONS, DOMAINS, EXTRACTION_STATUS, INTERVENTION_SCOPES, LEVELS,
+                            POPULATION_SCOPES, PUBLICATION_STATUSES, SUBCONDITIONS, TECHNIQUES, VERDICTS, WINDOW_LIMITS,
+                            WINDOWS, QuestionId, certainty_rank)
 
 SCHEMA_VERSION = "1"
 
@@ -59,6 +60,9 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         _c("n_randomised", "int"), _c("comparator_type", "enum", True, COMPARATORS), _c("intervention"),
         _c("comparator"), _c("decision", "enum", True, ("include", "exclude")), _c("exclusion_reason"),
         _c("registry_id"), _c("overlap_note"), _c("source_location"), _c("note"),
+        _c("subcondition", "enum", False, tuple(SUBCONDITIONS)), _c("technique", "enum", True, TECHNIQUES),
+        _c("co_intervention"), _c("publication_status", "enum", True, PUBLICATION_STATUSES),
+        _c("retracted", "bool", True),
     ]),
     "outcomes": (("study_id", "comparator_type", "outcome_domain", "instrument", "timepoint_weeks"), [
         _c("study_id", required=True), _c("comparator_type", "enum", True, COMPARATORS),
@@ -87,7 +91,10 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         _c("effect_measure", "enum", False, ("MD", "SMD", "RR", "OR")), _c("effect", "number"),
         _c("ci_low", "number"), _c("ci_high", "number"), _c("scale"), _c("lower_is_better", "bool"),
         _c("i2", "number"), _c("certainty", "enum", False, LEVELS[::-1]), _c("conclusion", required=True),
-        _c("source_location", required=True), _c("note"),
+        _c("source_location", required=True), _c("note"), _c("certainty_high", "enum", False, LEVELS[::-1]),
+        _c("intervention_scope", "enum", True, INTERVENTION_SCOPES),
+        _c("population_scope", "enum", True, POPULATION_SCOPES),
+        _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
     ]),
     "sources": (("source_id",), [
         _c("source_id", required=True), *CITATION,
@@ -277,6 +284,27 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
     problems += _ci_problems("review_findings", t["review_findings"], "effect", "ci_low", "ci_high")
     problems += _question_id_problems(t["grade_overrides"])
+    problems += _applicability_problems(t["studies"], t["review_findings"])
+    return problems
+
+
+def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> list[Problem]:
+    """A stated rating range runs from ``certainty`` up to ``certainty_high``; a sub-condition belongs
+    to the row's condition."""
+    problems = []
+    for i, r in findings.iterrows():
+        if r["certainty_high"] and not r["certainty"]:
+            problems.append(Problem("review_findings.csv", i + 1, "certainty",
+                                    "a rating range needs its lower level in certainty"))
+        elif r["certainty_high"] and certainty_rank(r["certainty_high"]) < certainty_rank(r["certainty"]):
+            problems.append(Problem("review_findings.csv", i + 1, "certainty_high",
+                                    f"{r['certainty_high']!r} is below the lower level {r['certainty']!r}"))
+    for table, frame in (("studies", studies), ("review_findings", findings)):
+        for i, r in frame.iterrows():
+            if r["subcondition"] in SUBCONDITIONS and SUBCONDITIONS[r["subcondition"]] != r["condition_id"]:
+                problems.append(Problem(f"{table}.csv", i + 1, "subcondition",
+                                        f"{r['subcondition']!r} belongs to {SUBCONDITIONS[r['subcondition']]!r}, "
+                                        f"not {r['condition_id']!r}"))
     return problems
 
 

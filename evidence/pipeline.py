@@ -12,7 +12,10 @@ sensitivity.csv          leave-one-out for questions with k >= 3
 subgroups.csv            subgroup differences by comparator type
 certainty.csv            GRADE: suggested and final certainty with the reasons per domain
 summary_of_findings.csv  per condition: question, k, participants, effect, certainty, statement
-claim_verdicts.csv       one row per registered claim
+claim_verdicts.csv       one row per registered claim, with the rule that decided its verdict
+claim_evidence.csv       the evidence profile of each efficacy or outcome claim (``verdicts.PROFILE_COLUMNS``)
+withdrawn.csv            studies taken out of the analysis (retracted, or not peer reviewed) and the
+                         questions they had been used in
 figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg when k >= 10)
 """
 
@@ -25,11 +28,15 @@ import pandas as pd
 
 from evidence import analysis, grade, plots, verdicts
 from evidence.config import DataPaths
+from evidence.curation import Curated
 from evidence.inputs import Inputs, load_inputs
+from evidence.status import Snapshot
+from evidence.store import PubmedStore
 from evidence.tables import as_written, write_csv
 from evidence.vocab import COMPARATOR_PHRASES, QuestionId, direction
 
 FLOAT_FORMAT = "%.6g"
+WITHDRAWN_COLUMNS = ("study_id", "condition_id", "reason", "used_in")
 SOF_COLUMNS = ("condition_id", "question_id", "outcome_domain", "comparator_type", "window", "k", "n_participants",
                "effect", "certainty", "suggested_certainty", "statement")
 
@@ -46,6 +53,8 @@ class Derived:
     certainty: pd.DataFrame
     summary: pd.DataFrame
     verdicts: pd.DataFrame
+    claim_evidence: pd.DataFrame
+    withdrawn: pd.DataFrame
 
     def as_written(self) -> "Derived":
         """The same tables as their files hold them (every cell a string, floats to 6 significant digits)."""
@@ -77,9 +86,37 @@ def summary_of_findings(questions: pd.DataFrame, certainty: pd.DataFrame, labels
     return pd.DataFrame(rows, columns=list(SOF_COLUMNS))
 
 
-def compute(inputs: Inputs) -> Derived:
-    """Compute all derived tables in memory (no files written)."""
-    curated, labels = inputs.curated, inputs.condition_labels
+def withdrawn_studies(curated: Curated, retracted_pmids: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Studies the analysis leaves out whatever their decision (``WITHDRAWN_COLUMNS``): retracted (the
+    ``retracted`` flag, or a stored PubMed record marked retracted) or not peer reviewed (a preprint or
+    a conference abstract), with the evidence questions whose rows they had been in."""
+    studies = curated.studies
+    used = analysis.effect_table(curated)
+    rows = []
+    for r in studies.itertuples():
+        why = [w for w, on in (("retracted (studies.csv)", r.retracted == "true"),
+                               (f"retracted (PubMed record {r.pmid})", bool(r.pmid) and r.pmid in retracted_pmids),
+                               (f"not peer reviewed ({r.publication_status.replace('_', ' ')})",
+                                r.publication_status != "peer_reviewed")) if on]
+        if why:
+            questions = sorted(set(used.loc[(used["study_id"] == r.study_id) & used["usable"], "question_id"]))
+            rows.append({"study_id": r.study_id, "condition_id": r.condition_id, "reason": "; ".join(why),
+                         "used_in": "; ".join(questions)})
+    return pd.DataFrame(rows, columns=list(WITHDRAWN_COLUMNS))
+
+
+def analysable(curated: Curated, withdrawn: pd.DataFrame) -> Curated:
+    """The curated tables without the withdrawn studies (their outcome and risk-of-bias rows then match no study)."""
+    studies = curated.studies
+    return Curated({**curated.tables, "studies": studies[~studies["study_id"].isin(withdrawn["study_id"])]})
+
+
+def compute(inputs: Inputs, retracted_pmids: frozenset[str] = frozenset()) -> Derived:
+    """Compute all derived tables in memory (no files written); ``retracted_pmids`` are the PMIDs whose
+    stored PubMed record is retracted."""
+    labels = inputs.condition_labels
+    withdrawn = withdrawn_studies(inputs.curated, retracted_pmids)
+    curated = analysable(inputs.curated, withdrawn)
     effects = analysis.effect_table(curated)
     questions_list = analysis.build_questions(effects)
     questions = analysis.question_table(questions_list, curated)
@@ -87,9 +124,9 @@ def compute(inputs: Inputs) -> Derived:
     certainty = grade.certainty_table(questions, forest, curated)
     summary = summary_of_findings(questions, certainty, labels)
     evidence = verdicts.Evidence(curated, questions, certainty, labels)
-    verdict_rows = verdicts.verdict_table(inputs.claims, evidence)
+    verdict_rows, profile = verdicts.verdict_tables(inputs.claims, evidence)
     return Derived(effects, questions, forest, analysis.sensitivity_table(questions_list),
-                   analysis.subgroup_table(questions_list), certainty, summary, verdict_rows)
+                   analysis.subgroup_table(questions_list), certainty, summary, verdict_rows, profile, withdrawn)
 
 
 def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
@@ -121,6 +158,7 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
 
 def build_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
     """Compute and write everything (loading and validating the inputs unless given); return the tables."""
-    derived = compute(inputs or load_inputs(paths))
+    retracted = frozenset(Snapshot.read(PubmedStore(paths.pubmed)).retracted)
+    derived = compute(inputs or load_inputs(paths), retracted)
     write_derived(derived, paths)
     return derived

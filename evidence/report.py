@@ -119,6 +119,8 @@ class ReportInputs:
     snapshot: Snapshot
     figures: Path
     previous_verdicts: pd.DataFrame | None = None
+    claim_evidence: pd.DataFrame | None = None
+    withdrawn: pd.DataFrame | None = None
 
     @classmethod
     def of_run(cls, inputs: Any, derived: Any, snapshot: Snapshot, figures: Path,
@@ -126,7 +128,7 @@ class ReportInputs:
         """From an ``evidence.inputs.Inputs`` and an ``evidence.pipeline.Derived`` as written."""
         return cls(inputs.definitions, inputs.curated, tuple(inputs.claims), derived.questions, derived.certainty,
                    derived.summary, derived.verdicts, derived.sensitivity, derived.subgroups, derived.forest, snapshot,
-                   figures, previous_verdicts)
+                   figures, previous_verdicts, claim_evidence=derived.claim_evidence, withdrawn=derived.withdrawn)
 
     @cached_property
     def verdict_by_claim(self) -> dict[str, dict[str, str]]:
@@ -495,6 +497,34 @@ def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> di
     return {"text": ref, "kind": "", "id": ref, "href": "", "detail": ""}
 
 
+def _profile_rows(inputs: ReportInputs, claim_id: str) -> list[dict]:
+    """The claim's evidence profile (claim_evidence.csv as written) as table rows with formatted numbers."""
+    table = inputs.claim_evidence
+    if table is None or table.empty:
+        return []
+    rows = []
+    for r in table[table["claim_id"] == claim_id].to_dict("records"):
+        estimate = fmt(r["estimate"])
+        ci = f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}" if fmt(r["ci_low"]) else ""
+        k, n = fmt(r["k"], 0), fmt(r["n_participants"], 0)
+        rows.append({**r, "comparator": r["comparator_label"],
+                     "window_label": WINDOW_PHRASES.get(r["window"], r["window"]) or "pooled over follow-ups",
+                     "estimate_text": f"{r['measure']} {estimate}".strip() if estimate else "not reported",
+                     "ci_text": ci or "not reported", "k_text": k or "not reported", "n_text": n or "not reported",
+                     "size_text": (r["size"] or "not judged (no MID for its scale)") if ci else "narrative finding"})
+    return rows
+
+
+def _withdrawn_rows(inputs: ReportInputs, claim: Any) -> list[dict]:
+    """Studies taken out of the analysis that had been used for this claim's conditions."""
+    table = inputs.withdrawn
+    if table is None or table.empty:
+        return []
+    mine = table[table["condition_id"].isin(claim.conditions)]
+    return [{"study_id": r["study_id"], "reason": r["reason"], "used_in": split_list(r["used_in"])}
+            for r in mine.to_dict("records")]
+
+
 def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
     v = inputs.verdict_by_claim.get(claim.id, {})
     known = set(inputs.definitions.ids)
@@ -508,7 +538,8 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
             "override_reason": v.get("override_reason", ""), "wording": v.get("allowed_wording", ""),
             "conditions": [{"id": c, "label": labels.get(c, c), "linked": c in known} for c in claim.conditions],
             "evidence": [_evidence_item(inputs, ref, labels) for ref in split_list(v.get("evidence_ids", ""))],
-            "named_reviews": named,
+            "named_reviews": named, "rule": v.get("rule", ""), "profile": _profile_rows(inputs, claim.id),
+            "withdrawn": _withdrawn_rows(inputs, claim),
             "occurrences": sorted(({"document": o.document, "locator": o.locator} for o in claim.occurrences),
                                   key=lambda o: (o["document"], o["locator"]))}
 

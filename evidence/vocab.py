@@ -6,6 +6,9 @@ the wording checker and the report all speak the same words in the same order.
 Ordered values
 --------------
 CONDITIONS      condition ids of the curated tables (search definitions use the same ids)
+SUBCONDITIONS   named sub-conditions (frozen shoulder, piriformis ...) -> their broader condition
+TECHNIQUES, PUBLICATION_STATUSES, INTERVENTION_SCOPES, POPULATION_SCOPES
+                the applicability columns of studies and review findings
 DOMAINS         outcome domains, in the order pages and tables show them
 COMPARATORS     comparator types of a trial: sham, no treatment, usual care, another active
                 treatment, the same treatment without dry needling (add-on)
@@ -44,6 +47,22 @@ CONDITIONS = (
     "knee_pain", "plantar_heel_pain", "lateral_elbow_tendinopathy", "medial_elbow_tendinopathy",
     "achilles_tendinopathy", "patellar_tendinopathy", "myofascial_pain_syndrome", "fibromyalgia",
 )
+# named sub-conditions the materials single out -> the condition whose evidence is the broader one
+SUBCONDITIONS = {
+    "adhesive_capsulitis": "shoulder_pain", "iliotibial_band_syndrome": "knee_pain",
+    "patellofemoral_pain": "knee_pain", "piriformis_syndrome": "hip_pain", "sacroiliac_joint_pain": "low_back_pain",
+}
+SUBCONDITION_LABELS = {
+    "adhesive_capsulitis": "frozen shoulder (adhesive capsulitis)",
+    "iliotibial_band_syndrome": "iliotibial band syndrome",
+    "patellofemoral_pain": "patellofemoral pain (runner's knee)", "piriformis_syndrome": "piriformis syndrome",
+    "sacroiliac_joint_pain": "sacroiliac joint pain",
+}
+# applicability of a study or a review finding (data/curated/README.md)
+TECHNIQUES = ("trigger_point_dn", "tendon_needling", "electrical_periosteal", "other", "not_stated")
+PUBLICATION_STATUSES = ("peer_reviewed", "preprint", "conference_abstract")
+INTERVENTION_SCOPES = ("dn_only", "needling_incl_acupuncture", "dry_and_wet")
+POPULATION_SCOPES = ("condition", "broader", "mixed")
 DOMAINS = ("pain", "disability", "rom", "ppt", "qol", "medication", "global", "strength", "other")
 COMPARATORS = ("sham", "no_treatment", "usual_care", "active_other", "add_on")
 WINDOWS = ("immediate", "short", "mid", "long")
@@ -88,6 +107,12 @@ EXTRACTION_STATUS = {
     "within_group_only": "sources read give within-group results only",
     "p_values_only": "sources read give p-values only",
     "no_between_group_numbers": "sources read give no between-group numbers",
+}
+# comparator classes of a claim's evidence profile, in the order it lists them
+COMPARATOR_CLASS_LABELS = {
+    "sham": "sham or placebo", "no_treatment": "no treatment, waiting list or usual care",
+    "add_on": "added to the same treatment", "active_other": "another active treatment",
+    "mixed": "mixed comparators pooled by a review",
 }
 
 SMD_CLASSES = ((0.8, "large"), (0.5, "moderate"), (0.2, "small"))

@@ -30,9 +30,9 @@ def question(**values) -> pd.Series:
     return pd.Series({**base, **values})
 
 
-def rate(q: pd.Series | None = None, weights=None, rob=None, interventions=None, **kw) -> grade.Certainty:
+def rate(q: pd.Series | None = None, weights=None, rob=None, nonstandard=None, **kw) -> grade.Certainty:
     return grade.rate_question(question() if q is None else q, FOUR if weights is None else weights,
-                               CONCERNS if rob is None else rob, interventions or {}, **kw)
+                               CONCERNS if rob is None else rob, nonstandard or {}, **kw)
 
 
 def test_baseline_question_is_high_with_a_reason_for_every_domain():
@@ -174,21 +174,31 @@ def test_pressure_pain_threshold_is_a_surrogate():
     assert d.levels == 1 and "surrogate" in d.reason
 
 
-@pytest.mark.parametrize("intervention", [
-    "Electrical dry needling (8-point protocol)", "periosteal electrical dry needling", "PERIOSTEAL needling",
-    "percutaneous tendon electrical dry needling plus cervical thrust manipulation", "Electroacupuncture",
+@pytest.mark.parametrize("technique,co_intervention", [
+    ("electrical_periosteal", ""), ("tendon_needling", ""), ("other", ""),
+    ("trigger_point_dn", "cervical thrust manipulation in the needling arm only"),
 ])
+def test_nonstandard_studies_come_from_the_technique_and_co_intervention_columns(technique, co_intervention):
+    studies = pd.DataFrame([{"study_id": "A", "technique": technique, "co_intervention": co_intervention},
+                            {"study_id": "B", "technique": "trigger_point_dn", "co_intervention": ""},
+                            {"study_id": "C", "technique": "not_stated", "co_intervention": ""}])
+    found = grade.nonstandard_studies(studies)
+    assert list(found) == ["A"]
+    assert (technique.replace("_", " ") in found["A"]) != (technique == "trigger_point_dn")
+    assert (co_intervention in found["A"]) if co_intervention else "co-intervention" not in found["A"]
+
+
 @pytest.mark.parametrize("share,levels", [(25.0, 1), (24.9, 0)])
-def test_non_standard_technique_by_weight_share(intervention, share, levels):
+def test_non_standard_technique_by_weight_share(share, levels):
     weights = {"A": share, "B": 100.0 - share}
-    interventions = {"A": intervention, "B": "Trigger point dry needling, 4 treatments"}
-    c = rate(weights=weights, rob={"A": "low", "B": "low"}, interventions=interventions)
+    c = rate(weights=weights, rob={"A": "low", "B": "low"}, nonstandard={"A": "technique: electrical periosteal"})
     assert c.levels("indirectness") == levels
+    if levels:
+        assert "A (technique: electrical periosteal)" in c.downgrades[3].reason
 
 
 def test_standard_dry_needling_is_direct():
-    interventions = {s: "Deep dry needling of an active upper trapezius myofascial trigger point" for s in FOUR}
-    d = rate(interventions=interventions).downgrades[3]
+    d = rate(nonstandard={}).downgrades[3]
     assert (d.levels, d.reason) == (0, "population, intervention and outcome as asked")
 
 
@@ -257,8 +267,8 @@ def test_certainty_table_rates_questions_with_data_using_curated_rob_and_interve
     rob = [{"study_id": "A", "tool": "PEDro", "pedro_score": "4"},
            {"study_id": "B", "tool": "PEDro", "pedro_score": "5"},
            {"study_id": "C", "tool": "RoB2", "overall": "low"}]  # D has no row: not assessed
-    studies = [{"study_id": s, "condition_id": "neck_pain", "intervention": "Dry needling"} for s in "ABC"]
-    studies.append({"study_id": "D", "condition_id": "neck_pain", "intervention": "Electrical dry needling"})
+    studies = [{"study_id": s, "condition_id": "neck_pain", "technique": "trigger_point_dn"} for s in "ABC"]
+    studies.append({"study_id": "D", "condition_id": "neck_pain", "technique": "electrical_periosteal"})
     override = {"question_id": "neck_pain:pain:sham:long", "certainty": "moderate",
                 "reason": "both trials at high risk, effect large"}
     table = grade.certainty_table(questions, forest, curated(rob, studies, [override]))

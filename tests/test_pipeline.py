@@ -14,7 +14,7 @@ from evidence.vocab import QuestionId
 from tests.conftest import PROJECT
 
 TABLES = ("effects", "questions", "forest", "sensitivity", "subgroups", "certainty", "summary_of_findings",
-          "claim_verdicts")
+          "claim_verdicts", "claim_evidence", "withdrawn")
 
 
 @pytest.fixture(scope="module")
