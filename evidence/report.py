@@ -47,9 +47,9 @@ from evidence.status import (HOW_TO_SEARCH, PRISMA_COLUMNS, Snapshot, exclusion_
                              search_sensitivity, unscreened)
 from evidence.tables import atomic_write_bytes
 from evidence.topics import TOPICS, topic_type
-from evidence.vocab import (ANY, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_LABELS, PROBLEM_VERDICTS,
-                            VERDICTS, WINDOW_PHRASES, WINDOWS, QuestionId, certainty_rank, direction, effect_text,
-                            order_of, parse_review_finding_id)
+from evidence.vocab import (ANY, APPLICABILITY_LABELS, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_LABELS,
+                            PROBLEM_VERDICTS, SUBCONDITION_LABELS, VERDICTS, WINDOW_PHRASES, WINDOWS, QuestionId,
+                            certainty_rank, direction, effect_text, order_of, parse_review_finding_id)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 GENERAL = "general"  # the filter value of claims about no single condition
@@ -319,7 +319,26 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
              "comparator_type": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
              "intervention": r["intervention"], "comparator": r["comparator"], "decision": r["decision"],
              "reason": r["exclusion_reason"], "links": _links(r["pmid"], r["doi"]),
-             "retracted": bool(r["pmid"]) and r["pmid"] in retracted} for r in mine.to_dict("records")]
+             "retracted": r["retracted"] == "true" or (bool(r["pmid"]) and r["pmid"] in retracted),
+             "technique": r["technique"], "applicability": _study_labels(r)} for r in mine.to_dict("records")]
+
+
+def _study_labels(row: Mapping[str, str]) -> list[str]:
+    """The applicability of a study as labels: technique, a co-intervention of the needling arm only,
+    a named sub-condition, and a publication status other than peer reviewed."""
+    labels = [APPLICABILITY_LABELS.get(row["technique"], row["technique"])] if row["technique"] else []
+    if row["co_intervention"]:
+        labels.append(f"with {row['co_intervention']} (needling arm only)")
+    if row["subcondition"]:
+        labels.append(SUBCONDITION_LABELS.get(row["subcondition"], row["subcondition"]))
+    if row["publication_status"] and row["publication_status"] != "peer_reviewed":
+        labels.append(APPLICABILITY_LABELS.get(row["publication_status"], row["publication_status"]))
+    return labels
+
+
+def _options(values: Iterable[str]) -> list[dict[str, str]]:
+    """Filter options for the applicability values present, with their labels, in a stable order."""
+    return [{"value": v, "label": APPLICABILITY_LABELS.get(v, v)} for v in sorted(set(values) - {""})]
 
 
 def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict], list[dict]]:
@@ -385,7 +404,12 @@ def _review_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
                      "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
                      "window": WINDOW_PHRASES.get(r["window"], r["window"]) or "any time", "size": size,
                      "effect": effect, "i2": f"{r['i2']}%" if r["i2"] else "", "certainty": r["certainty"],
-                     "conclusion": r["conclusion"]})
+                     "certainty_high": r["certainty_high"], "conclusion": r["conclusion"],
+                     "intervention_scope": r["intervention_scope"],
+                     "applicability": [APPLICABILITY_LABELS.get(v, v) for v in (r["intervention_scope"],)
+                                       if v and v != "dn_only"]
+                     + ([f"population: {APPLICABILITY_LABELS.get(r['population_scope'], r['population_scope'])}"]
+                        if r["population_scope"] and r["population_scope"] != "condition" else [])})
     return rows
 
 
@@ -442,6 +466,7 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
               for c in inputs.claims if condition_id in c.conditions]
     flow = inputs.prisma.set_index("condition_id").loc[condition_id]
     counts = exports.reference_counts(inputs.curated, condition_id)
+    reviews = _review_rows(inputs, condition_id)
     return {"title": condition.label, "condition": condition, "coverage": _coverage(inputs, condition_id),
             "prisma": {"src": f"../prisma/{prisma_name(condition_id)}", "searched": bool(flow["searched"]),
                        **{k: int(flow[k]) for k in PRISMA_COLUMNS if k not in ("condition_id", "searched")}},
@@ -449,7 +474,9 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
             "included": [s for s in studies if s["decision"] == "include"],
             "excluded": [s for s in studies if s["decision"] == "exclude"],
             "questions": with_data, "no_data": without, "sof": _sof_rows(inputs, condition_id),
-            "reviews": _review_rows(inputs, condition_id), "rob": _rob_rows(inputs, condition_id), "claims": claims,
+            "reviews": reviews, "rob": _rob_rows(inputs, condition_id), "claims": claims,
+            "technique_options": _options(s["technique"] for s in studies if s["decision"] == "include"),
+            "scope_options": _options(r["intervention_scope"] for r in reviews),
             "leave_one_out": loo, "subgroups": subgroups}
 
 

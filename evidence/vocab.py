@@ -108,6 +108,17 @@ EXTRACTION_STATUS = {
     "p_values_only": "sources read give p-values only",
     "no_between_group_numbers": "sources read give no between-group numbers",
 }
+# how pages name the applicability values of studies and review findings
+APPLICABILITY_LABELS = {
+    "trigger_point_dn": "trigger-point dry needling", "tendon_needling": "tendon needling",
+    "electrical_periosteal": "electrical or periosteal needling", "other": "other needling technique",
+    "not_stated": "technique not stated",
+    "peer_reviewed": "peer reviewed", "preprint": "preprint (not peer reviewed)",
+    "conference_abstract": "conference abstract only",
+    "dn_only": "dry needling only", "needling_incl_acupuncture": "needling including acupuncture",
+    "dry_and_wet": "dry and wet needling pooled",
+    "condition": "this condition", "broader": "a broader population", "mixed": "mixed populations",
+}
 # comparator classes of a claim's evidence profile, in the order it lists them
 COMPARATOR_CLASS_LABELS = {
     "sham": "sham or placebo", "no_treatment": "no treatment, waiting list or usual care",

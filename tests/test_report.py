@@ -536,3 +536,38 @@ def test_questions_without_data_show_why_each_other_trial_gives_no_numbers(built
         item = doc.xpath(f'//section[@id="no-data"]//li[@id="{QuestionId.parse(q.question_id).anchor}"]')[0]
         first_gap = q.trial_gaps.split("; ")[0]
         assert first_gap in " ".join(item.text_content().split())
+
+
+def test_condition_pages_label_applicability(built):
+    studies = read_csv(built.curated / "studies.csv")
+    tendon = studies[(studies["decision"] == "include") & (studies["technique"] == "tendon_needling")]
+    assert len(tendon)
+    for s in tendon.itertuples():
+        doc = parse(built.report / "conditions" / f"{s.condition_id}.html")
+        row = doc.xpath(f'//tr[@id="study-{s.study_id}"]')[0]
+        assert row.get("data-technique") == "tendon_needling"
+        assert "tendon needling" in [b.text for b in row.xpath('.//span[contains(@class, "applicability")]')]
+
+
+@pytest.mark.slow
+def test_applicability_filter_in_headless_chromium(built, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    studies = read_csv(built.curated / "studies.csv")
+    included = studies[(studies["decision"] == "include") & (studies["condition_id"] == "lateral_elbow_tendinopathy")]
+    assert included["technique"].nunique() > 1  # the page offers the filter
+    driver = _chrome(tmp_path)
+    try:
+        driver.get((built.report / "conditions" / "lateral_elbow_tendinopathy.html").as_uri())
+        rows = driver.find_elements(By.CSS_SELECTOR, "#included-studies tbody tr")
+        assert len(rows) == len(included) and all(r.is_displayed() for r in rows)
+        select = Select(driver.find_element(By.CSS_SELECTOR, 'select[data-attribute="technique"]'))
+        select.select_by_value("tendon_needling")
+        shown = {r.get_attribute("id").removeprefix("study-") for r in rows if r.is_displayed()}
+        assert shown == set(included.loc[included["technique"] == "tendon_needling", "study_id"])
+        assert 0 < len(shown) < len(rows)
+        select.select_by_value("")
+        assert all(r.is_displayed() for r in rows)
+    finally:
+        driver.quit()
