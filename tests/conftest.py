@@ -6,15 +6,26 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from evidence.config import DataPaths, Settings
+from evidence.curation import TABLES, Curated
 from evidence.eutils import EutilsClient, RateLimiter
 from tests.eutils_server import EUTILS_FIXTURES, EutilsServer, cloned_articles, recorded_articles
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PROJECT = Path(__file__).resolve().parents[1]
 HANDWRITTEN = FIXTURES / "pubmed_handwritten.xml"
+
+
+def curated_tables(**rows: list[dict]) -> Curated:
+    """Curated tables in memory: every table of the schema, with the given rows (missing cells empty)."""
+    tables = {}
+    for name, (_, cols) in TABLES.items():
+        blank = {c.name: "" for c in cols}
+        tables[name] = pd.DataFrame([{**blank, **r} for r in rows.get(name, [])], columns=[c.name for c in cols])
+    return Curated(tables)
 
 
 def copy_data(target: Path) -> DataPaths:

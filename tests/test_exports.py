@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-from evidence.curation import TABLES, Curated
+from evidence.curation import Curated
 from evidence.exports import export_files, references, to_bibtex, to_ris
+from tests.conftest import curated_tables
 
 
 def curated(studies: list[dict], reviews: list[dict], findings: list[dict]) -> Curated:
-    rows = {"studies": studies, "reviews": reviews, "review_findings": findings}
-    tables = {}
-    for name, (_, cols) in TABLES.items():
-        blank = {c.name: "" for c in cols}
-        tables[name] = pd.DataFrame([{**blank, **r} for r in rows.get(name, [])], columns=[c.name for c in cols])
-    return Curated(tables)
+    return curated_tables(studies=studies, reviews=reviews, review_findings=findings)
 
 
 STUDY = {"first_author": "Zed A", "year": "2019", "title": "Needling   the neck", "journal": "J Neck",

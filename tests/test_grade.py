@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from evidence import grade
-from evidence.curation import TABLES, Curated
+from evidence.curation import Curated
 from evidence.inputs import input_problems, load_inputs
-from tests.conftest import copy_data
+from tests.conftest import copy_data, curated_tables
 
 QID = "neck_pain:pain:sham:short"
 FOUR = {"A": 25.0, "B": 25.0, "C": 25.0, "D": 25.0}
@@ -246,12 +246,7 @@ def test_override_sets_final_and_keeps_the_suggestion():
 
 
 def curated(risk_of_bias: list[dict], studies: list[dict], grade_overrides: list[dict] = ()) -> Curated:
-    tables = {}
-    for name, (_, cols) in TABLES.items():
-        blank = {c.name: "" for c in cols}
-        rows = {"risk_of_bias": risk_of_bias, "studies": studies, "grade_overrides": list(grade_overrides)}.get(name, [])
-        tables[name] = pd.DataFrame([{**blank, **r} for r in rows], columns=[c.name for c in cols])
-    return Curated(tables)
+    return curated_tables(risk_of_bias=risk_of_bias, studies=studies, grade_overrides=list(grade_overrides))
 
 
 def test_certainty_table_rates_questions_with_data_using_curated_rob_and_interventions():

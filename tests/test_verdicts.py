@@ -17,7 +17,7 @@ from evidence.curation import TABLES, Curated, table_problems
 from evidence.inputs import input_problems, load_inputs
 from evidence.topics import TOPICS, topic_type
 from evidence.vocab import OUTCOME_NOUNS, SUBCONDITION_LABELS
-from tests.conftest import copy_data
+from tests.conftest import copy_data, curated_tables
 
 QUESTION_COLUMNS = ["question_id", "condition_id", "outcome_domain", "comparator_type", "window", "k",
                     "n_participants", "measure", "scale", "estimate", "ci_low", "ci_high", "effect_class", "study_ids"]
@@ -31,12 +31,7 @@ def claim(topic: str, conditions=("neck_pain",), asserted=True, frequency=None, 
                  subconditions=tuple(subconditions), subcondition_only=subcondition_only, tested_by=tuple(tested_by))
 
 
-def tables(**rows: list[dict]) -> Curated:
-    t = {}
-    for name, (_, cols) in TABLES.items():
-        blank = {c.name: "" for c in cols}
-        t[name] = pd.DataFrame([{**blank, **r} for r in rows.get(name, [])], columns=[c.name for c in cols])
-    return Curated(t)
+tables = curated_tables
 
 
 def question(certainty: str, estimate=-2.5, low=-3.5, high=-1.5, comparator="sham", window="short",
