@@ -38,7 +38,7 @@ def test_invalid_curated_data_stops_the_job_with_2(tmp_path, capsys):
     studies.to_csv(paths.curated / "studies.csv", index=False)
     assert run_main_job(paths, execute_notebooks=False, refresh=False) == 2
     out = capsys.readouterr().out
-    assert "studies.csv, row 1, column decision" in out
+    assert "studies.csv, row 2, column decision" in out
     assert not (paths.derived / "report" / "index.html").exists()
 
 
