@@ -67,6 +67,22 @@ def server(articles):
         yield srv
 
 
+@pytest.fixture
+def data_dir(tmp_path):
+    """A data directory holding only the search definitions."""
+    (tmp_path / "curated").mkdir()
+    shutil.copy(PROJECT / "data" / "curated" / "searches.yaml", tmp_path / "curated" / "searches.yaml")
+    return tmp_path
+
+
+@pytest.fixture
+def big_server(articles):
+    """The recorded articles plus clones, so an update needs three efetch batches."""
+    template = next(iter(articles.values()))
+    with EutilsServer({**articles, **cloned_articles(template, 80000001, 420 - len(articles))}) as srv:
+        yield srv
+
+
 def make_client(server: EutilsServer, api_key: str | None = None, **overrides) -> EutilsClient:
     settings = Settings(email="tester@example.org", api_key=api_key, base_url=server.url,
                         timeout=overrides.pop("timeout", 1.0), max_attempts=overrides.pop("max_attempts", 4),

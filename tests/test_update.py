@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,24 +18,8 @@ from evidence.searches import load_search_definitions
 from evidence.store import PubmedStore
 from evidence.update import update_search
 from tests.conftest import PROJECT, make_client, needs_shared
-from tests.eutils_server import EutilsServer, cloned_articles
 
 DAY1, DAY2 = dt.date(2026, 1, 5), dt.date(2026, 2, 9)
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    (tmp_path / "curated").mkdir()
-    shutil.copy(PROJECT / "data" / "curated" / "searches.yaml", tmp_path / "curated" / "searches.yaml")
-    return tmp_path
-
-
-@pytest.fixture
-def big_server(articles):
-    """The recorded articles plus clones, so an update needs three efetch batches."""
-    template = next(iter(articles.values()))
-    with EutilsServer({**articles, **cloned_articles(template, 80000001, 420 - len(articles))}) as srv:
-        yield srv
 
 
 def run(server, data_dir, today=DAY1, **kw):
