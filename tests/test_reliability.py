@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -21,33 +20,9 @@ from evidence.config import DataPaths
 from evidence.searches import load_search_definitions
 from evidence.store import PubmedStore
 from evidence.update import update_search
-from tests.conftest import HANDWRITTEN, PROJECT, copy_data, make_client
+from tests.conftest import HANDWRITTEN, PROJECT, copy_data, make_client, start_slow_update
 
 DAY1 = dt.date(2026, 1, 5)
-
-
-def live_env(server) -> dict:
-    env = {**os.environ, "EVIDENCE_EUTILS_URL": server.url, "NCBI_EMAIL": "tester@example.org",
-           "PYTHONPATH": str(PROJECT)}
-    env.pop("NCBI_API_KEY", None)
-    return env
-
-
-def start_slow_update(server, data_dir, *extra) -> subprocess.Popen:
-    """An ``update`` in another process that is stuck in its second efetch batch (holding the lock)
-    once ``records.csv`` exists."""
-    server.state.slow_seconds = 30
-    server.state.plan["efetch"] = ["ok", "slow"]
-    proc = subprocess.Popen([sys.executable, "-m", "evidence", "update", "--condition", "neck_pain",
-                             "--data-dir", str(data_dir), *extra], env=live_env(server), cwd=PROJECT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    records_path = data_dir / "pubmed" / "records.csv"
-    deadline = time.monotonic() + 20
-    while not records_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    assert proc.poll() is None, proc.communicate()
-    return proc
 
 
 def run(server, data_dir, condition="neck_pain", today=DAY1, **kw):
