@@ -16,6 +16,7 @@ import shutil
 from dataclasses import replace
 
 import pandas as pd
+import pytest
 
 from evidence import pipeline
 from evidence.cli import main
@@ -95,3 +96,34 @@ def test_every_corrupted_copy_fails_validate_or_analyses_cleanly(tmp_path, capsy
     assert failures == [], "validates but the analysis raises:\n" + "\n".join(failures)
     # the property is only tested if both kinds of case occur often
     assert outcome["invalid"] >= CASES // 5 and outcome["analysed"] >= CASES // 5, outcome
+
+
+def _arm_row(curated: pd.DataFrame, studies: pd.DataFrame) -> int:
+    """The first outcome row of an included study with n, mean and SD in both arms."""
+    included = set(studies.loc[studies["decision"] == "include", "study_id"])
+    usable = (curated["study_id"].isin(included) & (curated["lower_is_better"] != "")
+              & (curated[["dn_n", "dn_mean", "dn_sd", "ctrl_n", "ctrl_mean", "ctrl_sd"]] != "").all(axis=1))
+    return curated.index[usable][0]
+
+
+EDGES = {  # values that validate (nothing out of order, nothing negative) but cannot be converted to an SD
+    "zero-width CI of the mean": {"dn_sd": "", "dn_ci_low": "<mean>", "dn_ci_high": "<mean>"},
+    "quartiles of zero width": {"dn_sd": "", "dn_mean": "", "dn_median": "3", "dn_q1": "3", "dn_q3": "3"},
+    "one participant with quartiles": {"dn_sd": "", "dn_mean": "", "dn_n": "1", "dn_median": "3", "dn_q1": "2",
+                                       "dn_q3": "4"},
+}
+
+
+@pytest.mark.parametrize("edge", list(EDGES))
+def test_valid_edge_values_make_a_row_unusable_not_a_crash(edge):
+    inputs = load_inputs(DataPaths(PROJECT / "data"))
+    outcomes = inputs.curated.outcomes.copy()
+    i = _arm_row(outcomes, inputs.curated.studies)
+    for column, value in EDGES[edge].items():
+        outcomes.at[i, column] = outcomes.at[i, "dn_mean"] if value == "<mean>" else value
+    curated = Curated({**inputs.curated.tables, "outcomes": outcomes})
+    assert table_problems(curated.tables) == []
+    effects = pipeline.compute(replace(inputs, curated=curated)).effects
+    row = effects[(effects["study_id"] == outcomes.at[i, "study_id"])
+                  & (effects["instrument"] == outcomes.at[i, "instrument"])]
+    assert (row["reason"].str.startswith("inconsistent numbers")).any()
