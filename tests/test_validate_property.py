@@ -1,8 +1,9 @@
 """If ``validate`` passes, ``analyse`` cannot crash: a property test on randomly corrupted copies
 of the committed curated tables (seeded, so a failure is reproducible by its case number).
 
-Each case changes one to three cells of one table (to a hostile value, or swaps two numbers of
-the same row so that ordered pairs such as CI ends and quartiles come out of order). Every case
+Each case changes one to three cells of one table: to a hostile value, to the value of another
+row, or swaps two numbers of the same row or makes them equal (so that ordered pairs such as CI
+ends and quartiles come out of order or collapse). Every case
 must either fail validation (``evidence validate`` exits 2) or go through the analysis
 (``pipeline.compute``, what ``analyse`` computes before it writes) without an exception. The
 tables are corrupted in memory and checked with the same functions ``validate`` runs (the command
@@ -30,7 +31,7 @@ CASES, SEED = 120, 20261201  # about 0.4 s of CPU each: 17 s to validate, 30 s t
 CURATED = PROJECT / "data" / "curated"
 # the tables the analysis reads numbers from, weighted towards the per-arm numbers of outcomes.csv
 TARGETS = ("outcomes",) * 6 + ("review_findings",) * 2 + ("studies", "mids", "risk_of_bias", "safety")
-HOSTILE = ("", "0", "-1", "-0.5", "1e308", "-1e308", "1e-300", "nan", "inf", "-inf", "NaN", "0.0", "5", "10000",
+HOSTILE = ("", "0", "1", "-1", "-0.5", "1e308", "-1e308", "1e-300", "nan", "inf", "-inf", "NaN", "0.0", "5", "10000",
            "abc", " ", "1,5", "true", "2", "100", "1e6")
 
 
@@ -46,10 +47,14 @@ def corrupt(rng: random.Random, frame: pd.DataFrame, table: str) -> tuple[pd.Dat
     for _ in range(rng.choice((1, 1, 2, 3))):
         row = rng.randrange(len(frame))
         filled = [c for c in numeric if frame.at[row, c] != ""]
-        if len(filled) >= 2 and rng.random() < 0.4:
+        if len(filled) >= 2 and rng.random() < 0.4:  # two numbers of the row swapped, or made equal
             a, b = rng.sample(filled, 2)
-            frame.at[row, a], frame.at[row, b] = frame.at[row, b], frame.at[row, a]
-            done.append(f"row {row}: swap {a} and {b}")
+            if rng.random() < 0.5:
+                frame.at[row, a], frame.at[row, b] = frame.at[row, b], frame.at[row, a]
+                done.append(f"row {row}: swap {a} and {b}")
+            else:
+                frame.at[row, b] = frame.at[row, a]
+                done.append(f"row {row}: {b} = {a}")
             continue
         column = rng.choice(numeric if numeric and rng.random() < 0.8 else list(frame.columns))
         # a hostile value, or a plausible one: the same column's value in another row
