@@ -120,10 +120,10 @@ def row_effect(row: pd.Series) -> dict:
 
     if row["lower_is_better"] not in ("true", "false"):
         return {**out, "reason": "the source does not say whether lower is better"}
-    n1, m1, s1, c1 = _arm(row, "dn")
-    n2, m2, s2, c2 = _arm(row, "ctrl")
-    out["n_dn"], out["n_ctrl"] = n1, n2
-    try:
+    out["n_dn"], out["n_ctrl"] = _num(row["dn_n"]), _num(row["ctrl_n"])
+    try:  # an arm whose numbers cannot give an SD (a CI or quartiles of zero width, n = 1) is not usable
+        n1, m1, s1, c1 = _arm(row, "dn")
+        n2, m2, s2, c2 = _arm(row, "ctrl")
         if all(math.isfinite(x) and x > 0 for x in (n1, s1, n2, s2)) and math.isfinite(m1) and math.isfinite(m2):
             md, var = effects.mean_difference(m1, s1, n1, m2, s2, n2)
             g, gvar = effects.hedges_g(m1, s1, n1, m2, s2, n2)

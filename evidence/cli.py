@@ -1,18 +1,31 @@
 """The command line: ``python -m evidence <command>`` (also the console script ``evidence``).
 
-Exit codes: 0 ok; 2 bad usage, configuration or input; 1 a run that failed (nothing is left
-half-written: every table is written atomically).
+Exit codes, the same for every command:
+
+0  ok (also when the reader of stdout closed the pipe early, as ``| head`` does: the command
+   stops quietly);
+1  a run that failed: the network or E-utilities, a notebook (nothing is left half-written:
+   every table is written atomically);
+2  bad usage or input, found before anything is sent or written where it can be: a bad flag
+   value, a data directory that does not exist, a malformed file to import, invalid curated
+   data, a data directory another writer holds (``evidence.locking``).
+
+Commands that write to the data directory hold its writer lock (``evidence.locking``); network
+runs stop at a total deadline (``--deadline``) on top of each request's timeout.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths, load_settings
+from evidence.config import (DEFAULT_DATA_DIR, MIN_BATCH_SIZE, REPORT_DEADLINE, UPDATE_DEADLINE, ConfigError, DataPaths,
+                             load_settings)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REFRESH_AFTER_DAYS = 180
@@ -24,7 +37,7 @@ def _paths(args: argparse.Namespace) -> DataPaths:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from evidence.eutils import EutilsClient
+    from evidence.eutils import Deadline, EutilsClient
     from evidence.searches import load_search_definitions
     from evidence.store import PubmedStore
     from evidence.update import update_searches
@@ -32,7 +45,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     paths = _paths(args)
     definitions = load_search_definitions(paths.searches)
     ids = [definitions.condition(args.condition).id] if args.condition else definitions.ids
-    client = EutilsClient(load_settings())
+    client = EutilsClient(load_settings(), deadline=Deadline(args.deadline))
     run = update_searches(client, definitions, PubmedStore(paths.pubmed), ids, echo=lambda line: print(line, flush=True),
                           rct_filter=not args.no_rct_filter, refresh_days=args.refresh_days, batch_size=args.batch_size)
     print(f"update done: {len(run.summaries)} search(es), {run.new} new record(s), {client.requests_made} request(s)")
@@ -42,13 +55,17 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from evidence.pubmed import PubmedXMLError
     from evidence.store import PubmedStore
     from evidence.update import apply_pubmed_file
 
     path = Path(args.file)
     if not path.is_file():
         raise ConfigError(f"{path}: file not found")
-    replaced, deleted, retracted = apply_pubmed_file(PubmedStore(_paths(args).pubmed), path)
+    try:
+        replaced, deleted, retracted = apply_pubmed_file(PubmedStore(_paths(args).pubmed), path)
+    except PubmedXMLError as exc:  # a bad file to import is bad input, not a failed run
+        raise ConfigError(f"{exc}; nothing was changed") from None
     print(f"{path}: {replaced} stored record(s) replaced, {len(deleted)} deleted"
           + (f"; now retracted: {', '.join(retracted)}" if retracted else ""))
     return EXIT_OK
@@ -91,7 +108,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from evidence.mainjob import run_main_job
 
-    return run_main_job(_paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline)
+    return run_main_job(_paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline,
+                        deadline=args.deadline)
 
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
@@ -112,30 +130,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (never the API key)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
+            writes: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="data directory (default: the project's data/)")
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, writes=writes)
         return p
 
-    p = add("update", cmd_update, "search PubMed per condition and fetch new records (needs NCBI_EMAIL and network)")
+    def add_deadline(p: argparse.ArgumentParser, default: float) -> None:
+        p.add_argument("--deadline", type=float, default=default, metavar="SECONDS",
+                       help=f"stop talking to PubMed after SECONDS in all (default {default:g}); searches not run "
+                            "by then keep their stored rows")
+
+    p = add("update", cmd_update, "search PubMed per condition and fetch new records (needs NCBI_EMAIL and network)",
+            writes=True)
     p.add_argument("--condition", help="only this condition id (default: all searches)")
     p.add_argument("--no-rct-filter", action="store_true", help="drop the RCT filter (to find systematic reviews)")
     p.add_argument("--refresh-days", type=int, default=REFRESH_AFTER_DAYS, metavar="DAYS",
                    help="re-fetch stored records last fetched DAYS or more days ago, so retractions and errata "
                         f"show up (default {REFRESH_AFTER_DAYS}; 0 re-fetches all)")
-    p.add_argument("--batch-size", type=int, default=200, metavar="N",
-                   help="records per efetch request (default and minimum 200)")
+    p.add_argument("--batch-size", type=int, default=MIN_BATCH_SIZE, metavar="N",
+                   help=f"records per efetch request (default and minimum {MIN_BATCH_SIZE})")
+    add_deadline(p, UPDATE_DEADLINE)
 
     p = add("import", cmd_import, "apply a PubMed baseline/update XML file to the stored records "
-                                  "(replace stored ones, remove DeleteCitation PMIDs)")
-    p.add_argument("file", help="PubMed XML file (PubmedArticleSet)")
+                                  "(replace stored ones, remove DeleteCitation PMIDs and their hits)", writes=True)
+    p.add_argument("file", help="PubMed XML file (PubmedArticleSet), .xml or .xml.gz")
 
     add("status", cmd_status, "show what the snapshot holds and when each search last ran")
     add("validate", cmd_validate, "check the curated tables and the claims register (exit 2 on any problem)")
-    add("analyse", cmd_analyse, "rebuild the derived tables and forest plots in data/derived/ from the curated data")
+    add("analyse", cmd_analyse, "rebuild the derived tables and forest plots in data/derived/ from the curated data",
+        writes=True)
     p = add("report", cmd_report, "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
-                                  "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)")
+                                  "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)", writes=True)
+    add_deadline(p, REPORT_DEADLINE)
     p.add_argument("--offline", action="store_true",
                    help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot")
     p.add_argument("--no-notebooks", action="store_true",
@@ -148,6 +176,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_flags(args: argparse.Namespace) -> None:
+    """Flag values that argparse's types cannot check, before any request is sent (ConfigError)."""
+    if getattr(args, "batch_size", MIN_BATCH_SIZE) < MIN_BATCH_SIZE:
+        raise ConfigError(f"--batch-size must be at least {MIN_BATCH_SIZE} (NCBI asks for large batches), "
+                          f"got {args.batch_size}")
+    if getattr(args, "refresh_days", 0) < 0:
+        raise ConfigError(f"--refresh-days must be 0 or more, got {args.refresh_days}")
+    deadline = getattr(args, "deadline", 1.0)
+    if not (deadline > 0 and math.isfinite(deadline)):
+        raise ConfigError(f"--deadline must be a positive number of seconds, got {deadline:g}")
+    if not Path(args.data_dir).is_dir():
+        raise ConfigError(f"no such directory: {args.data_dir}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    check_flags(args)
+    if not args.writes:
+        return args.func(args)
+    from evidence.locking import writer_lock
+
+    with writer_lock(Path(args.data_dir), args.command):
+        return args.func(args)
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away: send what is still buffered to /dev/null, so that
+    Python's flush at exit does not report a broken pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -157,7 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from evidence.pubmed import PubmedXMLError
 
     try:
-        return args.func(args)
+        return _run(args)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_OK
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

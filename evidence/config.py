@@ -22,6 +22,11 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 TOOL_NAME = "evidence-dry-needling-tracker"
+MIN_BATCH_SIZE = 200  # efetch batch size NCBI asks for at the least
+# total time a run may spend talking to E-utilities (``--deadline``), in seconds: the main job's
+# refresh must not hold up the report for long; a full update may need minutes for a first fetch
+REPORT_DEADLINE = 120.0
+UPDATE_DEADLINE = 3600.0
 # the derived tables by name, and their files in data/derived/
 DERIVED_TABLES = {
     "effects": "effects.csv", "questions": "questions.csv", "forest": "forest.csv", "sensitivity": "sensitivity.csv",
@@ -113,7 +118,7 @@ def load_versioned_yaml(path: Path, schema_version: int, what: str) -> dict:
     import yaml
 
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read {what}: {exc}") from exc
     if not isinstance(raw, dict):

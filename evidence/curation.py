@@ -2,12 +2,21 @@
 
 The schema is written down once, here (``TABLES``), as pandera schemas built from a compact
 column list; ``data/curated/README.md`` is its column dictionary for people. Every load checks
-the tables; ``validate`` reports each problem as file, row, column and what is wrong. Row numbers
-are 1-based data rows (the header is row 0), as a spreadsheet shows them minus one.
+the tables; ``validate`` reports each problem as file, row, column and what is wrong. A row is
+named by its line in the file: the header is line 1, the first data row line 2 (as a spreadsheet
+numbers its rows; a quoted cell that spans lines would shift the count, the tables have none).
 
 Cross-table rules (beyond pandera's per-column checks): no duplicate keys; every study has a PMID
-or a DOI; outcome rows refer to known studies; arm ns are not above n randomised; a reported CI
-contains its estimate; a timepoint's window matches its weeks; ids used by other tables exist.
+or a DOI; outcome rows refer to known studies; arm ns are not above n randomised; a timepoint's
+window matches its weeks; ids used by other tables exist.
+
+Value rules, so that data which validates cannot trip the analysis (``validate`` passing means
+``analyse`` cannot crash): every number is finite; counts, SDs, SEs, scale maxima, MIDs and
+denominators are positive; every interval is ordered (an arm's CI of the mean, an effect's CI,
+a review's CI: low <= high) and contains its estimate; an arm's quantiles are ordered
+(min <= q1 <= median <= q3 <= max); on a bounded scale (``scale_max``) a final value lies in
+0..scale_max and a change in -scale_max..scale_max; p-values lie in (0, 1], I-squared and rates in
+0..100, PEDro scores in 0..10; events are not more than their denominator; RR and OR are positive.
 """
 
 from __future__ import annotations
@@ -155,7 +164,9 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong in a curated table."""
+    """One thing wrong in a human-edited input: the file, the row as the file's line number (the
+    header is line 1, the first data row line 2; None for the whole file), the column (None for
+    the whole row or file) and what is wrong."""
 
     file: str
     row: int | None
@@ -178,8 +189,15 @@ class CurationError(ConfigError):
         super().__init__(f"{len(problems)} problem(s) in the curated data:\n{shown}{more}")
 
 
+def line(index: int) -> int:
+    """The file line of the data row at 0-based position ``index`` (the header is line 1)."""
+    return int(index) + 2
+
+
 def _is_number(s: pd.Series) -> pd.Series:
-    return (s == "") | pd.to_numeric(s, errors="coerce").notna()
+    """Empty, or a finite number ("nan" and "inf" are not numbers here)."""
+    values = pd.to_numeric(s, errors="coerce")
+    return (s == "") | (values.notna() & values.abs().lt(float("inf")))
 
 
 def _is_int(s: pd.Series) -> pd.Series:
@@ -193,7 +211,7 @@ def _check(column: Column) -> list[pa.Check]:
     if column.kind == "int":
         checks.append(pa.Check(_is_int, error="must be a whole number"))
     elif column.kind == "number":
-        checks.append(pa.Check(_is_number, error="must be a number"))
+        checks.append(pa.Check(_is_number, error="must be a (finite) number"))
     elif column.kind == "bool":
         checks.append(pa.Check(lambda s: s.isin(["", "true", "false"]), error="must be true or false"))
     elif column.kind == "enum":
@@ -216,7 +234,7 @@ def _pandera_problems(table: str, frame: pd.DataFrame) -> list[Problem]:
         problems = []
         for case in exc.failure_cases.itertuples():
             index = case.index
-            row = int(index) + 1 if index is not None and pd.notna(index) else None
+            row = line(index) if index is not None and pd.notna(index) else None
             column = case.column if isinstance(case.column, str) else None
             check = str(case.check)
             message = check if row is not None else f"{check}: {case.failure_case}"
@@ -248,12 +266,12 @@ def number(series: pd.Series) -> pd.Series:
 def _duplicate_keys(table: str, frame: pd.DataFrame) -> list[Problem]:
     key = list(TABLES[table][0])
     dup = frame.duplicated(key, keep="first")
-    return [Problem(f"{table}.csv", i + 1, ", ".join(key), "duplicate key " + " / ".join(frame.loc[i, key]))
+    return [Problem(f"{table}.csv", line(i), ", ".join(key), "duplicate key " + " / ".join(frame.loc[i, key]))
             for i in frame.index[dup]]
 
 
 def _unknown_refs(table: str, frame: pd.DataFrame, column: str, known: set[str], what: str) -> list[Problem]:
-    return [Problem(f"{table}.csv", i + 1, column, f"unknown {what} {v!r}")
+    return [Problem(f"{table}.csv", line(i), column, f"unknown {what} {v!r}")
             for i, v in frame[column].items() if v and v not in known]
 
 
@@ -264,10 +282,10 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     for table in ("studies", "reviews", "sources"):
         frame = t[table]
         for i in frame.index[(frame["pmid"] == "") & (frame["doi"] == "")]:
-            problems.append(Problem(f"{table}.csv", i + 1, "pmid", "needs a PMID or a DOI"))
+            problems.append(Problem(f"{table}.csv", line(i), "pmid", "needs a PMID or a DOI"))
     studies = t["studies"]
     for i in studies.index[(studies["decision"] == "exclude") & (studies["exclusion_reason"] == "")]:
-        problems.append(Problem("studies.csv", i + 1, "exclusion_reason", "an excluded study needs a reason"))
+        problems.append(Problem("studies.csv", line(i), "exclusion_reason", "an excluded study needs a reason"))
     study_ids, review_ids = set(studies["study_id"]), set(t["reviews"]["review_id"])
     source_ids = set(t["sources"]["source_id"]) | study_ids | review_ids
     problems += _unknown_refs("outcomes", t["outcomes"], "study_id", study_ids, "study_id")
@@ -282,7 +300,7 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _outcome_problems(t["outcomes"], studies)
     problems += _coverage_problems(t["coverage"], studies)
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
-    problems += _ci_problems("review_findings", t["review_findings"], "effect", "ci_low", "ci_high")
+    problems += _value_problems(t)
     problems += _question_id_problems(t["grade_overrides"])
     problems += _applicability_problems(t["studies"], t["review_findings"])
     return problems
@@ -294,15 +312,15 @@ def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> li
     problems = []
     for i, r in findings.iterrows():
         if r["certainty_high"] and not r["certainty"]:
-            problems.append(Problem("review_findings.csv", i + 1, "certainty",
+            problems.append(Problem("review_findings.csv", line(i), "certainty",
                                     "a rating range needs its lower level in certainty"))
         elif r["certainty_high"] and certainty_rank(r["certainty_high"]) < certainty_rank(r["certainty"]):
-            problems.append(Problem("review_findings.csv", i + 1, "certainty_high",
+            problems.append(Problem("review_findings.csv", line(i), "certainty_high",
                                     f"{r['certainty_high']!r} is below the lower level {r['certainty']!r}"))
     for table, frame in (("studies", studies), ("review_findings", findings)):
         for i, r in frame.iterrows():
             if r["subcondition"] in SUBCONDITIONS and SUBCONDITIONS[r["subcondition"]] != r["condition_id"]:
-                problems.append(Problem(f"{table}.csv", i + 1, "subcondition",
+                problems.append(Problem(f"{table}.csv", line(i), "subcondition",
                                         f"{r['subcondition']!r} belongs to {SUBCONDITIONS[r['subcondition']]!r}, "
                                         f"not {r['condition_id']!r}"))
     return problems
@@ -315,11 +333,11 @@ def _question_id_problems(overrides: pd.DataFrame) -> list[Problem]:
         try:
             qid = QuestionId.parse(text)
         except ValueError as exc:
-            problems.append(Problem("grade_overrides.csv", i + 1, "question_id", str(exc)))
+            problems.append(Problem("grade_overrides.csv", line(i), "question_id", str(exc)))
             continue
         unknown = [v for v, known in zip(qid, (CONDITIONS, DOMAINS, COMPARATORS, WINDOWS)) if v not in known]
         if unknown:
-            problems.append(Problem("grade_overrides.csv", i + 1, "question_id",
+            problems.append(Problem("grade_overrides.csv", line(i), "question_id",
                                     f"unknown value(s) {', '.join(map(repr, unknown))} in {text!r}"))
     return problems
 
@@ -332,7 +350,7 @@ def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Pr
     for i, r in coverage.iterrows():
         has = r["condition_id"] in included
         if (r["status"] == "trials_included") != has and r["status"]:
-            problems.append(Problem("coverage.csv", i + 1, "status", f"{r['status']!r} disagrees with studies.csv, "
+            problems.append(Problem("coverage.csv", line(i), "status", f"{r['status']!r} disagrees with studies.csv, "
                                     f"which {'has' if has else 'has no'} included study for {r['condition_id']}"))
     return problems
 
@@ -340,35 +358,118 @@ def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Pr
 def _extraction_coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
     """Every trial in the extraction coverage record is a study of that condition in studies.csv."""
     known = set(zip(studies["study_id"], studies["condition_id"]))
-    return [Problem("extraction_coverage.csv", i + 1, "study_id",
+    return [Problem("extraction_coverage.csv", line(i), "study_id",
                     f"no study {r['study_id']!r} with condition {r['condition_id']!r} in studies.csv")
             for i, r in coverage.iterrows() if r["study_id"] and (r["study_id"], r["condition_id"]) not in known]
+INF = float("inf")
+# (table, column, lowest, highest, whether the lowest value itself is allowed)
+BOUNDS = (
+    *[("outcomes", f"{arm}_{stat}", 0, INF, False) for arm in ("dn", "ctrl") for stat in ("n", "sd", "se")],
+    ("outcomes", "scale_max", 0, INF, False), ("outcomes", "timepoint_weeks", 0, INF, True),
+    ("outcomes", "p_value", 0, 1, False), ("studies", "n_randomised", 0, INF, False),
+    ("review_findings", "n_trials", 0, INF, False), ("review_findings", "n_participants", 0, INF, False),
+    ("review_findings", "i2", 0, 100, True), ("risk_of_bias", "pedro_score", 0, 10, True),
+    ("safety", "denominator", 0, INF, False), ("safety", "rate_percent", 0, 100, True),
+    ("mids", "scale_max", 0, INF, False), ("mids", "mid", 0, INF, False),
+)
+# (table, estimate, CI low, CI high): the CI is ordered and contains its estimate
+INTERVALS = (
+    ("outcomes", "effect", "effect_ci_low", "effect_ci_high"),
+    ("outcomes", "dn_mean", "dn_ci_low", "dn_ci_high"), ("outcomes", "ctrl_mean", "ctrl_ci_low", "ctrl_ci_high"),
+    ("review_findings", "effect", "ci_low", "ci_high"),
+)
+QUANTILES = ("min", "q1", "median", "q3", "max")
+# arm statistics that are values on the outcome's scale (not spreads)
+ON_SCALE = ("mean", "ci_low", "ci_high", *QUANTILES)
+
+
+def _bound_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Each number of ``BOUNDS`` lies in its range."""
+    problems = []
+    for table, column, low, high, low_allowed in BOUNDS:
+        values = number(t[table][column])
+        bad = values.notna() & ((values < low) | (values > high) | ((values == low) & (not low_allowed)))
+        rule = f"{'at least' if low_allowed else 'greater than'} {low:g}" + ("" if high == INF else f" and at most {high:g}")
+        problems += [Problem(f"{table}.csv", line(i), column, f"must be {rule} (found {values[i]:g})")
+                     for i in t[table].index[bad]]
+    return problems
 
 
 def _ci_problems(table: str, frame: pd.DataFrame, est: str, low: str, high: str) -> list[Problem]:
+    """A CI has both ends, its low end is not above its high end, and it contains its estimate."""
     e, lo, hi = number(frame[est]), number(frame[low]), number(frame[high])
-    bad = e.notna() & lo.notna() & hi.notna() & ((lo > e) | (hi < e))
-    problems = [Problem(f"{table}.csv", i + 1, est, f"the CI {lo[i]:g} to {hi[i]:g} does not contain the estimate {e[i]:g}")
-                for i in frame.index[bad]]
+    problems = [Problem(f"{table}.csv", line(i), low, f"the CI is out of order: low {lo[i]:g} is above high {hi[i]:g}")
+                for i in frame.index[lo > hi]]
+    bad = e.notna() & (lo <= hi) & ((lo > e) | (hi < e))
+    problems += [Problem(f"{table}.csv", line(i), est, f"the CI {lo[i]:g} to {hi[i]:g} does not contain the estimate {e[i]:g}")
+                 for i in frame.index[bad]]
     one_sided = lo.notna() != hi.notna()
-    problems += [Problem(f"{table}.csv", i + 1, low, "a CI needs both its low and its high end") for i in frame.index[one_sided]]
+    problems += [Problem(f"{table}.csv", line(i), low, "a CI needs both its low and its high end") for i in frame.index[one_sided]]
+    return problems
+
+
+def _quantile_problems(outcomes: pd.DataFrame, arm: str) -> list[Problem]:
+    """An arm's quantiles that are given are in order: min <= q1 <= median <= q3 <= max."""
+    values = pd.DataFrame({q: number(outcomes[f"{arm}_{q}"]) for q in QUANTILES})
+    problems = []
+    for i, row in values.iterrows():
+        given = row.dropna()
+        for (a, x), (b, y) in zip(given.items(), list(given.items())[1:]):
+            if x > y:
+                problems.append(Problem("outcomes.csv", line(i), f"{arm}_{b}", f"{arm}_{b} {y:g} is below {arm}_{a} "
+                                        f"{x:g} (min <= q1 <= median <= q3 <= max)"))
+                break
+    return problems
+
+
+def _scale_problems(outcomes: pd.DataFrame) -> list[Problem]:
+    """On a bounded scale (0..scale_max) a final value lies in 0..scale_max, a change (and an MD)
+    in -scale_max..scale_max."""
+    top = number(outcomes["scale_max"])
+    change = outcomes["value_type"] == "change"
+    problems = []
+    columns = [f"{arm}_{stat}" for arm in ("dn", "ctrl") for stat in ON_SCALE]
+    for column in columns + ["effect", "effect_ci_low", "effect_ci_high"]:
+        values = number(outcomes[column])
+        difference = column.startswith("effect")
+        if difference:  # only an MD is on the scale (an SMD is not)
+            values = values.where(outcomes["effect_measure"] == "MD")
+        low = -top if difference else (-top).where(change, 0.0)
+        bad = top.notna() & values.notna() & ((values < low) | (values > top))
+        problems += [Problem("outcomes.csv", line(i), column, f"{values[i]:g} lies outside the scale "
+                             f"({low[i]:g} to {top[i]:g})") for i in outcomes.index[bad]]
+    return problems
+
+
+def _value_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """The value rules of the module docstring (ranges, intervals, quantiles, scales, counts)."""
+    problems = _bound_problems(t)
+    for table, est, low, high in INTERVALS:
+        problems += _ci_problems(table, t[table], est, low, high)
+    outcomes = t["outcomes"]
+    for arm in ("dn", "ctrl"):
+        problems += _quantile_problems(outcomes, arm)
+    problems += _scale_problems(outcomes)
+    findings = t["review_findings"]
+    ratio = findings["effect_measure"].isin(["RR", "OR"])
+    for column in ("effect", "ci_low", "ci_high"):
+        values = number(findings[column])
+        problems += [Problem("review_findings.csv", line(i), column, f"a ratio (RR, OR) must be greater than 0 "
+                             f"(found {values[i]:g})") for i in findings.index[ratio & (values <= 0)]]
+    safety = t["safety"]
+    events, denominator = number(safety["events"]), number(safety["denominator"])
+    problems += [Problem("safety.csv", line(i), "events", f"{events[i]:g} events are more than the denominator "
+                         f"{denominator[i]:g}") for i in safety.index[events > denominator]]
     return problems
 
 
 def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
     problems = []
     n_rand = number(studies.drop_duplicates("study_id").set_index("study_id")["n_randomised"])
-    for arm in ("dn", "ctrl"):
-        for stat in ("sd", "se"):
-            values = number(outcomes[f"{arm}_{stat}"])
-            problems += [Problem("outcomes.csv", i + 1, f"{arm}_{stat}", f"must be greater than 0 (found {values[i]:g})")
-                         for i in outcomes.index[values <= 0]]
-        n = number(outcomes[f"{arm}_n"])
-        problems += [Problem("outcomes.csv", i + 1, f"{arm}_n", "must be greater than 0") for i in outcomes.index[n <= 0]]
     total = number(outcomes["dn_n"]).fillna(0) + number(outcomes["ctrl_n"]).fillna(0)
     limit = outcomes["study_id"].map(n_rand)
     for i in outcomes.index[limit.notna() & (total > limit)]:
-        problems.append(Problem("outcomes.csv", i + 1, "dn_n",
+        problems.append(Problem("outcomes.csv", line(i), "dn_n",
                                 f"arm ns add up to {total[i]:g}, more than the {limit[i]:g} randomised in studies.csv"))
     weeks = number(outcomes["timepoint_weeks"])
     for i, window in outcomes["window"].items():
@@ -376,12 +477,9 @@ def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame) -> list[Pro
             low, high = WINDOW_LIMITS[window]
             inside = (weeks[i] <= high) and (weeks[i] > low or (window == "immediate" and weeks[i] >= 0))
             if not inside:
-                problems.append(Problem("outcomes.csv", i + 1, "window",
+                problems.append(Problem("outcomes.csv", line(i), "window",
                                         f"{window!r} does not match timepoint_weeks {weeks[i]:g} "
                                         "(immediate <= 1, short <= 13, mid <= 26, long > 26 weeks)"))
-    problems += _ci_problems("outcomes", outcomes, "effect", "effect_ci_low", "effect_ci_high")
-    p = number(outcomes["p_value"])
-    problems += [Problem("outcomes.csv", i + 1, "p_value", "must be between 0 and 1") for i in outcomes.index[(p <= 0) | (p > 1)]]
     return problems
 
 
@@ -412,7 +510,7 @@ def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]
             extra = [c for c in frame.columns if c not in names]
             detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
                                              extra and f"unexpected {', '.join(map(str, extra))}"])) or "columns out of order"
-            problems.append(Problem(path.name, 0, None, f"header does not match the schema: {detail}"))
+            problems.append(Problem(path.name, 1, None, f"header does not match the schema: {detail}"))
             frame = frame.reindex(columns=names, fill_value="")
         tables[table] = frame.fillna("").astype(str)
     return tables, problems

@@ -8,6 +8,9 @@ Every request goes through ``EutilsClient._post``, which
 * retries with exponential backoff on HTTP 429 and 5xx, dropped connections, timeouts and
   truncated bodies, waiting as long as ``Retry-After`` says when the server sends it
   (NCBI's 429 body is JSON even when XML was asked for),
+* stops at the run's deadline (``Deadline``, when the client has one): a request's timeout is cut
+  to the time left, no backoff sleeps past it, and once it has passed no request is sent
+  (``DeadlineExceeded``),
 * treats an HTTP-200 body that carries a non-empty ``<ERROR>`` or an ``<ErrorList>`` as a
   failure, never as "zero results" (espell's empty ``<ERROR/>`` is not an error).
 
@@ -21,6 +24,7 @@ The API key is never logged and is redacted from every message this module raise
 
 Functions and classes
 ---------------------
+Deadline          one total time limit for a run, on top of the per-request timeout
 RateLimiter       sliding one-second window, shared by the whole process (``RATE_LIMITER``)
 EutilsClient      ``esearch(term)`` -> SearchResult; ``fetch_pubmed(ids, history=...)`` -> batches;
                   ``probe()`` -> None when NCBI answers, else why not
@@ -40,12 +44,11 @@ import requests
 from lxml import etree
 from urllib3.util import Retry
 
-from evidence.config import Settings
+from evidence.config import MIN_BATCH_SIZE, Settings
 from evidence.pubmed import PubmedXMLError, parse_pubmed_xml
 
 log = logging.getLogger(__name__)
 
-MIN_BATCH_SIZE = 200
 PROBE_TIMEOUT = 5.0
 _ERROR = re.compile(rb"<ERROR>\s*(.*?)\s*</ERROR>", re.S)
 _ERROR_LIST = re.compile(rb"<ErrorList>(.*?)</ErrorList>", re.S)
@@ -62,6 +65,36 @@ class HistoryExpired(EutilsError):
 
 class EmptyIdList(EutilsError):
     """efetch found none of the ids it was given ("ID list is empty")."""
+
+
+class DeadlineExceeded(EutilsError):
+    """The run's deadline has passed, or a wait would pass it: no further request is sent."""
+
+
+class Deadline:
+    """One total time limit for a run: ``remaining()`` seconds are left of ``seconds`` from now.
+
+    The E-utilities client cuts each request's timeout to the time left and never sleeps past it;
+    the update loop starts no search once it has passed.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds, self._clock = seconds, clock
+        self._end = clock() + seconds
+
+    def remaining(self) -> float:
+        return max(0.0, self._end - self._clock())
+
+    @property
+    def passed(self) -> bool:
+        return self.remaining() <= 0
+
+    def check(self, what: str) -> float:
+        """The seconds left; ``DeadlineExceeded`` naming ``what`` when none are."""
+        left = self.remaining()
+        if left <= 0:
+            raise DeadlineExceeded(f"{what}: the run's deadline of {self.seconds:g} s has passed")
+        return left
 
 
 class _Retryable(Exception):
@@ -169,8 +202,10 @@ class EutilsClient:
     """A client for E-utilities with NCBI's etiquette and a retry policy; see the module docstring."""
 
     def __init__(self, settings: Settings, session: requests.Session | None = None,
-                 limiter: RateLimiter = RATE_LIMITER, sleep: Callable[[float], None] = time.sleep):
+                 limiter: RateLimiter = RATE_LIMITER, sleep: Callable[[float], None] = time.sleep,
+                 deadline: Deadline | None = None):
         self.settings = settings
+        self.deadline = deadline
         self.email = settings.require_email()
         self.session = session or requests.Session()
         self.limiter = limiter
@@ -188,12 +223,19 @@ class EutilsClient:
             full["api_key"] = self.settings.api_key
         return full
 
+    def _timeout(self, utility: str) -> float:
+        """The per-request timeout, cut to the time left before the deadline."""
+        if self.deadline is None:
+            return self.settings.timeout
+        return min(self.settings.timeout, self.deadline.check(utility))
+
     def _attempt(self, utility: str, params: dict) -> bytes:
         self.limiter.wait(self.settings.requests_per_second)
+        timeout = self._timeout(utility)
         self.requests_made += 1
         url = self.settings.base_url + utility + ".fcgi"
         try:
-            response = self.session.post(url, data=self._params(params), timeout=self.settings.timeout)
+            response = self.session.post(url, data=self._params(params), timeout=timeout)
             body = response.content
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise _Retryable(f"{type(exc).__name__}: {exc}") from None
@@ -227,6 +269,9 @@ class EutilsClient:
                     break
                 backoff = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
                 delay = exc.wait if exc.wait is not None else backoff
+                if self.deadline is not None and delay >= self.deadline.remaining():
+                    raise DeadlineExceeded(f"{utility}: {last}; the next attempt would come after the run's "
+                                           f"deadline of {self.deadline.seconds:g} s") from None
                 log.warning("%s attempt %d failed (%s); retrying in %.1f s", utility, attempt, last, delay)
                 self._sleep(delay)
             except EutilsError as exc:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from evidence.claims import Claim, check_evidence_ids, load_claims
 from evidence.config import ConfigError, DataPaths
-from evidence.curation import Curated, CurationError, Problem, read_tables, table_problems
+from evidence.curation import Curated, CurationError, Problem, line, read_tables, table_problems
 from evidence.searches import SearchDefinitions, load_search_definitions
 
 
@@ -61,11 +61,11 @@ def _read(paths: DataPaths) -> tuple[Curated, SearchDefinitions | None, list[Cla
     return Curated(tables), definitions, claims, problems
 
 
-def _cross_file_problems(curated: Curated, claims: list[Claim]) -> list[Problem]:
+def cross_file_problems(curated: Curated, claims: list[Claim]) -> list[Problem]:
     problems = [Problem("claims.yaml", None, None, text) for text in check_evidence_ids(claims, curated)]
     known = {c.id for c in claims}
     overrides = curated.verdict_overrides
-    problems += [Problem("verdict_overrides.csv", i + 1, "claim_id", f"unknown claim_id {cid!r}")
+    problems += [Problem("verdict_overrides.csv", line(i), "claim_id", f"unknown claim_id {cid!r}")
                  for i, cid in overrides["claim_id"].items() if cid and cid not in known]
     titled = set(curated.documents["document"])
     problems += [Problem("claims.yaml", None, None, f"claim {claim.id}: document {name!r} has no row in documents.csv")
@@ -78,13 +78,13 @@ def input_problems(paths: DataPaths) -> list[Problem]:
     curated, _, claims, problems = _read(paths)
     if problems:
         return problems
-    return _cross_file_problems(curated, claims)
+    return cross_file_problems(curated, claims)
 
 
 def load_inputs(paths: DataPaths) -> Inputs:
     """Read and validate every human-edited input once; ``CurationError`` lists every problem."""
     curated, definitions, claims, problems = _read(paths)
-    problems = problems or _cross_file_problems(curated, claims)
+    problems = problems or cross_file_problems(curated, claims)
     if problems or definitions is None:
         raise CurationError(problems)
     return Inputs(paths, curated, definitions, tuple(sorted(claims, key=lambda c: c.id)))

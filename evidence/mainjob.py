@@ -7,7 +7,10 @@ validate   load and validate every human-edited input once (``evidence.inputs``)
 refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
            (``EutilsClient.probe``); when it answers, run every search (``update.update_searches``,
            a failing search is reported and its stored rows kept); otherwise say why the
-           committed snapshot is used
+           committed snapshot is used. The whole step, probe included, stops at one deadline
+           (``--deadline``, default ``config.REPORT_DEADLINE`` = 120 s): no request is sent and no
+           retry is waited for after it, and the searches not run by then keep their snapshot
+           rows, which the step says. So the network adds at most about the deadline to the run.
 rebuild    compute the derived tables from the loaded inputs and write them (``evidence.pipeline``)
 notebooks  execute and export the notebooks (``evidence.notebooks``; exit code 1 when one fails)
 report     render the report from the in-memory results of this run (``evidence.report``)
@@ -19,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from evidence.config import DataPaths, load_settings
+from evidence.config import REPORT_DEADLINE, DataPaths, load_settings
 from evidence.curation import CurationError
 from evidence.inputs import Inputs, load_inputs
 from evidence.tables import read_csv
@@ -28,25 +31,31 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 INDENT = " " * 11
 
 
-def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print) -> str:
-    """Run every search when NCBI_EMAIL is set and E-utilities answers; return a one-line summary
-    (which says why the committed snapshot is used otherwise)."""
-    from evidence.eutils import EutilsClient
+def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadline: float = REPORT_DEADLINE) -> str:
+    """Run every search when NCBI_EMAIL is set and E-utilities answers, within ``deadline``
+    seconds in all; return a one-line summary (which says why the committed snapshot is used
+    otherwise, and for which searches)."""
+    from evidence.eutils import PROBE_TIMEOUT, Deadline, EutilsClient
     from evidence.store import PubmedStore
     from evidence.update import update_searches
 
     settings = load_settings()
     if not settings.email:
         return "uses the committed PubMed snapshot: NCBI_EMAIL is not set"
-    client = EutilsClient(settings)
-    why = client.probe()
+    client = EutilsClient(settings, deadline=Deadline(deadline))
+    why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
     if why:
         return f"uses the committed PubMed snapshot: network unreachable, {why}"
     definitions = inputs.definitions
     run = update_searches(client, definitions, PubmedStore(inputs.paths.pubmed), definitions.ids,
                           echo=lambda line: echo(INDENT + line), keep_going=True, progress=False)
-    text = f"refreshed from PubMed: {len(run.summaries)} search(es), {run.new} new record(s)"
-    return text + (f"; failed: {', '.join(run.failed)} (their snapshot rows are kept)" if run.failed else "")
+    late = f"the deadline of {deadline:g} s passed" if client.deadline.passed else ""
+    if not run.summaries:
+        return f"uses the committed PubMed snapshot: {late or 'every search failed'}"
+    text = f"refreshed from PubMed: {len(run.summaries)} of {len(definitions.ids)} search(es), {run.new} new record(s)"
+    if run.failed:
+        text += f"; {late + ', ' if late else ''}uses the committed PubMed snapshot for {', '.join(run.failed)}"
+    return text
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -57,8 +66,10 @@ def _step(name: str, func: Callable[[], str]) -> str:
     return detail
 
 
-def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool = True) -> int:
-    """The main command: validate, refresh (if possible), rebuild, run the notebooks, write the report.
+def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool = True,
+                 deadline: float = REPORT_DEADLINE) -> int:
+    """The main command: validate, refresh (if possible, within ``deadline`` seconds), rebuild, run
+    the notebooks, write the report.
 
     Returns 0 on success, 2 when the human-edited inputs have problems, 1 when a notebook fails.
     """
@@ -86,7 +97,7 @@ def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool
     inputs = loaded[0]
 
     if refresh:
-        _step("refresh", lambda: refresh_snapshot(inputs))
+        _step("refresh", lambda: refresh_snapshot(inputs, deadline=deadline))
     else:
         _step("refresh", lambda: "uses the committed PubMed snapshot: --offline")
 

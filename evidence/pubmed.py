@@ -1,7 +1,8 @@
 """Parse PubMed XML (efetch answers, baseline and update files) into plain records.
 
 The parser streams: it reads one ``PubmedArticle`` at a time and frees it, so memory stays
-constant whatever the file size. It never fetches a DTD, never resolves an entity and refuses
+constant whatever the file size. Gzipped files (PubMed's baseline and update files are
+``.xml.gz``) are recognised by their magic bytes and decompressed as they are read. It never fetches a DTD, never resolves an entity and refuses
 a document that declares entities (the way to an external-entity read or an expansion bomb).
 
 Functions
@@ -20,14 +21,17 @@ Record keys: ``pmid``, ``doi``, ``title``, ``abstract``, ``journal``, ``year``, 
 
 from __future__ import annotations
 
+import gzip
 import io
 import re
+import zlib
 from os import PathLike
 from typing import BinaryIO, Iterator
 
 from lxml import etree
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class PubmedXMLError(ValueError):
@@ -120,10 +124,16 @@ def _record(article: etree._Element) -> dict:
 
 
 def _open(source: str | PathLike | bytes | BinaryIO) -> BinaryIO:
+    """A binary stream of the XML of ``source`` (a path or bytes are decompressed on the fly when
+    they start with gzip's magic bytes; an open file is read as it is)."""
     if isinstance(source, (bytes, bytearray)):
+        if source[:2] == GZIP_MAGIC:
+            return gzip.GzipFile(fileobj=io.BytesIO(source), mode="rb")  # type: ignore[return-value]
         return io.BytesIO(source)
     if isinstance(source, (str, PathLike)):
-        return open(source, "rb")
+        with open(source, "rb") as probe:
+            gzipped = probe.read(2) == GZIP_MAGIC
+        return gzip.open(source, "rb") if gzipped else open(source, "rb")  # type: ignore[return-value]
     return source
 
 
@@ -180,6 +190,8 @@ def parse_pubmed_xml(source: str | PathLike | bytes | BinaryIO) -> Iterator[dict
                     del parent[0]
     except etree.XMLSyntaxError as exc:
         raise PubmedXMLError(f"{name}: malformed or truncated XML: {exc}") from exc
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise PubmedXMLError(f"{name}: truncated or corrupt gzip file: {exc}") from exc
     finally:
         if stream is not source:
             stream.close()

@@ -43,8 +43,8 @@ from evidence import __version__, exports, prisma
 from evidence.config import NOTEBOOKS_DIR
 from evidence.grade import rob_category
 from evidence.searches import SearchDefinitions
-from evidence.status import (HOW_TO_SEARCH, PRISMA_COLUMNS, Snapshot, exclusion_reasons, last_runs, prisma_flow,
-                             search_sensitivity, unscreened)
+from evidence.status import (HOW_TO_SEARCH, PRISMA_COLUMNS, Snapshot, exclusion_reasons, last_runs, new_by_condition,
+                             prisma_flow, search_sensitivity, unscreened)
 from evidence.tables import atomic_write_bytes
 from evidence.topics import TOPICS, topic_type
 from evidence.vocab import (ANY, APPLICABILITY_LABELS, COMPARATOR_PHRASES, COMPARATORS, DOMAINS, LEVELS, OUTCOME_LABELS,
@@ -597,6 +597,13 @@ def verdict_changes(current: pd.DataFrame, previous: pd.DataFrame | None) -> lis
     return changes
 
 
+def _new_by_condition(inputs: ReportInputs) -> list[dict]:
+    """New records per condition in its searches' latest runs (``status.new_by_condition``), labelled."""
+    labels = {c.id: c.label for c in inputs.definitions.conditions}
+    return [{**r, "label": labels.get(r["condition_id"], r["condition_id"])}
+            for r in new_by_condition(inputs.snapshot).to_dict("records")]
+
+
 def _provenance_context(inputs: ReportInputs) -> dict:
     d = inputs.definitions
     hits = inputs.snapshot.hits
@@ -618,7 +625,7 @@ def _provenance_context(inputs: ReportInputs) -> dict:
             "sensitivity": sens.to_dict("records"),
             "sensitivity_counts": {k: int((sens["retrieved"] == k).sum()) for k in ("yes", "no", "not searched")},
             "unscreened": _record_rows(inputs, unscreened(hits, inputs.curated.studies)),
-            "new_records": new_records, "retracted": retracted,
+            "new_records": new_records, "new_by_condition": _new_by_condition(inputs), "retracted": retracted,
             "changes": verdict_changes(inputs.verdicts, inputs.previous_verdicts),
             "n_records": len(inputs.snapshot.records)}
 

@@ -12,6 +12,7 @@ search_sensitivity  did each included study's condition search retrieve it?
 unscreened          retrieved PMIDs without a screening decision
 records_by_condition_year, prisma_flow, prisma_text, exclusion_reasons
                     the tables of the search overview (PRISMA 2020 flow per condition)
+new_by_condition    new records per condition in the latest runs
 status_text         the ``status`` command's text
 """
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from evidence.config import ConfigError, DataPaths
 from evidence.searches import SearchDefinitions, condition_of
-from evidence.store import PubmedStore
+from evidence.store import LIST_SEP, PubmedStore
 from evidence.vocab import QuestionId
 
 HOW_TO_SEARCH = ("run `NCBI_EMAIL=you@example.org python -m evidence update` (or `python -m evidence report` "
@@ -166,6 +167,18 @@ def prisma_text(flow: pd.DataFrame, studies: pd.DataFrame, condition_id: str) ->
     return "\n".join(lines)
 
 
+def new_by_condition(snapshot: Snapshot) -> pd.DataFrame:
+    """Per condition, the records its searches' latest runs had not retrieved before (the log's
+    new PMIDs of the newest row of each search, filtered and unfiltered together): columns
+    condition_id, date (of the latest run), new (count)."""
+    runs = last_runs(snapshot.log)
+    rows = []
+    for cid, group in runs.assign(condition_id=runs["search_id"].map(condition_of)).groupby("condition_id"):
+        new = {p for text in group["new_pmids"] for p in text.split(LIST_SEP) if p}
+        rows.append({"condition_id": cid, "date": max(group["date"]), "new": len(new)})
+    return pd.DataFrame(rows, columns=["condition_id", "date", "new"])
+
+
 def status_text(paths: DataPaths, studies: pd.DataFrame) -> str:
     """What ``evidence status`` prints: records, last runs, search sensitivity, unscreened records."""
     snapshot = Snapshot.read(PubmedStore(paths.pubmed))
@@ -179,6 +192,8 @@ def status_text(paths: DataPaths, studies: pd.DataFrame) -> str:
     else:
         lines.append("last run of each search (date, count, new):")
         lines += [f"  {r.search_id:<40} {r.date}  {r.count:>6}  {r.new_pmids_n:>5}" for r in runs.itertuples()]
+        lines.append("new records per condition in its searches' latest runs (not retrieved by them before):")
+        lines += [f"  {r.condition_id} {r.new}  ({r.date})" for r in new_by_condition(snapshot).itertuples()]
     sens = search_sensitivity(snapshot.hits, studies)
     lines.append(f"included studies with a PMID: {len(sens)}; retrieved by their condition's search: "
                  f"{(sens['retrieved'] == 'yes').sum()}, missed: {(sens['retrieved'] == 'no').sum()}, "

@@ -17,12 +17,22 @@ from typing import Sequence
 import pandas as pd
 
 
+def umask_mode(mode: int = 0o666) -> int:
+    """``mode`` as the process's umask leaves it (0o644 for 0o666 under umask 022), what ``open``
+    gives a new file."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mode & ~mask
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    """Write ``data`` to ``path`` through a temporary file and a rename. The file gets the mode the
+    umask gives a new file (``mkstemp`` creates its file 0600, which the rename would keep)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, umask_mode())
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -5,6 +5,15 @@ stored ones due for a refresh) are fetched in batches of at least 200 by POST; e
 written to ``records.csv`` at once, so an update killed midway resumes where it stopped with no
 duplicate and no gap; then the hits and the search log are written.
 
+"New" is counted per search: the PMIDs this search had not retrieved before (not in its rows of
+``search_hits.csv``), whether or not another search had already stored the record. The list is
+written to the search's journal before the first efetch and the journal is removed after the
+log row, so a run killed anywhere in between logs the same new PMIDs when it is run again as an
+uninterrupted run would have.
+
+Deadline: ``update_searches`` starts no search once the client's deadline has passed (the client
+itself sends no request after it); with ``keep_going`` the searches not run are reported as such.
+
 Request budget: one esearch per search plus ceil(to fetch / batch size) efetch requests (plus
 retries); an immediate re-run with nothing new makes no efetch request.
 """
@@ -14,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import requests
@@ -72,9 +82,13 @@ def update_search(client: EutilsClient, definitions: SearchDefinitions, store: P
     result = client.esearch(query)
     pmids = list(result.ids)
     stored = set(store.records()["pmid"])
+    hits = store.hits()
+    retrieved_before = set(hits.loc[hits["search_id"] == sid, "pmid"]) - set(store.read_journal(sid))
+    new = [p for p in pmids if p not in retrieved_before]
+    store.write_journal(sid, new)
     due = _due_for_refresh(store, pmids, today, refresh_days)
     to_fetch = [p for p in pmids if p not in stored or p in due]
-    summary = SearchSummary(sid, result.count, new=[p for p in pmids if p not in stored], refreshed=len(due))
+    summary = SearchSummary(sid, result.count, new=new, refreshed=len(due))
     history = result if to_fetch == pmids else None
     batches = client.fetch_pubmed(to_fetch, batch_size=batch_size, history=history)
     total = math.ceil(len(to_fetch) / batch_size)
@@ -89,6 +103,7 @@ def update_search(client: EutilsClient, definitions: SearchDefinitions, store: P
         "missing_pmids": LIST_SEP.join(summary.missing), "newly_retracted": LIST_SEP.join(summary.newly_retracted),
         "software_version": __version__,
     })
+    store.clear_journal(sid)
     return summary
 
 
@@ -119,7 +134,13 @@ def update_searches(client: EutilsClient, definitions: SearchDefinitions, store:
     ``UpdateRun.failed`` and skipped, and its stored rows are kept; otherwise the failure propagates.
     """
     run = UpdateRun()
+    deadline = client.deadline
     for cid in condition_ids:
+        if deadline is not None and deadline.passed:
+            if not keep_going:
+                deadline.check(f"search {cid}")
+            run.failed[cid] = "not run: the deadline had passed"
+            continue
         try:
             summary = update_search(client, definitions, store, cid, **options)
         except (EutilsError, PubmedXMLError, requests.RequestException, OSError) as exc:
@@ -133,20 +154,24 @@ def update_searches(client: EutilsClient, definitions: SearchDefinitions, store:
     return run
 
 
-def apply_pubmed_file(store: PubmedStore, source, today: dt.date | None = None) -> tuple[int, list[str], list[str]]:
-    """Apply a PubMed baseline or update file (or any efetch XML) to the stored records: articles
-    already stored are replaced (so retractions and errata show up), ``DeleteCitation`` PMIDs are
-    removed. Articles not yet stored are left out: the searches decide what the snapshot holds.
+def apply_pubmed_file(store: PubmedStore, source: Path, today: dt.date | None = None) -> tuple[int, list[str], list[str]]:
+    """Apply a PubMed baseline or update file (``.xml`` or ``.xml.gz``, or any efetch XML) to the
+    stored records: articles already stored are replaced (so retractions and errata show up);
+    ``DeleteCitation`` PMIDs are removed from the records and from the search hits, and each
+    removal is logged in deletions.csv. Articles not yet stored are left out: the searches decide
+    what the snapshot holds. Nothing is written unless the whole file parses.
 
     Returns (records replaced, PMIDs deleted, PMIDs that became retracted).
     """
     today = today or dt.date.today()
     stored = set(store.records()["pmid"])
+    known = stored | set(store.hits()["pmid"])
     replaced, deleted = [], []
     for record in parse_pubmed_xml(source):
-        if record["pmid"] not in stored:
-            continue
-        (deleted if record["deleted"] else replaced).append(record)
+        if record["deleted"] and record["pmid"] in known:
+            deleted.append(record["pmid"])
+        elif not record["deleted"] and record["pmid"] in stored:
+            replaced.append(record)
     retracted = store.upsert_records(replaced, today.isoformat())
-    store.delete_records(r["pmid"] for r in deleted)
-    return len(replaced), [r["pmid"] for r in deleted], retracted
+    store.delete_records(deleted, Path(source).name, today.isoformat())
+    return len(replaced), deleted, retracted

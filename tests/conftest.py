@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -76,6 +79,47 @@ def articles() -> dict[str, bytes]:
 def server(articles):
     with EutilsServer(articles) as srv:
         yield srv
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    """A data directory holding only the search definitions."""
+    (tmp_path / "curated").mkdir()
+    shutil.copy(PROJECT / "data" / "curated" / "searches.yaml", tmp_path / "curated" / "searches.yaml")
+    return tmp_path
+
+
+@pytest.fixture
+def big_server(articles):
+    """The recorded articles plus clones, so an update needs three efetch batches."""
+    template = next(iter(articles.values()))
+    with EutilsServer({**articles, **cloned_articles(template, 80000001, 420 - len(articles))}) as srv:
+        yield srv
+
+
+def live_env(server) -> dict:
+    """The environment of a live run against the local server (no API key)."""
+    env = {**os.environ, "EVIDENCE_EUTILS_URL": server.url, "NCBI_EMAIL": "tester@example.org",
+           "PYTHONPATH": str(PROJECT)}
+    env.pop("NCBI_API_KEY", None)
+    return env
+
+
+def start_slow_update(server, data_dir, *extra) -> subprocess.Popen:
+    """An ``update`` in another process that is stuck in its second efetch batch (holding the lock)
+    once ``records.csv`` exists."""
+    server.state.slow_seconds = 30
+    server.state.plan["efetch"] = ["ok", "slow"]
+    proc = subprocess.Popen([sys.executable, "-m", "evidence", "update", "--condition", "neck_pain",
+                             "--data-dir", str(data_dir), *extra], env=live_env(server), cwd=PROJECT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    records_path = data_dir / "pubmed" / "records.csv"
+    deadline = time.monotonic() + 20
+    while not records_path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert proc.poll() is None, proc.communicate()
+    return proc
 
 
 def make_client(server: EutilsServer, api_key: str | None = None, **overrides) -> EutilsClient:

@@ -12,7 +12,8 @@ It serves real recorded NCBI material from ``../shared/fixtures/eutils/``:
 
 ``server.plan`` queues misbehaviours per utility, consumed one per request: ``"429"``,
 ``"429-retry-after"``, ``"500"``, ``"502"``, ``"503"``, ``"drop"`` (connection closed without an
-answer), ``"slow"`` (answers after ``slow_seconds``), ``"truncate"`` (half the XML, with a
+answer), ``"silent"`` (accepts the request and never answers, until the server stops),
+``"slow"`` (answers after ``slow_seconds``), ``"truncate"`` (half the XML, with a
 matching Content-Length), ``"short-body"`` (a Content-Length larger than the body sent),
 ``"error-body"``, ``"error-list"``, ``"expired"`` (history not found), ``"missing:N"`` (leave out
 the last N records asked for). Every request is recorded with its time and parameters.
@@ -104,6 +105,7 @@ class FakeEutils:
         self.slow_seconds = 2.0
         self.webenv = "MCID_TEST_0001"
         self.lock = threading.Lock()
+        self.stopped = threading.Event()
 
     def take(self, utility: str) -> str | None:
         with self.lock:
@@ -171,6 +173,10 @@ def _handler(state: FakeEutils):
                 self.close_connection = True
                 self.connection.shutdown(2)
                 return
+            if action == "silent":
+                state.stopped.wait()
+                self.close_connection = True
+                return
             if action == "slow":
                 time.sleep(state.slow_seconds)
             if action.startswith("429"):
@@ -228,5 +234,6 @@ class EutilsServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.state.stopped.set()
         self.httpd.shutdown()
         self.httpd.server_close()

@@ -39,7 +39,7 @@ def broken(tmp_path):
         index = frame.index[mask][0]
         frame.loc[index, column] = value
         frame.to_csv(path, index=False, lineterminator="\n")
-        return index + 1  # 1-based data row
+        return index + 2  # the row's line in the file (the header is line 1)
 
     return target, edit
 
@@ -67,6 +67,20 @@ CASES = [
     ("outcomes", lambda: _first("outcomes", "outcome_domain", bool), "outcome_domain", "happiness", "outcomes.csv",
      "outcome_domain", "must be one of"),
     ("studies", lambda: _first("studies", "pmid", bool), "decision", "maybe", "studies.csv", "decision", "must be one of"),
+    # what the analysis relies on (issue 12): ordered intervals and quantiles, finite positive numbers, the scale
+    ("outcomes", lambda: _first("outcomes", "dn_ci_low", bool), "dn_ci_low", "60", "outcomes.csv", "dn_ci_low",
+     "the CI is out of order"),
+    ("outcomes", lambda: _first("outcomes", "dn_q1", bool), "dn_q1", "70", "outcomes.csv", "dn_median",
+     "min <= q1 <= median <= q3 <= max"),
+    ("outcomes", lambda: _first("outcomes", "effect_ci_low", bool), "effect_ci_high", "-30", "outcomes.csv",
+     "effect_ci_low", "the CI is out of order"),
+    ("outcomes", lambda: _first("outcomes", "dn_sd", bool), "dn_sd", "inf", "outcomes.csv", "dn_sd", "finite"),
+    ("outcomes", lambda: _first("outcomes", "dn_mean", lambda v: v not in ("",)), "scale_max", "0", "outcomes.csv",
+     "scale_max", "greater than 0"),
+    ("outcomes", lambda: _first("outcomes", "dn_ci_low", bool), "dn_mean", "150", "outcomes.csv", "dn_mean",
+     "outside the scale"),
+    ("review_findings", lambda: _first("review_findings", "ci_low", bool), "ci_low", "1000", "review_findings.csv",
+     "ci_low", "the CI is out of order"),
     ("review_findings", lambda: _first("review_findings", "review_id", bool), "review_id", "Ghost2020",
      "review_findings.csv", "review_id", "unknown review_id 'Ghost2020'"),
 ]
@@ -81,6 +95,16 @@ def test_each_fault_is_reported_with_file_row_column(broken, table, where, colum
     hits = [p for p in problems if p.file == file and p.column == expected_column and message in p.message]
     assert hits, f"expected a problem in {file} column {expected_column} containing {message!r}; got {problems}"
     assert any(p.row == row for p in hits)
+
+
+def test_safety_and_mid_values_the_verdicts_rely_on(broken):
+    target, edit = broken
+    rate = edit("safety", {"safety_id": pd.read_csv(CURATED / "safety.csv", dtype=str, keep_default_na=False)
+                           .query("rate_percent != ''").iloc[0]["safety_id"]}, "rate_percent", "-0.5")
+    mid = edit("mids", {"instrument": "DASH"}, "mid", "0")
+    problems = validate(target)
+    assert any(p.file == "safety.csv" and p.row == rate and p.column == "rate_percent" for p in problems)
+    assert any(p.file == "mids.csv" and p.row == mid and p.column == "mid" for p in problems)
 
 
 def test_study_without_pmid_or_doi(broken):
@@ -99,9 +123,9 @@ def test_duplicate_key_and_missing_file_and_bad_header(broken):
     safety = pd.read_csv(target / "safety.csv", dtype=str, keep_default_na=False).rename(columns={"events": "count"})
     safety.to_csv(target / "safety.csv", index=False)
     messages = [str(p) for p in validate(target)]
-    assert any(m.startswith(f"studies.csv, row {len(studies) + 1}") and "duplicate key" in m for m in messages)
+    assert any(m.startswith(f"studies.csv, row {len(studies) + 2}") and "duplicate key" in m for m in messages)
     assert "mids.csv: file is missing" in messages
-    assert any(m.startswith("safety.csv, row 0") and "missing events" in m and "unexpected count" in m for m in messages)
+    assert any(m.startswith("safety.csv, row 1") and "missing events" in m and "unexpected count" in m for m in messages)
 
 
 def test_load_refuses_invalid_data_and_cli_exits_2(broken, capsys):

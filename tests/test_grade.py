@@ -367,7 +367,7 @@ def test_valid_overrides_are_loaded(tmp_path):
 ])
 def test_bad_override_is_a_problem_naming_file_row_and_column(tmp_path, rows, bad_row, column):
     problems = input_problems(_curated_with_overrides(tmp_path, rows))
-    assert [(p.file, p.row, p.column) for p in problems] == [("grade_overrides.csv", bad_row, column)]
+    assert [(p.file, p.row, p.column) for p in problems] == [("grade_overrides.csv", bad_row + 1, column)]  # line
 
 
 def test_ten_studies_of_equal_precision_are_rated_without_egger():

@@ -42,7 +42,7 @@ def test_problems_of_every_file_are_reported_together(paths):
     paths.claims.write_text(yaml.safe_dump(register, sort_keys=False))
     problems = input_problems(paths)
     where = {(p.file, p.row, p.column) for p in problems}
-    assert ("studies.csv", 3, "design") in where
+    assert ("studies.csv", 4, "design") in where  # data row 3 is line 4 of the file
     claim_problems = [p for p in problems if p.file == "claims.yaml"]
     assert len(claim_problems) == 2  # both broken claims, not only the first
     assert "claim #1" in claim_problems[0].message and "unknown topic" in claim_problems[0].message
@@ -62,7 +62,7 @@ def test_grade_override_errors_name_row_and_column(paths, row, column, message):
     _append(paths.curated / "grade_overrides.csv", row)
     problems = [p for p in input_problems(paths) if p.file == "grade_overrides.csv"]
     assert len(problems) == 1
-    assert (problems[0].row, problems[0].column) == (1, column) and message in problems[0].message
+    assert (problems[0].row, problems[0].column) == (2, column) and message in problems[0].message  # line 2
 
 
 @pytest.mark.parametrize("row,column,message", [
@@ -77,7 +77,7 @@ def test_verdict_override_errors_name_row_and_column(paths, row, column, message
     _append(paths.curated / "verdict_overrides.csv", row)
     problems = [p for p in input_problems(paths) if p.file == "verdict_overrides.csv"]
     assert problems and problems[0].column == column and message in problems[0].message
-    assert problems[0].row == len(read_csv(paths.curated / "verdict_overrides.csv"))
+    assert problems[0].row == len(read_csv(paths.curated / "verdict_overrides.csv")) + 1  # the last line
 
 
 def test_a_missing_search_definition_file_is_a_problem_not_a_crash(paths):

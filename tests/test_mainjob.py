@@ -38,7 +38,7 @@ def test_invalid_curated_data_stops_the_job_with_2(tmp_path, capsys):
     studies.to_csv(paths.curated / "studies.csv", index=False)
     assert run_main_job(paths, execute_notebooks=False, refresh=False) == 2
     out = capsys.readouterr().out
-    assert "studies.csv, row 1, column decision" in out
+    assert "studies.csv, row 2, column decision" in out
     assert not (paths.derived / "report" / "index.html").exists()
 
 
@@ -55,3 +55,10 @@ def test_refresh_from_a_local_server_fills_the_provenance_page(tmp_path, server,
     assert len(doc.xpath('//section[@id="log"]//tbody/tr')) == len(log)
     new = [p for p in log["new_pmids"].iloc[0].split("; ") if p]
     assert new and f"https://pubmed.ncbi.nlm.nih.gov/{new[0]}/" in doc.xpath('//section[@id="changes"]//a/@href')
+    # new records per condition: each condition's row counts what its own searches had not retrieved before
+    rows = doc.xpath('//table[@id="new-by-condition"]/tbody/tr')
+    shown = {r.xpath("string(td[1])"): int(r.xpath("string(td[3])")) for r in rows}
+    labels = {c.id: c.label for c in load_search_definitions(paths.searches).conditions}
+    for cid in set(log["condition_id"]):
+        mine = log[log["condition_id"] == cid]
+        assert shown[labels[cid]] == len({p for t in mine["new_pmids"] for p in t.split("; ") if p})

@@ -22,11 +22,17 @@ def test_upsert_sorts_numerically_replaces_and_reports_new_retractions(tmp_path)
     assert records.loc["9", "fetched_on"] == "2026-01-01" and len(records) == 4
 
 
-def test_delete_removes_only_the_named_records(tmp_path):
+def test_delete_removes_the_named_records_and_their_hits_and_logs_it(tmp_path):
     store = PubmedStore(tmp_path)
     store.upsert_records([record("1"), record("2"), record("3")], "2026-01-01")
-    store.delete_records(["2", "999"])
+    store.record_hits("neck_pain", ["1", "2"], "2026-01-01")
+    store.record_hits("knee_pain", ["2", "3"], "2026-01-01")
+    store.delete_records(["2", "999"], "pubmed26n1500.xml.gz", "2026-02-01")
     assert list(store.records()["pmid"]) == ["1", "3"]
+    assert sorted(zip(store.hits()["search_id"], store.hits()["pmid"])) == [("knee_pain", "3"), ("neck_pain", "1")]
+    deletions = store.deletions().set_index("pmid")
+    assert deletions.loc["2", "search_ids"] == "knee_pain; neck_pain"
+    assert deletions.loc["2", "source_file"] == "pubmed26n1500.xml.gz" and deletions.loc["2", "date"] == "2026-02-01"
 
 
 def test_hits_keep_first_seen_and_update_last_seen_per_search(tmp_path):

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 
@@ -18,25 +13,9 @@ from evidence.eutils import EutilsError
 from evidence.searches import load_search_definitions
 from evidence.store import PubmedStore
 from evidence.update import update_search
-from tests.conftest import PROJECT, make_client, needs_shared
-from tests.eutils_server import EutilsServer, cloned_articles
+from tests.conftest import make_client, needs_shared, start_slow_update
 
 DAY1, DAY2 = dt.date(2026, 1, 5), dt.date(2026, 2, 9)
-
-
-@pytest.fixture
-def data_dir(tmp_path):
-    (tmp_path / "curated").mkdir()
-    shutil.copy(PROJECT / "data" / "curated" / "searches.yaml", tmp_path / "curated" / "searches.yaml")
-    return tmp_path
-
-
-@pytest.fixture
-def big_server(articles):
-    """The recorded articles plus clones, so an update needs three efetch batches."""
-    template = next(iter(articles.values()))
-    with EutilsServer({**articles, **cloned_articles(template, 80000001, 420 - len(articles))}) as srv:
-        yield srv
 
 
 def run(server, data_dir, today=DAY1, **kw):
@@ -126,18 +105,7 @@ def test_failed_batch_leaves_earlier_batches_and_resume_completes(big_server, da
 
 
 def test_update_killed_midway_resumes_without_duplicates_or_gaps(big_server, data_dir):
-    big_server.state.slow_seconds = 30
-    big_server.state.plan["efetch"] = ["ok", "slow"]
-    env = {**os.environ, "EVIDENCE_EUTILS_URL": big_server.url, "NCBI_EMAIL": "tester@example.org"}
-    env.pop("NCBI_API_KEY", None)
-    proc = subprocess.Popen([sys.executable, "-m", "evidence", "update", "--condition", "neck_pain",
-                             "--data-dir", str(data_dir)], env=env, cwd=PROJECT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    records_path = data_dir / "pubmed" / "records.csv"
-    deadline = time.monotonic() + 20
-    while not records_path.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
+    proc = start_slow_update(big_server, data_dir)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     store = PubmedStore(data_dir / "pubmed")

@@ -325,7 +325,7 @@ def test_applicability_columns_are_validated():
                                   finding(subcondition="adhesive_capsulitis")])
     problems = [(p.row, p.column) for p in table_problems(bad.tables) if p.file == "review_findings.csv"
                 and p.column in ("certainty", "certainty_high", "subcondition")]
-    assert problems == [(1, "certainty_high"), (2, "certainty"), (3, "subcondition")]
+    assert problems == [(2, "certainty_high"), (3, "certainty"), (4, "subcondition")]  # file lines
 
 
 def test_tested_by_must_name_linked_mechanism_rows(tmp_path: Path):
@@ -423,4 +423,4 @@ def test_verdict_overrides_are_loaded_with_optional_certainty_and_wording(tmp_pa
 ])
 def test_bad_verdict_override_is_a_problem_naming_file_row_and_column(tmp_path, rows, bad_row, column):
     problems = input_problems(_curated_with_overrides(tmp_path, *rows))
-    assert [(p.file, p.row, p.column) for p in problems] == [("verdict_overrides.csv", bad_row, column)]
+    assert [(p.file, p.row, p.column) for p in problems] == [("verdict_overrides.csv", bad_row + 1, column)]  # line
