@@ -32,10 +32,11 @@ sys.path.insert(0, str(PROJECT))
 import pandas as pd  # noqa: E402
 
 from evidence import wording  # noqa: E402
+from evidence.drafts import split_sentences  # noqa: E402
+from tests.wording_helpers import fixture  # noqa: E402
 
 CLINIC = PROJECT / "data" / "curated" / "wording_clinic_style.csv"
 OLD = PROJECT / "data" / "curated" / "wording_labelled.csv"
-VERDICTS = PROJECT / "tests" / "fixtures" / "wording_verdicts.csv"
 
 
 @dataclass(frozen=True)
@@ -46,14 +47,6 @@ class Unit:
     is_claim: bool
     topics: frozenset[str]
     flagged: bool
-
-
-def load_register() -> tuple[list[dict[str, str]], pd.DataFrame]:
-    """The register claims and verdicts of the fixture."""
-    verdicts = pd.read_csv(VERDICTS, dtype=str, keep_default_na=False)
-    claims = [{"id": r.claim_id, "statement": r.statement, "topic": r.topic, "frequency_claimed": r.frequency_claimed}
-              for r in verdicts.itertuples()]
-    return claims, verdicts
 
 
 def clinic_units(split: str) -> list[Unit]:
@@ -71,7 +64,7 @@ def old_units() -> list[Unit]:
 
 def check_unit(text: str, claims, verdicts) -> list:
     """Findings of one labelled unit, the text checked as one small draft."""
-    return wording.check_sentences(wording.split_sentences(text), claims, verdicts)
+    return wording.check_sentences(split_sentences(text), claims, verdicts)
 
 
 def _ratio(a: int, b: int) -> float:
@@ -125,7 +118,7 @@ def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
     for mb in sizes_mb:
         text = generated_text(int(mb * 1_000_000))
         start = time.perf_counter()
-        sentences = wording.split_sentences(text)
+        sentences = split_sentences(text)
         findings = wording.check_sentences(sentences, claims, verdicts)
         elapsed = time.perf_counter() - start
         print(f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
@@ -137,7 +130,7 @@ def main() -> None:
     parser.add_argument("--no-speed", action="store_true", help="only the quality figures")
     parser.add_argument("--sizes", default="0.1,1,10", help="generated draft sizes in MB (comma-separated)")
     args = parser.parse_args()
-    claims, verdicts = load_register()
+    claims, verdicts = fixture()
     report_quality("clinic-style, tune", clinic_units("tune"), claims, verdicts, show_disagreements=True)
     report_quality("clinic-style, heldout", clinic_units("heldout"), claims, verdicts, show_disagreements=False)
     report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, show_disagreements=True)

@@ -1,0 +1,372 @@
+"""Claim detection: which sentences of a draft claim something about dry needling, about which
+topics, and how strongly (the wording checker's second stage).
+
+All word lists come from the lexicon (``data/curated/wording_lexicon.yaml``, :mod:`evidence.lexicon`);
+this module holds only the mechanics. Each sentence is read once, with the sentence before it
+and, for a list item, its lead-in line: the work is linear in the length of the draft.
+
+What is a claim
+---------------
+A sentence claims an **effect, mechanism, time course or benefit** of dry needling when it has
+
+1. a **subject** that is dry needling: a ``subjects`` pattern (dry needling, needling, the
+   treatment, this technique, the needle ...); a pronoun (``pronouns``: "it", "this" ...) when
+   the sentence before had such a subject and named none of the ``other_treatments`` (massage,
+   exercise ...); a list item whose lead-in names dry needling ("Dry needling may help with:",
+   "Dry needling:"); a sentence starting with a call to action ("Book now and get rid of ...");
+   or what follows ", which" after a purpose clause ("the aim is to ..., which then restores ...");
+2. an **effect word** that is not negated (``effect_words``; a ``negations`` word up to three
+   words before it negates it);
+3. a **topic** (``topics``; logistics topics never count; a narrower topic drops the broader one,
+   ``narrower``). With none, an object pronoun ("stops them") takes the topics of the sentence
+   before ("Tired of headaches?").
+
+Before this, **spans that are not claims** are removed: purpose clauses (``purpose``: "the
+aim is to ...") and results of a named study reported with attribution (``attribution``: "a 2014
+trial found ..."); a span ends where the writer goes on in their own voice (", so ...", "; ...").
+Questions are never claims. Descriptions of a condition, of anatomy, of the procedure or of
+sensations have no dry-needling subject with an effect word, so they are not claims.
+
+Two kinds of topic do not need a subject: **safety** topics, which count when the clause that
+names them gives a frequency ("bruising is common": ``frequencies``) or the sentence calls
+needling safe or uses an absolute safety phrase ("no side effects"); a warning to the patient
+("you may feel sore") gives neither and is not a claim; and topics whose register verdict is
+**contradicted** (lactic acid, toxins), which count with any effect word, negated or not.
+A **registered occurrence** (a locator of ``claims.yaml`` found in the sentence) always counts,
+with its claim: this is how every occurrence in the patient materials is found.
+
+Strength (one per claim)
+------------------------
+``absolute`` when a non-negated absolute word of the claim's scope appears (``absolutes.effect``
+for efficacy, outcome and mechanism claims: cures, eliminates, gets rid of, proven, research
+shows, guaranteed, permanent, the best, most effective, very effective, prevents ...;
+``absolutes.safety`` for safety claims: completely safe, no side effects, never ...); else
+``conditional`` when a hedge appears (may, might, can, could, research suggests ...) or the
+sentence says the evidence is uncertain (``uncertainty``); else ``direct``. A list item reads
+its lead-in's words too ("Dry needling may help with:" hedges every item).
+
+Known limits: a hedge or an absolute word anywhere in the sentence counts for every claim of its
+scope in it; pronouns reach back one sentence only; negation is a window of three words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+import pandas as pd
+
+from evidence.claims import Claim, find_occurrence
+from evidence.config import ConfigError
+from evidence.drafts import Sentence
+from evidence.lexicon import Lexicon
+from evidence.topics import TOPICS, topic_type
+from evidence.vocab import CONDITIONS
+
+STRENGTHS = ("none", "conditional", "direct", "absolute")
+REQUIRED_VERDICT_COLUMNS = ("claim_id", "topic", "verdict", "certainty", "allowed_wording")
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however)\b", re.I)
+# where a hedge stops reaching: the clause breaks and the start of a result, reason or second claim
+_HEDGE_SCOPE_END = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|so|which|because|and)\b",
+                              re.I)
+_OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I)
+_RELATIVE = re.compile(r",?\s*\bwhich\b", re.I)
+_OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+# --------------------------------------------------------------------------------------------
+# The register: claims joined with their verdicts
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegisterClaim:
+    """A register claim with the verdict it got (empty strings when it has none)."""
+
+    id: str
+    topic: str
+    statement: str = ""
+    conditions: tuple[str, ...] = ()
+    frequency_claimed: str = ""
+    verdict: str = ""
+    certainty: str = ""
+    allowed_wording: str = ""
+    locators: tuple[str, ...] = ()
+
+
+_VERDICT_RANK = {v: i for i, v in enumerate(("supported", "not_checkable", "overstated", "uncertain", "unsupported",
+                                              "contradicted", ""))}
+
+
+def _cell(row: dict, name: str) -> str:
+    value = row.get(name)
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+
+
+def build_register(claims: Iterable[Claim], verdicts: pd.DataFrame) -> list[RegisterClaim]:
+    """Register claims (:class:`evidence.claims.Claim`) joined with their rows of the verdict table
+    (``claim_id``, ``verdict``, ``certainty``, ``allowed_wording``); a claim without a row has no
+    verdict. ConfigError when the table lacks a required column."""
+    missing = [c for c in REQUIRED_VERDICT_COLUMNS if c not in verdicts.columns]
+    if missing:
+        raise ConfigError(f"claim verdicts lack column(s): {', '.join(missing)}")
+    rows = {_cell(r, "claim_id"): r for r in verdicts.to_dict("records")}
+    register = []
+    for claim in claims:
+        row = rows.get(claim.id, {})
+        register.append(RegisterClaim(
+            id=claim.id, topic=claim.topic, statement=claim.statement, conditions=tuple(claim.conditions),
+            frequency_claimed=claim.frequency_claimed or "", verdict=_cell(row, "verdict").lower(),
+            certainty=_cell(row, "certainty").lower().replace(" ", "_").replace("-", "_"),
+            allowed_wording=_cell(row, "allowed_wording"),
+            locators=tuple(o.locator for o in claim.occurrences),
+        ))
+    return register
+
+
+def _content_words(text: str) -> set[str]:
+    """Lower-case words of four letters or more, without the words every claim shares."""
+    return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in ("needling", "needle", "needles", "that",
+                                                                             "this", "with", "from", "your")}
+
+
+def choose_claim(candidates: Sequence[RegisterClaim], sentence: str, frequency: str | None,
+                 conditions: frozenset[str]) -> RegisterClaim | None:
+    """The register claim of a topic that a sentence matches: the one with the sentence's frequency
+    word (safety), then the one about the conditions the sentence names, then the one sharing most
+    words with it, then claims without a frequency, then the best verdict."""
+    if not candidates:
+        return None
+    same = [c for c in candidates if frequency and c.frequency_claimed == frequency]
+    pool = same or candidates
+    words = _content_words(sentence)
+    return min(pool, key=lambda c: (-len(conditions & set(c.conditions)), -len(words & _content_words(c.statement)),
+                                    bool(c.frequency_claimed) and not same, _VERDICT_RANK.get(c.verdict, 6)))
+
+
+# --------------------------------------------------------------------------------------------
+# Claims in sentences
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetectedClaim:
+    """One claim a sentence makes: its topic, how strongly it is worded, and what decides the flag."""
+
+    topic: str
+    strength: str
+    absolute_words: tuple[str, ...]
+    states_uncertainty: bool
+    denial: bool
+    frequency: tuple[str, str] | None
+    safe_unqualified: bool
+    registered: RegisterClaim | None = None
+
+
+@dataclass(frozen=True)
+class SentenceClaims:
+    """A sentence with the claims it makes (empty when it makes none) and every topic claimed."""
+
+    sentence: Sentence
+    claims: tuple[DetectedClaim, ...]
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(c.topic for c in self.claims)
+
+
+def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
+    """A negation word earlier in the clause of ``start`` (clauses end at the hedge-scope breaks)."""
+    breaks = [m.end() for m in _HEDGE_SCOPE_END.finditer(text, 0, start)]
+    return bool(lexicon.negations.search(text, breaks[-1] if breaks else 0, start))
+
+
+def _affirmed(pattern: re.Pattern[str], text: str, lexicon: Lexicon) -> list[str]:
+    """The matches of ``pattern`` in ``text`` that are not negated."""
+    return [m.group(0) for m in pattern.finditer(text) if not _negated(text, m.start(), lexicon)]
+
+
+def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool]:
+    """``text`` without purpose and attribution spans; True when a purpose span left a ", which"
+    clause (its subject is the treatment whose purpose was named)."""
+    relative = False
+    for pattern, is_purpose in ((lexicon.purpose, True), (lexicon.attribution, False)):
+        m = pattern.search(text)
+        while m:
+            rest = text[m.end():]
+            end = _RELATIVE.search(rest) if is_purpose else None
+            end = end or _OWN_VOICE.search(rest)
+            relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start():]))
+            stop = m.end() + end.start() if end else len(text)
+            text = text[:m.start()] + " " + text[stop:]
+            m = pattern.search(text, m.start() + 1)
+    return text, relative
+
+
+def _clause_end(text: str, position: int) -> int:
+    """Where the clause around ``position`` ends."""
+    ends = [m.start() for m in _HEDGE_SCOPE_END.finditer(text) if m.start() > position]
+    return min(ends, default=len(text))
+
+
+def _clause(text: str, position: int) -> str:
+    """The clause of ``text`` around ``position``."""
+    starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text) if m.end() <= position]
+    ends = [m.start() for m in _CLAUSE_BREAK.finditer(text) if m.start() > position] + [len(text)]
+    return text[max(starts):min(ends)]
+
+
+def frequency_word(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
+    """``(frequency, word)`` of the first frequency word in ``text`` (rare before uncommon before common)."""
+    for frequency, pattern in lexicon.frequencies:
+        m = pattern.search(text)
+        if m:
+            return frequency, m.group(0)
+    return None
+
+
+def match_topics(text: str, lexicon: Lexicon) -> dict[str, int]:
+    """Every topic whose patterns match ``text``, with the position of the first match."""
+    found = {}
+    for topic, pattern in lexicon.topics.items():
+        m = pattern.search(text)
+        if m:
+            found[topic] = m.start()
+    return found
+
+
+def _is_question(text: str) -> bool:
+    return text.rstrip().rstrip("\"'”’)").endswith("?")
+
+
+def _registered(sentence: str, register: Sequence[RegisterClaim]) -> dict[str, RegisterClaim]:
+    """Topic -> register claim for every registered occurrence ``sentence`` contains (a cheap word
+    test first, so that a long draft is not normalised once per locator)."""
+    lowered = sentence.lower()
+    found: dict[str, RegisterClaim] = {}
+    for claim in register:
+        if claim.topic in found:
+            continue
+        for locator in claim.locators:
+            words = _WORD.findall(locator.lower())
+            if words and max(words, key=len) in lowered and find_occurrence(sentence, locator) >= 0:
+                found[claim.topic] = claim
+                break
+    return found
+
+
+class ClaimDetector:
+    """Reads a draft's sentences in order and returns the claims of each (see the module docstring)."""
+
+    def __init__(self, register: Sequence[RegisterClaim], lexicon: Lexicon) -> None:
+        self.register = list(register)
+        self.lexicon = lexicon
+        verdicts: dict[str, set[str]] = {}
+        for claim in self.register:
+            verdicts.setdefault(claim.topic, set()).add(claim.verdict)
+        self.contradicted = frozenset(t for t, v in verdicts.items() if v == {"contradicted"})
+
+    def detect(self, sentences: Iterable[Sentence]) -> Iterator[SentenceClaims]:
+        """The claims of each sentence, in order; the state carried is the sentence before."""
+        previous_about, previous_topics, previous_text = False, {}, ""
+        for sentence in sentences:
+            claims, previous_about, topics = self._sentence(sentence, previous_about, previous_topics,
+                                                            _is_question(previous_text))
+            # a question's topics carry to the answer ("Tennis elbow? Gone in one visit.")
+            previous_topics = topics
+            previous_text = sentence.text
+            yield SentenceClaims(sentence, claims)
+
+    def _sentence(self, sentence: Sentence, previous_about: bool, previous_topics: dict[str, int],
+                  previous_question: bool = False) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
+        lex = self.lexicon
+        raw = sentence.text
+        registered = _registered(raw, self.register)
+        all_topics = {t: p for t, p in match_topics(raw, lex).items() if topic_type(t) != "logistics"}
+        text, relative = _remove_spans(raw, lex)
+        lead = sentence.lead_in if sentence.list_item and lex.subjects.search(sentence.lead_in) else ""
+        context = f"{lead} {text}" if lead else text
+        other = bool(lex.other_treatments.search(text))
+        explicit = bool(lex.subjects.search(text))
+        pronoun = bool(lex.pronouns.search(text.strip())) and previous_about
+        implied = not other and bool(lex.implied_subject.search(text.strip()) or lex.calls_to_action.search(text.strip()))
+        subject = explicit or pronoun or bool(lead) or implied or relative
+        about = (explicit and not other) or (pronoun and not explicit)
+        if _is_question(raw):
+            return self._claims(raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered,
+                                False, False), about, all_topics
+        effects = list(lex.effect_words.finditer(context)) + list(lex.absolutes["effect"].finditer(context))
+        affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
+        asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
+        warning = bool(lex.warnings.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
+        topics = {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
+        if not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
+            topics = dict(previous_topics)
+        safety = {t for t in topics if topic_type(t) == "safety"}
+        safety = {t for t in safety if not (lex.narrower.get(t, frozenset()) & safety)}
+        kept = {}
+        for topic, position in topics.items():
+            if topic in registered or topic in self.contradicted:
+                kept[topic] = position
+            elif warning:
+                continue
+            elif topic_type(topic) == "safety":
+                if self._safety_claimed(topic, text, position, len(safety) == 1):
+                    kept[topic] = position
+            elif subject and asserted:
+                kept[topic] = position
+        for topic in registered:
+            kept.setdefault(topic, all_topics.get(topic, 0))
+        kept = {t: p for t, p in kept.items() if not (lex.narrower.get(t, frozenset()) & kept.keys())}
+        hedge_end = affirmed[0] if affirmed else len(context)
+        claims = self._claims(raw, text, context, kept, registered, subject and asserted and not warning,
+                              bool(effects) and not affirmed, _clause_end(context, hedge_end))
+        return claims, about, all_topics
+
+    def _safety_claimed(self, topic: str, text: str, position: int, alone: bool) -> bool:
+        """A safety topic is claimed when its clause gives a frequency (the sentence, when it names
+        no other safety topic), or the sentence calls needling safe (general safety) or uses an
+        absolute safety phrase."""
+        lex = self.lexicon
+        if frequency_word(_clause(text, position), lex) or (alone and frequency_word(text, lex)):
+            return True
+        if topic == "general_safety" and lex.safe_words.search(text):
+            return True
+        return bool(_affirmed(lex.absolutes["safety"], text, lex))
+
+    def _claims(self, raw: str, text: str, context: str, topics: dict[str, int], registered: dict[str, RegisterClaim],
+                asserted: bool, negated_only: bool, hedge_end: int = -1) -> tuple[DetectedClaim, ...]:
+        """One claim per topic; a hedge counts when it stands before ``hedge_end`` (the end of the
+        clause of the first effect word)."""
+        lex = self.lexicon
+        if not topics:
+            absolute = _affirmed(lex.absolutes["effect"], context, lex)
+            if asserted and absolute and _affirmed(lex.effect_words, context, lex):  # "proven to work": an absolute claim without a recognised topic
+                return (DetectedClaim("", "absolute", tuple(absolute), False, False, None, False),)
+            return ()
+        uncertain = bool(lex.uncertainty.search(context))
+        hedged = uncertain or bool(lex.hedges.search(context, 0, hedge_end if hedge_end >= 0 else len(context)))
+        denial = negated_only or bool(lex.denials.search(context))
+        safety_named = any(topic_type(t) == "safety" and t != "general_safety" for t in topics)
+        qualified = safety_named or bool(lex.safety_qualifiers.search(raw))
+        claims = []
+        for topic, position in sorted(topics.items(), key=lambda item: list(TOPICS).index(item[0])):
+            kind = topic_type(topic)
+            scope = "safety" if kind == "safety" else "effect"
+            absolute = tuple(_affirmed(lex.absolutes[scope], context, lex))
+            strength = "absolute" if absolute else "conditional" if hedged else "direct"
+            frequency = None
+            if kind == "safety":
+                at = position + len(context) - len(text)
+                frequency = frequency_word(_clause(context, at), lex) or frequency_word(context, lex)
+            safe = topic == "general_safety" and bool(lex.safe_words.search(raw)) and not qualified
+            claims.append(DetectedClaim(topic, strength, absolute, uncertain, denial, frequency, safe,
+                                        registered.get(topic)))
+        return tuple(claims)
+
+
+def condition_topics(topics: Iterable[str]) -> frozenset[str]:
+    """The topics among ``topics`` that are conditions (ids of the search definitions)."""
+    return frozenset(t for t in topics if t in CONDITIONS)
