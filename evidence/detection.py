@@ -301,7 +301,8 @@ class ClaimDetector:
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
         warning = bool(lex.warnings.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
-        topics = {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
+        topics = all_topics if text == raw else \
+            {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
         if not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
             topics = dict(previous_topics)
         safety = {t for t in topics if topic_type(t) == "safety"}
@@ -319,7 +320,7 @@ class ClaimDetector:
                 kept[topic] = position
         for topic in registered:
             kept.setdefault(topic, all_topics.get(topic, 0))
-        kept = {t: p for t, p in kept.items() if not (lex.narrower.get(t, frozenset()) & kept.keys())}
+        kept = {t: p for t, p in kept.items() if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
         hedge_end = affirmed[0] if affirmed else len(context)
         claims = self._claims(raw, text, context, kept, registered, subject and asserted and not warning,
                               bool(effects) and not affirmed, _clause_end(context, hedge_end))

@@ -44,7 +44,7 @@ import html
 import io
 import json
 import sys
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Iterable, Sequence, TextIO
 
@@ -401,7 +401,7 @@ def document_page(path: str | Path, claims: Iterable[Claim], verdicts: pd.DataFr
                   lexicon: Lexicon | None = None) -> str:
     """The HTML page of one patient document as marketing would see it from ``check-wording
     --format html`` (for the report: one page per document, read at build time, never stored)."""
-    drafts = check_drafts([path], claims, verdicts, lexicon)
+    drafts = [replace(d, name=Path(path).name) for d in check_drafts([path], claims, verdicts, lexicon)]
     return to_html(drafts, title=f"Wording check: {Path(path).name}")
 
 
@@ -439,3 +439,21 @@ def run_check_wording(paths: Sequence[str], fmt: str, claims: Iterable[Claim], v
         {"table": to_table, "json": to_json, "csv": to_csv}[fmt](findings)
     (out or sys.stdout).write(report)
     return exit_code(findings, bad_input=any(d.error for d in drafts))
+
+
+def patient_document_pages(materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame,
+                           lexicon: Lexicon | None = None) -> tuple[dict[str, str], str]:
+    """For the report: ``{document file name: HTML page}`` for every document of the claims register
+    found in ``materials`` (``../shared/patient-materials``), read at build time and never stored in
+    the repository, and a note ("" when every document was there; else which are missing and why
+    their pages are left out)."""
+    claims = list(claims)
+    materials = Path(materials)
+    documents = sorted({o.document for c in claims for o in c.occurrences})
+    if not materials.is_dir():
+        return {}, f"patient materials not found at {materials}; the wording pages of the documents are left out"
+    present = [d for d in documents if (materials / d).is_file()]
+    pages = {d: document_page(materials / d, claims, verdicts, lexicon) for d in present}
+    missing = sorted(set(documents) - set(present))
+    note = f"not found in {materials}: {', '.join(missing)}; their wording pages are left out" if missing else ""
+    return pages, note
