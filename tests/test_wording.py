@@ -664,14 +664,17 @@ def _scores(units: list[tuple[str, bool]]) -> tuple[float, float]:
 
 
 def test_precision_and_recall_on_the_labelled_sets(clinic):
-    """Floors that catch regressions (the benchmark prints the figures): the tune split and the old
-    set are what the lexicon was tuned on; the held-out split was never looked at while tuning."""
+    """Floors that catch regressions (the benchmark prints the figures): the tune split, the old set
+    and our dev sentences (tests/fixtures/wording_dev_sentences.csv, written while tuning after more
+    public pages) are what the lexicon was tuned on; no held-out row was looked at while tuning."""
     units = {split: [(t.replace("\\n", "\n"), f == "true") for t, f, s in
                      zip(clinic["text"], clinic["expected_flagged"], clinic["split"]) if s == split]
              for split in ("tune", "heldout")}
     old = pd.read_csv(OLD_SET, dtype=str, keep_default_na=False)
-    floors = {"tune": (0.9, 0.9), "heldout": (0.85, 0.7), "old": (0.9, 0.9)}
+    floors = {"tune": (0.9, 0.9), "heldout": (0.85, 0.7), "old": (0.9, 0.9), "dev": (0.9, 0.85)}
     units["old"] = list(zip(old["sentence"], old["expected_flagged"] == "true"))
+    dev = pd.read_csv(PROJECT / "tests" / "fixtures" / "wording_dev_sentences.csv", dtype=str, keep_default_na=False)
+    units["dev"] = [(t.replace("\\n", "\n"), f == "true") for t, f in zip(dev["text"], dev["expected_flagged"])]
     for name, (min_precision, min_recall) in floors.items():
         precision, recall = _scores(units[name])
         assert precision >= min_precision and recall >= min_recall, (name, precision, recall)
