@@ -10,30 +10,35 @@ What is a claim
 A sentence claims an **effect, mechanism, time course or benefit** of dry needling when it has
 
 1. a **subject** that is dry needling: a ``subjects`` pattern (dry needling, needling, the
-   treatment, this technique, the needle ...); a pronoun (``pronouns``: "it", "this" ...) when
-   the sentence before had such a subject and named none of the ``other_treatments`` (massage,
-   exercise ...); a list item whose lead-in names dry needling ("Dry needling may help with:",
-   "Dry needling:"); a sentence starting with a call to action ("Book now and get rid of ...");
-   or what follows ", which" after a purpose clause ("the aim is to ..., which then restores ...");
-2. an **effect word** that is not negated (``effect_words``; a ``negations`` word up to three
-   words before it negates it);
-3. a **topic** (``topics``; logistics topics never count; a narrower topic drops the broader one,
-   ``narrower``). With none, an object pronoun ("stops them") takes the topics of the sentence
-   before ("Tired of headaches?").
+   treatment, the needle, after two sessions, our patients ...); a pronoun (``pronouns``: "it",
+   "this" ...) when the sentence before named dry needling and none of the ``other_treatments``
+   (massage, exercise ...); a list item whose lead-in (the line above the list) names dry needling
+   ("Dry needling may help with:", "Dry needling:"); or an implied subject, when no other treatment
+   is named: a call to action ("Book now and get rid of ..."), a headline or fragment that starts
+   with an effect, a passive effect ("pain is cured"), the patient-experience frame ("you will
+   notice relief"; ``implied_subject``), or what follows ", which" after a purpose clause;
+2. an **assertion**: an effect word or an absolute word that is not negated (``effect_words``,
+   ``absolutes``; a ``negations`` word earlier in the same clause negates), or a statement that
+   the evidence is uncertain (``uncertainty``);
+3. a **topic** (``topics``; logistics topics never count; ``narrower`` drops a topic when a
+   narrower one is claimed). With none, an object pronoun ("stops them") or a question just
+   before ("Tennis elbow? Gone in one visit.") gives the topics of the sentence before.
 
 Before this, **spans that are not claims** are removed: purpose clauses (``purpose``: "the
-aim is to ...") and results of a named study reported with attribution (``attribution``: "a 2014
-trial found ..."); a span ends where the writer goes on in their own voice (", so ...", "; ...").
-Questions are never claims. Descriptions of a condition, of anatomy, of the procedure or of
-sensations have no dry-needling subject with an effect word, so they are not claims.
+aim is to ...") and results of a named study or reported speech (``attribution``: "a 2014 trial
+found ...", "some clinics claim ..."); a span ends where the writer goes on in their own voice
+(", so ...", "; ..."). Questions are never claims, nor are sentences matching ``not_claims``
+(warnings, advice, definitions) unless they use an absolute word. Descriptions of a condition,
+of anatomy, of the procedure or of sensations have no dry-needling subject with an effect word.
 
-Two kinds of topic do not need a subject: **safety** topics, which count when the clause that
-names them gives a frequency ("bruising is common": ``frequencies``) or the sentence calls
-needling safe or uses an absolute safety phrase ("no side effects"); a warning to the patient
-("you may feel sore") gives neither and is not a claim; and topics whose register verdict is
-**contradicted** (lactic acid, toxins), which count with any effect word, negated or not.
-A **registered occurrence** (a locator of ``claims.yaml`` found in the sentence) always counts,
-with its claim: this is how every occurrence in the patient materials is found.
+Two kinds of topic do not need a subject: **safety** topics, which count when their clause gives
+a frequency ("bruising is common": ``frequencies``; the whole sentence when it names one safety
+topic) or the sentence calls needling safe (``safe_words``) or uses an absolute safety phrase
+("no side effects"); a warning to the patient ("you may feel sore") gives neither and is not a
+claim; and topics whose register verdict is **contradicted** (lactic acid, toxins), which count
+whenever they are named, so that the myth itself is caught. A **registered occurrence** (a
+locator of ``claims.yaml`` found in the sentence) always counts, with its claim and never
+dropped as broader: this is how every occurrence in the patient materials is found.
 
 Strength (one per claim)
 ------------------------
@@ -41,12 +46,16 @@ Strength (one per claim)
 for efficacy, outcome and mechanism claims: cures, eliminates, gets rid of, proven, research
 shows, guaranteed, permanent, the best, most effective, very effective, prevents ...;
 ``absolutes.safety`` for safety claims: completely safe, no side effects, never ...); else
-``conditional`` when a hedge appears (may, might, can, could, research suggests ...) or the
-sentence says the evidence is uncertain (``uncertainty``); else ``direct``. A list item reads
-its lead-in's words too ("Dry needling may help with:" hedges every item).
+``conditional`` when the sentence says the evidence is uncertain, or a hedge (may, might, can,
+could, research suggests ...) stands before the first effect word or in its clause ("eases heel
+pain so you can walk" is direct); else ``direct``. A list item reads its lead-in's words too
+("Dry needling may help with:" hedges every item). A sentence whose effect words are all negated
+is a denial: it is no claim, except about a contradicted topic, where it is a claim that rejects
+the idea.
 
-Known limits: a hedge or an absolute word anywhere in the sentence counts for every claim of its
-scope in it; pronouns reach back one sentence only; negation is a window of three words.
+Known limits: an absolute word anywhere in the sentence counts for every claim of its scope in
+it; pronouns reach back one sentence; outcomes stated without any subject ("movement improves on
+the spot") are not claims, since condition descriptions look the same; irony is read literally.
 """
 
 from __future__ import annotations
@@ -300,7 +309,7 @@ class ClaimDetector:
         effects = list(lex.effect_words.finditer(context)) + list(lex.absolutes["effect"].finditer(context))
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
-        warning = bool(lex.warnings.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
+        not_claim = bool(lex.not_claims.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
         topics = all_topics if text == raw else \
             {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
         if not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
@@ -311,7 +320,7 @@ class ClaimDetector:
         for topic, position in topics.items():
             if topic in registered or topic in self.contradicted:
                 kept[topic] = position
-            elif warning:
+            elif not_claim:
                 continue
             elif topic_type(topic) == "safety":
                 if self._safety_claimed(topic, text, position, len(safety) == 1):
@@ -322,7 +331,7 @@ class ClaimDetector:
             kept.setdefault(topic, all_topics.get(topic, 0))
         kept = {t: p for t, p in kept.items() if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
         hedge_end = affirmed[0] if affirmed else len(context)
-        claims = self._claims(raw, text, context, kept, registered, subject and asserted and not warning,
+        claims = self._claims(raw, text, context, kept, registered, subject and asserted and not not_claim,
                               bool(effects) and not affirmed, _clause_end(context, hedge_end))
         return claims, about, all_topics
 

@@ -269,6 +269,9 @@ ALL = [NECK_LOW, HEEL_LOW, ELBOW_LOW, HEADACHE_VERY_LOW, LACTIC, TOXINS, BLOOD, 
     "Massage is popular for knots.\nIt eases back pain for many people.",  # 'it' is massage
     "Dry needling is not a cure-all.",  # a negation asserting nothing
     "Conditions our physios needle:\n- Neck pain\n- Heel pain",  # a list of services
+    "The word 'dry' means that no medication is injected.",  # a definition
+    "You are in safe hands with our certified team.",  # an idiom, not a safety claim
+    "Heat packs can relieve muscle tension after a long day.",  # another treatment
 ])
 def test_descriptions_stray_words_and_non_claims_are_not_claims(text):
     assert check(text, ALL) == [], text
@@ -289,6 +292,8 @@ def test_can_is_conditional_not_direct():
     ("Dry needling is scientifically proven to relieve neck pain.", "neck_pain"),
     ("Research shows dry needling eases heel pain.", "plantar_heel_pain"),
     ("Dry needling can be very effective for neck pain.", "neck_pain"),
+    ("A growing body of research backs dry needling for heel pain.", "plantar_heel_pain"),
+    ("Dry needling is the greatest headache treatment of all time.", "headache"),
 ])
 def test_superlatives_and_absolutes_are_flagged(text, topic):
     findings = check(text, ALL)
@@ -314,6 +319,13 @@ def test_bullet_fragments_take_the_subject_of_their_lead_in():
     hedged = check("Dry needling may help with:\n- Neck pain\n- Jaw pain", ALL)
     assert [(f.topic, f.strength, f.flagged) for f in hedged] == [("neck_pain", "conditional", False),
                                                                   ("tmd", "conditional", True)]
+
+
+def test_implied_subjects_fragments_passives_and_patient_experience():
+    assert [(f.topic, f.flagged) for f in check("Eliminates heel pain for good.", ALL)][0] == ("plantar_heel_pain", True)
+    assert {f.topic for f in check("Neck pain is relieved in a single visit.", ALL)} == {"neck_pain", "sessions_needed"}
+    assert [f.topic for f in check("After your first session you will notice less neck pain.", ALL)] == ["neck_pain"]
+    assert check("Neck pain usually settles by itself within weeks.", ALL) == []  # natural course, no subject
 
 
 def test_it_and_this_are_resolved_from_the_sentence_before():
