@@ -324,7 +324,8 @@ def test_bullet_fragments_take_the_subject_of_their_lead_in():
 def test_implied_subjects_fragments_passives_and_patient_experience():
     assert [(f.topic, f.flagged) for f in check("Eliminates heel pain for good.", ALL)][0] == ("plantar_heel_pain", True)
     assert {f.topic for f in check("Neck pain is relieved in a single visit.", ALL)} == {"neck_pain", "sessions_needed"}
-    assert [f.topic for f in check("After your first session you will notice less neck pain.", ALL)] == ["neck_pain"]
+    assert [f.topic for f in check("After your first session you will notice less neck pain.", ALL)] == [
+        "neck_pain", "relief_24_48h"]
     assert check("Neck pain usually settles by itself within weeks.", ALL) == []  # natural course, no subject
 
 
