@@ -77,8 +77,8 @@ STRENGTHS = ("none", "conditional", "direct", "absolute")
 REQUIRED_VERDICT_COLUMNS = ("claim_id", "topic", "verdict", "certainty", "allowed_wording")
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however)\b", re.I)
 # where a hedge stops reaching: the clause breaks and the start of a result, reason or second claim
-_HEDGE_SCOPE_END = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|so|which|because|and)\b",
-                              re.I)
+_HEDGE_SCOPE_END = re.compile(
+    r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|so|which|because|and)\b", re.I)
 _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I)
 _RELATIVE = re.compile(r",?\s*\bwhich\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
@@ -278,18 +278,19 @@ class ClaimDetector:
         self.contradicted = frozenset(t for t, v in verdicts.items() if v == {"contradicted"})
 
     def detect(self, sentences: Iterable[Sentence]) -> Iterator[SentenceClaims]:
-        """The claims of each sentence, in order; the state carried is the sentence before."""
-        previous_about, previous_topics, previous_text = False, {}, ""
+        """The claims of each sentence, in order. The only state carried is the sentence before:
+        whether it named dry needling (for "it"/"this"), its topics (for "stops them", and for the
+        answer to a question: "Tennis elbow? Gone in one visit.") and whether it was a question."""
+        previous_about, previous_topics, previous_question = False, {}, False
         for sentence in sentences:
-            claims, previous_about, topics = self._sentence(sentence, previous_about, previous_topics,
-                                                            _is_question(previous_text))
-            # a question's topics carry to the answer ("Tennis elbow? Gone in one visit.")
-            previous_topics = topics
-            previous_text = sentence.text
+            claims, previous_about, previous_topics = self._sentence(sentence, previous_about, previous_topics,
+                                                                     previous_question)
+            previous_question = _is_question(sentence.text)
             yield SentenceClaims(sentence, claims)
 
     def _sentence(self, sentence: Sentence, previous_about: bool, previous_topics: dict[str, int],
-                  previous_question: bool = False) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
+                  previous_question: bool) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
+        """The claims of one sentence, whether it names dry needling, and its topics."""
         lex = self.lexicon
         raw = sentence.text
         registered = _registered(raw, self.register)
@@ -299,13 +300,14 @@ class ClaimDetector:
         context = f"{lead} {text}" if lead else text
         other = bool(lex.other_treatments.search(text))
         explicit = bool(lex.subjects.search(text))
-        pronoun = bool(lex.pronouns.search(text.strip())) and previous_about
-        implied = not other and bool(lex.implied_subject.search(text.strip()) or lex.calls_to_action.search(text.strip()))
+        stripped = text.strip()
+        pronoun = bool(lex.pronouns.search(stripped)) and previous_about
+        implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
         subject = explicit or pronoun or bool(lead) or implied or relative
         about = (explicit and not other) or (pronoun and not explicit)
         if _is_question(raw):
             return self._claims(raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered,
-                                False, False), about, all_topics
+                                False, False, len(context)), about, all_topics
         effects = list(lex.effect_words.finditer(context)) + list(lex.absolutes["effect"].finditer(context))
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
@@ -329,7 +331,8 @@ class ClaimDetector:
                 kept[topic] = position
         for topic in registered:
             kept.setdefault(topic, all_topics.get(topic, 0))
-        kept = {t: p for t, p in kept.items() if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
+        kept = {t: p for t, p in kept.items()
+                if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
         hedge_end = affirmed[0] if affirmed else len(context)
         claims = self._claims(raw, text, context, kept, registered, subject and asserted and not not_claim,
                               bool(effects) and not affirmed, _clause_end(context, hedge_end))
@@ -347,17 +350,17 @@ class ClaimDetector:
         return bool(_affirmed(lex.absolutes["safety"], text, lex))
 
     def _claims(self, raw: str, text: str, context: str, topics: dict[str, int], registered: dict[str, RegisterClaim],
-                asserted: bool, negated_only: bool, hedge_end: int = -1) -> tuple[DetectedClaim, ...]:
+                asserted: bool, negated_only: bool, hedge_end: int) -> tuple[DetectedClaim, ...]:
         """One claim per topic; a hedge counts when it stands before ``hedge_end`` (the end of the
         clause of the first effect word)."""
         lex = self.lexicon
         if not topics:
             absolute = _affirmed(lex.absolutes["effect"], context, lex)
-            if asserted and absolute and _affirmed(lex.effect_words, context, lex):  # "proven to work": an absolute claim without a recognised topic
+            if asserted and absolute and _affirmed(lex.effect_words, context, lex):  # "proven to work"
                 return (DetectedClaim("", "absolute", tuple(absolute), False, False, None, False),)
             return ()
         uncertain = bool(lex.uncertainty.search(context))
-        hedged = uncertain or bool(lex.hedges.search(context, 0, hedge_end if hedge_end >= 0 else len(context)))
+        hedged = uncertain or bool(lex.hedges.search(context, 0, hedge_end))
         denial = negated_only or bool(lex.denials.search(context))
         safety_named = any(topic_type(t) == "safety" and t != "general_safety" for t in topics)
         qualified = safety_named or bool(lex.safety_qualifiers.search(raw))

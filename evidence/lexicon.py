@@ -77,7 +77,8 @@ def _compile(entries: Any, section: str, problems: list[Problem], file: str) -> 
             problems.append(Problem(file, None, where, f"pattern {entry!r} does not compile: {exc}"))
             continue
         if re.fullmatch(entry, "", re.I):
-            problems.append(Problem(file, None, where, f"pattern {entry!r} matches empty text, so it matches everywhere"))
+            problems.append(Problem(file, None, where,
+                                    f"pattern {entry!r} matches empty text, so it matches everywhere"))
             continue
         good.append(entry)
     return re.compile("|".join(f"(?:{p})" for p in good), re.I) if good else None

@@ -111,7 +111,8 @@ def _strength_rule(claim: RegisterClaim | None, topic: str, detected: DetectedCl
     if detected.states_uncertainty:
         return SEVERITY_NONE, "the sentence says the evidence is uncertain"
     if not verdict:
-        return SEVERITY_FLAG, f"{detected.strength} claim but {label} has no evidence verdict; say the evidence is uncertain"
+        return SEVERITY_FLAG, (f"{detected.strength} claim but {label} has no evidence verdict; "
+                               "say the evidence is uncertain")
     rank = certainty_rank(certainty)
     if detected.strength == "conditional":
         if rank >= _LOW and verdict != "unsupported":
