@@ -307,7 +307,7 @@ class ClaimDetector:
         about = (explicit and not other) or (pronoun and not explicit)
         if _is_question(raw):
             return self._claims(raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered,
-                                False, False, len(context)), about, all_topics
+                                False, False, self._hedged(text)), about, all_topics
         effects = list(lex.effect_words.finditer(context)) + list(lex.absolutes["effect"].finditer(context))
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
@@ -333,10 +333,19 @@ class ClaimDetector:
             kept.setdefault(topic, all_topics.get(topic, 0))
         kept = {t: p for t, p in kept.items()
                 if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
-        hedge_end = affirmed[0] if affirmed else len(context)
+        hedged = any(self._hedged(part) for part in (lead, text))
         claims = self._claims(raw, text, context, kept, registered, subject and asserted and not not_claim,
-                              bool(effects) and not affirmed, _clause_end(context, hedge_end))
+                              bool(effects) and not affirmed, hedged)
         return claims, about, all_topics
+
+    def _hedged(self, text: str) -> bool:
+        """A hedge before the first affirmed effect word of ``text`` or in its clause (anywhere when
+        there is none); the lead-in of a list item and the item are read apart."""
+        lex = self.lexicon
+        starts = [m.start() for pattern in (lex.effect_words, lex.absolutes["effect"]) for m in pattern.finditer(text)
+                  if not _negated(text, m.start(), lex)]
+        end = _clause_end(text, min(starts)) if starts else len(text)
+        return bool(lex.hedges.search(text, 0, end))
 
     def _safety_claimed(self, topic: str, text: str, position: int, alone: bool) -> bool:
         """A safety topic is claimed when its clause gives a frequency (the sentence, when it names
@@ -350,9 +359,8 @@ class ClaimDetector:
         return bool(_affirmed(lex.absolutes["safety"], text, lex))
 
     def _claims(self, raw: str, text: str, context: str, topics: dict[str, int], registered: dict[str, RegisterClaim],
-                asserted: bool, negated_only: bool, hedge_end: int) -> tuple[DetectedClaim, ...]:
-        """One claim per topic; a hedge counts when it stands before ``hedge_end`` (the end of the
-        clause of the first effect word)."""
+                asserted: bool, negated_only: bool, hedged: bool) -> tuple[DetectedClaim, ...]:
+        """One claim per topic, with its strength (``hedged``: see :meth:`_hedged`)."""
         lex = self.lexicon
         if not topics:
             absolute = _affirmed(lex.absolutes["effect"], context, lex)
@@ -360,7 +368,7 @@ class ClaimDetector:
                 return (DetectedClaim("", "absolute", tuple(absolute), False, False, None, False),)
             return ()
         uncertain = bool(lex.uncertainty.search(context))
-        hedged = uncertain or bool(lex.hedges.search(context, 0, hedge_end))
+        hedged = uncertain or hedged
         denial = negated_only or bool(lex.denials.search(context))
         safety_named = any(topic_type(t) == "safety" and t != "general_safety" for t in topics)
         qualified = safety_named or bool(lex.safety_qualifiers.search(raw))

@@ -319,6 +319,8 @@ def test_bullet_fragments_take_the_subject_of_their_lead_in():
     hedged = check("Dry needling may help with:\n- Neck pain\n- Jaw pain", ALL)
     assert [(f.topic, f.strength, f.flagged) for f in hedged] == [("neck_pain", "conditional", False),
                                                                   ("tmd", "conditional", True)]
+    item_hedged = check("Benefits of dry needling:\n- could ease neck pain", ALL)
+    assert [(f.topic, f.strength) for f in item_hedged] == [("neck_pain", "conditional")]
 
 
 def test_implied_subjects_fragments_passives_and_patient_experience():
