@@ -27,7 +27,8 @@ A sentence claims an **effect, mechanism, time course or benefit** of dry needli
 Before this, **spans that are not claims** are removed: purpose clauses (``purpose``: "the
 aim is to ...") and results of a named study or reported speech (``attribution``: "a 2014 trial
 found ...", "some clinics claim ..."); a span ends where the writer goes on in their own voice
-(", so ...", "; ..."). Questions are never claims, nor are sentences matching ``not_claims``
+(", so ...", "; ..."). Questions are never claims (an answer that affirms one, "Yes, in most
+cases", is read together with it: ``answers``), nor are sentences matching ``not_claims``
 (warnings, advice, definitions) unless they use an absolute word. Descriptions of a condition,
 of anatomy, of the procedure or of sensations have no dry-needling subject with an effect word.
 
@@ -61,7 +62,7 @@ the spot") are not claims, since condition descriptions look the same; irony is 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable, Iterator, Sequence
 
 import pandas as pd
@@ -280,12 +281,17 @@ class ClaimDetector:
     def detect(self, sentences: Iterable[Sentence]) -> Iterator[SentenceClaims]:
         """The claims of each sentence, in order. The only state carried is the sentence before:
         whether it named dry needling (for "it"/"this"), its topics (for "stops them", and for the
-        answer to a question: "Tennis elbow? Gone in one visit.") and whether it was a question."""
-        previous_about, previous_topics, previous_question = False, {}, False
+        answer to a question: "Tennis elbow? Gone in one visit.") and, when it was a question, its
+        text (an answer that affirms it, ``answers``, is read together with it)."""
+        previous_about, previous_topics, question = False, {}, ""
         for sentence in sentences:
-            claims, previous_about, previous_topics = self._sentence(sentence, previous_about, previous_topics,
-                                                                     previous_question)
-            previous_question = _is_question(sentence.text)
+            read = sentence
+            if question and self.lexicon.answers.search(sentence.text.strip()):
+                # an answer that affirms a question is read together with it
+                read = replace(sentence, text=f"{question.rstrip().rstrip('?')}: {sentence.text}")
+            claims, previous_about, previous_topics = self._sentence(read, previous_about, previous_topics,
+                                                                     bool(question))
+            question = sentence.text if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
 
     def _sentence(self, sentence: Sentence, previous_about: bool, previous_topics: dict[str, int],

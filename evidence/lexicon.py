@@ -27,7 +27,8 @@ from evidence.topics import TOPICS
 SCHEMA_VERSION = 1
 LEXICON_FILE = "wording_lexicon.yaml"
 #: sections that are one list of patterns
-PATTERN_LISTS = ("subjects", "pronouns", "other_treatments", "calls_to_action", "implied_subject", "not_claims",
+PATTERN_LISTS = ("subjects", "pronouns", "other_treatments", "calls_to_action", "answers", "implied_subject",
+                 "not_claims",
                  "effect_words", "hedges",
                  "uncertainty", "denials", "negations", "purpose", "attribution", "safe_words", "safety_qualifiers",
                  "mild")

@@ -338,6 +338,14 @@ def test_it_and_this_are_resolved_from_the_sentence_before():
     assert [f.topic for f in check("Tired of tension headaches? Dry needling stops them.", ALL)] == ["headache"]
 
 
+def test_an_answer_that_affirms_a_question_is_read_with_it():
+    answered = check("Does dry needling help tennis elbow? Yes, in most cases.", ALL)
+    assert [(f.index, f.topic, f.strength, f.flagged) for f in answered] == [
+        (2, "lateral_elbow_tendinopathy", "direct", True)]
+    assert check("Can dry needling help my heel pain? Read on to find out.", ALL) == []
+    assert [f.strength for f in check("Does needling cure back pain? Absolutely.", ALL)] == ["absolute"]
+
+
 def test_suggestions_fit_the_sentence():
     blood = one("Dry needling boosts blood flow to the muscle.", ALL)
     assert blood.topic == "blood_flow" and blood.suggestion == BLOOD["allowed_wording"]
