@@ -84,6 +84,7 @@ _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I
 _RELATIVE = re.compile(r",?\s*\bwhich\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
+_TOPIC_ORDER = {topic: i for i, topic in enumerate(TOPICS)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,6 +216,15 @@ def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool]:
     return text, relative
 
 
+def _hedged(text: str, start: int, end: int, affirmed: Sequence[int], lexicon: Lexicon) -> bool:
+    """A hedge in ``text[start:end]`` before its first affirmed effect word (positions in
+    ``affirmed``) or in that word's clause; anywhere in the span when it has none. A list item's
+    lead-in and the item are read apart."""
+    inside = [a for a in affirmed if start <= a < end]
+    stop = min(_clause_end(text, inside[0]), end) if inside else end
+    return start < end and bool(lexicon.hedges.search(text, start, stop))
+
+
 def _clause_end(text: str, position: int) -> int:
     """Where the clause around ``position`` ends."""
     ends = [m.start() for m in _HEDGE_SCOPE_END.finditer(text) if m.start() > position]
@@ -311,11 +321,13 @@ class ClaimDetector:
         implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
         subject = explicit or pronoun or bool(lead) or implied or relative
         about = (explicit and not other) or (pronoun and not explicit)
-        if _is_question(raw):
-            return self._claims(raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered,
-                                False, False, self._hedged(text)), about, all_topics
         effects = list(lex.effect_words.finditer(context)) + list(lex.absolutes["effect"].finditer(context))
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
+        body = len(context) - len(text)  # where the sentence starts in the context (after a lead-in)
+        hedged = _hedged(context, 0, body, affirmed, lex) or _hedged(context, body, len(context), affirmed, lex)
+        if _is_question(raw):
+            return self._claims(raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered,
+                                False, False, hedged), about, all_topics
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
         not_claim = bool(lex.not_claims.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
         topics = all_topics if text == raw else \
@@ -339,19 +351,9 @@ class ClaimDetector:
             kept.setdefault(topic, all_topics.get(topic, 0))
         kept = {t: p for t, p in kept.items()
                 if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
-        hedged = any(self._hedged(part) for part in (lead, text))
         claims = self._claims(raw, text, context, kept, registered, subject and asserted and not not_claim,
                               bool(effects) and not affirmed, hedged)
         return claims, about, all_topics
-
-    def _hedged(self, text: str) -> bool:
-        """A hedge before the first affirmed effect word of ``text`` or in its clause (anywhere when
-        there is none); the lead-in of a list item and the item are read apart."""
-        lex = self.lexicon
-        starts = [m.start() for pattern in (lex.effect_words, lex.absolutes["effect"]) for m in pattern.finditer(text)
-                  if not _negated(text, m.start(), lex)]
-        end = _clause_end(text, min(starts)) if starts else len(text)
-        return bool(lex.hedges.search(text, 0, end))
 
     def _safety_claimed(self, topic: str, text: str, position: int, alone: bool) -> bool:
         """A safety topic is claimed when its clause gives a frequency (the sentence, when it names
@@ -366,7 +368,7 @@ class ClaimDetector:
 
     def _claims(self, raw: str, text: str, context: str, topics: dict[str, int], registered: dict[str, RegisterClaim],
                 asserted: bool, negated_only: bool, hedged: bool) -> tuple[DetectedClaim, ...]:
-        """One claim per topic, with its strength (``hedged``: see :meth:`_hedged`)."""
+        """One claim per topic, with its strength (``hedged``: see :func:`_hedged`)."""
         lex = self.lexicon
         if not topics:
             absolute = _affirmed(lex.absolutes["effect"], context, lex)
@@ -378,11 +380,11 @@ class ClaimDetector:
         denial = negated_only or bool(lex.denials.search(context))
         safety_named = any(topic_type(t) == "safety" and t != "general_safety" for t in topics)
         qualified = safety_named or bool(lex.safety_qualifiers.search(raw))
+        absolutes = {scope: tuple(_affirmed(pattern, context, lex)) for scope, pattern in lex.absolutes.items()}
         claims = []
-        for topic, position in sorted(topics.items(), key=lambda item: list(TOPICS).index(item[0])):
+        for topic, position in sorted(topics.items(), key=lambda item: _TOPIC_ORDER[item[0]]):
             kind = topic_type(topic)
-            scope = "safety" if kind == "safety" else "effect"
-            absolute = tuple(_affirmed(lex.absolutes[scope], context, lex))
+            absolute = absolutes["safety" if kind == "safety" else "effect"]
             strength = "absolute" if absolute else "conditional" if hedged else "direct"
             frequency = None
             if kind == "safety":
