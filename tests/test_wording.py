@@ -282,7 +282,7 @@ def test_can_is_conditional_not_direct():
     assert finding.strength == "conditional" and not finding.flagged
     finding = one("Dry needling eases neck pain.", ALL)
     assert finding.strength == "direct" and finding.flagged
-    assert one("Dry needling eases heel pain so you can walk again.", ALL).strength == "direct"
+    assert {f.strength for f in check("Dry needling eases heel pain so you can walk again.", ALL)} == {"direct"}
 
 
 @pytest.mark.parametrize("text, topic", [
