@@ -84,6 +84,7 @@ _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I
 _RELATIVE = re.compile(r",?\s*\bwhich\b", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
+_VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
 _TOPIC_ORDER = {topic: i for i, topic in enumerate(TOPICS)}
 
 
@@ -225,6 +226,17 @@ def _hedged(text: str, start: int, end: int, affirmed: Sequence[int], lexicon: L
     return start < end and bool(lexicon.hedges.search(text, start, stop))
 
 
+def _subject_verbs(text: str, lexicon: Lexicon) -> list[re.Match[str]]:
+    """Verbs right after a dry-needling subject ("dry needling unlocks", "needling quietly
+    tames") that are not ``neutral_verbs``: they assert an effect."""
+    found = []
+    for subject in lexicon.subjects.finditer(text):
+        verb = _VERB_AFTER.match(text, subject.end())
+        if verb and not lexicon.neutral_verbs.fullmatch(verb.group(1)):
+            found.append(verb)
+    return found
+
+
 def _clause_end(text: str, position: int) -> int:
     """Where the clause around ``position`` ends."""
     ends = [m.start() for m in _HEDGE_SCOPE_END.finditer(text) if m.start() > position]
@@ -321,7 +333,8 @@ class ClaimDetector:
         implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
         subject = explicit or pronoun or bool(lead) or implied or relative
         about = (explicit and not other) or (pronoun and not explicit)
-        effects = list(lex.effect_words.finditer(context)) + list(lex.absolutes["effect"].finditer(context))
+        effects = [*lex.effect_words.finditer(context), *lex.absolutes["effect"].finditer(context),
+                   *_subject_verbs(context, lex)]
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         body = len(context) - len(text)  # where the sentence starts in the context (after a lead-in)
         hedged = _hedged(context, 0, body, affirmed, lex) or _hedged(context, body, len(context), affirmed, lex)

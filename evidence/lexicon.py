@@ -29,7 +29,7 @@ LEXICON_FILE = "wording_lexicon.yaml"
 #: sections that are one list of patterns
 PATTERN_LISTS = ("subjects", "pronouns", "other_treatments", "calls_to_action", "answers", "implied_subject",
                  "not_claims",
-                 "effect_words", "hedges",
+                 "neutral_verbs", "effect_words", "hedges",
                  "uncertainty", "denials", "negations", "purpose", "attribution", "safe_words", "safety_qualifiers",
                  "mild")
 #: sections that are a mapping of fixed keys to lists of patterns (frequencies in matching order)

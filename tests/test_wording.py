@@ -338,6 +338,13 @@ def test_it_and_this_are_resolved_from_the_sentence_before():
     assert [f.topic for f in check("Tired of tension headaches? Dry needling stops them.", ALL)] == ["headache"]
 
 
+def test_a_verb_right_after_the_subject_asserts_unless_neutral():
+    assert [(f.topic, f.flagged) for f in check("Dry needling quietens the nerves in a sore neck.", ALL)] == [
+        ("neck_pain", True)]
+    assert check("Dry needling targets the tight band in a sore neck muscle.", ALL) == []  # a neutral verb
+    assert check("Dry needling involves a thin needle in the tight neck muscle.", ALL) == []
+
+
 def test_an_answer_that_affirms_a_question_is_read_with_it():
     answered = check("Does dry needling help tennis elbow? Yes, in most cases.", ALL)
     assert [(f.index, f.topic, f.strength, f.flagged) for f in answered] == [
