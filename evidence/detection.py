@@ -18,8 +18,10 @@ A sentence claims an **effect, mechanism, time course or benefit** of dry needli
    with an effect, a passive effect ("pain is cured"), the patient-experience frame ("you will
    notice relief"; ``implied_subject``), or what follows ", which" after a purpose clause;
 2. an **assertion**: an effect word or an absolute word that is not negated (``effect_words``,
-   ``absolutes``; a ``negations`` word earlier in the same clause negates), or a statement that
-   the evidence is uncertain (``uncertainty``);
+   ``absolutes``; a ``negations`` word earlier in the same clause negates), a verb in the third
+   person right after a dry-needling subject that is not one of the ``neutral_verbs`` ("dry
+   needling unlocks ..." asserts, "dry needling involves ..." does not), or a statement that the
+   evidence is uncertain (``uncertainty``);
 3. a **topic** (``topics``; logistics topics never count; ``narrower`` drops a topic when a
    narrower one is claimed). With none, an object pronoun ("stops them") or a question just
    before ("Tennis elbow? Gone in one visit.") gives the topics of the sentence before.
