@@ -74,7 +74,7 @@ from evidence.config import ConfigError
 from evidence.drafts import Sentence
 from evidence.lexicon import Lexicon
 from evidence.topics import TOPICS, topic_type
-from evidence.vocab import CONDITIONS
+from evidence.vocab import CONDITIONS, VERDICTS, order_of
 
 STRENGTHS = ("none", "conditional", "direct", "absolute")
 REQUIRED_VERDICT_COLUMNS = ("claim_id", "topic", "verdict", "certainty", "allowed_wording")
@@ -108,10 +108,6 @@ class RegisterClaim:
     certainty: str = ""
     allowed_wording: str = ""
     locators: tuple[str, ...] = ()
-
-
-_VERDICT_RANK = {v: i for i, v in enumerate(("supported", "not_checkable", "overstated", "uncertain", "unsupported",
-                                              "contradicted", ""))}
 
 
 def _cell(row: dict, name: str) -> str:
@@ -150,14 +146,15 @@ def choose_claim(candidates: Sequence[RegisterClaim], sentence: str, frequency: 
                  conditions: frozenset[str]) -> RegisterClaim | None:
     """The register claim of a topic that a sentence matches: the one with the sentence's frequency
     word (safety), then the one about the conditions the sentence names, then the one sharing most
-    words with it, then claims without a frequency, then the best verdict."""
+    words with it, then claims without a frequency, then the first verdict in the order of
+    :data:`evidence.vocab.VERDICTS`."""
     if not candidates:
         return None
     same = [c for c in candidates if frequency and c.frequency_claimed == frequency]
     pool = same or candidates
     words = _content_words(sentence)
     return min(pool, key=lambda c: (-len(conditions & set(c.conditions)), -len(words & _content_words(c.statement)),
-                                    bool(c.frequency_claimed) and not same, _VERDICT_RANK.get(c.verdict, 6)))
+                                    bool(c.frequency_claimed) and not same, order_of(c.verdict, VERDICTS)))
 
 
 # --------------------------------------------------------------------------------------------
