@@ -1,10 +1,23 @@
-"""Benchmark of the wording checker on the labelled sentences.
+"""Benchmark of the wording checker: quality on two labelled sets, then speed.
 
-Prints precision and recall of ``flagged``, accuracy per expected topic (topic and flag), the
-disagreements, and throughput in sentences per second. The verdicts are the constructed table
-the labels assume (tests/fixtures/wording_verdicts.csv).
+Quality (verdicts: the frozen table the labels assume, tests/fixtures/wording_verdicts.csv):
 
-    .venv/bin/python benchmarks/bench_wording.py [--repeat N]
+* the clinic-style set (data/curated/wording_clinic_style.csv, written after 31 public clinic
+  pages; benchmarks/wording_clinic/), its ``tune`` and ``heldout`` splits reported separately.
+  A row is a sentence or a short snippet (lines joined by a literal ``\\n``) and is one unit:
+  it is flagged when any of its findings is flagged, a claim when it has any finding;
+* the older set written together with the lexicon (data/curated/wording_labelled.csv);
+* our own sentences written while tuning, after more public pages were read
+  (tests/fixtures/wording_dev_sentences.csv; flags only).
+
+For each: flag precision and recall, claim-detection precision and recall, and topics: on rows
+that are claims and were detected, the share of expected topics found (topic recall) and of
+found topics that were expected (topic precision); for the old set, whose rows have one
+expected topic, topic accuracy (the expected topic is among the findings' topics, or both are
+empty). Disagreements are printed for the tune split and the old set only: the held-out split
+is only ever reported as numbers.
+
+    .venv/bin/python benchmarks/bench_wording.py [--no-speed] [--sizes 0.1,1,10]
 """
 
 from __future__ import annotations
@@ -12,7 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -21,72 +34,124 @@ sys.path.insert(0, str(PROJECT))
 import pandas as pd  # noqa: E402
 
 from evidence import wording  # noqa: E402
+from evidence.drafts import split_sentences  # noqa: E402
+from tests.wording_helpers import fixture  # noqa: E402
 
-LABELLED = PROJECT / "data" / "curated" / "wording_labelled.csv"
-VERDICTS = PROJECT / "tests" / "fixtures" / "wording_verdicts.csv"
-
-
-def load_inputs() -> tuple[pd.DataFrame, list[dict[str, str]], pd.DataFrame]:
-    """The labelled sentences, the register claims and the verdicts of the fixture."""
-    labelled = pd.read_csv(LABELLED, dtype=str, keep_default_na=False)
-    verdicts = pd.read_csv(VERDICTS, dtype=str, keep_default_na=False)
-    claims = [{"id": r.claim_id, "statement": r.statement, "topic": r.topic, "frequency_claimed": r.frequency_claimed}
-              for r in verdicts.itertuples()]
-    return labelled, claims, verdicts
+CLINIC = PROJECT / "data" / "curated" / "wording_clinic_style.csv"
+OLD = PROJECT / "data" / "curated" / "wording_labelled.csv"
+DEV = PROJECT / "tests" / "fixtures" / "wording_dev_sentences.csv"
 
 
-def predictions(labelled: pd.DataFrame, claims: list, verdicts: pd.DataFrame) -> list[tuple[str, bool]]:
-    """(topic, flagged) per labelled sentence; topic "" when the sentence is not reported."""
-    register = wording.build_register(claims, verdicts)
-    out = []
-    for sentence in labelled["sentence"]:
-        finding = wording.check_sentence(sentence, register)
-        out.append((finding.topic, finding.flagged) if finding else ("", False))
-    return out
+@dataclass(frozen=True)
+class Unit:
+    """One labelled row: its text and what the labels expect."""
+
+    text: str
+    is_claim: bool
+    topics: frozenset[str]
+    flagged: bool
 
 
-def report_quality(labelled: pd.DataFrame, predicted: list[tuple[str, bool]]) -> None:
-    """Precision, recall, per-topic accuracy and the disagreements."""
-    expected = [(t, f == "true") for t, f in zip(labelled["expected_topic"], labelled["expected_flagged"])]
-    tp = sum(p[1] and e[1] for p, e in zip(predicted, expected))
-    fp = sum(p[1] and not e[1] for p, e in zip(predicted, expected))
-    fn = sum(e[1] and not p[1] for p, e in zip(predicted, expected))
-    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    print(f"labelled sentences: {len(expected)} ({sum(e[1] for e in expected)} expected flagged)")
-    print(f"precision {precision:.3f}  recall {recall:.3f}  (tp {tp}, fp {fp}, fn {fn})")
-    topic_hits = sum(p[0] == e[0] for p, e in zip(predicted, expected))
-    print(f"topic accuracy {topic_hits / len(expected):.3f}\n")
-    per_topic: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
-    for p, e in zip(predicted, expected):
-        per_topic[e[0] or "(not a claim)"].append((p[0] == e[0], p[1] == e[1]))
-    print(f"{'expected topic':28} {'n':>3} {'topic':>6} {'flag':>6}")
-    for topic in sorted(per_topic):
-        rows = per_topic[topic]
-        print(f"{topic:28} {len(rows):>3} {sum(r[0] for r in rows) / len(rows):>6.2f} "
-              f"{sum(r[1] for r in rows) / len(rows):>6.2f}")
-    misses = [(s, e, p) for s, e, p in zip(labelled["sentence"], expected, predicted) if e != p]
-    if misses:
-        print("\ndisagreements (expected -> got):")
-        for sentence, e, p in misses:
-            print(f"  {e[0] or '-'}/{'flag' if e[1] else 'ok'} -> {p[0] or '-'}/{'flag' if p[1] else 'ok'}: {sentence}")
+def clinic_units(split: str) -> list[Unit]:
+    rows = pd.read_csv(CLINIC, dtype=str, keep_default_na=False)
+    rows = rows[rows["split"] == split]
+    return [Unit(r.text.replace("\\n", "\n"), r.is_claim == "true", frozenset(t for t in r.expected_topics.split(";") if t),
+                 r.expected_flagged == "true") for r in rows.itertuples()]
 
 
-def report_speed(labelled: pd.DataFrame, claims: list, verdicts: pd.DataFrame, repeat: int) -> None:
-    """Sentences per second of :func:`evidence.wording.check_sentences` (register built once per call)."""
-    sentences = list(labelled["sentence"]) * repeat
-    start = time.perf_counter()
-    wording.check_sentences(sentences, claims, verdicts)
-    elapsed = time.perf_counter() - start
-    print(f"\nthroughput: {len(sentences)} sentences in {elapsed:.2f} s = {len(sentences) / elapsed:,.0f} sentences/s")
+def old_units() -> list[Unit]:
+    rows = pd.read_csv(OLD, dtype=str, keep_default_na=False)
+    return [Unit(r.sentence, bool(r.expected_topic), frozenset([r.expected_topic]) - {""}, r.expected_flagged == "true")
+            for r in rows.itertuples()]
+
+
+def dev_units() -> list[Unit]:
+    """Our own sentences written while tuning, after pages read then (flags only)."""
+    rows = pd.read_csv(DEV, dtype=str, keep_default_na=False)
+    return [Unit(r.text.replace("\\n", "\n"), r.expected_flagged == "true", frozenset(), r.expected_flagged == "true")
+            for r in rows.itertuples()]
+
+
+def check_unit(text: str, claims, verdicts) -> list:
+    """Findings of one labelled unit, the text checked as one small draft."""
+    return wording.check_sentences(split_sentences(text), claims, verdicts)
+
+
+def _ratio(a: int, b: int) -> float:
+    return a / b if b else float("nan")
+
+
+def report_quality(name: str, units: list[Unit], claims, verdicts, show_disagreements: bool,
+                   claims_labelled: bool = True) -> None:
+    tp = fp = fn = ctp = cfp = cfn = topic_hits = topic_found = topic_expected = topic_right = 0
+    disagreements = []
+    for unit in units:
+        findings = check_unit(unit.text, claims, verdicts)
+        flagged, claimed = any(f.flagged for f in findings), bool(findings)
+        found = frozenset(t for f in findings for t in f.topics) | frozenset(f.topic for f in findings if f.topic)
+        tp += flagged and unit.flagged
+        fp += flagged and not unit.flagged
+        fn += unit.flagged and not flagged
+        ctp += claimed and unit.is_claim
+        cfp += claimed and not unit.is_claim
+        cfn += unit.is_claim and not claimed
+        if unit.is_claim and claimed:
+            topic_expected += len(unit.topics)
+            topic_found += len(found)
+            topic_right += len(found & unit.topics)
+        topic_hits += (not unit.topics and not claimed) or bool(unit.topics & found)
+        if flagged != unit.flagged or (claims_labelled and claimed != unit.is_claim):
+            disagreements.append(f"  {'flag' if unit.flagged else 'ok'}/{'claim' if unit.is_claim else '-'} -> "
+                                 f"{'flag' if flagged else 'ok'}/{'claim' if claimed else '-'} "
+                                 f"[{';'.join(sorted(found))}]: {unit.text!r}")
+    print(f"{name}: {len(units)} units, {sum(u.flagged for u in units)} expected flagged, "
+          f"{sum(u.is_claim for u in units)} claims")
+    print(f"  flag   precision {_ratio(tp, tp + fp):.3f}  recall {_ratio(tp, tp + fn):.3f}  (tp {tp}, fp {fp}, fn {fn})")
+    if claims_labelled:
+        print(f"  claim  precision {_ratio(ctp, ctp + cfp):.3f}  recall {_ratio(ctp, ctp + cfn):.3f}  "
+              f"(tp {ctp}, fp {cfp}, fn {cfn})")
+        print(f"  topics recall {_ratio(topic_right, topic_expected):.3f}  "
+              f"precision {_ratio(topic_right, topic_found):.3f}  accuracy {_ratio(topic_hits, len(units)):.3f}")
+    if show_disagreements and disagreements:
+        print("  disagreements (expected flag/claim -> got [topics]):")
+        print("\n".join(disagreements))
+    print()
+
+
+def generated_text(size: int) -> str:
+    """About ``size`` bytes of draft text: the labelled units repeated, one paragraph each."""
+    pieces = [u.text for u in clinic_units("tune")] + [u.text for u in old_units()]
+    block = "\n\n".join(pieces) + "\n\n"
+    return (block * (size // len(block) + 1))[:size]
+
+
+def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
+    """Sentences per second of splitting and checking generated drafts of the given sizes (wall
+    time, and CPU time of this process, which a busy machine disturbs less)."""
+    for mb in sizes_mb:
+        text = generated_text(int(mb * 1_000_000))
+        start, cpu = time.perf_counter(), time.process_time()
+        sentences = split_sentences(text)
+        findings = wording.check_sentences(sentences, claims, verdicts)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
+              f"{elapsed:.2f} s wall ({cpu:.2f} s CPU) = {len(sentences) / elapsed:,.0f} sentences/s "
+              f"({len(sentences) / cpu:,.0f} per CPU second)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, help="copies of the labelled set for the speed run")
+    parser.add_argument("--no-speed", action="store_true", help="only the quality figures")
+    parser.add_argument("--sizes", default="0.1,1,10", help="generated draft sizes in MB (comma-separated)")
     args = parser.parse_args()
-    labelled, claims, verdicts = load_inputs()
-    report_quality(labelled, predictions(labelled, claims, verdicts))
-    report_speed(labelled, claims, verdicts, args.repeat)
+    claims, verdicts = fixture()
+    report_quality("clinic-style, tune", clinic_units("tune"), claims, verdicts, show_disagreements=True)
+    report_quality("clinic-style, heldout", clinic_units("heldout"), claims, verdicts, show_disagreements=False)
+    report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, show_disagreements=True)
+    report_quality("dev sentences (ours, written while tuning; flags only)", dev_units(), claims, verdicts,
+                   show_disagreements=True, claims_labelled=False)
+    if not args.no_speed:
+        report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")])
 
 
 if __name__ == "__main__":

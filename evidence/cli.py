@@ -114,11 +114,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.claims import load_claims
+    from evidence.lexicon import lexicon_path, load_lexicon
     from evidence.wording import load_verdicts, run_check_wording
 
     paths = _paths(args)
     verdicts = load_verdicts(paths.derived_table("verdicts"))
-    return run_check_wording(args.files, args.format, load_claims(paths.claims), verdicts)
+    return run_check_wording(args.files, args.format, load_claims(paths.claims), verdicts,
+                             lexicon=load_lexicon(lexicon_path(paths)))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,9 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip executing and exporting the notebooks (faster; the report says they were not run)")
     p = add("check-wording", cmd_check_wording, "check a draft's sentences against the claims register "
                                                 "(exit 1 if anything is flagged)")
-    p.add_argument("files", nargs="+", metavar="FILE", help="plain text, Markdown or HTML files; - for stdin")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                   help="output format (default: table)")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".txt, .md, .html or .docx files; - for stdin")
+    p.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
+                   help="output format (html: the drafts with each claim highlighted, to save and open in a browser)")
     return parser
 
 

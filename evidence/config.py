@@ -20,6 +20,9 @@ from typing import Mapping
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+# the five patient documents, beside the project (never copied into it); EVIDENCE_MATERIALS_DIR overrides
+MATERIALS_ENV = "EVIDENCE_MATERIALS_DIR"
+DEFAULT_MATERIALS_DIR = PROJECT_ROOT.parent / "shared" / "patient-materials"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 TOOL_NAME = "evidence-dry-needling-tracker"
 MIN_BATCH_SIZE = 200  # efetch batch size NCBI asks for at the least
@@ -126,6 +129,12 @@ def load_versioned_yaml(path: Path, schema_version: int, what: str) -> dict:
     if raw.get("schema_version") != schema_version:
         raise ConfigError(f"{path}: schema_version must be {schema_version}, got {raw.get('schema_version')!r}")
     return raw
+
+
+def materials_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the patient documents are: ``$EVIDENCE_MATERIALS_DIR``, else ``../shared/patient-materials``."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(MATERIALS_ENV) or DEFAULT_MATERIALS_DIR)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

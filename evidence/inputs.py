@@ -21,6 +21,7 @@ from pathlib import Path
 from evidence.claims import Claim, check_evidence_ids, load_claims
 from evidence.config import ConfigError, DataPaths
 from evidence.curation import Curated, CurationError, Problem, line, read_tables, table_problems
+from evidence.lexicon import lexicon_path, lexicon_problems
 from evidence.searches import SearchDefinitions, load_search_definitions
 
 
@@ -58,6 +59,7 @@ def _read(paths: DataPaths) -> tuple[Curated, SearchDefinitions | None, list[Cla
         claims = load_claims(paths.claims)
     except ConfigError as exc:
         problems += _yaml_problems(paths.claims, exc)
+    problems += lexicon_problems(lexicon_path(paths))
     return Curated(tables), definitions, claims, problems
 
 

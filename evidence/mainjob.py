@@ -19,10 +19,13 @@ report     render the report from the in-memory results of this run (``evidence.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from evidence.config import REPORT_DEADLINE, DataPaths, load_settings
+import pandas as pd
+
+from evidence.config import REPORT_DEADLINE, DataPaths, load_settings, materials_dir
 from evidence.curation import CurationError
 from evidence.inputs import Inputs, load_inputs
 from evidence.tables import read_csv
@@ -56,6 +59,17 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
     if run.failed:
         text += f"; {late + ', ' if late else ''}uses the committed PubMed snapshot for {', '.join(run.failed)}"
     return text
+
+
+def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
+    """The wording checker's page of each patient document (``wording.patient_document_pages``) read from
+    ``config.materials_dir()``, and a note naming what is missing, without machine paths."""
+    from evidence.wording import patient_document_pages
+
+    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts)
+    note = ("" if not missing else "Some patient documents were not found beside the project "
+            "(../shared/patient-materials, or $EVIDENCE_MATERIALS_DIR), so their pages were not built.")
+    return pages, note
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -131,9 +145,11 @@ def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool
 
     def write_report() -> str:
         nonlocal index
-        run = report.ReportInputs.of_run(inputs, built[0].as_written(), Snapshot.read(PubmedStore(paths.pubmed)),
-                                         paths.figures, previous)
-        index = report.build_report(run, paths.report)
+        written = built[0].as_written()
+        pages, note = document_pages(inputs, written.verdicts)
+        run = report.ReportInputs.of_run(inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures,
+                                         previous)
+        index = report.build_report(replace(run, document_pages=pages, document_pages_note=note), paths.report)
         return f"{len(list(index.parent.rglob('*.html')))} page(s)"
 
     _step("report", write_report)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -121,6 +121,9 @@ class ReportInputs:
     previous_verdicts: pd.DataFrame | None = None
     claim_evidence: pd.DataFrame | None = None
     withdrawn: pd.DataFrame | None = None
+    # the patient documents as the wording checker reads them ({file name: HTML page}), and why any is missing
+    document_pages: Mapping[str, str] = field(default_factory=dict)
+    document_pages_note: str = ""
 
     @classmethod
     def of_run(cls, inputs: Any, derived: Any, snapshot: Snapshot, figures: Path,
@@ -298,7 +301,10 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
             "type_options": [{"value": g["type"], "label": g["heading"]} for g in groups],
             "document_options": [{"value": d, "label": titles.get(d, d)} for d in documents],
             "map": _evidence_map(inputs), "conditions": conditions, "notebooks": notebooks,
-            "exports": {"all": exports.reference_counts(inputs.curated)}, "snapshot": _snapshot_line(inputs)}
+            "exports": {"all": exports.reference_counts(inputs.curated)}, "snapshot": _snapshot_line(inputs),
+            "document_pages": [{"title": titles.get(d, d), "href": f"documents/{Path(d).stem}.html"}
+                               for d in documents if d in inputs.document_pages],
+            "document_pages_note": inputs.document_pages_note}
 
 
 def _snapshot_line(inputs: ReportInputs) -> str:
@@ -695,13 +701,15 @@ def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
     files.update({name: svg.encode("utf-8") for name, svg in prisma_files(inputs).items()})
     files.update({f"exports/{name}": text.encode("utf-8")
                   for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()})
+    for name, page in inputs.document_pages.items():
+        files[f"documents/{Path(name).stem}.html"] = page.encode("utf-8")
     for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):
         files[f"figures/{svg.name}"] = svg.read_bytes()
     for name, data in files.items():
         target = report_dir / name
         if not target.exists() or target.read_bytes() != data:
             atomic_write_bytes(target, data)
-    for sub in ("conditions", "claims", "figures", "prisma", "exports"):
+    for sub in ("conditions", "claims", "figures", "documents", "prisma", "exports"):
         for stale in sorted((report_dir / sub).glob("*")):
             if stale.is_file() and f"{sub}/{stale.name}" not in files:
                 stale.unlink()

@@ -104,7 +104,8 @@ def test_runtime_dependencies_are_what_the_package_imports():
     """Every third-party module that evidence/ imports is a declared runtime dependency."""
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
     declared = {_name(r) for r in project["dependencies"]}
-    import_names = {"yaml": "pyyaml", "jinja2": "jinja2", "urllib3": "urllib3", "IPython": "ipython"}
+    import_names = {"yaml": "pyyaml", "jinja2": "jinja2", "urllib3": "urllib3", "IPython": "ipython",
+                    "docx": "python-docx"}
     imported = set()
     for path in (PROJECT / "evidence").glob("*.py"):
         for match in re.finditer(r"^\s*(?:import|from) ([A-Za-z_][A-Za-z0-9_]*)", path.read_text(), re.M):

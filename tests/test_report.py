@@ -7,6 +7,8 @@ Debian's headless Chromium through Selenium and is skipped when Chromium is not 
 from __future__ import annotations
 
 import re
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -18,7 +20,7 @@ from lxml import html as lxml_html
 from evidence.claims import load_claims
 from evidence.config import DataPaths
 from evidence.inputs import load_inputs
-from evidence.mainjob import run_main_job
+from evidence.mainjob import document_pages, run_main_job
 from evidence.pipeline import compute
 from evidence.report import ReportInputs, build_report, verdict_changes
 from evidence.searches import load_search_definitions
@@ -26,7 +28,7 @@ from evidence.status import Snapshot
 from evidence.store import PubmedStore
 from evidence.tables import read_csv
 from evidence.vocab import QuestionId
-from tests.conftest import copy_data
+from tests.conftest import PROJECT, copy_data, skip_without
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -42,8 +44,10 @@ def report_files(paths: DataPaths) -> dict[str, bytes]:
 def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> ReportInputs:
     """What the main job hands the report, computed here from the files of ``paths``."""
     inputs = load_inputs(paths)
-    return ReportInputs.of_run(inputs, compute(inputs).as_written(), Snapshot.read(PubmedStore(paths.pubmed)),
-                               paths.figures, previous)
+    derived = compute(inputs).as_written()
+    pages, note = document_pages(inputs, derived.verdicts)
+    return replace(ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures,
+                                       previous), document_pages=pages, document_pages_note=note)
 
 
 def pages(paths: DataPaths) -> list[Path]:
@@ -571,3 +575,29 @@ def test_applicability_filter_in_headless_chromium(built, tmp_path):
         assert all(r.is_displayed() for r in rows)
     finally:
         driver.quit()
+
+
+def test_each_patient_document_gets_its_wording_page_which_git_ignores(built, claims):
+    from evidence.config import materials_dir
+
+    skip_without(materials_dir(), "patient materials")
+    documents = sorted({o.document for c in claims for o in c.occurrences})
+    pages = sorted(p.name for p in (built.report / "documents").glob("*.html"))
+    assert pages == sorted(Path(d).stem + ".html" for d in documents)
+    index = parse(built.report / "index.html")
+    assert sorted(Path(h).name for h in index.xpath('//section[@id="documents"]//a/@href')) == pages
+    page = parse(built.report / "documents" / pages[0])
+    assert page.xpath('//*[@class="claim flagged"]')  # the checker's highlighted claims
+    # the pages hold the documents' own text: never committed
+    tracked = PROJECT / "data" / "derived" / "report" / "documents" / pages[0]
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT)
+    assert ignored.returncode == 0
+
+
+def test_without_the_materials_the_index_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_MATERIALS_DIR", str(tmp_path / "nowhere"))
+    paths = copy_data(tmp_path / "data")
+    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    section = parse(paths.report / "index.html").xpath('//section[@id="documents"]')[0]
+    assert not section.xpath(".//a") and "were not found beside the project" in section.text_content()
+    assert not list((paths.report / "documents").glob("*.html"))

@@ -1,0 +1,260 @@
+"""Reading marketing drafts and splitting them into sentences (the wording checker's first stage).
+
+A draft is plain text (``.txt``), Markdown (``.md``/``.markdown``), HTML (``.html``/``.htm``),
+Word (``.docx``, read with python-docx) or stdin (``-``: HTML when it looks like HTML, else
+Markdown). :func:`read_text` turns it into plain text, one line per paragraph, heading, table
+cell or list item; list items keep a ``- `` marker so that the next stage knows they belong to
+the line that leads into the list. :func:`split_sentences` cuts the text into
+:class:`Sentence` objects that remember their line, whether they are a list item and that lead-in.
+
+Bad input (missing file, directory, unknown extension, empty, binary or non-UTF-8 text, an
+unreadable .docx) raises :class:`evidence.config.ConfigError` naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import zipfile
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from evidence.config import ConfigError
+
+TEXT_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                 ".docx": "docx"}
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+LIST_MARKER = "- "
+
+_HTML_BLOCKS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
+    "header hr main nav ol p pre section table tbody td th thead title tr ul".split()
+)
+_HTML_SKIPPED = frozenset({"script", "style", "noscript", "template"})
+_LOOKS_LIKE_HTML = re.compile(r"<(?:!doctype|html|body|p|div|h[1-6]|ul|ol|li|br|span|a)\b", re.I)
+
+
+class _HtmlText(HTMLParser):
+    """Collects the text of an HTML page, one line per block element (list items marked), without
+    scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HTML_SKIPPED:
+            self._skipping += 1
+        elif tag == "li":
+            self.parts.append("\n" + LIST_MARKER)
+        elif tag in _HTML_BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HTML_SKIPPED:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in _HTML_BLOCKS or tag == "li":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(re.sub(r"\s+", " ", data))  # source line breaks are only spaces in HTML
+
+
+def html_to_text(html: str) -> str:
+    """The visible text of ``html``: block elements end lines, list items start with ``- ``,
+    scripts and styles are dropped."""
+    parser = _HtmlText()
+    parser.feed(html)
+    parser.close()
+    return _tidy_lines("".join(parser.parts))
+
+
+_MD_LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$"), ""),  # horizontal rule
+    (re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$"), ""),  # link reference definition
+    (re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), ""),  # table separator
+    (re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$"), r"\1"),  # ATX heading
+    (re.compile(r"^\s{0,3}(?:>\s?)+"), ""),  # block quote
+    (re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+"), LIST_MARKER),  # list bullet -> one marker
+)
+_MD_INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image: keep alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # inline link: keep its text
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference link
+    (re.compile(r"<(https?://[^>]+)>"), r"\1"),  # autolink
+    (re.compile(r"</?[A-Za-z][^>]*>"), ""),  # inline HTML tag
+    (re.compile(r"(\*{1,3}|~~|`+)"), ""),  # emphasis, strike-through, code
+    (re.compile(r"(?<!\w)_{1,3}|_{1,3}(?!\w)"), ""),  # underscore emphasis, not snake_case
+    (re.compile(r"\s*\|\s*"), "\n"),  # table cells
+)
+_MD_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Markdown without its markup: headings, emphasis, links (their text kept), code fences;
+    list bullets become ``- ``."""
+    lines = []
+    for line in markdown.splitlines():
+        if line.strip().startswith(("```", "~~~")) or _MD_SETEXT_UNDERLINE.match(line):
+            continue
+        bullet = line.lstrip().startswith(("- ", "* ", "+ ")) or re.match(r"^\s*\d{1,3}[.)]\s", line)
+        for pattern, repl in _MD_LINE_RULES:
+            line = pattern.sub(repl, line)
+        body = line[len(LIST_MARKER):] if bullet and line.startswith(LIST_MARKER) else line
+        for pattern, repl in _MD_INLINE_RULES:
+            body = pattern.sub(repl, body)
+        lines.append((LIST_MARKER if bullet else "") + body)
+    return _tidy_lines("\n".join(lines))
+
+
+def docx_to_text(name: str, data: bytes) -> str:
+    """The paragraphs and table cells of a Word document, one per line; list paragraphs (a list
+    style or numbering) start with ``- ``. ConfigError when it is not a readable .docx."""
+    import io
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ConfigError(f"{name}: not a readable .docx file ({exc.__class__.__name__}: {exc})") from None
+    lines = []
+    for paragraph in document.paragraphs:
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
+        listed = numbered or style.lower().startswith("list")
+        lines.append((LIST_MARKER if listed and paragraph.text.strip() else "") + paragraph.text)
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    return _tidy_lines("\n".join(lines))
+
+
+def _tidy_lines(text: str) -> str:
+    """Collapse runs of spaces inside lines and drop empty lines (and empty list items)."""
+    lines = (re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line and line != LIST_MARKER.strip())
+
+
+def format_of(path: str) -> str:
+    """``text``, ``markdown``, ``html`` or ``docx`` from the extension; ConfigError for anything else."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in TEXT_SUFFIXES:
+        known = ", ".join(TEXT_SUFFIXES)
+        shown = f"extension {suffix!r}" if suffix else "no extension"
+        raise ConfigError(f"{path}: unknown format ({shown}); give a {known} file or - for stdin")
+    return TEXT_SUFFIXES[suffix]
+
+
+def _read_stdin() -> bytes:
+    """The bytes of stdin (its text re-encoded when it has no binary buffer)."""
+    stream = getattr(sys.stdin, "buffer", None)
+    return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+
+
+def _decode(name: str, data: bytes) -> str:
+    """UTF-8 text of ``data``; ConfigError for empty or binary input."""
+    if b"\x00" in data:
+        raise ConfigError(f"{name}: binary file (contains NUL bytes); give plain text, Markdown, HTML or .docx")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{name}: binary file or not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise ConfigError(f"{name}: file is empty")
+    return text
+
+
+def display_name(path_or_dash: str | Path) -> str:
+    """How messages and findings name a draft: its path, or ``<stdin>``."""
+    return STDIN_NAME if str(path_or_dash) == STDIN else str(path_or_dash)
+
+
+def read_text(path_or_dash: str | Path) -> str:
+    """The plain text of a draft (see the module docstring); ConfigError naming the file on bad input."""
+    path = str(path_or_dash)
+    name = display_name(path)
+    if path == STDIN:
+        text = _decode(name, _read_stdin())
+        fmt = "html" if _LOOKS_LIKE_HTML.search(text) else "markdown"
+    else:
+        file = Path(path)
+        if not file.exists():
+            raise ConfigError(f"{path}: file not found")
+        if not file.is_file():
+            raise ConfigError(f"{path}: not a file (a directory?)")
+        fmt = format_of(path)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+        if fmt == "docx":
+            if not data:
+                raise ConfigError(f"{path}: file is empty")
+            converted = docx_to_text(name, data)
+            if not converted:
+                raise ConfigError(f"{name}: no text in the document")
+            return converted
+        text = _decode(name, data)
+    converted = {"text": _tidy_lines, "markdown": markdown_to_text, "html": html_to_text}[fmt](text)
+    if not converted:
+        raise ConfigError(f"{name}: no text left after removing the {fmt} markup")
+    return converted
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a draft: its text, 1-based index and line, and for a list item the line
+    that leads into the list (the nearest line above the items; "" when there is none)."""
+
+    text: str
+    index: int
+    line: int
+    list_item: bool = False
+    lead_in: str = ""
+
+
+_BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—]|\d{1,3}[.)])\s+")
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
+_ABBREVIATIONS = frozenset(
+    "e.g. i.e. etc. vs. cf. approx. dr. mr. mrs. ms. prof. st. no. fig. incl. min. max. mins. "
+    "hrs. wk. wks. a.m. p.m. u.s. u.k. ph.d.".split()
+)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of ``text``: line breaks and bullet items end sentences, and so do . ! ? followed
+    by a space and a capital, except after abbreviations (e.g., i.e., Dr.) and inside decimals.
+    A list item's lead-in is the last line above it that is not a list item. Linear in the text."""
+    sentences: list[Sentence] = []
+    lead_in = ""
+    for number, raw in enumerate(text.splitlines(), start=1):
+        listed = bool(_BULLET.match(raw))
+        line = _BULLET.sub("", raw).strip()
+        if not line:
+            continue
+        for piece in _split_line(line):
+            sentences.append(Sentence(piece, len(sentences) + 1, number, listed, lead_in if listed else ""))
+        if not listed:
+            lead_in = line
+    return sentences
+
+
+def _split_line(line: str) -> list[str]:
+    """Split one line at sentence-ending punctuation."""
+    pieces, start = [], 0
+    for match in _BOUNDARY.finditer(line):
+        before = line[start:match.end()].split()
+        last_word = before[-1].lower().rstrip("\"'”’)]") if before else ""
+        next_char = line[match.end():match.end() + 1]
+        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last_word) or next_char.islower():
+            continue
+        pieces.append(line[start:match.end()].strip())
+        start = match.end()
+    pieces.append(line[start:].strip())
+    return [p for p in pieces if p]
