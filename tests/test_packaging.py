@@ -124,3 +124,18 @@ def test_help_is_plain_text():
     for name, text in [("evidence", parser.format_help()), *((n, p.format_help()) for n, p in commands.items())]:
         assert "`" not in text, f"{name} --help: {text}"
         assert not re.search(r":\w+:`|\.\. \w+::", text), name
+
+
+def test_every_command_line_flag_is_documented_in_the_readme():
+    from evidence.cli import build_parser
+
+    text = (PROJECT / "README.md").read_text()
+    commands = text[text.index("## Commands"):text.index("## Layout")]
+    parser = build_parser()
+    flags = {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sub in subparsers.choices.items():
+        assert f"`{name}" in commands, name
+        flags |= {o for a in sub._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    missing = sorted(f for f in flags if f not in commands)
+    assert not missing, f"flags not in the README's command table: {missing}"
