@@ -8,7 +8,10 @@ Quality (verdicts: the frozen table the labels assume, tests/fixtures/wording_ve
   it is flagged when any of its findings is flagged, a claim when it has any finding;
 * the older set written together with the lexicon (data/curated/wording_labelled.csv);
 * our own sentences written while tuning, after more public pages were read
-  (tests/fixtures/wording_dev_sentences.csv; flags only).
+  (tests/fixtures/wording_dev_sentences.csv; flags only);
+* the first fresh clinic-style set (data/curated/wording_fresh_1.csv, written after 32 other
+  clinic pages and measured once before any tuning, benchmarks/wording_clinic/fresh_1_first_run.md);
+  it has since been tuned on, so its figures are no longer held-out figures.
 
 For each: flag precision and recall, claim-detection precision and recall, and topics: on rows
 that are claims and were detected, the share of expected topics found (topic recall) and of
@@ -40,6 +43,7 @@ from tests.wording_helpers import fixture  # noqa: E402
 CLINIC = PROJECT / "data" / "curated" / "wording_clinic_style.csv"
 OLD = PROJECT / "data" / "curated" / "wording_labelled.csv"
 DEV = PROJECT / "tests" / "fixtures" / "wording_dev_sentences.csv"
+FRESH_1 = PROJECT / "data" / "curated" / "wording_fresh_1.csv"
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,11 @@ class Unit:
     flagged: bool
 
 
-def clinic_units(split: str) -> list[Unit]:
-    rows = pd.read_csv(CLINIC, dtype=str, keep_default_na=False)
-    rows = rows[rows["split"] == split]
+def clinic_units(split: str | None = None, path: Path = CLINIC) -> list[Unit]:
+    """The rows of a clinic-style set (of one split, when given)."""
+    rows = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if split is not None:
+        rows = rows[rows["split"] == split]
     return [Unit(r.text.replace("\\n", "\n"), r.is_claim == "true", frozenset(t for t in r.expected_topics.split(";") if t),
                  r.expected_flagged == "true") for r in rows.itertuples()]
 
@@ -150,6 +156,8 @@ def main() -> None:
     report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, show_disagreements=True)
     report_quality("dev sentences (ours, written while tuning; flags only)", dev_units(), claims, verdicts,
                    show_disagreements=True, claims_labelled=False)
+    report_quality("fresh set 1 (after 32 other clinic pages; tuned on since its first run)",
+                   clinic_units(path=FRESH_1), claims, verdicts, show_disagreements=True)
     if not args.no_speed:
         report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")])
 
