@@ -83,7 +83,9 @@ _CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|althou
 _HEDGE_SCOPE_END = re.compile(
     r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|so|which|because|and)\b", re.I)
 _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I)
-_RELATIVE = re.compile(r",?\s*\bwhich\b", re.I)
+# where a purpose span ends and a result attached to it starts: ", which ...", "that draws ...",
+# ", helping ..."
+_RELATIVE = re.compile(r",?\s*\bwhich\b|\bthat (?=[a-z]+s\b)|,\s*(?=[a-z]+ing\b)", re.I)
 _OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 _VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
@@ -199,10 +201,12 @@ def _affirmed(pattern: re.Pattern[str], text: str, lexicon: Lexicon) -> list[str
     return [m.group(0) for m in pattern.finditer(text) if not _negated(text, m.start(), lexicon)]
 
 
-def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool]:
-    """``text`` without purpose and attribution spans; True when a purpose span left a ", which"
-    clause (its subject is the treatment whose purpose was named)."""
-    relative = False
+def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool, bool]:
+    """``text`` without purpose and attribution spans; True when a purpose span left a result
+    attached to it (", which ...", "that draws ...", ", helping ...": its subject is the treatment
+    whose purpose was named); True when a removed span named dry needling (an "it" after it, in
+    the writer's own voice, stands for dry needling: "a trial found ..., so it will help you too")."""
+    relative = names_subject = False
     for pattern, is_purpose in ((lexicon.purpose, True), (lexicon.attribution, False)):
         m = pattern.search(text)
         while m:
@@ -211,9 +215,10 @@ def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool]:
             end = end or _OWN_VOICE.search(rest)
             relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start():]))
             stop = m.end() + end.start() if end else len(text)
+            names_subject = names_subject or bool(lexicon.subjects.search(text, m.start(), stop))
             text = text[:m.start()] + " " + text[stop:]
             m = pattern.search(text, m.start() + 1)
-    return text, relative
+    return text, relative, names_subject
 
 
 def _hedged(text: str, start: int, end: int, affirmed: Sequence[int], lexicon: Lexicon) -> bool:
@@ -322,13 +327,14 @@ class ClaimDetector:
         raw = sentence.text
         registered = _registered(raw, self.register)
         all_topics = {t: p for t, p in match_topics(raw, lex).items() if topic_type(t) != "logistics"}
-        text, relative = _remove_spans(raw, lex)
-        lead = sentence.lead_in if sentence.list_item and lex.subjects.search(sentence.lead_in) else ""
+        text, relative, removed_subject = _remove_spans(raw, lex)
+        lead = sentence.lead_in if (sentence.list_item and lex.subjects.search(sentence.lead_in)
+                                    and not lex.not_claims.search(sentence.lead_in)) else ""
         context = f"{lead} {text}" if lead else text
         other = bool(lex.other_treatments.search(text))
         explicit = bool(lex.subjects.search(text))
         stripped = text.strip()
-        pronoun = bool(lex.pronouns.search(stripped)) and previous_about
+        pronoun = bool(lex.pronouns.search(stripped)) and (previous_about or removed_subject)
         implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
         subject = explicit or pronoun or bool(lead) or implied or relative
         about = (explicit and not other) or (pronoun and not explicit)
