@@ -350,7 +350,9 @@ class ClaimDetector:
         not_claim = bool(lex.not_claims.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
         topics = all_topics if text == raw else \
             {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
-        if not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
+        if not topics and subject and affirmed and removed_subject:
+            topics = all_topics  # "a trial found it eased neck pain, so it will ease yours too"
+        elif not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
             topics = dict(previous_topics)
         safety = {t for t in topics if topic_type(t) == "safety"}
         safety = {t for t in safety if not (lex.narrower.get(t, frozenset()) & safety)}

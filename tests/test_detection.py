@@ -10,7 +10,7 @@ from evidence.config import ConfigError
 from evidence.detection import ClaimDetector, build_register
 from evidence.lexicon import load_lexicon
 from tests.conftest import PROJECT
-from tests.wording_helpers import (ALL, BLOOD, ELBOW_SUPPORTED, JAW, NECK_LOW, TRIGGER, check, claim, one,
+from tests.wording_helpers import (ALL, BLOOD, ELBOW_SUPPORTED, JAW, NECK_LOW, TRIGGER, check, claim, fixture, one,
                                    register_of, verdict_row)
 
 LEXICON = PROJECT / "data" / "curated" / "wording_lexicon.yaml"
@@ -215,3 +215,110 @@ def test_verdicts_missing_a_column_are_rejected():
         wording.check_sentences(["Dry needling reduces neck pain."], [],
                                 pd.DataFrame([{"claim_id": "x", "topic": "neck_pain", "verdict": "supported",
                                                "certainty": "low"}]))
+
+
+# ---------------------------------------------------------------------------------------------
+# the error patterns of the first fresh set (benchmarks/wording_clinic/fresh_1_first_run.md),
+# in our own example sentences; the full verdict table where a topic is not in ALL
+# ---------------------------------------------------------------------------------------------
+
+
+def full(text: str) -> list[wording.Finding]:
+    """Findings with the frozen verdict table the labelled sets assume."""
+    claims, verdicts = fixture()
+    return wording.check_sentences(drafts.split_sentences(text), claims, verdicts)
+
+
+@pytest.mark.parametrize("text", [
+    "Problems our team often treat with needling:\n- Neck pain\n- Jaw pain",  # a service list
+    "Needling is used to treat:\n- Neck pain\n- Heel pain",
+    "A 2020 trial run across three hospital clinics in northern Europe compared needling with sham "
+    "in 60 adults with neck pain and found less pain in both groups.",  # attribution, long gap
+])
+def test_service_lists_and_long_attributions_are_not_claims(text):
+    assert check(text, ALL) == [], text
+
+
+def test_own_claim_after_an_attributed_result_is_read_with_it_as_the_subject():
+    findings = check("A small 2018 study of 40 adults found needling eased neck pain, so it will ease yours too.",
+                     ALL)
+    assert [(f.topic, f.strength, f.flagged) for f in findings] == [("neck_pain", "direct", True)]
+
+
+def test_a_result_attached_to_a_purpose_clause_is_a_claim():
+    findings = check("The aim is to irritate the tissue a little, boosting blood flow to the area.", ALL)
+    assert [(f.topic, f.flagged) for f in findings] == [("blood_flow", True)]
+    assert [f.topic for f in check("The goal is to reach the band that tightens the calf and boosts blood flow.",
+                                   ALL)] == ["blood_flow"]
+
+
+def test_the_condition_as_subject_with_needling_in_a_time_clause():
+    assert [(f.topic, f.strength, f.flagged) for f in check("Heel pain eases quickly once we needle the calf.", ALL)] \
+        == [("plantar_heel_pain", "direct", True)]
+    assert check("Heel pain often eases by itself over a few months.", ALL) == []  # no needling: natural course
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("For neck pain, few therapies help as much as dry needling.", "neck_pain"),
+    ("Nothing else works as well as dry needling for jaw pain.", "tmd"),
+    ("Needling keeps footballers injury-free all season.", "sports_injuries"),
+    ("Regular needling lowers your risk of re-injury in the hamstrings.", "sports_injuries"),
+])
+def test_comparative_superlatives_and_prevention_without_prevent_are_absolute(text, topic):
+    hit = [f for f in check(text, ALL) if f.topic == topic]
+    assert hit and hit[0].strength == "absolute" and hit[0].flagged, check(text, ALL)
+
+
+def test_vague_dramatic_outcomes_are_absolute_without_a_topic():
+    finding = one("We get astonishing results with needling in our runners.", ALL)
+    assert finding.topic == "" and finding.strength == "absolute" and finding.flagged
+
+
+def test_mechanisms_with_the_body_as_subject():
+    findings = full("As the needle goes in, your nervous system responds by quietening pain signals.")
+    assert [(f.topic, f.flagged) for f in findings] == [("nervous_system", True)]
+
+
+@pytest.mark.parametrize("text", ["IMS relaxes the tight muscles of a stiff neck.",
+                                  "Intramuscular stimulation settles neck pain."])
+def test_ims_is_a_name_of_dry_needling(text):
+    assert "neck_pain" in [f.topic for f in check(text, ALL) if f.flagged]
+
+
+def test_the_waste_myth_without_its_keywords_is_caught():
+    finding = one("Fresh blood rushes into the knot and washes away the irritating chemicals.", ALL)
+    assert finding.topic == "metabolic_waste" and finding.flagged
+
+
+def test_time_course_with_patients_as_subject():
+    assert "sessions_needed" in [f.topic for f in full("Most clients notice a difference within one or two visits.")]
+    assert "relief_24_48h" in [f.topic for f in full("People walk better right after the needles come out.")]
+
+
+def test_works_best_as_part_of_a_plan_with_exercise():
+    findings = full("Dry needling works best as one part of a programme built around strengthening.")
+    assert [(f.topic, f.flagged) for f in findings] == [("add_on_to_exercise", True)]
+
+
+@pytest.mark.parametrize("text", ["Needling gets runners back on the track quicker.",
+                                  "Needling helps players return to the pitch sooner."])
+def test_return_to_sport_variants(text):
+    assert "recovery_speed" in [f.topic for f in full(text)]
+
+
+def test_safety_rarity_phrases():
+    no_risk = one("With a trained physio, needling carries no real risk.", ALL)
+    assert no_risk.strength == "absolute" and no_risk.flagged
+    sore = [f for f in full("Almost nobody feels sore after needling.") if f.topic == "soreness"]
+    assert sore and sore[0].claim_id == "soreness_rare" and sore[0].flagged  # the register: soreness is common
+    infection = [f for f in full("An infection from needling almost never happens.") if f.topic == "infection"]
+    assert infection and infection[0].strength != "absolute" and not infection[0].flagged  # 'almost never' = rare
+    assert [f.strength for f in full("An infection from needling never happens.") if f.topic == "infection"] == [
+        "absolute"]
+
+
+def test_evidence_statements_and_softer_effect_verbs_are_claims():
+    assert [(f.topic, f.flagged) for f in check("There are no good trials of needling for jaw pain yet.", ALL)] == [
+        ("tmd", False)]
+    assert [(f.topic, f.strength, f.flagged) for f in check("Needling may take the edge off heel pain.", ALL)] == [
+        ("plantar_heel_pain", "conditional", False)]
