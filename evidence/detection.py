@@ -29,9 +29,13 @@ A sentence claims an **effect, mechanism, time course or benefit** of dry needli
 Before this, **spans that are not claims** are removed: purpose clauses (``purpose``: "the
 aim is to ...") and results of a named study or reported speech (``attribution``: "a 2014 trial
 found ...", "some clinics claim ..."); a span ends where the writer goes on in their own voice
-(", so ...", "; ..."). Questions are never claims (an answer that affirms one, "Yes, in most
+(", so ...", "; "), a purpose span also where a result is attached to it (", which ...", "that
+draws ...", ", helping ..."), which is read with the treatment as its subject. When a removed
+span named dry needling, an "it" after it stands for dry needling and, when what follows names
+no topic, takes the span's topics ("a trial found it eased neck pain, so it will ease yours"). Questions are never claims (an answer that affirms one, "Yes, in most
 cases", is read together with it: ``answers``), nor are sentences matching ``not_claims``
-(warnings, advice, definitions) unless they use an absolute word. Descriptions of a condition,
+(warnings, advice, definitions, service lists) unless they use an absolute word; a list's lead-in
+that is one of them ("Conditions we treat with needling:") gives its items no subject. Descriptions of a condition,
 of anatomy, of the procedure or of sensations have no dry-needling subject with an effect word.
 
 Two kinds of topic do not need a subject: **safety** topics, which count when their clause gives
