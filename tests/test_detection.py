@@ -279,10 +279,11 @@ def test_mechanisms_with_the_body_as_subject():
     assert [(f.topic, f.flagged) for f in findings] == [("nervous_system", True)]
 
 
-@pytest.mark.parametrize("text", ["IMS relaxes the tight muscles of a stiff neck.",
-                                  "Intramuscular stimulation settles neck pain."])
-def test_ims_is_a_name_of_dry_needling(text):
-    assert "neck_pain" in [f.topic for f in check(text, ALL) if f.flagged]
+@pytest.mark.parametrize("text, topic", [("IMS relaxes the tight muscles of a stiff neck.", "neck_pain"),
+                                         ("Intramuscular stimulation settles neck pain.", "neck_pain"),
+                                         ("IMS lengthens shortened muscles.", "muscle_pain_general")])
+def test_ims_is_a_name_of_dry_needling(text, topic):
+    assert topic in [f.topic for f in full(text) if f.flagged]
 
 
 def test_the_waste_myth_without_its_keywords_is_caught():
@@ -293,6 +294,8 @@ def test_the_waste_myth_without_its_keywords_is_caught():
 def test_time_course_with_patients_as_subject():
     assert "sessions_needed" in [f.topic for f in full("Most clients notice a difference within one or two visits.")]
     assert "relief_24_48h" in [f.topic for f in full("People walk better right after the needles come out.")]
+    assert [(f.topic, f.flagged) for f in full("Clients often sleep better that night.")] == [("function", True)]
+    assert full("Clients often sleep badly when their neck is stiff.") == []  # no outcome
 
 
 def test_works_best_as_part_of_a_plan_with_exercise():
@@ -301,6 +304,7 @@ def test_works_best_as_part_of_a_plan_with_exercise():
 
 
 @pytest.mark.parametrize("text", ["Needling gets runners back on the track quicker.",
+                                  "Our players get back on the pitch sooner with needling.",
                                   "Needling helps players return to the pitch sooner."])
 def test_return_to_sport_variants(text):
     assert "recovery_speed" in [f.topic for f in full(text)]
