@@ -296,7 +296,7 @@ def test_time_course_with_patients_as_subject():
     assert "relief_24_48h" in [f.topic for f in full("People walk better right after the needles come out.")]
     assert [(f.topic, f.flagged) for f in full("Clients often sleep better that night.")] == [("function", True)]
     assert full("Clients often sleep badly when their neck is stiff.") == []  # no outcome
-    assert full("The needle comes out straight after the twitch.") == []  # the procedure, not a time course
+    assert full("The needle is removed straight after the twitch.") == []  # the procedure, not a time course
 
 
 def test_works_best_as_part_of_a_plan_with_exercise():
