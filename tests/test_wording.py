@@ -286,3 +286,12 @@ def test_precision_and_recall_on_the_labelled_sets(clinic):
     for name, (min_precision, min_recall) in floors.items():
         precision, recall = _scores(units[name])
         assert precision >= min_precision and recall >= min_recall, (name, precision, recall)
+
+
+def test_the_held_out_set_is_the_frozen_one():
+    """fresh set 2 is the held-out measurement: its labels may not change after it was frozen."""
+    import hashlib
+
+    frozen = (PROJECT / "benchmarks" / "wording_clinic" / "fresh_2_frozen.txt").read_text()
+    digest = hashlib.sha256((PROJECT / "data" / "curated" / "wording_fresh_2.csv").read_bytes()).hexdigest()
+    assert f"sha256 {digest}" in frozen
