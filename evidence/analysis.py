@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from evidence import effects
-from evidence.curation import Curated, number
+from evidence.curation import Curated, cell_number, number
 from evidence.meta import PoolResult, leave_one_out, pool, subgroup_difference
 from evidence.vocab import EXTRACTION_STATUS, QuestionId, effect_class
 
@@ -65,27 +65,19 @@ QUESTION_COLUMNS = (
 FOREST_COLUMNS = ("question_id", "study_id", "yi", "vi", "ci_low", "ci_high", "weight", "instrument", "basis")
 
 
-def _num(value: object) -> float:
-    try:
-        out = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-    return out
-
-
 def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
     """(n, mean, sd, converted) of one arm, deriving the SD where the row allows."""
-    n, mean, sd = _num(row[f"{arm}_n"]), _num(row[f"{arm}_mean"]), _num(row[f"{arm}_sd"])
-    se = _num(row[f"{arm}_se"])
+    n, mean, sd = cell_number(row[f"{arm}_n"]), cell_number(row[f"{arm}_mean"]), cell_number(row[f"{arm}_sd"])
+    se = cell_number(row[f"{arm}_se"])
     if math.isnan(n) or n <= 0:
         return n, mean, sd, False
     if not math.isnan(mean) and math.isnan(sd) and not math.isnan(se):
         return n, mean, effects.sd_from_se(se, n), True
-    low, high = _num(row[f"{arm}_ci_low"]), _num(row[f"{arm}_ci_high"])
+    low, high = cell_number(row[f"{arm}_ci_low"]), cell_number(row[f"{arm}_ci_high"])
     if not math.isnan(mean) and math.isnan(sd) and not (math.isnan(low) or math.isnan(high)):
         return n, mean, effects.sd_from_ci(low, high, n), True
-    med, q1, q3 = _num(row[f"{arm}_median"]), _num(row[f"{arm}_q1"]), _num(row[f"{arm}_q3"])
-    lo, hi = _num(row[f"{arm}_min"]), _num(row[f"{arm}_max"])
+    med, q1, q3 = cell_number(row[f"{arm}_median"]), cell_number(row[f"{arm}_q1"]), cell_number(row[f"{arm}_q3"])
+    lo, hi = cell_number(row[f"{arm}_min"]), cell_number(row[f"{arm}_max"])
     if math.isnan(mean) and not math.isnan(med):
         if not (math.isnan(q1) or math.isnan(q3)):
             mean, sd = effects.mean_sd_from_median_iqr(q1, med, q3, n)
@@ -99,7 +91,7 @@ def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
 def _scale(row: pd.Series) -> tuple[str, float, float]:
     """The scale an MD is expressed on: its label, and the (from, to) scale maxima of the rescaling
     that brings the row there (equal when no rescaling is needed)."""
-    instrument, top = row["instrument"], _num(row["scale_max"])
+    instrument, top = row["instrument"], cell_number(row["scale_max"])
     if row["outcome_domain"] == "pain" and instrument in PAIN_SCALES and top in (10.0, 100.0):
         return HARMONISED_PAIN, top, 10.0
     label = instrument if math.isnan(top) else f"{instrument} 0-{top:g}"
@@ -120,7 +112,7 @@ def row_effect(row: pd.Series) -> dict:
 
     if row["lower_is_better"] not in ("true", "false"):
         return {**out, "reason": "the source does not say whether lower is better"}
-    out["n_dn"], out["n_ctrl"] = _num(row["dn_n"]), _num(row["ctrl_n"])
+    out["n_dn"], out["n_ctrl"] = cell_number(row["dn_n"]), cell_number(row["ctrl_n"])
     try:  # an arm whose numbers cannot give an SD (a CI or quartiles of zero width, n = 1) is not usable
         n1, m1, s1, c1 = _arm(row, "dn")
         n2, m2, s2, c2 = _arm(row, "ctrl")
@@ -129,14 +121,14 @@ def row_effect(row: pd.Series) -> dict:
             g, gvar = effects.hedges_g(m1, s1, n1, m2, s2, n2)
             return {**out, "basis": "arm", "converted": c1 or c2, **md_on_scale(md, var), "smd": sign * g,
                     "smd_var": gvar, "usable": True}
-        est, low, high = _num(row["effect"]), _num(row["effect_ci_low"]), _num(row["effect_ci_high"])
+        est, low, high = cell_number(row["effect"]), cell_number(row["effect_ci_low"]), cell_number(row["effect_ci_high"])
         measure = row["effect_measure"]
         if measure and not math.isnan(est) and not (math.isnan(low) or math.isnan(high)):
             est, var = effects.from_ci(est, low, high)
             if measure == "MD":
                 return {**out, "basis": "reported_ci", **md_on_scale(est, var), "usable": True}
             return {**out, "basis": "reported_ci", "smd": sign * est, "smd_var": var, "usable": True}
-        p = _num(row["p_value"])
+        p = cell_number(row["p_value"])
         if measure == "MD" and not math.isnan(est) and not math.isnan(p) and n1 > 0 and n2 > 0:
             est, var = effects.from_p(est, p, n1, n2)
             return {**out, "basis": "reported_p", **md_on_scale(est, var), "usable": True}
@@ -164,7 +156,7 @@ def effect_table(curated: Curated) -> pd.DataFrame:
                 "question_id": str(QuestionId(condition, o["outcome_domain"], o["comparator_type"], o["window"])),
                 "study_id": o["study_id"], "condition_id": condition, "outcome_domain": o["outcome_domain"],
                 "comparator_type": o["comparator_type"], "window": o["window"], "instrument": o["instrument"],
-                "scale_max": _num(o["scale_max"]), "timepoint_weeks": _num(o["timepoint_weeks"]), "value_type": o["value_type"],
+                "scale_max": cell_number(o["scale_max"]), "timepoint_weeks": cell_number(o["timepoint_weeks"]), "value_type": o["value_type"],
                 "source_location": o["source_location"], **eff,
             })
     frame = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
@@ -220,7 +212,7 @@ def _mid(curated: Curated, rows: pd.DataFrame, scale: str) -> float:
     if scale == HARMONISED_PAIN:
         instrument, top = "NPRS", 10.0
     else:
-        instrument, top = rows["instrument"].iloc[0], _num(rows["scale_max"].iloc[0])
+        instrument, top = rows["instrument"].iloc[0], cell_number(rows["scale_max"].iloc[0])
     match = mids[(mids["instrument"] == instrument) & (mids["_max"] == top)]
     return float(match["mid"].iloc[0]) if len(match) else math.nan
 

@@ -21,6 +21,7 @@ a review's CI: low <= high) and contains its estimate; an arm's quantiles are or
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -261,6 +262,14 @@ class Curated:
 def number(series: pd.Series) -> pd.Series:
     """A column of numeric strings as floats (NaN for empty)."""
     return pd.to_numeric(series, errors="coerce")
+
+
+def cell_number(value: object) -> float:
+    """One cell as a float (NaN when empty or not a number)."""
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _duplicate_keys(table: str, frame: pd.DataFrame) -> list[Problem]:

@@ -43,8 +43,8 @@ class Inputs:
 def _yaml_problems(path: Path, error: ConfigError) -> list[Problem]:
     """A YAML loader's error (one line per problem, each starting with the path) as problems."""
     prefix = f"{path}: "
-    return [Problem(path.name, None, None, line[len(prefix):] if line.startswith(prefix) else line)
-            for line in str(error).splitlines() if line.strip()]
+    return [Problem(path.name, None, None, text[len(prefix):] if text.startswith(prefix) else text)
+            for text in str(error).splitlines() if text.strip()]
 
 
 def _read(paths: DataPaths) -> tuple[Curated, SearchDefinitions | None, list[Claim], list[Problem]]:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from evidence import __version__, exports, prisma
 from evidence.config import NOTEBOOKS_DIR
+from evidence.curation import cell_number
 from evidence.grade import rob_category
 from evidence.searches import SearchDefinitions
 from evidence.status import (HOW_TO_SEARCH, PRISMA_COLUMNS, Snapshot, exclusion_reasons, last_runs, new_by_condition,
@@ -65,17 +66,9 @@ NOT_REPORTED = "not reported"
 
 # ----------------------------------------------------------------------------- small helpers
 
-def _num(value: Any) -> float:
-    """A cell as a float (NaN when empty or not a number)."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def fmt(value: Any, digits: int = 2) -> str:
     """A number with ``digits`` decimals, or "" when the cell is empty."""
-    x = _num(value)
+    x = cell_number(value)
     return "" if math.isnan(x) else f"{x:.{digits}f}"
 
 
@@ -221,11 +214,11 @@ def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
     cert = inputs.certainty_by_question
     if not mine.empty:
         best = max(mine.to_dict("records"),
-                   key=lambda r: (certainty_rank(cert.get(r["question_id"], {}).get("final", "")), _num(r["k"]),
-                                  _num(r["n_participants"]), r["question_id"]))
+                   key=lambda r: (certainty_rank(cert.get(r["question_id"], {}).get("final", "")), cell_number(r["k"]),
+                                  cell_number(r["n_participants"]), r["question_id"]))
         question = QuestionId.parse(best["question_id"])
         certainty = cert.get(best["question_id"], {}).get("final", "")
-        mark, meaning = MARKS[direction(_num(best["estimate"]), _num(best["ci_low"]), _num(best["ci_high"]))]
+        mark, meaning = MARKS[direction(cell_number(best["estimate"]), cell_number(best["ci_low"]), cell_number(best["ci_high"]))]
         size = best["effect_class"] or "unclassified"
         n = len(mine)
         title = (f"{OUTCOME_LABELS.get(domain, domain)}: {n} question(s) with data; best: {question.label}; "
@@ -358,11 +351,11 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
         qid, funnel = str(question), question.figure_name("funnel")
         base = {"id": qid, "anchor": question.anchor, "label": question.label,
                 "not_used": split_reasons(r["not_used"]), "gaps": split_reasons(r.get("trial_gaps", ""))}
-        if _num(r["k"]) <= 0:
+        if cell_number(r["k"]) <= 0:
             without.append(base)
             continue
         c = cert.get(qid, {})
-        k = int(_num(r["k"]))
+        k = int(cell_number(r["k"]))
         effect = effect_text(r["measure"], fmt(r["estimate"]), fmt(r["ci_low"]), fmt(r["ci_high"]), r["scale"])
         participants = f"{r['n_participants']} participants" if r["n_participants"] else f"participants {NOT_REPORTED}"
         details = [f"{k} stud{'y' if k == 1 else 'ies'}, {participants}",

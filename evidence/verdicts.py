@@ -89,7 +89,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from evidence.curation import Curated, number
+from evidence.curation import Curated, cell_number, number
 from evidence.grade import RATED_BY_TRACKER, informative_statement, rate_finding
 from evidence.topics import TOPICS
 from evidence.vocab import (ANY, COMPARATOR_CLASS_LABELS, HEAD_TO_HEAD, LEVELS, OUTCOME_NOUNS, SUBCONDITION_LABELS,
@@ -214,13 +214,6 @@ def band(rate_percent: float) -> str:
     return next(name for cut, name in BANDS if rate_percent >= cut)
 
 
-def _num(value: object) -> float:
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return math.nan
-
-
 def _label(ev: Evidence, part: str) -> str:
     if part == GENERAL:
         return GENERAL_POPULATION
@@ -277,7 +270,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
     years = number(ev.curated.reviews.set_index("review_id")["year"])
     out = []
     for r in f[f["outcome_domain"] == domain].to_dict("records"):
-        est, low, high = _num(r["effect"]), _num(r["ci_low"]), _num(r["ci_high"])
+        est, low, high = cell_number(r["effect"]), cell_number(r["ci_low"]), cell_number(r["ci_high"])
         if r["effect_measure"] in ("RR", "OR"):  # ratios on the log scale, so that 0 is no difference
             est, low, high = (math.log(x) if x > 0 else math.nan for x in (est, low, high))
         sign = -1.0 if r["lower_is_better"] == "false" else 1.0
@@ -288,11 +281,11 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                                r["ci_high"], r["scale"]) if r["ci_low"] and r["ci_high"] else "")
         question = QuestionId(r["condition_id"], r["outcome_domain"], r["comparator_type"], r["window"])
         out.append(Candidate(review_finding_id(r["review_id"], question), r["review_id"],
-                             int(_num(years.get(r["review_id"], 0)) or 0), r["condition_id"],
+                             int(cell_number(years.get(r["review_id"], 0)) or 0), r["condition_id"],
                              frozenset({r["subcondition"]}) if r["subcondition"] else frozenset(),
                              r["population_scope"], COMPARATOR_CLASSES[r["comparator_type"]], r["window"],
-                             r["effect_measure"], est, low, high, r["scale"], _num(r["n_trials"]),
-                             _num(r["n_participants"]), effect_class(est, r["effect_measure"], mid),
+                             r["effect_measure"], est, low, high, r["scale"], cell_number(r["n_trials"]),
+                             cell_number(r["n_participants"]), effect_class(est, r["effect_measure"], mid),
                              direction(est, low, high) if numbers else None, rating.certainty, rating.shown,
                              rating.rated_by, rating.reasons, numbers or r["conclusion"],
                              f"intervention: {r['intervention_scope'].replace('_', ' ')}; "
@@ -558,7 +551,7 @@ def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
     """(safety_id, rate %, is an upper bound, denominator) of rows that give a rate."""
     out = []
     for r in rows.itertuples():
-        events, denom = _num(r.events), _num(r.denominator)
+        events, denom = cell_number(r.events), cell_number(r.denominator)
         if r.rate_percent:
             out.append((r.safety_id, float(r.rate_percent), False, denom))
         elif not math.isnan(events) and not math.isnan(denom) and denom > 0:
