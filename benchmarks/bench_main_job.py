@@ -24,12 +24,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from evidence.config import DataPaths  # noqa: E402
-from evidence.inputs import load_inputs  # noqa: E402
-from evidence.notebooks import run_notebooks  # noqa: E402
-from evidence.pipeline import build_derived  # noqa: E402
-from evidence.report import ReportInputs, build_report  # noqa: E402
-from evidence.status import Snapshot  # noqa: E402
-from evidence.store import PubmedStore  # noqa: E402
+from evidence.curation.inputs import load_inputs  # noqa: E402
+from evidence.jobs.analyse import build_derived  # noqa: E402
+from evidence.jobs.notebooks import run_notebooks  # noqa: E402
+from evidence.pubmed.status import Snapshot  # noqa: E402
+from evidence.pubmed.store import PubmedStore  # noqa: E402
+from evidence.report.render import ReportInputs, build_report  # noqa: E402
 
 
 def timed(func: Callable[[], object]) -> float:

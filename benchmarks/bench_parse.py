@@ -1,4 +1,4 @@
-"""Benchmark ``evidence.pubmed.parse_pubmed_xml`` against Biopython and pubmed_parser.
+"""Benchmark ``evidence.pubmed.parser.parse_pubmed_xml`` against Biopython and pubmed_parser.
 
 Builds a PubMed XML file of at least 50,000 records by repeating the real recorded articles in
 ``../shared/fixtures/eutils/`` (their PMIDs renumbered so every record is distinct), then parses
@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import shutil
-
 import subprocess
 import sys
 import tempfile
@@ -33,8 +32,8 @@ DOCTYPE = ('<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st Ja
 # pubmed_parser 0.5.1 reads MEDLINE files gzipped only, so it gets a gzipped copy, and so does
 # a second run of ours, to compare like with like.
 PARSERS = {
-    "evidence": "from evidence.pubmed import parse_pubmed_xml\nn = sum(1 for _ in parse_pubmed_xml(PATH))",
-    "evidence (gz)": "import gzip\nfrom evidence.pubmed import parse_pubmed_xml\n"
+    "evidence": "from evidence.pubmed.parser import parse_pubmed_xml\nn = sum(1 for _ in parse_pubmed_xml(PATH))",
+    "evidence (gz)": "import gzip\nfrom evidence.pubmed.parser import parse_pubmed_xml\n"
                      "n = sum(1 for _ in parse_pubmed_xml(gzip.open(PATH + '.gz')))",
     "biopython": "from Bio import Entrez\nwith open(PATH, 'rb') as h:\n    n = len(Entrez.read(h)['PubmedArticle'])",
     "pubmed_parser (gz)": "import pubmed_parser as pp\nn = sum(1 for _ in pp.parse_medline_xml(PATH + '.gz'))",

@@ -30,12 +30,12 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from evidence.config import DataPaths, Settings  # noqa: E402
-from evidence.eutils import Deadline, EutilsClient, RateLimiter  # noqa: E402
-from evidence.inputs import load_inputs  # noqa: E402
-from evidence.mainjob import refresh_snapshot  # noqa: E402
-from evidence.searches import load_search_definitions  # noqa: E402
-from evidence.store import PubmedStore  # noqa: E402
-from evidence.update import update_searches  # noqa: E402
+from evidence.curation.inputs import load_inputs  # noqa: E402
+from evidence.curation.searches import load_search_definitions  # noqa: E402
+from evidence.jobs.main import refresh_snapshot  # noqa: E402
+from evidence.pubmed.eutils import Deadline, EutilsClient, RateLimiter  # noqa: E402
+from evidence.pubmed.store import PubmedStore  # noqa: E402
+from evidence.pubmed.update import update_searches  # noqa: E402
 from tests.eutils_server import EutilsServer, cloned_articles, recorded_articles  # noqa: E402
 
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(PROJECT))
 import pandas as pd  # noqa: E402
 
 from evidence import wording  # noqa: E402
-from evidence.drafts import split_sentences  # noqa: E402
+from evidence.wording.drafts import split_sentences  # noqa: E402
 from tests.wording_helpers import fixture  # noqa: E402
 
 CLINIC = PROJECT / "data" / "curated" / "wording_clinic_style.csv"

@@ -1,10 +1,16 @@
 """Evidence literature tracker for dry needling.
 
-Stages, one module each: ``searches`` (search definitions), ``eutils`` (the only network
-boundary), ``pubmed`` (PubMed XML parsing), ``store`` (machine-written PubMed tables),
-``curation`` (the human-edited evidence base), ``effects`` and ``meta`` (effect sizes and
-pooling), ``analysis`` (evidence questions), ``grade`` (certainty), ``claims`` and ``wording``
-(the claims register and the wording checker), ``report`` (notebooks and HTML report).
+Subpackages by pipeline stage, each importing only the ones listed before it in its own
+docstring (``tests/test_architecture.py`` checks the direction):
+
+- shared base (modules here): ``config`` (paths, settings), ``vocab`` (the vocabulary),
+  ``tables`` (atomic, deterministic CSV), ``locking`` (one writer per data directory);
+- ``curation``: the human-edited inputs, their schema and validation;
+- ``pubmed``: E-utilities client, XML parser, store, update loop, snapshot status;
+- ``synthesis``: effect sizes, pooling, evidence questions, GRADE, verdicts;
+- ``wording``: the wording checker (drafts, lexicon, detection, rules and outputs);
+- ``report``: the HTML report, PRISMA diagrams, exports, plots;
+- ``jobs``: validate, analyse, notebooks, the main job; ``cli`` on top.
 """
 
 __version__ = "0.1.0"

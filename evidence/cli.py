@@ -24,8 +24,15 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from evidence.config import (DEFAULT_DATA_DIR, MIN_BATCH_SIZE, REPORT_DEADLINE, UPDATE_DEADLINE, ConfigError, DataPaths,
-                             load_settings)
+from evidence.config import (
+    DEFAULT_DATA_DIR,
+    MIN_BATCH_SIZE,
+    REPORT_DEADLINE,
+    UPDATE_DEADLINE,
+    ConfigError,
+    DataPaths,
+    load_settings,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 REFRESH_AFTER_DAYS = 180
@@ -37,10 +44,10 @@ def _paths(args: argparse.Namespace) -> DataPaths:
 
 
 def cmd_update(args: argparse.Namespace) -> int:
-    from evidence.eutils import Deadline, EutilsClient
-    from evidence.searches import load_search_definitions
-    from evidence.store import PubmedStore
-    from evidence.update import update_searches
+    from evidence.curation.searches import load_search_definitions
+    from evidence.pubmed.eutils import Deadline, EutilsClient
+    from evidence.pubmed.store import PubmedStore
+    from evidence.pubmed.update import update_searches
 
     paths = _paths(args)
     definitions = load_search_definitions(paths.searches)
@@ -55,9 +62,9 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from evidence.pubmed import PubmedXMLError
-    from evidence.store import PubmedStore
-    from evidence.update import apply_pubmed_file
+    from evidence.pubmed.parser import PubmedXMLError
+    from evidence.pubmed.store import PubmedStore
+    from evidence.pubmed.update import apply_pubmed_file
 
     path = Path(args.file)
     if not path.is_file():
@@ -72,8 +79,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from evidence.curation import load_curated
-    from evidence.status import status_text
+    from evidence.curation.schema import load_curated
+    from evidence.pubmed.status import status_text
 
     paths = _paths(args)
     print(status_text(paths, load_curated(paths.curated).studies))
@@ -81,7 +88,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from evidence.inputs import input_problems
+    from evidence.jobs.validate import input_problems
 
     paths = _paths(args)
     problems = input_problems(paths)
@@ -95,7 +102,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_analyse(args: argparse.Namespace) -> int:
-    from evidence.pipeline import build_derived
+    from evidence.jobs.analyse import build_derived
 
     derived = build_derived(_paths(args))
     q = derived.questions
@@ -106,16 +113,16 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from evidence.mainjob import run_main_job
+    from evidence.jobs.main import run_main_job
 
     return run_main_job(_paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline,
                         deadline=args.deadline)
 
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
-    from evidence.claims import load_claims
-    from evidence.lexicon import lexicon_path, load_lexicon
-    from evidence.wording import load_verdicts, run_check_wording
+    from evidence.curation.claims import load_claims
+    from evidence.wording.lexicon import lexicon_path, load_lexicon
+    from evidence.wording.rules import load_verdicts, run_check_wording
 
     paths = _paths(args)
     verdicts = load_verdicts(paths.derived_table("verdicts"))
@@ -215,8 +222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    from evidence.eutils import EutilsError
-    from evidence.pubmed import PubmedXMLError
+    from evidence.pubmed.eutils import EutilsError
+    from evidence.pubmed.parser import PubmedXMLError
 
     try:
         return _run(args)

@@ -13,12 +13,16 @@ import pandas as pd
 import pytest
 
 from evidence.config import DataPaths, Settings
-from evidence.curation import TABLES, Curated
-from evidence.eutils import EutilsClient, RateLimiter
-from tests.eutils_server import EUTILS_FIXTURES, EutilsServer, cloned_articles, recorded_articles
+from evidence.curation.schema import TABLES, Curated
+from evidence.pubmed.eutils import EutilsClient, RateLimiter
+from tests.eutils_server import (
+    EUTILS_FIXTURES,
+    EutilsServer,
+    cloned_articles,
+    recorded_articles,
+)
+from tests.paths import FIXTURES, PROJECT, SHARED  # noqa: F401 (re-exported for the test modules)
 
-FIXTURES = Path(__file__).parent / "fixtures"
-PROJECT = Path(__file__).resolve().parents[1]
 HANDWRITTEN = FIXTURES / "pubmed_handwritten.xml"
 
 
@@ -57,6 +61,19 @@ def skip_without(path: Path, what: str) -> None:
     if os.environ.get(REQUIRE_SHARED):
         pytest.fail(message + f"; {REQUIRE_SHARED} is set, so this is an error")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """``shared(folder, what)``: the path of ``../shared/<folder>``; the test is skipped when it
+    is absent (failed under CI's ``EVIDENCE_REQUIRE_SHARED=1``)."""
+
+    def folder(name: str, what: str) -> Path:
+        path = SHARED / name
+        skip_without(path, what)
+        return path
+
+    return folder
 
 
 def needs_shared() -> None:

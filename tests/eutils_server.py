@@ -30,7 +30,8 @@ from pathlib import Path
 
 from lxml import etree
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from tests.paths import SHARED  # noqa: E402
+
 EUTILS_FIXTURES = SHARED / "fixtures" / "eutils"
 PUBMED_FILES = (
     "fatcat/pubmedsample_2019.xml", "biopython/pubmed1.xml", "biopython/pubmed2.xml",

@@ -1,4 +1,4 @@
-"""Read what a matplotlib SVG (from evidence.plots) shows, in data coordinates, so that plot tests
+"""Read what a matplotlib SVG (from evidence.report.plots) shows, in data coordinates, so that plot tests
 assert content (points, lines, labels) rather than file size.
 
 matplotlib writes one ``<g id="xtick_N">`` per tick (a ``<use>`` at the tick's pixel position and a

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.config import DEFAULT_EUTILS_URL, ConfigError, DataPaths, load_settings, load_versioned_yaml
+from evidence.config import (
+    DEFAULT_EUTILS_URL,
+    ConfigError,
+    DataPaths,
+    load_settings,
+    load_versioned_yaml,
+)
 
 
 def test_settings_come_from_the_environment_only():

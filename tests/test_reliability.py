@@ -17,10 +17,16 @@ import pytest
 
 from evidence.cli import main
 from evidence.config import DataPaths
-from evidence.searches import load_search_definitions
-from evidence.store import PubmedStore
-from evidence.update import update_search
-from tests.conftest import HANDWRITTEN, PROJECT, copy_data, make_client, start_slow_update
+from evidence.curation.searches import load_search_definitions
+from evidence.pubmed.store import PubmedStore
+from evidence.pubmed.update import update_search
+from tests.conftest import (
+    HANDWRITTEN,
+    PROJECT,
+    copy_data,
+    make_client,
+    start_slow_update,
+)
 
 DAY1 = dt.date(2026, 1, 5)
 
@@ -59,7 +65,7 @@ def test_second_writer_is_refused_readers_go_on_and_a_kill_releases_the_lock(big
 
 # -- 2. bounded waiting --------------------------------------------------------------------------
 def test_backoff_never_sleeps_past_the_deadline(server):
-    from evidence.eutils import Deadline, DeadlineExceeded
+    from evidence.pubmed.eutils import Deadline, DeadlineExceeded
 
     slept = []
     client = make_client(server, max_attempts=6)
@@ -74,7 +80,7 @@ def test_backoff_never_sleeps_past_the_deadline(server):
 
 
 def test_a_silent_server_costs_at_most_the_deadline(server):
-    from evidence.eutils import Deadline, DeadlineExceeded
+    from evidence.pubmed.eutils import Deadline, DeadlineExceeded
 
     client = make_client(server, timeout=30.0)
     client.deadline = Deadline(0.5)
@@ -85,7 +91,7 @@ def test_a_silent_server_costs_at_most_the_deadline(server):
 
 
 def test_report_against_a_server_that_stops_answering_uses_the_snapshot(tmp_path, server, monkeypatch, capsys):
-    from evidence.mainjob import run_main_job
+    from evidence.jobs.main import run_main_job
 
     monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
     monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
@@ -107,7 +113,7 @@ def test_report_and_update_refuse_a_deadline_that_is_not_positive(tmp_path, caps
 
 # -- 3. PubMed's formats -------------------------------------------------------------------------
 def _store_with_handwritten(data_dir):
-    from evidence.pubmed import parse_pubmed_xml
+    from evidence.pubmed.parser import parse_pubmed_xml
 
     store = PubmedStore(data_dir / "pubmed")
     records = [{**r, "title": "old title"} for r in parse_pubmed_xml(HANDWRITTEN) if not r["deleted"]]
@@ -186,8 +192,8 @@ def test_a_crash_between_hits_and_log_is_completed_from_the_journal(server, data
 
 
 def test_status_shows_new_records_per_condition(server, tmp_path):
-    from evidence.curation import load_curated
-    from evidence.status import status_text
+    from evidence.curation.schema import load_curated
+    from evidence.pubmed.status import status_text
 
     paths = copy_data(tmp_path / "data")
     run(server, paths.root, condition="all_dry_needling")

@@ -7,7 +7,13 @@ import math
 import pandas as pd
 import pytest
 
-from evidence.tables import as_written, atomic_write_bytes, csv_text, read_csv, write_csv
+from evidence.tables import (
+    as_written,
+    atomic_write_bytes,
+    csv_text,
+    read_csv,
+    write_csv,
+)
 
 
 def test_written_floats_have_six_significant_digits_and_read_back_as_strings(tmp_path):

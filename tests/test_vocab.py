@@ -7,7 +7,13 @@ import math
 import pytest
 
 from evidence import vocab
-from evidence.vocab import QuestionId, direction, effect_class, parse_review_finding_id, review_finding_id
+from evidence.vocab import (
+    QuestionId,
+    direction,
+    effect_class,
+    parse_review_finding_id,
+    review_finding_id,
+)
 
 
 def test_question_id_round_trips_and_names_its_parts():

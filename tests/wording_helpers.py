@@ -10,10 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evidence import drafts, wording
-
-from evidence.claims import Claim
-from evidence.topics import topic_type
+from evidence.curation.claims import Claim
+from evidence.curation.topics import topic_type
+from evidence.wording import drafts, rules
 
 VERDICTS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wording_verdicts.csv"
 
@@ -74,13 +73,13 @@ def register_of(rows: list[dict[str, str]]):
     return claims, pd.DataFrame(rows, columns=list(NECK_LOW))
 
 
-def check(text: str, rows: list[dict[str, str]]) -> list[wording.Finding]:
+def check(text: str, rows: list[dict[str, str]]) -> list[rules.Finding]:
     """Findings for a small draft (lines separated by newlines, bullets as '- ')."""
     claims, verdicts = register_of(rows)
-    return wording.check_sentences(drafts.split_sentences(text), claims, verdicts)
+    return rules.check_sentences(drafts.split_sentences(text), claims, verdicts)
 
 
-def one(text: str, rows: list[dict[str, str]]) -> wording.Finding | None:
+def one(text: str, rows: list[dict[str, str]]) -> rules.Finding | None:
     found = check(text, rows)
     assert len(found) <= 1, found
     return found[0] if found else None

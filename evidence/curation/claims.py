@@ -1,0 +1,239 @@
+"""The claims register: what the patient materials say about dry needling, in ``data/curated/claims.yaml``.
+
+Each claim is a canonical statement in our own words with one topic from ``evidence.curation.topics``
+(its type follows from the topic), the condition ids it is about, the evidence ids that bear on
+it and every place in the materials that makes it. A place is a document file name plus a short
+locator copied from the document, found again with ``find_occurrence``.
+
+``load_claims`` checks the file and raises ``ConfigError`` naming the file, the claim and the
+problem; ``check_evidence_ids`` compares the evidence ids with the curated tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidence.config import ConfigError, load_versioned_yaml
+from evidence.curation.schema import Curated
+from evidence.curation.topics import TOPICS, topic_type
+from evidence.vocab import CONDITIONS, DOMAINS, SUBCONDITIONS
+
+SCHEMA_VERSION = 1
+MAX_LOCATOR_WORDS = 10
+FREQUENCIES = ("common", "rare", "very_rare", "not_stated")
+# evidence kind in the YAML -> (curated table, key column)
+EVIDENCE_KINDS = {"reviews": ("reviews", "review_id"), "safety": ("safety", "safety_id"),
+                  "mechanisms": ("mechanisms", "mechanism_id")}
+REQUIRED = ("id", "statement", "topic", "conditions", "asserted", "evidence", "occurrences")
+OPTIONAL = ("outcome_domain", "frequency_claimed", "note", "subconditions", "subcondition_only", "tested_by")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# typographic characters folded to their plain forms before matching a locator
+_FOLD = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    "\u2026": "...",
+})
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One place in the materials that makes a claim: a document file name and a short exact quote."""
+
+    document: str
+    locator: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A canonical claim of the materials with the evidence ids that bear on it."""
+
+    id: str
+    statement: str
+    topic: str
+    type: str
+    conditions: tuple[str, ...]
+    outcome_domain: str | None
+    asserted: bool
+    frequency_claimed: str | None
+    reviews: tuple[str, ...]
+    safety: tuple[str, ...]
+    mechanisms: tuple[str, ...]
+    occurrences: tuple[Occurrence, ...]
+    note: str
+    # named sub-conditions the claim speaks of (each judged on its own evidence; vocab.SUBCONDITIONS)
+    subconditions: tuple[str, ...] = ()
+    # true when the claim is only about its named sub-condition(s), not the broader condition
+    subcondition_only: bool = False
+    # mechanism ids of the studies that tested this claim's own mechanism or outcome: only these can
+    # support or contradict a mechanism claim (a neighbouring finding leaves it uncertain)
+    tested_by: tuple[str, ...] = ()
+
+
+def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
+    """A YAML list of non-empty strings (None counts as empty)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: {what} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _occurrences(value: Any, where: str) -> tuple[Occurrence, ...]:
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where}: occurrences must be a non-empty list")
+    found = []
+    for j, entry in enumerate(value, start=1):
+        at = f"{where}, occurrence #{j}"
+        if not isinstance(entry, dict) or set(entry) != {"document", "locator"}:
+            raise ConfigError(f"{at}: needs exactly a document and a locator")
+        document, locator = entry["document"], entry["locator"]
+        if not isinstance(document, str) or not document.strip():
+            raise ConfigError(f"{at}: document must be a file name")
+        if not isinstance(locator, str) or not locator.strip():
+            raise ConfigError(f"{at}: locator must be a non-empty string")
+        words = len(locator.split())
+        if words > MAX_LOCATOR_WORDS:
+            raise ConfigError(f"{at}: locator has {words} words, at most {MAX_LOCATOR_WORDS} are allowed "
+                              f"(quote a few words, never a whole sentence)")
+        found.append(Occurrence(document.strip(), locator.strip()))
+    return tuple(found)
+
+
+def _claim(entry: dict[str, Any], where: str) -> Claim:
+    """One checked claim; ``where`` names the file and the claim for messages."""
+    missing = [key for key in REQUIRED if entry.get(key) is None or entry.get(key) == ""]
+    if missing:
+        raise ConfigError(f"{where}: missing required field(s) {', '.join(missing)}")
+    unknown = sorted(set(entry) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    if not _ID.match(str(entry["id"])):
+        raise ConfigError(f"{where}: id must be lower-case letters, digits and underscores")
+    if not isinstance(entry["statement"], str):
+        raise ConfigError(f"{where}: statement must be text")
+    topic = entry["topic"]
+    if topic not in TOPICS:
+        raise ConfigError(f"{where}: unknown topic {topic!r} (see evidence/topics.py)")
+    kind = topic_type(topic)
+    conditions = _strings(entry["conditions"], "conditions", where)
+    bad = [c for c in conditions if c not in CONDITIONS]
+    if bad:
+        raise ConfigError(f"{where}: unknown condition id(s) {', '.join(map(repr, bad))}; "
+                          f"known: {', '.join(CONDITIONS)}")
+    if topic in CONDITIONS and topic not in conditions:
+        raise ConfigError(f"{where}: topic {topic!r} is a condition id, so conditions must include it")
+    domain = entry.get("outcome_domain")
+    if kind in ("efficacy", "outcome"):
+        if domain not in DOMAINS:
+            raise ConfigError(f"{where}: a {kind} claim needs outcome_domain, one of {', '.join(DOMAINS)} "
+                              f"(found {domain!r})")
+    elif domain is not None:
+        raise ConfigError(f"{where}: outcome_domain is only for efficacy and outcome claims, not {kind}")
+    frequency = entry.get("frequency_claimed")
+    if kind == "safety":
+        if frequency not in FREQUENCIES:
+            raise ConfigError(f"{where}: a safety claim needs frequency_claimed, one of {', '.join(FREQUENCIES)} "
+                              f"(found {frequency!r})")
+    elif frequency is not None:
+        raise ConfigError(f"{where}: frequency_claimed is only for safety claims, not {kind}")
+    if not isinstance(entry["asserted"], bool):
+        raise ConfigError(f"{where}: asserted must be true or false")
+    evidence = entry["evidence"]
+    if not isinstance(evidence, dict) or set(evidence) - set(EVIDENCE_KINDS):
+        raise ConfigError(f"{where}: evidence must be a mapping with keys {', '.join(EVIDENCE_KINDS)}")
+    note = entry.get("note") or ""
+    if not isinstance(note, str):
+        raise ConfigError(f"{where}: note must be text")
+    subconditions = _strings(entry.get("subconditions"), "subconditions", where)
+    for sub in subconditions:
+        if SUBCONDITIONS.get(sub) not in conditions:
+            raise ConfigError(f"{where}: subcondition {sub!r} must be one of {', '.join(SUBCONDITIONS)} and its "
+                              f"condition ({SUBCONDITIONS.get(sub, '?')}) must be among the claim's conditions")
+    only = entry.get("subcondition_only", False)
+    if not isinstance(only, bool) or (only and not subconditions):
+        raise ConfigError(f"{where}: subcondition_only must be true or false, and true only with subconditions")
+    tested_by = _strings(entry.get("tested_by"), "tested_by", where)
+    linked = _strings(evidence.get("mechanisms"), "evidence.mechanisms", where)
+    if set(tested_by) - set(linked):
+        raise ConfigError(f"{where}: tested_by may only name ids listed under evidence.mechanisms "
+                          f"({', '.join(sorted(set(tested_by) - set(linked)))} are not)")
+    return Claim(
+        id=str(entry["id"]), statement=entry["statement"].strip(), topic=topic, type=kind, conditions=conditions,
+        outcome_domain=domain, asserted=entry["asserted"], frequency_claimed=frequency,
+        **{k: _strings(evidence.get(k), f"evidence.{k}", where) for k in EVIDENCE_KINDS},
+        occurrences=_occurrences(entry["occurrences"], where), note=note.strip(),
+        subconditions=subconditions, subcondition_only=only, tested_by=tested_by,
+    )
+
+
+def load_claims(path: Path) -> list[Claim]:
+    """Read and check the claims register; the problems of every claim are raised together as one
+    ``ConfigError``, a line each, naming file and claim."""
+    raw = load_versioned_yaml(path, SCHEMA_VERSION, "the claims register")
+    entries = raw.get("claims")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: 'claims' must be a non-empty list")
+    claims: list[Claim] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            problems.append(f"{path}: claim #{i}: expected a mapping")
+            continue
+        where = f"{path}: claim #{i}" + (f" ({entry['id']})" if entry.get("id") else "")
+        try:
+            claim = _claim(entry, where)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            continue
+        if claim.id in seen:
+            problems.append(f"{where}: duplicate id {claim.id!r}")
+        seen.add(claim.id)
+        claims.append(claim)
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return claims
+
+
+def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
+    """Problems, one per evidence id of a claim that is not a key of its curated table."""
+    problems = []
+    for kind, (table, key) in EVIDENCE_KINDS.items():
+        known = set(getattr(curated, table)[key])
+        for claim in claims:
+            problems += [f"claim {claim.id}: unknown {key} {ref!r} (not in {table}.csv)"
+                         for ref in getattr(claim, kind) if ref not in known]
+    return problems
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """Text folded for matching (lower case, plain quotes and dashes, single spaces) and, for each
+    character of it, the offset of the character it came from."""
+    chars: list[str] = []
+    origin: list[int] = []
+    for offset, char in enumerate(text):
+        if char.isspace():
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                origin.append(offset)
+            continue
+        for folded in char.translate(_FOLD).lower():
+            chars.append(folded)
+            origin.append(offset)
+    return "".join(chars), origin
+
+
+def find_occurrence(text: str, locator: str) -> int:
+    """Offset in ``text`` where ``locator`` starts, ignoring case, whitespace and typographic
+    quote or dash differences; -1 if it is absent."""
+    needle, _ = _normalise(locator)
+    needle = needle.strip()
+    if not needle:
+        return -1
+    haystack, origin = _normalise(text)
+    at = haystack.find(needle)
+    return origin[at] if at >= 0 else -1

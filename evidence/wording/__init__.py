@@ -1,0 +1,10 @@
+"""The wording checker: reading drafts and splitting them into sentences (``drafts``), its word
+lists as validated data (``lexicon``, from ``data/curated/wording_lexicon.yaml``), claims found in
+sentences (``detection``), and the flagging rules, findings and their output formats (``rules``).
+
+It reads the claim verdicts as a table (``data/derived/claim_verdicts.csv``), never by computing
+them, so it does not depend on how they are made.
+
+May import: the shared base and ``evidence.curation`` (claims register, topics, ``Problem``).
+Never imports synthesis, pubmed, report or jobs.
+"""

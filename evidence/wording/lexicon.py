@@ -1,0 +1,170 @@
+"""The wording checker's lexicon: ``data/curated/wording_lexicon.yaml``, loaded and checked.
+
+The file holds every word list the checker uses (what counts as dry needling as a subject,
+effect words, hedges, statements of uncertainty, absolute words, negations, purpose and
+attribution spans, frequency words, "safe" and its qualifiers, the topic patterns and which
+topic is narrower than which), so that a clinical lead can extend it without Python. Each entry
+is a regular expression matched case-insensitively; each list is compiled once, at load, into
+one alternation.
+
+``lexicon_problems`` lists every problem as :class:`evidence.curation.schema.Problem` (file, the
+section and entry number as the column, what is wrong), including patterns that do not compile;
+``load_lexicon`` raises :class:`ConfigError` with those problems, one per line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from evidence.config import (
+    DEFAULT_DATA_DIR,
+    ConfigError,
+    DataPaths,
+    load_versioned_yaml,
+)
+from evidence.curation.schema import Problem
+from evidence.curation.topics import TOPICS
+
+SCHEMA_VERSION = 1
+LEXICON_FILE = "wording_lexicon.yaml"
+#: sections that are one list of patterns
+PATTERN_LISTS = ("subjects", "pronouns", "other_treatments", "calls_to_action", "answers", "implied_subject",
+                 "not_claims",
+                 "neutral_verbs", "effect_words", "hedges",
+                 "uncertainty", "denials", "negations", "purpose", "attribution", "safe_words", "safety_qualifiers",
+                 "mild")
+#: sections that are a mapping of fixed keys to lists of patterns (frequencies in matching order)
+ABSOLUTE_SCOPES = ("effect", "safety")
+FREQUENCIES = ("rare", "uncommon", "common")
+SECTIONS = ("schema_version", *PATTERN_LISTS, "absolutes", "frequencies", "topics", "narrower")
+
+
+def lexicon_path(paths: DataPaths) -> Path:
+    """The lexicon file of a data directory."""
+    return paths.curated / LEXICON_FILE
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The compiled lexicon: one pattern per list (see the YAML file for what each means)."""
+
+    lists: dict[str, re.Pattern[str]]
+    absolutes: dict[str, re.Pattern[str]]
+    frequencies: tuple[tuple[str, re.Pattern[str]], ...]
+    topics: dict[str, re.Pattern[str]]
+    narrower: dict[str, frozenset[str]]
+
+    def __getattr__(self, name: str) -> re.Pattern[str]:
+        """``lexicon.hedges`` etc.: the compiled pattern of a list section."""
+        try:
+            return self.__dict__["lists"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _compile(entries: Any, section: str, problems: list[Problem], file: str) -> re.Pattern[str] | None:
+    """One alternation of a section's patterns; each bad entry is added to ``problems``."""
+    if not isinstance(entries, list) or not entries:
+        problems.append(Problem(file, None, section, "must be a non-empty list of patterns"))
+        return None
+    good = []
+    for number, entry in enumerate(entries, start=1):
+        where = f"{section} entry {number}"
+        if not isinstance(entry, str) or not entry.strip():
+            problems.append(Problem(file, None, where, "must be a non-empty string (a regular expression)"))
+            continue
+        try:
+            re.compile(entry)
+        except re.error as exc:
+            problems.append(Problem(file, None, where, f"pattern {entry!r} does not compile: {exc}"))
+            continue
+        if re.fullmatch(entry, "", re.I):
+            problems.append(Problem(file, None, where,
+                                    f"pattern {entry!r} matches empty text, so it matches everywhere"))
+            continue
+        good.append(entry)
+    return re.compile("|".join(f"(?:{p})" for p in good), re.I) if good else None
+
+
+def _mapping(raw: dict, section: str, keys: tuple[str, ...] | None, problems: list[Problem], file: str) -> dict:
+    """A section that maps names to pattern lists, compiled per name."""
+    value = raw.get(section)
+    if not isinstance(value, dict):
+        problems.append(Problem(file, None, section, "must be a mapping of names to lists of patterns"))
+        return {}
+    expected = set(keys if keys is not None else TOPICS)
+    for missing in sorted(expected - set(value)):
+        problems.append(Problem(file, None, f"{section}.{missing}", "is missing"))
+    for unknown in sorted(set(value) - expected):
+        hint = " (see evidence/topics.py)" if keys is None else f"; expected {', '.join(keys)}"
+        problems.append(Problem(file, None, f"{section}.{unknown}", f"unknown name{hint}"))
+    compiled = {name: _compile(value[name], f"{section}.{name}", problems, file) for name in value if name in expected}
+    return {name: pattern for name, pattern in compiled.items() if pattern is not None}
+
+
+def _narrower(raw: dict, problems: list[Problem], file: str) -> dict[str, frozenset[str]]:
+    value = raw.get("narrower") or {}
+    if not isinstance(value, dict):
+        problems.append(Problem(file, None, "narrower", "must map a topic to the list of its narrower topics"))
+        return {}
+    result = {}
+    for broad, narrow in value.items():
+        where = f"narrower.{broad}"
+        if broad not in TOPICS:
+            problems.append(Problem(file, None, where, "unknown topic (see evidence/topics.py)"))
+            continue
+        if not isinstance(narrow, list) or not all(isinstance(t, str) for t in narrow):
+            problems.append(Problem(file, None, where, "must be a list of topics"))
+            continue
+        unknown = [t for t in narrow if t not in TOPICS or t == broad]
+        if unknown:
+            problems.append(Problem(file, None, where, f"unknown or same topic(s): {', '.join(unknown)}"))
+        result[broad] = frozenset(t for t in narrow if t in TOPICS and t != broad)
+    return result
+
+
+def _parse(path: Path) -> tuple[Lexicon | None, list[Problem]]:
+    file = path.name
+    try:
+        raw = load_versioned_yaml(path, SCHEMA_VERSION, "the wording lexicon")
+    except ConfigError as exc:
+        return None, [Problem(file, None, None, str(exc).removeprefix(f"{path}: "))]
+    problems: list[Problem] = [Problem(file, None, key, "unknown section") for key in raw if key not in SECTIONS]
+    lists = {name: _compile(raw.get(name), name, problems, file) for name in PATTERN_LISTS}
+    absolutes = _mapping(raw, "absolutes", ABSOLUTE_SCOPES, problems, file)
+    frequencies = _mapping(raw, "frequencies", FREQUENCIES, problems, file)
+    topics = _mapping(raw, "topics", None, problems, file)
+    narrower = _narrower(raw, problems, file)
+    if problems:
+        return None, problems
+    return Lexicon(lists={k: v for k, v in lists.items() if v is not None}, absolutes=absolutes,
+                   frequencies=tuple((f, frequencies[f]) for f in FREQUENCIES),
+                   topics={t: topics[t] for t in TOPICS}, narrower=narrower), []
+
+
+def lexicon_problems(path: Path) -> list[Problem]:
+    """Every problem of the lexicon file (empty when it is valid)."""
+    return _parse(Path(path))[1]
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: Path, mtime_ns: int) -> Lexicon:
+    lexicon, problems = _parse(path)
+    if lexicon is None:
+        raise ConfigError("\n".join(f"{path.parent}/{p}" for p in problems))
+    return lexicon
+
+
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """The compiled lexicon (default: the project's); ConfigError listing every problem.
+    A file is read again only when it changed."""
+    path = Path(path) if path is not None else lexicon_path(DataPaths(DEFAULT_DATA_DIR))
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the wording lexicon ({exc.strerror})") from None
+    return _load_cached(path, mtime)

@@ -1,0 +1,468 @@
+"""The wording checker's rules, findings and outputs: which claims of a marketing draft say more
+than the evidence allows, and what to say instead.
+
+Stages: :mod:`evidence.wording.drafts` reads a draft and splits it into sentences;
+:mod:`evidence.wording.detection` finds the claims of each sentence (topic and strength, one per claim,
+so a sentence can make several); this module joins each claim with the register
+(``data/curated/claims.yaml``) and its verdict (``data/derived/claim_verdicts.csv``), applies the
+flagging policy and writes the findings as a table, JSON, CSV or an HTML page of the draft.
+
+Flagging policy (one decision per claim)
+----------------------------------------
+* A claim on a topic whose verdict is **contradicted** (lactic acid, toxins) is flagged whatever
+  its hedging, unless the sentence rejects the idea (a negated effect word, "myth", or a
+  statement that the evidence is uncertain).
+* **Absolute or superlative wording** is always flagged (strength ``absolute``: cures,
+  eliminates, gets rid of, proven, research shows, guaranteed, permanent, the best, most
+  effective, prevents; for safety: completely safe, no side effects, never ...).
+* Efficacy, outcome and mechanism claims follow the verdicts: **conditional** wording (may,
+  might, can, could, research suggests) is enough from **low** certainty up; at **very low**
+  certainty, for an unsupported claim or a topic without a verdict only wording that says the
+  evidence is uncertain is enough; **direct** wording is enough only for a supported claim at
+  moderate or high certainty. A sentence that says the evidence is uncertain is never flagged
+  by this rule; not_checkable claims are never flagged.
+* **Safety**: a frequency word is checked against the register claim of the topic with that
+  ``frequency_claimed``: flagged when that claim is contradicted or overstated or, when no claim
+  has that frequency, when a supported claim of the topic gives another one ("bruising is rare"
+  against "bruising is common"). For general safety, whose claim is about serious events, a
+  sentence about mild or minor effects is not compared. "Safe" is flagged unless the sentence
+  names side effects or says serious events are rare, or the general-safety claim itself says
+  "safe" (no frequency) and is supported at moderate or high certainty.
+
+The register claim a finding is checked against is the claim whose occurrence the sentence
+contains, else the claim of the topic chosen by :func:`evidence.wording.detection.choose_claim` (its
+frequency, then the conditions the sentence names, then shared words). The **suggestion** is
+that claim's ``allowed_wording``: for a mechanism sentence the mechanism's, for an outcome named
+with a condition the claim about that condition when the register has one; without a claim, a
+generic hedge of the topic's type.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import sys
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Iterable, Sequence, TextIO
+
+import pandas as pd
+
+from evidence.config import ConfigError
+from evidence.curation.claims import Claim
+from evidence.curation.topics import TOPICS, topic_type
+from evidence.tables import read_csv
+from evidence.vocab import LEVELS, certainty_rank
+from evidence.wording.detection import (
+    REQUIRED_VERDICT_COLUMNS,
+    ClaimDetector,
+    DetectedClaim,
+    RegisterClaim,
+    SentenceClaims,
+    build_register,
+    choose_claim,
+    condition_topics,
+)
+from evidence.wording.drafts import Sentence, display_name, read_text, split_sentences
+from evidence.wording.lexicon import Lexicon, load_lexicon
+
+FORMATS = ("table", "json", "csv", "html")
+EXIT_OK, EXIT_FLAGGED, EXIT_BAD_INPUT = 0, 1, 2
+SEVERITY_CONTRADICTED, SEVERITY_HYPE, SEVERITY_FLAG, SEVERITY_NONE = 3, 2, 1, 0
+_LOW, _MODERATE = LEVELS.index("low"), LEVELS.index("moderate")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of the rules for one claim."""
+
+    claim: RegisterClaim | None
+    severity: int
+    reason: str
+
+    @property
+    def flagged(self) -> bool:
+        return self.severity > SEVERITY_NONE
+
+
+def generic_suggestion(topic: str) -> str:
+    """A hedge for the topic's claim type, used when the register has no allowed wording."""
+    if not topic:
+        return "Drop the absolute words; say what the evidence shows and how certain it is."
+    kind, description = TOPICS[topic]
+    return {
+        "efficacy": f"The evidence is very uncertain about the effect of dry needling on {description}.",
+        "outcome": f"The evidence is uncertain about whether dry needling gives {description}.",
+        "mechanism": f"How dry needling works is not established; present '{description}' as a proposed explanation, "
+                     "not a fact.",
+        "safety": f"Describe {description} as often as the evidence reports it, without absolute words.",
+    }.get(kind, "")
+
+
+def _label(claim: RegisterClaim | None, topic: str) -> str:
+    """How reasons name what the claim was checked against."""
+    return f"claim {claim.id}" if claim else (f"topic {topic}" if topic else "no register claim")
+
+
+def _certainty_text(certainty: str) -> str:
+    return f"certainty {certainty.replace('_', ' ')}" if certainty else "no certainty rating"
+
+
+def _strength_rule(claim: RegisterClaim | None, topic: str, detected: DetectedClaim) -> tuple[int, str]:
+    """Efficacy, outcome and mechanism: is the wording weak enough for the certainty?"""
+    verdict, certainty = (claim.verdict, claim.certainty) if claim else ("", "")
+    label = _label(claim, topic)
+    if verdict == "not_checkable":
+        return SEVERITY_NONE, f"{label} is not checkable against trial evidence"
+    if detected.states_uncertainty:
+        return SEVERITY_NONE, "the sentence says the evidence is uncertain"
+    if not verdict:
+        return SEVERITY_FLAG, (f"{detected.strength} claim but {label} has no evidence verdict; "
+                               "say the evidence is uncertain")
+    rank = certainty_rank(certainty)
+    if detected.strength == "conditional":
+        if rank >= _LOW and verdict != "unsupported":
+            return SEVERITY_NONE, f"conditional wording fits {label} ({verdict}, {_certainty_text(certainty)})"
+        return SEVERITY_FLAG, (f"conditional wording ('may', 'can') is not enough: {label} is {verdict} with "
+                               f"{_certainty_text(certainty)}; say the evidence is very uncertain")
+    if verdict == "supported" and rank >= _MODERATE:
+        return SEVERITY_NONE, f"consistent with {label} (supported, {_certainty_text(certainty)})"
+    return SEVERITY_FLAG, f"direct claim but {label} is {verdict} with {_certainty_text(certainty)}"
+
+
+def _safety_rule(claim: RegisterClaim | None, topic: str, detected: DetectedClaim, mild: bool,
+                 candidates: Sequence[RegisterClaim]) -> tuple[int, str]:
+    """Safety: frequency words against the register, and "safe" without qualification."""
+    label = _label(claim, topic)
+    verdict = claim.verdict if claim else ""
+    if detected.frequency and not (topic == "general_safety" and mild):
+        frequency, word = detected.frequency
+        if claim and claim.frequency_claimed == frequency:
+            if verdict in ("contradicted", "overstated"):
+                return SEVERITY_FLAG, f"says '{word}' but {label} ({frequency}) is {verdict}"
+            return SEVERITY_NONE, f"'{word}' agrees with {label} ({frequency}, {verdict or 'no verdict'})"
+        backed = [c for c in candidates if c.frequency_claimed and c.verdict == "supported"]
+        if backed:
+            return SEVERITY_FLAG, (f"says '{word}' ({frequency}) but the evidence supports "
+                                   f"'{backed[0].frequency_claimed}' (claim {backed[0].id})")
+    if detected.safe_unqualified:
+        says_safe = claim and claim.frequency_claimed in ("", "not_stated")
+        if says_safe and verdict == "supported" and certainty_rank(claim.certainty) >= _MODERATE:
+            return SEVERITY_NONE, f"'safe' is backed by {label} (supported)"
+        what = f"{label} is about {claim.frequency_claimed} events" if claim and not says_safe else \
+            f"{label} is {verdict or 'without verdict'}"
+        return SEVERITY_FLAG, f"'safe' without naming side effects or how rare serious ones are; {what}"
+    return SEVERITY_NONE, f"consistent with {label} ({verdict or 'no verdict'})"
+
+
+def assess(detected: DetectedClaim, sentence: str, register: Sequence[RegisterClaim], named: frozenset[str],
+           lexicon: Lexicon) -> Assessment:
+    """Apply the flagging policy to one claim of a sentence; ``named`` are the conditions the sentence names."""
+    topic = detected.topic
+    if not topic:
+        words = ", ".join(f"'{w}'" for w in detected.absolute_words)
+        return Assessment(None, SEVERITY_HYPE, f"absolute wording: {words} (no topic recognised)")
+    candidates = [c for c in register if c.topic == topic]
+    kind = topic_type(topic)
+    claim = detected.registered or choose_claim(candidates, sentence,
+                                                detected.frequency[0] if detected.frequency else None, named)
+    if claim and claim.verdict == "contradicted" and not (kind == "safety" and not detected.frequency
+                                                          and len(candidates) > 1):
+        if detected.denial or detected.states_uncertainty:
+            return Assessment(claim, SEVERITY_NONE, f"the sentence rejects what {_label(claim, topic)} says, "
+                                                    "which the evidence contradicts")
+        return Assessment(claim, SEVERITY_CONTRADICTED, f"{_label(claim, topic)} is contradicted by the evidence")
+    if detected.absolute_words:
+        words = ", ".join(f"'{w}'" for w in detected.absolute_words)
+        return Assessment(claim, SEVERITY_HYPE, f"absolute wording: {words}")
+    if kind == "safety":
+        severity, reason = _safety_rule(claim, topic, detected, bool(lexicon.mild.search(sentence)), candidates)
+    else:
+        severity, reason = _strength_rule(claim, topic, detected)
+    return Assessment(claim, severity, reason)
+
+
+# --------------------------------------------------------------------------------------------
+# Findings
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One claim of a draft and what the evidence says about it (a sentence can yield several)."""
+
+    file: str
+    index: int
+    line: int
+    sentence: str
+    topic: str
+    claim_type: str
+    strength: str
+    claim_id: str | None
+    verdict: str
+    certainty: str
+    flagged: bool
+    reason: str
+    suggestion: str
+    topics: tuple[str, ...]
+
+
+def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim], lexicon: Lexicon) -> list[Finding]:
+    sentence = found.sentence
+    named = condition_topics(found.topics)
+    findings = []
+    for detected in found.claims:
+        a = assess(detected, sentence.text, register, named, lexicon)
+        claim = a.claim
+        findings.append(Finding(
+            file=file, index=sentence.index, line=sentence.line, sentence=sentence.text, topic=detected.topic,
+            claim_type=topic_type(detected.topic) if detected.topic else "", strength=detected.strength,
+            claim_id=claim.id if claim else None, verdict=claim.verdict if claim else "",
+            certainty=claim.certainty if claim else "", flagged=a.flagged, reason=a.reason,
+            suggestion=claim.allowed_wording if claim and claim.allowed_wording else generic_suggestion(detected.topic),
+            topics=found.topics,
+        ))
+    return findings
+
+
+def _as_sentences(sentences: Iterable[str | Sentence]) -> Iterable[Sentence]:
+    """Sentence objects; plain strings become one sentence per line."""
+    for number, item in enumerate(sentences, start=1):
+        yield item if isinstance(item, Sentence) else Sentence(str(item), number, number)
+
+
+def check_sentences(sentences: Iterable[str | Sentence], claims: Iterable[Claim], verdicts: pd.DataFrame,
+                    file: str = "", lexicon: Lexicon | None = None) -> list[Finding]:
+    """Findings for the claims among ``sentences`` (in order; plain strings count as one line each),
+    checked against the register ``claims`` and the verdict table."""
+    lexicon = lexicon or load_lexicon()
+    register = build_register(claims, verdicts)
+    detector = ClaimDetector(register, lexicon)
+    return [f for found in detector.detect(_as_sentences(sentences)) for f in _findings(file, found, register, lexicon)]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One checked draft: its sentences and findings, or the error that stopped it being read."""
+
+    name: str
+    sentences: tuple[Sentence, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    error: str = ""
+
+
+def check_drafts(paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame,
+                 lexicon: Lexicon | None = None) -> list[Draft]:
+    """Every draft of ``paths`` (``-`` reads stdin) checked; a draft that cannot be read carries
+    its error and the others are still checked."""
+    claims = list(claims)
+    lexicon = lexicon or load_lexicon()
+    drafts = []
+    for path in paths:
+        name = display_name(path)
+        try:
+            sentences = tuple(split_sentences(read_text(path)))
+        except ConfigError as exc:
+            drafts.append(Draft(name, error=str(exc)))
+            continue
+        drafts.append(Draft(name, sentences, tuple(check_sentences(sentences, claims, verdicts, name, lexicon))))
+    return drafts
+
+
+def check_files(paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame,
+                lexicon: Lexicon | None = None) -> list[Finding]:
+    """Findings for every draft in ``paths``; ConfigError for the first draft that cannot be read."""
+    drafts = check_drafts(paths, claims, verdicts, lexicon)
+    for draft in drafts:
+        if draft.error:
+            raise ConfigError(draft.error)
+    return [f for d in drafts for f in d.findings]
+
+
+def exit_code(findings: Iterable[Finding], bad_input: bool = False) -> int:
+    """2 when an input could not be read, else 1 when any claim is flagged, else 0."""
+    if bad_input:
+        return EXIT_BAD_INPUT
+    return EXIT_FLAGGED if any(f.flagged for f in findings) else EXIT_OK
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+FIELDS = tuple(f.name for f in fields(Finding))
+
+
+def _record(finding: Finding) -> dict:
+    """A finding as a dict for JSON and CSV (``topics`` as a list)."""
+    record = asdict(finding)
+    record["topics"] = list(finding.topics)
+    return record
+
+
+def to_json(findings: Iterable[Finding]) -> str:
+    """A JSON list with one object per finding (keys: :data:`FIELDS`)."""
+    return json.dumps([_record(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(findings: Iterable[Finding]) -> str:
+    """CSV with a header of :data:`FIELDS`; ``topics`` joined with ';', ``flagged`` as true/false."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for finding in findings:
+        row = _record(finding)
+        row.update(topics=";".join(finding.topics), flagged="true" if finding.flagged else "false",
+                   claim_id=finding.claim_id or "")
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def to_table(findings: Sequence[Finding]) -> str:
+    """A plain-text report: one block per claim, flagged ones with the reason and a suggestion."""
+    lines = []
+    for f in findings:
+        where = f"{f.file}:{f.index}" if f.file else str(f.index)
+        evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
+        lines.append(f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  "
+                     f"{f.claim_id or '-'}  {evidence}")
+        lines.append(f"      sentence: {f.sentence}")
+        lines.append(f"      why: {f.reason}")
+        if f.flagged and f.suggestion:
+            lines.append(f"      instead: {f.suggestion}")
+    flagged = sum(f.flagged for f in findings)
+    lines.append(f"{len(findings)} claim(s) in {len({(f.file, f.index) for f in findings})} sentence(s), "
+                 f"{flagged} flagged")
+    return "\n".join(lines) + "\n"
+
+
+_HTML_STYLE = """
+body{font:16px/1.55 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2.5rem;border-bottom:1px solid #ccc}
+.summary{color:#444}.error{color:#8a1010;font-weight:600}
+mark.claim{background:#e4f3e4;padding:0 .15em}mark.claim.flagged{background:#fde2c8}
+.note{display:block;margin:.3rem 0 .8rem 1rem;padding:.4rem .6rem;border-left:4px solid #5a9a5a;
+font-size:.9rem;background:#fafafa}.note.flagged{border-color:#c4621b}
+.note b{font-weight:600}li{margin:.2rem 0}
+"""
+
+
+def _draft_body(draft: Draft) -> str:
+    """The draft's text, line by line, each claim sentence highlighted with a note per finding."""
+    if draft.error:
+        return f'<p class="error">{html.escape(draft.error)}</p>'
+    by_sentence: dict[int, list[Finding]] = {}
+    for finding in draft.findings:
+        by_sentence.setdefault(finding.index, []).append(finding)
+    parts, open_list, current_line = [], False, None
+    for sentence in draft.sentences:
+        if sentence.line != current_line:
+            if current_line is not None:
+                parts.append("</li>" if open_list else "</p>")
+            if sentence.list_item and not open_list:
+                parts.append("<ul>")
+            elif not sentence.list_item and open_list:
+                parts.append("</ul>")
+            open_list = sentence.list_item
+            parts.append("<li>" if open_list else "<p>")
+            current_line = sentence.line
+        findings = by_sentence.get(sentence.index, [])
+        text = html.escape(sentence.text)
+        if not findings:
+            parts.append(text + " ")
+            continue
+        flagged = any(f.flagged for f in findings)
+        ids = " ".join(f.claim_id or "-" for f in findings)
+        parts.append(f'<mark class="claim{" flagged" if flagged else ""}" data-sentence="{sentence.index}" '
+                     f'data-claims="{html.escape(ids)}">{text}</mark> ')
+        for f in findings:
+            evidence = f"{f.verdict} ({f.certainty.replace('_', ' ')})" if f.certainty else (f.verdict or "no verdict")
+            note = (f'<span class="note{" flagged" if f.flagged else ""}" data-flagged="{str(f.flagged).lower()}">'
+                    f'<b>{"Flagged" if f.flagged else "OK"}</b> · {html.escape(f.topic or "no topic")} · '
+                    f'{html.escape(f.strength)} wording · {html.escape(f.claim_id or "no register claim")}: '
+                    f'{html.escape(evidence)}<br>{html.escape(f.reason)}')
+            if f.flagged and f.suggestion:
+                note += f'<br><b>Instead:</b> <span class="suggestion">{html.escape(f.suggestion)}</span>'
+            parts.append(note + "</span>")
+    if current_line is not None:
+        parts.append("</li></ul>" if open_list else "</p>")
+    return "".join(parts)
+
+
+def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
+    """A self-contained HTML page (no scripts, no external files): each draft's text with every
+    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion."""
+    sections = []
+    for draft in drafts:
+        flagged = sum(f.flagged for f in draft.findings)
+        summary = "" if draft.error else (f'<p class="summary">{len(draft.findings)} claim(s), '
+                                          f'<span class="flag-count">{flagged}</span> flagged</p>')
+        sections.append(f'<section class="draft" data-file="{html.escape(draft.name)}">'
+                        f'<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft)}</section>')
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<style>{_HTML_STYLE}</style></head><body><h1>{html.escape(title)}</h1>\n'
+            + "\n".join(sections) + "\n</body></html>\n")
+
+
+def document_page(path: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame,
+                  lexicon: Lexicon | None = None) -> str:
+    """The HTML page of one patient document as marketing would see it from ``check-wording
+    --format html`` (for the report: one page per document, read at build time, never stored)."""
+    drafts = [replace(d, name=Path(path).name) for d in check_drafts([path], claims, verdicts, lexicon)]
+    return to_html(drafts, title=f"Wording check: {Path(path).name}")
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+def load_verdicts(path: str | Path) -> pd.DataFrame:
+    """The derived claim verdicts table; ConfigError when it has not been built."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: claim verdicts not found; run `python -m evidence analyse` first")
+    try:
+        return read_csv(path, columns=REQUIRED_VERDICT_COLUMNS)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def run_check_wording(paths: Sequence[str], fmt: str, claims: Iterable[Claim], verdicts: pd.DataFrame,
+                      out: TextIO | None = None, err: TextIO | None = None, lexicon: Lexicon | None = None) -> int:
+    """``evidence check-wording``: check every draft, write the report of those that could be read
+    to ``out`` and one error line per draft that could not to ``err``; return the worst exit code
+    (2 bad input, else 1 anything flagged, else 0). Unknown format or no files: ConfigError."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if not paths:
+        raise ConfigError("no input files; give one or more .txt, .md, .html or .docx files, or - for stdin")
+    drafts = check_drafts(paths, claims, verdicts, lexicon)
+    for draft in drafts:
+        if draft.error:
+            print(f"error: {draft.error}", file=err or sys.stderr)
+    findings = [f for d in drafts for f in d.findings]
+    report = to_html([d for d in drafts if not d.error]) if fmt == "html" else \
+        {"table": to_table, "json": to_json, "csv": to_csv}[fmt](findings)
+    (out or sys.stdout).write(report)
+    return exit_code(findings, bad_input=any(d.error for d in drafts))
+
+
+def patient_document_pages(materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame,
+                           lexicon: Lexicon | None = None) -> tuple[dict[str, str], str]:
+    """For the report: ``{document file name: HTML page}`` for every document of the claims register
+    found in ``materials`` (``../shared/patient-materials``), read at build time and never stored in
+    the repository, and a note ("" when every document was there; else which are missing and why
+    their pages are left out)."""
+    claims = list(claims)
+    materials = Path(materials)
+    documents = sorted({o.document for c in claims for o in c.occurrences})
+    if not materials.is_dir():
+        return {}, f"patient materials not found at {materials}; the wording pages of the documents are left out"
+    present = [d for d in documents if (materials / d).is_file()]
+    pages = {d: document_page(materials / d, claims, verdicts, lexicon) for d in present}
+    missing = sorted(set(documents) - set(present))
+    note = f"not found in {materials}: {', '.join(missing)}; their wording pages are left out" if missing else ""
+    return pages, note

@@ -1,0 +1,603 @@
+"""The main job and the static HTML report, built into a temporary copy of ``data/``.
+
+The static checks parse the pages with lxml; the browser test (marked ``slow``) opens them in
+Debian's headless Chromium through Selenium and is skipped when Chromium is not installed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+import pytest
+import yaml
+from lxml import html as lxml_html
+
+from evidence.config import DataPaths
+from evidence.curation.claims import load_claims
+from evidence.curation.inputs import load_inputs
+from evidence.curation.searches import load_search_definitions
+from evidence.jobs.analyse import compute
+from evidence.jobs.main import document_pages, run_main_job
+from evidence.pubmed.status import Snapshot
+from evidence.pubmed.store import PubmedStore
+from evidence.report.render import ReportInputs, build_report, verdict_changes
+from evidence.tables import read_csv
+from evidence.vocab import QuestionId
+from tests.conftest import PROJECT, copy_data, skip_without
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def report_files(paths: DataPaths) -> dict[str, bytes]:
+    """Every file of the report except the notebook exports, by relative path."""
+    root = paths.derived / "report"
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.relative_to(root).parts[0] != "notebooks"}
+
+
+def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> ReportInputs:
+    """What the main job hands the report, computed here from the files of ``paths``."""
+    inputs = load_inputs(paths)
+    derived = compute(inputs).as_written()
+    pages, note = document_pages(inputs, derived.verdicts)
+    return replace(ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures,
+                                       previous), document_pages=pages, document_pages_note=note)
+
+
+def pages(paths: DataPaths) -> list[Path]:
+    return sorted((paths.derived / "report").rglob("*.html"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> DataPaths:
+    """The main job, offline and without notebooks, on a copy of data/."""
+    paths = copy_data(tmp_path_factory.mktemp("report") / "data")
+    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    return paths
+
+
+@pytest.fixture(scope="module")
+def claims(built):
+    return load_claims(built.curated / "claims.yaml")
+
+
+@pytest.fixture(scope="module")
+def condition_ids(built) -> list[str]:
+    return load_search_definitions(built.searches).ids
+
+
+def parse(path: Path):
+    return lxml_html.fromstring(path.read_bytes())
+
+
+def test_claims_table_groups_by_type_with_problems_first(built, claims):
+    from evidence.report.render import CLAIM_TYPES
+    from evidence.vocab import PROBLEM_VERDICTS
+
+    doc = parse(built.derived / "report" / "index.html")
+    rows = doc.xpath('//table[@id="claims-table"]/tbody/tr[@class="claim"]')
+    assert sorted(r.xpath("string(td[1])").strip() for r in rows) == sorted(c.id for c in claims)
+    verdicts = read_csv(built.derived / "claim_verdicts.csv").set_index("claim_id")["verdict"]
+    assert all(r.get("data-verdict") == verdicts[r.xpath("string(td[1])").strip()] for r in rows)
+    groups = doc.xpath('//table[@id="claims-table"]/tbody[@class="claim-group"]')
+    types = [g.get("data-type") for g in groups]
+    assert types == [t for t in CLAIM_TYPES if t in {c.type for c in claims}]
+    by_id = {c.id: c for c in claims}
+    for group in groups:
+        ids = [r.xpath("string(td[1])").strip() for r in group.xpath('tr[@class="claim"]')]
+        assert {by_id[i].type for i in ids} == {group.get("data-type")}
+        problem = [verdicts[i] in PROBLEM_VERDICTS for i in ids]
+        assert problem == sorted(problem, reverse=True), f"{group.get('data-type')}: a problem after a non-problem"
+    # without JavaScript every row shows and the filter form stays hidden
+    assert not any(r.get("hidden") is not None for r in rows)
+    assert doc.xpath('//form[@id="claim-filters"]')[0].get("hidden") is not None
+
+
+def test_claims_name_their_documents_by_title(built, claims):
+    titles = read_csv(built.curated / "documents.csv").set_index("document")["title"]
+    doc = parse(built.derived / "report" / "index.html")
+    rows = {r.xpath("string(td[1])").strip(): r for r in doc.xpath('//tr[@class="claim"]')}
+    for claim in claims:
+        files = {o.document for o in claim.occurrences}
+        row = rows[claim.id]
+        assert set(row.get("data-documents").split()) == files
+        shown = [" ".join(d.text_content().split()) for d in row.xpath("td[5]/div")]
+        assert sorted(shown) == sorted(titles[f] for f in files)
+        assert not any(f in row.xpath("string(td[5])") for f in files), "a file name instead of a title"
+    options = doc.xpath('//select[@id="filter-document"]/option[@value!=""]')
+    assert {o.get("value"): o.text for o in options} == {f: titles[f] for f in titles.index}
+
+
+def test_evidence_map_cells_follow_the_questions(built, condition_ids):
+    from evidence.vocab import DOMAINS, direction
+
+    doc = parse(built.derived / "report" / "index.html")
+    questions = read_csv(built.derived / "questions.csv")
+    questions = questions[questions["k"].astype(int) > 0]
+    final = read_csv(built.derived / "certainty.csv").set_index("question_id")["final"]
+    findings = read_csv(built.curated / "review_findings.csv")
+    rows = doc.xpath('//table[@id="evidence-map"]/tbody/tr[@data-condition]')
+    assert [r.get("data-condition") for r in rows] == condition_ids
+    marks = {True: "\u25b2", False: "\u25bc", None: "\u25c6"}
+    for row in rows:
+        cid = row.get("data-condition")
+        cells = row.xpath("td")
+        assert len(cells) == len(DOMAINS)
+        for domain, cell in zip(DOMAINS, cells):
+            mine = questions[(questions["condition_id"] == cid) & (questions["outcome_domain"] == domain)]
+            classes = cell.get("class").split()
+            if not mine.empty:
+                hrefs = cell.xpath("a/@href")
+                assert len(hrefs) == 1 and hrefs[0].startswith(f"conditions/{cid}.html#q-")
+                best = mine[mine["question_id"].map(lambda q: QuestionId.parse(q).anchor) == hrefs[0].split("#")[1]]
+                assert len(best) == 1, (cid, domain)
+                b = best.iloc[0]
+                assert f"certainty-{final[b.question_id]}" in classes
+                assert cell.xpath("string(a/span[contains(@class, 'mark')])") == marks[
+                    direction(float(b.estimate), float(b.ci_low), float(b.ci_high))]
+                assert f"size-{b.effect_class or 'unclassified'}" in cell.xpath("a/span[1]/@class")[0]
+                levels = {final[q] for q in mine["question_id"]}
+                ranks = ["very_low", "low", "moderate", "high"]
+                assert ranks.index(final[b.question_id]) == max(ranks.index(level) for level in levels)
+            elif ((findings["condition_id"] == cid) & (findings["outcome_domain"] == domain)).any():
+                assert "map-reviews" in classes and cell.xpath("a/@href") == [f"conditions/{cid}.html#reviews"]
+            else:
+                assert "map-gap" in classes and not cell.xpath(".//a")
+
+
+def test_every_condition_and_claim_has_a_page(built, claims, condition_ids):
+    report = built.derived / "report"
+    labels = {c.id: c.label for c in load_search_definitions(built.searches).conditions}
+    for cid in condition_ids:
+        doc = parse(report / "conditions" / f"{cid}.html")
+        assert doc.findtext(".//h1") == labels[cid]
+    for claim in claims:
+        doc = parse(report / "claims" / f"{claim.id}.html")
+        assert doc.findtext(".//h1") == claim.statement
+    index = parse(report / "index.html")
+    hrefs = set(index.xpath("//a/@href"))
+    assert {f"conditions/{cid}.html" for cid in condition_ids} <= hrefs
+    assert "provenance.html" in hrefs
+
+
+def test_condition_pages_show_the_evidence(built):
+    report = built.derived / "report"
+    studies = read_csv(built.curated / "studies.csv")
+    questions = read_csv(built.derived / "questions.csv")
+    for cid in sorted(set(studies["condition_id"])):
+        text = (report / "conditions" / f"{cid}.html").read_text()
+        for s in studies[studies["condition_id"] == cid].itertuples():
+            assert f'id="study-{s.study_id}"' in text
+            if s.pmid:
+                assert f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/" in text
+    with_data = questions[questions["k"].astype(int) > 0]
+    for q in with_data.itertuples():
+        doc = parse(report / "conditions" / f"{q.condition_id}.html")
+        sources = doc.xpath(f'//*[@id="{QuestionId.parse(q.question_id).anchor}"]//img/@src')
+        assert sources and all((report / "conditions" / src).resolve().is_file() for src in sources)
+    empty = [c for c in load_search_definitions(built.searches).ids if c not in set(studies["condition_id"])]
+    for cid in empty:
+        assert "No trials found" in (report / "conditions" / f"{cid}.html").read_text()
+    subgroups = read_csv(built.derived / "subgroups.csv")
+    for r in subgroups.itertuples():
+        page = (report / "conditions" / f"{r.condition_id}.html").read_text()
+        assert "Differences between comparator types" in page and r.comparators in page
+
+
+def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
+    report = built.derived / "report"
+    for page in pages(built):
+        doc = parse(page)
+        assert not doc.xpath("//script[@src]"), f"{page}: external script"
+        for element, attribute, link, _ in doc.iterlinks():
+            url = urlparse(link)
+            if attribute == "src":
+                assert not url.scheme.startswith("http") and not link.startswith("//"), f"{page}: {link}"
+            if url.scheme in ("http", "https", "mailto", "data"):
+                continue
+            assert not url.scheme, f"{page}: {link}"
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            assert target.is_file(), f"{page.relative_to(report)}: {link} does not exist"
+            assert report in target.parents, f"{page}: {link} leaves the report folder"
+            if url.fragment and target.suffix == ".html":
+                assert parse(target).xpath(f'//*[@id="{url.fragment}"]'), f"{page}: no anchor for {link}"
+        assert b"fetch(" not in page.read_bytes()
+
+
+def test_rebuild_is_byte_identical(built):
+    previous = read_csv(built.derived / "claim_verdicts.csv")
+    first = report_files(built)
+    build_report(report_inputs(built, previous), built.report)
+    assert report_files(built) == first  # the main job's report and a rebuild from the files agree
+
+
+def test_text_is_escaped(tmp_path):
+    paths = copy_data(tmp_path / "data")
+    register = yaml.safe_load((paths.curated / "claims.yaml").read_text())
+    register["claims"][0]["statement"] = 'Needling <script>alert("x")</script> & more'
+    (paths.curated / "claims.yaml").write_text(yaml.safe_dump(register, sort_keys=False))
+    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    index = (paths.derived / "report" / "index.html").read_text()
+    assert "<script>alert" not in index
+    assert "Needling &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in index
+
+
+def test_verdict_changes_are_listed(built):
+    current = read_csv(built.derived / "claim_verdicts.csv")
+    assert verdict_changes(current, None) is None
+    assert verdict_changes(current, current) == []
+    previous = current.copy()
+    first = previous.loc[0, "claim_id"]
+    previous.loc[0, "verdict"] = "contradicted" if current.loc[0, "verdict"] != "contradicted" else "supported"
+    previous = pd.concat([previous, pd.DataFrame([{"claim_id": "zz_gone", "verdict": "supported"}])])
+    changes = verdict_changes(current, previous)
+    assert [c["claim_id"] for c in changes] == [first, "zz_gone"]
+    build_report(report_inputs(built, previous), built.report)
+    text = (built.derived / "report" / "provenance.html").read_text()
+    assert f'href="claims/{first}.html"' in text and "zz_gone" in text
+    build_report(report_inputs(built), built.report)
+    assert "No previous build to compare with" in (built.derived / "report" / "provenance.html").read_text()
+
+
+def test_provenance_without_searches_says_so(built):
+    text = (built.derived / "report" / "provenance.html").read_text()
+    shown = parse(built.derived / "report" / "provenance.html").text_content()
+    definitions = load_search_definitions(built.searches)
+    assert all(definitions.query(cid) in shown for cid in definitions.ids)
+    if read_csv(built.pubmed / "search_log.csv").empty:
+        assert "No PubMed search has been run into this snapshot yet" in text
+        assert "python -m evidence update" in text
+
+
+def test_prisma_flow_adds_up(built, condition_ids):
+    from evidence.pubmed.status import prisma_flow
+
+    inputs = load_inputs(built)
+    flow = prisma_flow(inputs.definitions, inputs.curated.studies, Snapshot.read(PubmedStore(built.pubmed)),
+                       read_csv(built.derived / "forest.csv"))
+    assert list(flow["condition_id"]) == condition_ids
+    assert (flow["screened"] == flow["included"] + flow["excluded"]).all()
+    assert (flow["included_with_data"] <= flow["included"]).all()
+
+
+# ----------------------------------------------------------------------------- the browser test
+
+def _chrome(tmp_path: Path):
+    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+        pytest.skip("headless Chromium not installed (/usr/bin/chromium and /usr/bin/chromedriver; "
+                    "install with `apt-get update && apt-get install -y chromium chromium-driver`)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", f"--user-data-dir={tmp_path / 'chrome-profile'}", "--window-size=1280,1600"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+
+
+BROKEN_IMAGES = "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);"
+
+
+@pytest.mark.slow
+def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    report = built.derived / "report"
+    labels = {c.id: c.label for c in load_search_definitions(built.searches).conditions}
+    driver = _chrome(tmp_path)
+    try:
+        driver.get((report / "index.html").as_uri())
+        shot = tmp_path / "index.png"
+        assert driver.save_screenshot(str(shot))
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+        rows = driver.find_elements(By.CSS_SELECTOR, "#claims-table tr.claim")
+        assert len(rows) == len(claims)
+        assert all(r.is_displayed() for r in rows)
+        assert driver.find_element(By.ID, "claim-filters").is_displayed()
+
+        verdicts = [r.get_attribute("data-verdict") for r in rows]
+        chosen = min(set(verdicts), key=verdicts.count)  # a verdict that leaves other rows to hide
+        Select(driver.find_element(By.ID, "filter-verdict")).select_by_value(chosen)
+        shown = [r for r in rows if r.is_displayed()]
+        assert len(shown) == verdicts.count(chosen) < len(rows)
+        assert {r.get_attribute("data-verdict") for r in shown} == {chosen}
+        assert f"{len(shown)} of {len(rows)}" in driver.find_element(By.ID, "filter-count").text
+        Select(driver.find_element(By.ID, "filter-verdict")).select_by_value("")
+        assert all(r.is_displayed() for r in rows)
+        assert driver.execute_script(BROKEN_IMAGES) == []
+
+        # document and type together: the rows left are exactly the claims of that type the document makes
+        by_id = {c.id: c for c in claims}
+        ids = [r.find_element(By.CSS_SELECTOR, "td a").text for r in rows]
+        mechanisms = {c.id for c in claims if c.type == "mechanism"}
+
+        def makes(document: str) -> set[str]:
+            return {c.id for c in claims if c.id in mechanisms and document in {o.document for o in c.occurrences}}
+
+        document = next(d for d in sorted({o.document for c in claims for o in c.occurrences})
+                        if 0 < len(makes(d)) < len(mechanisms))  # a choice that hides rows of the same type
+        Select(driver.find_element(By.ID, "filter-document")).select_by_value(document)
+        Select(driver.find_element(By.ID, "filter-type")).select_by_value("mechanism")
+        expected = makes(document)
+        assert {i for i, r in zip(ids, rows) if r.is_displayed()} == expected
+        heads = driver.find_elements(By.CSS_SELECTOR, "#claims-table tbody.claim-group")
+        assert [h.get_attribute("data-type") for h in heads if h.is_displayed()] == ["mechanism"]
+        Select(driver.find_element(By.ID, "filter-document")).select_by_value("")
+        Select(driver.find_element(By.ID, "filter-type")).select_by_value("")
+        # the text search: every word must occur in the row
+        search = driver.find_element(By.ID, "filter-text")
+        search.send_keys("blood flow")
+        shown = {i for i, r in zip(ids, rows) if r.is_displayed()}
+        assert shown and shown == {i for i, r in zip(ids, rows)
+                                   if all(w in r.get_attribute("textContent").lower() for w in ("blood", "flow"))}
+        assert len(shown) < len(rows) and any("blood" in by_id[i].statement.lower() for i in shown)
+        search.clear()
+        search.send_keys(" ")
+        assert all(r.is_displayed() for r in rows)
+
+        # the evidence map: a cell with evidence links to its question on the condition page
+        cell = driver.find_element(By.CSS_SELECTOR, "#evidence-map td.map-cell a[href*='#q-']")
+        href = cell.get_attribute("href")
+        cell.click()
+        assert driver.current_url == href
+        anchor = href.split("#")[1]
+        assert driver.find_element(By.ID, anchor).is_displayed()
+        driver.back()
+
+        for cid in condition_ids:
+            driver.get((report / "conditions" / f"{cid}.html").as_uri())
+            assert driver.title.startswith(labels[cid])
+            assert driver.find_element(By.TAG_NAME, "h1").text == labels[cid]
+            assert driver.execute_script(BROKEN_IMAGES) == [], cid
+            prisma = driver.find_element(By.CSS_SELECTOR, "#prisma img")
+            assert driver.execute_script("return arguments[0].naturalWidth", prisma) > 0, cid
+        driver.get((report / "provenance.html").as_uri())
+        assert driver.title.startswith("Provenance")
+    finally:
+        driver.quit()
+
+
+
+
+# ----------------------------------------------------------------------------- no placeholder reaches a page
+
+# (pattern, what it means); matched against the whitespace-collapsed text of each element. A "?" counts only
+# when it stands for a value (after a space, "=", "(" or at the start: "? trials", "n = ?"); a question mark
+# that ends a word, a quote or a bracket ("Is it effective? A review", a URL's "?q=") is prose.
+PLACEHOLDERS = [
+    (re.compile(r"(?<![\w\"'\u201d)\]])\?"), "a '?' standing for a value"),
+    (re.compile(r"\b(nan|NaN|None|null|undefined)\b"), "a missing value printed"),
+    (re.compile(r"\(\s*(95% CI\s*)?to\s*\)|\(\s*(95% CI\s*)?to\b|\bto\s*\)"), "an interval with a missing end"),
+    (re.compile(r"^the outcome\b", re.I), "an unnamed outcome as a label"),
+    (re.compile(r"\bMD -?\d[\d.]* \([^()]*\)(?! on | \(scale not reported\))"), "an MD without its scale"),
+]
+TEXT_ELEMENTS = "//td|//th|//p|//li|//h1|//h2|//h3|//h4|//dd|//dt|//figcaption|//summary|//caption|//title"
+
+
+def _is_numeric(element) -> bool:
+    return "num" in (element.get("class") or "").split()
+
+
+def placeholder_problems(page: bytes) -> list[str]:
+    """Every placeholder in an HTML page's visible text (scripts and styles left out), and every empty cell in
+    a numeric column (a ``num`` header or cell)."""
+    doc = lxml_html.fromstring(page)
+    for hidden in doc.xpath("//script|//style"):
+        hidden.drop_tree()
+    problems = []
+    for element in doc.xpath(TEXT_ELEMENTS):
+        text = " ".join(element.text_content().split())
+        problems += [f"{what}: ...{text[max(0, m.start() - 50):m.end() + 30]}..."
+                     for pattern, what in PLACEHOLDERS for m in pattern.finditer(text)]
+    for table in doc.xpath("//table"):
+        numeric = {i for i, th in enumerate(table.xpath("./thead/tr/th")) if _is_numeric(th)}
+        for row in table.xpath("./tbody/tr"):
+            column = 0
+            for cell in row.xpath("./td|./th"):
+                if (column in numeric or _is_numeric(cell)) and not cell.text_content().strip():
+                    problems.append(f"an empty numeric cell in row {' '.join(row.text_content().split())[:60]!r}")
+                column += int(cell.get("colspan") or 1)
+    return problems
+
+
+def test_the_placeholder_scan_catches_placeholders_and_passes_prose():
+    bad = ("<table><thead><tr><th>Effect</th><th class='num'>n</th></tr></thead><tbody>"
+           "<tr><td>MD -0.49 (-0.84 to -0.13); ? trials</td><td class='num'>3</td></tr>"
+           "<tr><td>SMD 0.27 ( to )</td><td class='num'> </td></tr><tr><td>the outcome</td><td>1</td></tr>"
+           "<tr><td>MD -0.95 (95% CI -1.88 to -0.02)</td><td class='num'>nan</td></tr></tbody></table>"
+           "<p>soreness: ? patients, 88%</p><p>None</p><p>n = ?</p>")
+    found = placeholder_problems(f"<html><body>{bad}</body></html>".encode())
+    for what in ("'?' standing for a value", "missing value printed", "missing end", "unnamed outcome",
+                 "MD without its scale", "empty numeric cell"):
+        assert any(what in p for p in found), what
+    assert sum("'?'" in p for p in found) == 3
+    good = ("<h1>Is Dry Needling Effective? A Systematic Review</h1><p>See https://example.org/search?q=needling.</p>"
+            "<p>\u201cDoes it work?\u201d they asked (is it?).</p>"
+            "<p>MD -0.95 (95% CI -1.88 to -0.02) (scale not reported); "
+            "MD 6.00 (95% CI -3.39 to 15.39) on VISA-A 0-100; SMD 0.27 (95% CI not reported); number of trials not "
+            "reported</p><table><thead><tr><th class='num'>n</th></tr></thead><tbody><tr><td class='num'>0</td></tr>"
+            "</tbody></table><script>var x = null; if (a ? b : c) {}</script><p>Compared with the outcome of ...</p>")
+    assert placeholder_problems(f"<html><body>{good}</body></html>".encode()) == []
+
+
+def test_no_placeholder_on_any_page(built):
+    report = built.derived / "report"
+    problems = [f"{page.relative_to(report)}: {p}" for page in pages(built)
+                for p in placeholder_problems(page.read_bytes())]
+    assert problems == [], "\n".join(problems[:20])
+
+
+def test_the_achilles_claim_rests_on_dry_needling_evidence(built):
+    verdicts = read_csv(built.derived / "claim_verdicts.csv").set_index("claim_id")
+    assert "injection" not in verdicts.loc["efficacy_achilles", "effect"]
+    findings = read_csv(built.curated / "review_findings.csv")
+    assert not ((findings["review_id"] == "Chaudhry2017") & (findings["condition_id"] == "achilles_tendinopathy")).any()
+
+
+# ----------------------------------------------------------------------------- PRISMA diagrams and exports
+
+def test_each_condition_page_shows_its_prisma_diagram_with_its_numbers(built, condition_ids):
+    from lxml import etree
+
+    from evidence.pubmed.status import prisma_flow
+
+    inputs = load_inputs(built)
+    flow = prisma_flow(inputs.definitions, inputs.curated.studies, Snapshot.read(PubmedStore(built.pubmed)),
+                       read_csv(built.derived / "forest.csv")).set_index("condition_id")
+    report = built.derived / "report"
+    for cid in condition_ids:
+        page = parse(report / "conditions" / f"{cid}.html")
+        src = page.xpath('//section[@id="prisma"]//img/@src')
+        assert src == [f"../prisma/prisma_{cid}.svg"]
+        svg = etree.fromstring((report / "prisma" / f"prisma_{cid}.svg").read_bytes(),
+                               etree.XMLParser(resolve_entities=False, no_network=True))
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        lines = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        text = " ".join(lines)
+        f = flow.loc[cid]
+        assert f"Studies included: n = {f['included']}" in lines
+        assert f"Studies excluded: n = {f['excluded']}" in lines
+        assert f"n = {f['screened']}" in lines and f"n = {f['identified_other']}" in lines
+        assert f"n = {f['included_with_data']}" in text
+        if f["searched"]:
+            assert f"n = {f['identified_pubmed']}" in lines
+        else:
+            assert "no PubMed search has been run" in text
+            assert "stroke-dasharray" in (report / "prisma" / f"prisma_{cid}.svg").read_text()
+        excluded = read_csv(built.curated / "studies.csv")
+        reasons = excluded[(excluded["condition_id"] == cid) & (excluded["decision"] == "exclude")]["exclusion_reason"]
+        for reason in sorted(set(reasons))[:3]:
+            assert " ".join(reason.split()[:2]) in text
+        assert placeholder_problems(b"<html><body><p>" + " | ".join(lines).encode() + b"</p></body></html>") == []
+
+
+def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
+    bibtexparser = pytest.importorskip("bibtexparser")
+    rispy = pytest.importorskip("rispy")
+    curated = load_inputs(built).curated
+    studies, reviews, findings = curated.studies, curated.reviews, curated.review_findings
+    exports = built.derived / "report" / "exports"
+    for name in ["all", *condition_ids]:
+        if name == "all":
+            want_studies = set(studies.loc[studies["decision"] == "include", "study_id"])
+            want_reviews = set(reviews["review_id"])
+        else:
+            mine = (studies["decision"] == "include") & (studies["condition_id"] == name)
+            want_studies = set(studies.loc[mine, "study_id"])
+            want_reviews = set(findings.loc[findings["condition_id"] == name, "review_id"])
+        page = None if name == "all" else parse(built.derived / "report" / "conditions" / f"{name}.html")
+        if not want_studies | want_reviews:
+            assert not (exports / f"{name}.ris").exists() and not page.xpath('//section[@id="exports"]')
+            continue
+        ris = rispy.loads((exports / f"{name}.ris").read_text(encoding="utf-8"))
+        assert [r["id"] for r in ris] and {r["id"] for r in ris} == want_studies | want_reviews
+        assert len(ris) == len(want_studies | want_reviews)
+        library = bibtexparser.parse_string((exports / f"{name}.bib").read_text(encoding="utf-8"))
+        assert not library.failed_blocks
+        assert {e.key for e in library.entries} == want_studies | want_reviews
+        by_key = {e.key: e.fields_dict for e in library.entries}
+        for r in ris:
+            row = (studies[studies["study_id"] == r["id"]] if r["id"] in want_studies else
+                   reviews[reviews["review_id"] == r["id"]]).iloc[0]
+            assert r.get("doi", "") == row["doi"] and r.get("accession_number", "") == row["pmid"]
+            assert r.get("title", "") == " ".join(row["title"].split())
+            if row["doi"]:
+                assert by_key[r["id"]]["doi"].value == row["doi"]
+            if row["year"]:
+                assert by_key[r["id"]]["year"].value == row["year"]
+        if page is not None:
+            links = set(page.xpath('//section[@id="exports"]//a/@href'))
+            assert {f"../exports/{name}.ris", f"../exports/{name}.bib"} <= links
+
+
+def test_a_second_main_job_changes_no_byte(tmp_path):
+    paths = copy_data(tmp_path / "data")
+    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    first = {p: p.read_bytes() for p in sorted(paths.root.rglob("*")) if p.is_file()}
+    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    second = {p: p.read_bytes() for p in sorted(paths.root.rglob("*")) if p.is_file()}
+    assert any(p.parent.name == "prisma" for p in first) and any(p.parent.name == "exports" for p in first)
+    assert second == first
+
+
+def test_questions_without_data_show_why_each_other_trial_gives_no_numbers(built):
+    questions = read_csv(built.derived / "questions.csv")
+    gaps = questions[(questions["k"].astype(int) == 0) & (questions["trial_gaps"] != "")]
+    assert len(gaps)  # the extraction coverage record explains gaps for some questions
+    for q in gaps.itertuples():
+        doc = parse(built.report / "conditions" / f"{q.condition_id}.html")
+        item = doc.xpath(f'//section[@id="no-data"]//li[@id="{QuestionId.parse(q.question_id).anchor}"]')[0]
+        first_gap = q.trial_gaps.split("; ")[0]
+        assert first_gap in " ".join(item.text_content().split())
+
+
+def test_condition_pages_label_applicability(built):
+    studies = read_csv(built.curated / "studies.csv")
+    tendon = studies[(studies["decision"] == "include") & (studies["technique"] == "tendon_needling")]
+    assert len(tendon)
+    for s in tendon.itertuples():
+        doc = parse(built.report / "conditions" / f"{s.condition_id}.html")
+        row = doc.xpath(f'//tr[@id="study-{s.study_id}"]')[0]
+        assert row.get("data-technique") == "tendon_needling"
+        assert "tendon needling" in [b.text for b in row.xpath('.//span[contains(@class, "applicability")]')]
+
+
+@pytest.mark.slow
+def test_applicability_filter_in_headless_chromium(built, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    studies = read_csv(built.curated / "studies.csv")
+    included = studies[(studies["decision"] == "include") & (studies["condition_id"] == "lateral_elbow_tendinopathy")]
+    assert included["technique"].nunique() > 1  # the page offers the filter
+    driver = _chrome(tmp_path)
+    try:
+        driver.get((built.report / "conditions" / "lateral_elbow_tendinopathy.html").as_uri())
+        rows = driver.find_elements(By.CSS_SELECTOR, "#included-studies tbody tr")
+        assert len(rows) == len(included) and all(r.is_displayed() for r in rows)
+        select = Select(driver.find_element(By.CSS_SELECTOR, 'select[data-attribute="technique"]'))
+        select.select_by_value("tendon_needling")
+        shown = {r.get_attribute("id").removeprefix("study-") for r in rows if r.is_displayed()}
+        assert shown == set(included.loc[included["technique"] == "tendon_needling", "study_id"])
+        assert 0 < len(shown) < len(rows)
+        select.select_by_value("")
+        assert all(r.is_displayed() for r in rows)
+    finally:
+        driver.quit()
+
+
+def test_each_patient_document_gets_its_wording_page_which_git_ignores(built, claims):
+    from evidence.config import materials_dir
+
+    skip_without(materials_dir(), "patient materials")
+    documents = sorted({o.document for c in claims for o in c.occurrences})
+    pages = sorted(p.name for p in (built.report / "documents").glob("*.html"))
+    assert pages == sorted(Path(d).stem + ".html" for d in documents)
+    index = parse(built.report / "index.html")
+    assert sorted(Path(h).name for h in index.xpath('//section[@id="documents"]//a/@href')) == pages
+    page = parse(built.report / "documents" / pages[0])
+    assert page.xpath('//*[@class="claim flagged"]')  # the checker's highlighted claims
+    # the pages hold the documents' own text: never committed
+    tracked = PROJECT / "data" / "derived" / "report" / "documents" / pages[0]
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT)
+    assert ignored.returncode == 0
+
+
+def test_without_the_materials_the_index_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_MATERIALS_DIR", str(tmp_path / "nowhere"))
+    paths = copy_data(tmp_path / "data")
+    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    section = parse(paths.report / "index.html").xpath('//section[@id="documents"]')[0]
+    assert not section.xpath(".//a") and "were not found beside the project" in section.text_content()
+    assert not list((paths.report / "documents").glob("*.html"))

@@ -1,0 +1,71 @@
+"""The wording checker's lexicon file: valid, covering every topic, documented, and its problems named."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.config import ConfigError
+from evidence.curation.topics import TOPICS
+from evidence.wording.lexicon import lexicon_problems, load_lexicon
+from tests.conftest import PROJECT
+from tests.wording_helpers import write
+
+LEXICON = PROJECT / "data" / "curated" / "wording_lexicon.yaml"
+
+
+# ---------------------------------------------------------------------------------------------
+# the lexicon file
+# ---------------------------------------------------------------------------------------------
+
+
+def test_lexicon_file_is_valid_and_covers_every_topic():
+    assert lexicon_problems(LEXICON) == []
+    lexicon = load_lexicon(LEXICON)
+    assert set(lexicon.topics) == set(TOPICS)
+    assert lexicon.hedges.search("it can help") and not lexicon.hedges.search("it helps")
+
+
+def test_lexicon_problems_name_section_entry_and_what_is_wrong(tmp_path):
+    text = LEXICON.read_text(encoding="utf-8")
+    text = text.replace("  - '\\b(?:may|might|could|can)\\b'", "  - '\\b(?:may|might'\n  - ''", 1)
+    text = text.replace("  fibromyalgia:\n", "  fibromyalga:\n", 1)
+    text = text.replace("narrower:\n", "narrower:\n  sessions_needed: [no_such_topic]\n", 1)
+    text += "extra_section: []\n"
+    bad = write(tmp_path, "wording_lexicon.yaml", text)
+    messages = [str(p) for p in lexicon_problems(bad)]
+    assert any("column hedges entry 1" in m and "does not compile" in m for m in messages), messages
+    assert any("column hedges entry 2" in m and "non-empty string" in m for m in messages), messages
+    assert any("topics.fibromyalgia: is missing" in m for m in messages), messages
+    assert any("topics.fibromyalga: unknown name" in m for m in messages), messages
+    assert any("narrower.sessions_needed" in m and "no_such_topic" in m for m in messages), messages
+    assert any("extra_section" in m for m in messages), messages
+    assert all(m.startswith("wording_lexicon.yaml") for m in messages)
+    with pytest.raises(ConfigError, match="does not compile"):
+        load_lexicon(bad)
+    old = write(tmp_path, "old.yaml", text.replace("schema_version: 1", "schema_version: 0"))
+    assert "schema_version must be 1" in str(lexicon_problems(old)[0])
+
+
+def test_lexicon_pattern_matching_everything_is_rejected(tmp_path):
+    text = LEXICON.read_text(encoding="utf-8").replace("  - '\\bmyths?\\b'", "  - '.*'", 1)
+    messages = [str(p) for p in lexicon_problems(write(tmp_path, "wording_lexicon.yaml", text))]
+    assert any("denials entry 1" in m and "matches empty text" in m for m in messages), messages
+
+
+def test_validate_reports_a_broken_lexicon(tmp_path):
+    from evidence.jobs.validate import input_problems
+    from tests.conftest import copy_data
+
+    paths = copy_data(tmp_path / "data")
+    lexicon = paths.curated / "wording_lexicon.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("  - '\\bmyths?\\b'", "  - '(unclosed'", 1),
+                       encoding="utf-8")
+    assert any(p.file == "wording_lexicon.yaml" and "denials entry 1" in str(p) for p in input_problems(paths))
+
+
+def test_lexicon_readme_documents_every_section():
+    from evidence.wording.lexicon import SECTIONS
+
+    readme = (PROJECT / "data" / "curated" / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## wording_lexicon.yaml"):]
+    assert all(f"`{name}`" in section for name in SECTIONS if name != "schema_version")
