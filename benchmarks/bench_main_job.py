@@ -17,8 +17,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
@@ -45,13 +45,20 @@ def one_run(notebooks: bool) -> dict[str, float]:
         paths = DataPaths(Path(tmp) / "data")
         shutil.copytree(PROJECT / "data", paths.root, ignore=shutil.ignore_patterns("staging*", "report"))
         loaded, built = [], []
-        times = {"validate": timed(lambda: loaded.append(load_inputs(paths))),
-                 "rebuild": timed(lambda: built.append(build_derived(paths, loaded[0])))}
+        times = {
+            "validate": timed(lambda: loaded.append(load_inputs(paths))),
+            "rebuild": timed(lambda: built.append(build_derived(paths, loaded[0]))),
+        }
         if notebooks:
             times["notebooks"] = timed(lambda: run_notebooks(paths))
-        times["report"] = timed(lambda: build_report(
-            ReportInputs.of_run(loaded[0], built[0].as_written(), Snapshot.read(PubmedStore(paths.pubmed)),
-                                paths.figures), paths.report))
+        times["report"] = timed(
+            lambda: build_report(
+                ReportInputs.of_run(
+                    loaded[0], built[0].as_written(), Snapshot.read(PubmedStore(paths.pubmed)), paths.figures
+                ),
+                paths.report,
+            )
+        )
         return times
 
 
@@ -64,8 +71,12 @@ def main() -> int:
     runs = []
     for i in range(args.repeat):
         runs.append(one_run(not args.no_notebooks))
-        print(f"  run {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in runs[-1].items()) +
-              f", total {sum(runs[-1].values()):.2f} s", flush=True)
+        print(
+            f"  run {i + 1}: "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in runs[-1].items())
+            + f", total {sum(runs[-1].values()):.2f} s",
+            flush=True,
+        )
     print(f"{'phase':<10} {'median s':>9} {'min s':>7} {'max s':>7}")
     for phase in runs[0]:
         values = [r[phase] for r in runs]

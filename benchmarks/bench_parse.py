@@ -24,17 +24,27 @@ from pathlib import Path
 from lxml import etree
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "eutils"
-SOURCES = ["fatcat/pubmedsample_2019.xml", "biopython/pubmed1.xml", "biopython/pubmed2.xml", "biopython/pubmed4.xml",
-           "biopython/pubmed5.xml", "biopython/pubmed6.xml", "biopython/pubmed7.xml", "metapub/38329942.xml"]
-DOCTYPE = ('<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
-           '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">')
+SOURCES = [
+    "fatcat/pubmedsample_2019.xml",
+    "biopython/pubmed1.xml",
+    "biopython/pubmed2.xml",
+    "biopython/pubmed4.xml",
+    "biopython/pubmed5.xml",
+    "biopython/pubmed6.xml",
+    "biopython/pubmed7.xml",
+    "metapub/38329942.xml",
+]
+DOCTYPE = (
+    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
+)
 
 # pubmed_parser 0.5.1 reads MEDLINE files gzipped only, so it gets a gzipped copy, and so does
 # a second run of ours, to compare like with like.
 PARSERS = {
     "evidence": "from evidence.pubmed.parser import parse_pubmed_xml\nn = sum(1 for _ in parse_pubmed_xml(PATH))",
     "evidence (gz)": "import gzip\nfrom evidence.pubmed.parser import parse_pubmed_xml\n"
-                     "n = sum(1 for _ in parse_pubmed_xml(gzip.open(PATH + '.gz')))",
+    "n = sum(1 for _ in parse_pubmed_xml(gzip.open(PATH + '.gz')))",
     "biopython": "from Bio import Entrez\nwith open(PATH, 'rb') as h:\n    n = len(Entrez.read(h)['PubmedArticle'])",
     "pubmed_parser (gz)": "import pubmed_parser as pp\nn = sum(1 for _ in pp.parse_medline_xml(PATH + '.gz'))",
 }
@@ -62,8 +72,10 @@ def build_file(path: Path, records: int) -> int:
 
 
 def measure(name: str, path: Path) -> tuple[int, float, float]:
-    code = (f"import resource, time\nPATH = {str(path)!r}\nt = time.perf_counter()\n{PARSERS[name]}\n"
-            "print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        f"import resource, time\nPATH = {str(path)!r}\nt = time.perf_counter()\n{PARSERS[name]}\n"
+        "print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     return int(out[0]), float(out[1]), int(out[2]) / 1024  # ru_maxrss is in KiB on Linux
 
@@ -87,7 +99,9 @@ def main() -> None:
                 print(f"{name:18s} failed: {exc.stderr.strip().splitlines()[-1]}")
                 continue
             results[name] = count / seconds
-            print(f"{name:18s} {count:7d} records  {seconds:7.2f} s  {count / seconds:9.0f} records/s  peak RSS {rss:7.1f} MB")
+            print(
+                f"{name:18s} {count:7d} records  {seconds:7.2f} s  {count / seconds:9.0f} records/s  peak RSS {rss:7.1f} MB"
+            )
         for ours, other in (("evidence", "biopython"), ("evidence (gz)", "pubmed_parser (gz)")):
             if ours in results and other in results:
                 print(f"{ours} / {other}: {results[ours] / results[other]:.2f}x throughput")

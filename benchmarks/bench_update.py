@@ -49,12 +49,15 @@ def one_update(server: EutilsServer, paths: DataPaths, today: dt.date) -> str:
     store = PubmedStore(paths.pubmed)
     mark = len(server.state.requests)
     start = time.perf_counter()
-    run = update_searches(client_for(server), definitions, store, definitions.ids, echo=lambda _: None,
-                          progress=False, today=today)
+    run = update_searches(
+        client_for(server), definitions, store, definitions.ids, echo=lambda _: None, progress=False, today=today
+    )
     seconds = time.perf_counter() - start
     sent = collections.Counter(r.utility for r in server.state.requests[mark:])
-    return (f"{len(run.summaries)} searches, {len(store.records())} records stored, "
-            f"{sent['esearch']} esearch + {sent['efetch']} efetch, {run.new} new (per search), {seconds:.1f} s")
+    return (
+        f"{len(run.summaries)} searches, {len(store.records())} records stored, "
+        f"{sent['esearch']} esearch + {sent['efetch']} efetch, {run.new} new (per search), {seconds:.1f} s"
+    )
 
 
 def silent_refresh(server: EutilsServer, paths: DataPaths, deadline: float) -> str:

@@ -66,21 +66,32 @@ def clinic_units(split: str | None = None, path: Path = CLINIC) -> list[Unit]:
     rows = pd.read_csv(path, dtype=str, keep_default_na=False)
     if split is not None:
         rows = rows[rows["split"] == split]
-    return [Unit(r.text.replace("\\n", "\n"), r.is_claim == "true", frozenset(t for t in r.expected_topics.split(";") if t),
-                 r.expected_flagged == "true") for r in rows.itertuples()]
+    return [
+        Unit(
+            r.text.replace("\\n", "\n"),
+            r.is_claim == "true",
+            frozenset(t for t in r.expected_topics.split(";") if t),
+            r.expected_flagged == "true",
+        )
+        for r in rows.itertuples()
+    ]
 
 
 def old_units() -> list[Unit]:
     rows = pd.read_csv(OLD, dtype=str, keep_default_na=False)
-    return [Unit(r.sentence, bool(r.expected_topic), frozenset([r.expected_topic]) - {""}, r.expected_flagged == "true")
-            for r in rows.itertuples()]
+    return [
+        Unit(r.sentence, bool(r.expected_topic), frozenset([r.expected_topic]) - {""}, r.expected_flagged == "true")
+        for r in rows.itertuples()
+    ]
 
 
 def dev_units() -> list[Unit]:
     """Our own sentences written while tuning, after pages read then (flags only)."""
     rows = pd.read_csv(DEV, dtype=str, keep_default_na=False)
-    return [Unit(r.text.replace("\\n", "\n"), r.expected_flagged == "true", frozenset(), r.expected_flagged == "true")
-            for r in rows.itertuples()]
+    return [
+        Unit(r.text.replace("\\n", "\n"), r.expected_flagged == "true", frozenset(), r.expected_flagged == "true")
+        for r in rows.itertuples()
+    ]
 
 
 def check_unit(text: str, claims, verdicts) -> list:
@@ -92,8 +103,9 @@ def _ratio(a: int, b: int) -> float:
     return a / b if b else float("nan")
 
 
-def report_quality(name: str, units: list[Unit], claims, verdicts, show_disagreements: bool,
-                   claims_labelled: bool = True) -> None:
+def report_quality(
+    name: str, units: list[Unit], claims, verdicts, show_disagreements: bool, claims_labelled: bool = True
+) -> None:
     tp = fp = fn = ctp = cfp = cfn = topic_hits = topic_found = topic_expected = topic_right = 0
     disagreements = []
     for unit in units:
@@ -112,17 +124,27 @@ def report_quality(name: str, units: list[Unit], claims, verdicts, show_disagree
             topic_right += len(found & unit.topics)
         topic_hits += (not unit.topics and not claimed) or bool(unit.topics & found)
         if flagged != unit.flagged or (claims_labelled and claimed != unit.is_claim):
-            disagreements.append(f"  {'flag' if unit.flagged else 'ok'}/{'claim' if unit.is_claim else '-'} -> "
-                                 f"{'flag' if flagged else 'ok'}/{'claim' if claimed else '-'} "
-                                 f"[{';'.join(sorted(found))}]: {unit.text!r}")
-    print(f"{name}: {len(units)} units, {sum(u.flagged for u in units)} expected flagged, "
-          f"{sum(u.is_claim for u in units)} claims")
-    print(f"  flag   precision {_ratio(tp, tp + fp):.3f}  recall {_ratio(tp, tp + fn):.3f}  (tp {tp}, fp {fp}, fn {fn})")
+            disagreements.append(
+                f"  {'flag' if unit.flagged else 'ok'}/{'claim' if unit.is_claim else '-'} -> "
+                f"{'flag' if flagged else 'ok'}/{'claim' if claimed else '-'} "
+                f"[{';'.join(sorted(found))}]: {unit.text!r}"
+            )
+    print(
+        f"{name}: {len(units)} units, {sum(u.flagged for u in units)} expected flagged, "
+        f"{sum(u.is_claim for u in units)} claims"
+    )
+    print(
+        f"  flag   precision {_ratio(tp, tp + fp):.3f}  recall {_ratio(tp, tp + fn):.3f}  (tp {tp}, fp {fp}, fn {fn})"
+    )
     if claims_labelled:
-        print(f"  claim  precision {_ratio(ctp, ctp + cfp):.3f}  recall {_ratio(ctp, ctp + cfn):.3f}  "
-              f"(tp {ctp}, fp {cfp}, fn {cfn})")
-        print(f"  topics recall {_ratio(topic_right, topic_expected):.3f}  "
-              f"precision {_ratio(topic_right, topic_found):.3f}  accuracy {_ratio(topic_hits, len(units)):.3f}")
+        print(
+            f"  claim  precision {_ratio(ctp, ctp + cfp):.3f}  recall {_ratio(ctp, ctp + cfn):.3f}  "
+            f"(tp {ctp}, fp {cfp}, fn {cfn})"
+        )
+        print(
+            f"  topics recall {_ratio(topic_right, topic_expected):.3f}  "
+            f"precision {_ratio(topic_right, topic_found):.3f}  accuracy {_ratio(topic_hits, len(units)):.3f}"
+        )
     if show_disagreements and disagreements:
         print("  disagreements (expected flag/claim -> got [topics]):")
         print("\n".join(disagreements))
@@ -145,9 +167,11 @@ def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
         sentences = split_sentences(text)
         findings = wording.check_sentences(sentences, claims, verdicts)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-        print(f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
-              f"{elapsed:.2f} s wall ({cpu:.2f} s CPU) = {len(sentences) / elapsed:,.0f} sentences/s "
-              f"({len(sentences) / cpu:,.0f} per CPU second)")
+        print(
+            f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
+            f"{elapsed:.2f} s wall ({cpu:.2f} s CPU) = {len(sentences) / elapsed:,.0f} sentences/s "
+            f"({len(sentences) / cpu:,.0f} per CPU second)"
+        )
 
 
 def main() -> None:
@@ -159,12 +183,28 @@ def main() -> None:
     report_quality("clinic-style, tune", clinic_units("tune"), claims, verdicts, show_disagreements=True)
     report_quality("clinic-style, heldout", clinic_units("heldout"), claims, verdicts, show_disagreements=False)
     report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, show_disagreements=True)
-    report_quality("dev sentences (ours, written while tuning; flags only)", dev_units(), claims, verdicts,
-                   show_disagreements=True, claims_labelled=False)
-    report_quality("fresh set 1 (after 32 other clinic pages; tuned on since its first run)",
-                   clinic_units(path=FRESH_1), claims, verdicts, show_disagreements=True)
-    report_quality("fresh set 2 (after 38 more clinic pages; held out: never tuned on)",
-                   clinic_units(path=FRESH_2), claims, verdicts, show_disagreements=False)
+    report_quality(
+        "dev sentences (ours, written while tuning; flags only)",
+        dev_units(),
+        claims,
+        verdicts,
+        show_disagreements=True,
+        claims_labelled=False,
+    )
+    report_quality(
+        "fresh set 1 (after 32 other clinic pages; tuned on since its first run)",
+        clinic_units(path=FRESH_1),
+        claims,
+        verdicts,
+        show_disagreements=True,
+    )
+    report_quality(
+        "fresh set 2 (after 38 more clinic pages; held out: never tuned on)",
+        clinic_units(path=FRESH_2),
+        claims,
+        verdicts,
+        show_disagreements=False,
+    )
     if not args.no_speed:
         report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")])
 

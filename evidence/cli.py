@@ -21,8 +21,8 @@ import logging
 import math
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from evidence.config import (
     DEFAULT_DATA_DIR,
@@ -53,8 +53,16 @@ def cmd_update(args: argparse.Namespace) -> int:
     definitions = load_search_definitions(paths.searches)
     ids = [definitions.condition(args.condition).id] if args.condition else definitions.ids
     client = EutilsClient(load_settings(), deadline=Deadline(args.deadline))
-    run = update_searches(client, definitions, PubmedStore(paths.pubmed), ids, echo=lambda line: print(line, flush=True),
-                          rct_filter=not args.no_rct_filter, refresh_days=args.refresh_days, batch_size=args.batch_size)
+    run = update_searches(
+        client,
+        definitions,
+        PubmedStore(paths.pubmed),
+        ids,
+        echo=lambda line: print(line, flush=True),
+        rct_filter=not args.no_rct_filter,
+        refresh_days=args.refresh_days,
+        batch_size=args.batch_size,
+    )
     print(f"update done: {len(run.summaries)} search(es), {run.new} new record(s), {client.requests_made} request(s)")
     if run.newly_retracted:
         print(f"WARNING: record(s) now retracted: {', '.join(run.newly_retracted)}")
@@ -73,8 +81,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         replaced, deleted, retracted = apply_pubmed_file(PubmedStore(_paths(args).pubmed), path)
     except PubmedXMLError as exc:  # a bad file to import is bad input, not a failed run
         raise ConfigError(f"{exc}; nothing was changed") from None
-    print(f"{path}: {replaced} stored record(s) replaced, {len(deleted)} deleted"
-          + (f"; now retracted: {', '.join(retracted)}" if retracted else ""))
+    print(
+        f"{path}: {replaced} stored record(s) replaced, {len(deleted)} deleted"
+        + (f"; now retracted: {', '.join(retracted)}" if retracted else "")
+    )
     return EXIT_OK
 
 
@@ -106,17 +116,20 @@ def cmd_analyse(args: argparse.Namespace) -> int:
 
     derived = build_derived(_paths(args))
     q = derived.questions
-    print(f"{len(q)} evidence question(s): {(q['status'] == 'pooled').sum()} pooled, "
-          f"{(q['status'] == 'single_study').sum()} single study, {(q['status'] == 'no_usable_data').sum()} "
-          f"without usable data; {len(derived.verdicts)} claim verdict(s) -> {_paths(args).derived}")
+    print(
+        f"{len(q)} evidence question(s): {(q['status'] == 'pooled').sum()} pooled, "
+        f"{(q['status'] == 'single_study').sum()} single study, {(q['status'] == 'no_usable_data').sum()} "
+        f"without usable data; {len(derived.verdicts)} claim verdict(s) -> {_paths(args).derived}"
+    )
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from evidence.jobs.main import run_main_job
 
-    return run_main_job(_paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline,
-                        deadline=args.deadline)
+    return run_main_job(
+        _paths(args), execute_notebooks=not args.no_notebooks, refresh=not args.offline, deadline=args.deadline
+    )
 
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
@@ -126,70 +139,123 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     verdicts = load_verdicts(paths.derived_table("verdicts"))
-    return run_check_wording(args.files, args.format, load_claims(paths.claims), verdicts,
-                             lexicon=load_lexicon(lexicon_path(paths)))
+    return run_check_wording(
+        args.files, args.format, load_claims(paths.claims), verdicts, lexicon=load_lexicon(lexicon_path(paths))
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="evidence", description="The dry needling evidence tracker: python -m evidence COMMAND (or the console "
-                                     "script evidence). 'evidence COMMAND --help' describes each command.",
+        prog="evidence",
+        description="The dry needling evidence tracker: python -m evidence COMMAND (or the console "
+        "script evidence). 'evidence COMMAND --help' describes each command.",
         epilog="Exit codes: 0 ok; 2 bad usage, configuration or input; 1 a run that failed (nothing is left "
-               "half-written).")
+        "half-written).",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more (never the API key)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
-            writes: bool = False) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str, writes: bool = False
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
-        p.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR), help="data directory (default: the project's data/)")
+        p.add_argument(
+            "--data-dir", default=str(DEFAULT_DATA_DIR), help="data directory (default: the project's data/)"
+        )
         p.set_defaults(func=func, writes=writes)
         return p
 
     def add_deadline(p: argparse.ArgumentParser, default: float) -> None:
-        p.add_argument("--deadline", type=float, default=default, metavar="SECONDS",
-                       help=f"stop talking to PubMed after SECONDS in all (default {default:g}); searches not run "
-                            "by then keep their stored rows")
+        p.add_argument(
+            "--deadline",
+            type=float,
+            default=default,
+            metavar="SECONDS",
+            help=f"stop talking to PubMed after SECONDS in all (default {default:g}); searches not run "
+            "by then keep their stored rows",
+        )
 
-    p = add("update", cmd_update, "search PubMed per condition and fetch new records (needs NCBI_EMAIL and network)",
-            writes=True)
+    p = add(
+        "update",
+        cmd_update,
+        "search PubMed per condition and fetch new records (needs NCBI_EMAIL and network)",
+        writes=True,
+    )
     p.add_argument("--condition", help="only this condition id (default: all searches)")
     p.add_argument("--no-rct-filter", action="store_true", help="drop the RCT filter (to find systematic reviews)")
-    p.add_argument("--refresh-days", type=int, default=REFRESH_AFTER_DAYS, metavar="DAYS",
-                   help="re-fetch stored records last fetched DAYS or more days ago, so retractions and errata "
-                        f"show up (default {REFRESH_AFTER_DAYS}; 0 re-fetches all)")
-    p.add_argument("--batch-size", type=int, default=MIN_BATCH_SIZE, metavar="N",
-                   help=f"records per efetch request (default and minimum {MIN_BATCH_SIZE})")
+    p.add_argument(
+        "--refresh-days",
+        type=int,
+        default=REFRESH_AFTER_DAYS,
+        metavar="DAYS",
+        help="re-fetch stored records last fetched DAYS or more days ago, so retractions and errata "
+        f"show up (default {REFRESH_AFTER_DAYS}; 0 re-fetches all)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=MIN_BATCH_SIZE,
+        metavar="N",
+        help=f"records per efetch request (default and minimum {MIN_BATCH_SIZE})",
+    )
     add_deadline(p, UPDATE_DEADLINE)
 
-    p = add("import", cmd_import, "apply a PubMed baseline/update XML file to the stored records "
-                                  "(replace stored ones, remove DeleteCitation PMIDs and their hits)", writes=True)
+    p = add(
+        "import",
+        cmd_import,
+        "apply a PubMed baseline/update XML file to the stored records "
+        "(replace stored ones, remove DeleteCitation PMIDs and their hits)",
+        writes=True,
+    )
     p.add_argument("file", help="PubMed XML file (PubmedArticleSet), .xml or .xml.gz")
 
     add("status", cmd_status, "show what the snapshot holds and when each search last ran")
     add("validate", cmd_validate, "check the curated tables and the claims register (exit 2 on any problem)")
-    add("analyse", cmd_analyse, "rebuild the derived tables and forest plots in data/derived/ from the curated data",
-        writes=True)
-    p = add("report", cmd_report, "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
-                                  "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)", writes=True)
+    add(
+        "analyse",
+        cmd_analyse,
+        "rebuild the derived tables and forest plots in data/derived/ from the curated data",
+        writes=True,
+    )
+    p = add(
+        "report",
+        cmd_report,
+        "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
+        "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)",
+        writes=True,
+    )
     add_deadline(p, REPORT_DEADLINE)
-    p.add_argument("--offline", action="store_true",
-                   help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot")
-    p.add_argument("--no-notebooks", action="store_true",
-                   help="skip executing and exporting the notebooks (faster; the report says they were not run)")
-    p = add("check-wording", cmd_check_wording, "check a draft's sentences against the claims register "
-                                                "(exit 1 if anything is flagged)")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot",
+    )
+    p.add_argument(
+        "--no-notebooks",
+        action="store_true",
+        help="skip executing and exporting the notebooks (faster; the report says they were not run)",
+    )
+    p = add(
+        "check-wording",
+        cmd_check_wording,
+        "check a draft's sentences against the claims register (exit 1 if anything is flagged)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help=".txt, .md, .html or .docx files; - for stdin")
-    p.add_argument("--format", choices=("table", "json", "csv", "html"), default="table",
-                   help="output format (html: the drafts with each claim highlighted, to save and open in a browser)")
+    p.add_argument(
+        "--format",
+        choices=("table", "json", "csv", "html"),
+        default="table",
+        help="output format (html: the drafts with each claim highlighted, to save and open in a browser)",
+    )
     return parser
 
 
 def check_flags(args: argparse.Namespace) -> None:
     """Flag values that argparse's types cannot check, before any request is sent (ConfigError)."""
     if getattr(args, "batch_size", MIN_BATCH_SIZE) < MIN_BATCH_SIZE:
-        raise ConfigError(f"--batch-size must be at least {MIN_BATCH_SIZE} (NCBI asks for large batches), "
-                          f"got {args.batch_size}")
+        raise ConfigError(
+            f"--batch-size must be at least {MIN_BATCH_SIZE} (NCBI asks for large batches), got {args.batch_size}"
+        )
     if getattr(args, "refresh_days", 0) < 0:
         raise ConfigError(f"--refresh-days must be 0 or more, got {args.refresh_days}")
     deadline = getattr(args, "deadline", 1.0)
@@ -220,8 +286,11 @@ def _quiet_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     from evidence.pubmed.eutils import EutilsError
     from evidence.pubmed.parser import PubmedXMLError
 

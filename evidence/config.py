@@ -13,9 +13,9 @@ EVIDENCE_EUTILS_URL   base URL of E-utilities (default: NCBI's); tests point it 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
@@ -32,9 +32,16 @@ REPORT_DEADLINE = 120.0
 UPDATE_DEADLINE = 3600.0
 # the derived tables by name, and their files in data/derived/
 DERIVED_TABLES = {
-    "effects": "effects.csv", "questions": "questions.csv", "forest": "forest.csv", "sensitivity": "sensitivity.csv",
-    "subgroups": "subgroups.csv", "certainty": "certainty.csv", "summary": "summary_of_findings.csv",
-    "verdicts": "claim_verdicts.csv", "claim_evidence": "claim_evidence.csv", "withdrawn": "withdrawn.csv",
+    "effects": "effects.csv",
+    "questions": "questions.csv",
+    "forest": "forest.csv",
+    "sensitivity": "sensitivity.csv",
+    "subgroups": "subgroups.csv",
+    "certainty": "certainty.csv",
+    "summary": "summary_of_findings.csv",
+    "verdicts": "claim_verdicts.csv",
+    "claim_evidence": "claim_evidence.csv",
+    "withdrawn": "withdrawn.csv",
 }
 
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from evidence.config import ConfigError
 
@@ -41,8 +41,9 @@ def writer_lock(root: Path, command: str) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "pid unknown"
-            raise DataDirBusy(f"another evidence command ({holder}) is writing to {root}; "
-                              "run this one when it has finished") from None
+            raise DataDirBusy(
+                f"another evidence command ({holder}) is writing to {root}; run this one when it has finished"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, {command}\n".encode(), 0)
         yield

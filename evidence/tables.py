@@ -11,8 +11,8 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import pandas as pd
 
@@ -57,8 +57,9 @@ def as_written(frame: pd.DataFrame, float_format: str | None = None) -> pd.DataF
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[])
 
 
-def write_csv(frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None,
-              float_format: str | None = None) -> None:
+def write_csv(
+    frame: pd.DataFrame, path: Path, columns: Sequence[str] | None = None, float_format: str | None = None
+) -> None:
     """Write ``frame`` atomically as ``csv_text`` gives it."""
     atomic_write_bytes(Path(path), csv_text(frame, columns, float_format).encode("utf-8"))
 

@@ -40,22 +40,39 @@ review_finding_id, parse_review_finding_id
 from __future__ import annotations
 
 import math
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 CONDITIONS = (
-    "all_dry_needling", "neck_pain", "low_back_pain", "shoulder_pain", "headache", "tmd", "hip_pain",
-    "knee_pain", "plantar_heel_pain", "lateral_elbow_tendinopathy", "medial_elbow_tendinopathy",
-    "achilles_tendinopathy", "patellar_tendinopathy", "myofascial_pain_syndrome", "fibromyalgia",
+    "all_dry_needling",
+    "neck_pain",
+    "low_back_pain",
+    "shoulder_pain",
+    "headache",
+    "tmd",
+    "hip_pain",
+    "knee_pain",
+    "plantar_heel_pain",
+    "lateral_elbow_tendinopathy",
+    "medial_elbow_tendinopathy",
+    "achilles_tendinopathy",
+    "patellar_tendinopathy",
+    "myofascial_pain_syndrome",
+    "fibromyalgia",
 )
 # named sub-conditions the materials single out -> the condition whose evidence is the broader one
 SUBCONDITIONS = {
-    "adhesive_capsulitis": "shoulder_pain", "iliotibial_band_syndrome": "knee_pain",
-    "patellofemoral_pain": "knee_pain", "piriformis_syndrome": "hip_pain", "sacroiliac_joint_pain": "low_back_pain",
+    "adhesive_capsulitis": "shoulder_pain",
+    "iliotibial_band_syndrome": "knee_pain",
+    "patellofemoral_pain": "knee_pain",
+    "piriformis_syndrome": "hip_pain",
+    "sacroiliac_joint_pain": "low_back_pain",
 }
 SUBCONDITION_LABELS = {
     "adhesive_capsulitis": "frozen shoulder (adhesive capsulitis)",
     "iliotibial_band_syndrome": "iliotibial band syndrome",
-    "patellofemoral_pain": "patellofemoral pain (runner's knee)", "piriformis_syndrome": "piriformis syndrome",
+    "patellofemoral_pain": "patellofemoral pain (runner's knee)",
+    "piriformis_syndrome": "piriformis syndrome",
     "sacroiliac_joint_pain": "sacroiliac joint pain",
 }
 # applicability of a study or a review finding (data/curated/README.md)
@@ -79,20 +96,32 @@ HEAD_TO_HEAD = ("active_other",)
 LOWER_IS_BETTER = frozenset({"pain", "disability", "medication"})
 
 OUTCOME_NOUNS = {
-    "pain": "pain", "disability": "disability", "rom": "range of motion", "ppt": "pressure pain threshold",
-    "qol": "quality of life", "medication": "medication use", "global": "global improvement",
-    "strength": "strength", "other": "the outcome",
+    "pain": "pain",
+    "disability": "disability",
+    "rom": "range of motion",
+    "ppt": "pressure pain threshold",
+    "qol": "quality of life",
+    "medication": "medication use",
+    "global": "global improvement",
+    "strength": "strength",
+    "other": "the outcome",
 }
 # the domain as a table label or heading ("the outcome" reads as a sentence part, not a label)
 OUTCOME_LABELS = {**OUTCOME_NOUNS, "other": "other outcome"}
 COMPARATOR_PHRASES = {
-    "sham": "sham needling", "no_treatment": "no treatment or waiting list", "usual_care": "usual care",
-    "active_other": "another active treatment", "add_on": "the same treatment without dry needling",
+    "sham": "sham needling",
+    "no_treatment": "no treatment or waiting list",
+    "usual_care": "usual care",
+    "active_other": "another active treatment",
+    "add_on": "the same treatment without dry needling",
     ANY: "control treatments",
 }
 WINDOW_PHRASES = {
-    "immediate": "up to one week after treatment", "short": "in the short term (up to 3 months)",
-    "mid": "at 3 to 6 months", "long": "after more than 6 months", ANY: "",
+    "immediate": "up to one week after treatment",
+    "short": "in the short term (up to 3 months)",
+    "mid": "at 3 to 6 months",
+    "long": "after more than 6 months",
+    ANY: "",
 }
 
 # what the trial-level extraction found for a trial (extraction_coverage.csv), and what that means for a gap in
@@ -110,19 +139,27 @@ EXTRACTION_STATUS = {
 }
 # how pages name the applicability values of studies and review findings
 APPLICABILITY_LABELS = {
-    "trigger_point_dn": "trigger-point dry needling", "tendon_needling": "tendon needling",
-    "electrical_periosteal": "electrical or periosteal needling", "other": "other needling technique",
+    "trigger_point_dn": "trigger-point dry needling",
+    "tendon_needling": "tendon needling",
+    "electrical_periosteal": "electrical or periosteal needling",
+    "other": "other needling technique",
     "not_stated": "technique not stated",
-    "peer_reviewed": "peer reviewed", "preprint": "preprint (not peer reviewed)",
+    "peer_reviewed": "peer reviewed",
+    "preprint": "preprint (not peer reviewed)",
     "conference_abstract": "conference abstract only",
-    "dn_only": "dry needling only", "needling_incl_acupuncture": "needling including acupuncture",
+    "dn_only": "dry needling only",
+    "needling_incl_acupuncture": "needling including acupuncture",
     "dry_and_wet": "dry and wet needling pooled",
-    "condition": "this condition", "broader": "a broader population", "mixed": "mixed populations",
+    "condition": "this condition",
+    "broader": "a broader population",
+    "mixed": "mixed populations",
 }
 # comparator classes of a claim's evidence profile, in the order it lists them
 COMPARATOR_CLASS_LABELS = {
-    "sham": "sham or placebo", "no_treatment": "no treatment, waiting list or usual care",
-    "add_on": "added to the same treatment", "active_other": "another active treatment",
+    "sham": "sham or placebo",
+    "no_treatment": "no treatment, waiting list or usual care",
+    "add_on": "added to the same treatment",
+    "active_other": "another active treatment",
     "mixed": "mixed comparators pooled by a review",
 }
 
@@ -203,7 +240,7 @@ class QuestionId(NamedTuple):
     SEPARATOR = ":"
 
     @classmethod
-    def parse(cls, text: str) -> "QuestionId":
+    def parse(cls, text: str) -> QuestionId:
         """``QuestionId`` of ``condition:domain:comparator:window``; ValueError for anything else."""
         parts = str(text).split(cls.SEPARATOR)
         if len(parts) != 4 or not all(parts):
@@ -216,16 +253,22 @@ class QuestionId(NamedTuple):
     @property
     def label(self) -> str:
         """In words, e.g. "pain, vs sham needling, up to one week after treatment"."""
-        parts = [OUTCOME_LABELS.get(self.domain, self.domain),
-                 "vs " + COMPARATOR_PHRASES.get(self.comparator, self.comparator)]
+        parts = [
+            OUTCOME_LABELS.get(self.domain, self.domain),
+            "vs " + COMPARATOR_PHRASES.get(self.comparator, self.comparator),
+        ]
         window = WINDOW_PHRASES.get(self.window, self.window)
         return ", ".join(parts + ([window] if window else []))
 
     @property
     def sort_key(self) -> tuple:
         """Condition, then domain, comparator and window in their natural order."""
-        return (self.condition, order_of(self.domain, DOMAINS), order_of(self.comparator, (*COMPARATORS, ANY)),
-                order_of(self.window, (*WINDOWS, ANY)))
+        return (
+            self.condition,
+            order_of(self.domain, DOMAINS),
+            order_of(self.comparator, (*COMPARATORS, ANY)),
+            order_of(self.window, (*WINDOWS, ANY)),
+        )
 
     @property
     def anchor(self) -> str:

@@ -116,8 +116,12 @@ def big_server(articles):
 
 def live_env(server) -> dict:
     """The environment of a live run against the local server (no API key)."""
-    env = {**os.environ, "EVIDENCE_EUTILS_URL": server.url, "NCBI_EMAIL": "tester@example.org",
-           "PYTHONPATH": str(PROJECT)}
+    env = {
+        **os.environ,
+        "EVIDENCE_EUTILS_URL": server.url,
+        "NCBI_EMAIL": "tester@example.org",
+        "PYTHONPATH": str(PROJECT),
+    }
     env.pop("NCBI_API_KEY", None)
     return env
 
@@ -127,9 +131,13 @@ def start_slow_update(server, data_dir, *extra) -> subprocess.Popen:
     once ``records.csv`` exists."""
     server.state.slow_seconds = 30
     server.state.plan["efetch"] = ["ok", "slow"]
-    proc = subprocess.Popen([sys.executable, "-m", "evidence", "update", "--condition", "neck_pain",
-                             "--data-dir", str(data_dir), *extra], env=live_env(server), cwd=PROJECT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evidence", "update", "--condition", "neck_pain", "--data-dir", str(data_dir), *extra],
+        env=live_env(server),
+        cwd=PROJECT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     records_path = data_dir / "pubmed" / "records.csv"
     deadline = time.monotonic() + 20
     while not records_path.exists() and time.monotonic() < deadline:
@@ -140,9 +148,16 @@ def start_slow_update(server, data_dir, *extra) -> subprocess.Popen:
 
 
 def make_client(server: EutilsServer, api_key: str | None = None, **overrides) -> EutilsClient:
-    settings = Settings(email="tester@example.org", api_key=api_key, base_url=server.url,
-                        timeout=overrides.pop("timeout", 1.0), max_attempts=overrides.pop("max_attempts", 4),
-                        backoff_base=0.01, backoff_max=0.05, **overrides)
+    settings = Settings(
+        email="tester@example.org",
+        api_key=api_key,
+        base_url=server.url,
+        timeout=overrides.pop("timeout", 1.0),
+        max_attempts=overrides.pop("max_attempts", 4),
+        backoff_base=0.01,
+        backoff_max=0.05,
+        **overrides,
+    )
     return EutilsClient(settings, limiter=RateLimiter())
 
 

@@ -34,9 +34,15 @@ from tests.paths import SHARED  # noqa: E402
 
 EUTILS_FIXTURES = SHARED / "fixtures" / "eutils"
 PUBMED_FILES = (
-    "fatcat/pubmedsample_2019.xml", "biopython/pubmed1.xml", "biopython/pubmed2.xml",
-    "biopython/pubmed4.xml", "biopython/pubmed5.xml", "biopython/pubmed6.xml",
-    "biopython/pubmed7.xml", "metapub/36987902.xml", "metapub/38329942.xml",
+    "fatcat/pubmedsample_2019.xml",
+    "biopython/pubmed1.xml",
+    "biopython/pubmed2.xml",
+    "biopython/pubmed4.xml",
+    "biopython/pubmed5.xml",
+    "biopython/pubmed6.xml",
+    "biopython/pubmed7.xml",
+    "metapub/36987902.xml",
+    "metapub/38329942.xml",
 )
 _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
 
@@ -44,18 +50,13 @@ _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=Tru
 # Hand-written stand-ins for the recorded bodies, used only when ../shared is absent so that a
 # clone without it still tests the core paths (same shape as the recordings listed in its README).
 _FALLBACK_BODIES = {
-    "transcribed/http429_rate_limit_exceeded.json":
-        b'{"error":"API rate limit exceeded","api-key":"192.0.2.1","count":"5","limit":"3"}\n',
-    "biopython/esummary8.xml":
-        b'<?xml version="1.0" ?>\n<eSummaryResult><ERROR>Neither query_key nor id specified</ERROR></eSummaryResult>\n',
-    "biopython/esearch8.xml":
-        b'<?xml version="1.0" ?>\n<eSearchResult><Count>0</Count><RetMax>0</RetMax><RetStart>0</RetStart><IdList/>'
-        b'<ErrorList><PhraseNotFound>abcXYZ</PhraseNotFound></ErrorList></eSearchResult>\n',
-    "transcribed/efetch_error_history_unavailable.xml":
-        b'<?xml version="1.0" ?>\n<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>\n',
-    "transcribed/efetch_error_empty_id_list.xml":
-        b'<?xml version="1.0" ?>\n<eFetchResult><ERROR>ID list is empty! Possibly it has no correct IDs.</ERROR>'
-        b'</eFetchResult>\n',
+    "transcribed/http429_rate_limit_exceeded.json": b'{"error":"API rate limit exceeded","api-key":"192.0.2.1","count":"5","limit":"3"}\n',
+    "biopython/esummary8.xml": b'<?xml version="1.0" ?>\n<eSummaryResult><ERROR>Neither query_key nor id specified</ERROR></eSummaryResult>\n',
+    "biopython/esearch8.xml": b'<?xml version="1.0" ?>\n<eSearchResult><Count>0</Count><RetMax>0</RetMax><RetStart>0</RetStart><IdList/>'
+    b"<ErrorList><PhraseNotFound>abcXYZ</PhraseNotFound></ErrorList></eSearchResult>\n",
+    "transcribed/efetch_error_history_unavailable.xml": b'<?xml version="1.0" ?>\n<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>\n',
+    "transcribed/efetch_error_empty_id_list.xml": b'<?xml version="1.0" ?>\n<eFetchResult><ERROR>ID list is empty! Possibly it has no correct IDs.</ERROR>'
+    b"</eFetchResult>\n",
 }
 
 
@@ -131,7 +132,7 @@ class FakeEutils:
             wanted = [i for i in params["id"].split(",") if i]
         else:
             start, size = int(params.get("retstart", 0)), int(params.get("retmax", 20))
-            wanted = self.search_ids[start:start + size]
+            wanted = self.search_ids[start : start + size]
         found = [self.articles[i] for i in wanted if i in self.articles]
         if leave_out:
             found = found[: max(0, len(found) - leave_out)]
@@ -151,8 +152,14 @@ def _handler(state: FakeEutils):
         def log_message(self, *args):  # keep test output quiet
             pass
 
-        def _send(self, status: int, body: bytes, content_type: str = "text/xml", headers: dict | None = None,
-                  length: int | None = None):
+        def _send(
+            self,
+            status: int,
+            body: bytes,
+            content_type: str = "text/xml",
+            headers: dict | None = None,
+            length: int | None = None,
+        ):
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body) if length is None else length))
@@ -230,7 +237,7 @@ class EutilsServer:
         host, port = self.httpd.server_address[:2]
         return f"http://{host}:{port}/entrez/eutils/"
 
-    def __enter__(self) -> "EutilsServer":
+    def __enter__(self) -> EutilsServer:
         self.thread.start()
         return self
 

@@ -105,5 +105,8 @@ class SvgPlot:
 
     def legend(self) -> list[str]:
         legend = self._group("legend_1")
-        return [] if legend is None else [self._text(g) for g in legend.iterfind("svg:g", NS)
-                                          if g.get("id").startswith("text_")]
+        return (
+            []
+            if legend is None
+            else [self._text(g) for g in legend.iterfind("svg:g", NS) if g.get("id").startswith("text_")]
+        )

@@ -55,9 +55,12 @@ def imported_modules(path) -> set[str]:
                 found |= {f"evidence.{a.name}" for a in node.names if a.name != "__version__"} | {"evidence"}
             else:
                 found.add(node.module)
-                found |= {f"{node.module}.{a.name}" for a in node.names
-                          if (PROJECT / node.module.replace(".", "/") / a.name).exists()
-                          or (PROJECT / node.module.replace(".", "/") / f"{a.name}.py").exists()}
+                found |= {
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if (PROJECT / node.module.replace(".", "/") / a.name).exists()
+                    or (PROJECT / node.module.replace(".", "/") / f"{a.name}.py").exists()
+                }
     return found
 
 
@@ -72,8 +75,11 @@ def test_every_module_belongs_to_a_known_stage():
 def test_imports_go_down_the_stages_only(path):
     module = module_name(path)
     own = stage(module)
-    wrong = sorted(m for m in imported_modules(path)
-                   if stage(m) not in ALLOWED[own] | {"base", own} or m in FORBIDDEN.get(own, set()))
+    wrong = sorted(
+        m
+        for m in imported_modules(path)
+        if stage(m) not in ALLOWED[own] | {"base", own} or m in FORBIDDEN.get(own, set())
+    )
     assert not wrong, f"{module} ({own}) imports {wrong}; allowed: base, {own}, {sorted(ALLOWED[own])}"
 
 

@@ -14,8 +14,9 @@ from evidence.config import (
 
 
 def test_settings_come_from_the_environment_only():
-    settings = load_settings({"NCBI_EMAIL": "a@example.org", "NCBI_API_KEY": "k123",
-                              "EVIDENCE_EUTILS_URL": "http://127.0.0.1:8080/eutils"})
+    settings = load_settings(
+        {"NCBI_EMAIL": "a@example.org", "NCBI_API_KEY": "k123", "EVIDENCE_EUTILS_URL": "http://127.0.0.1:8080/eutils"}
+    )
     assert settings.email == "a@example.org" and settings.requests_per_second == 10
     assert settings.base_url == "http://127.0.0.1:8080/eutils/"  # a trailing slash is added
     assert "k123" not in repr(settings)  # the key stays out of logs that print the settings
@@ -37,11 +38,14 @@ def test_data_paths_put_every_file_below_the_data_directory(tmp_path):
         paths.derived_table("no_such_table")
 
 
-@pytest.mark.parametrize("text,message", [
-    ("schema_version: 2\nx: 1\n", "schema_version must be 1, got 2"),
-    ("- a\n- b\n", "expected a mapping at the top level"),
-    ("a: [unclosed\n", "cannot read the thing"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("schema_version: 2\nx: 1\n", "schema_version must be 1, got 2"),
+        ("- a\n- b\n", "expected a mapping at the top level"),
+        ("a: [unclosed\n", "cannot read the thing"),
+    ],
+)
 def test_versioned_yaml_errors_name_the_file(tmp_path, text, message):
     path = tmp_path / "thing.yaml"
     path.write_text(text)

@@ -34,8 +34,9 @@ DAY1 = dt.date(2026, 1, 5)
 def run(server, data_dir, condition="neck_pain", today=DAY1, **kw):
     client = make_client(server)
     defs = load_search_definitions(DataPaths(data_dir).searches)
-    return update_search(client, defs, PubmedStore(DataPaths(data_dir).pubmed), condition, today=today,
-                         progress=False, **kw)
+    return update_search(
+        client, defs, PubmedStore(DataPaths(data_dir).pubmed), condition, today=today, progress=False, **kw
+    )
 
 
 # -- 1. one writer at a time ---------------------------------------------------------------------
@@ -70,8 +71,9 @@ def test_backoff_never_sleeps_past_the_deadline(server):
     slept = []
     client = make_client(server, max_attempts=6)
     client._sleep = slept.append
-    client.settings = client.settings.__class__(**{**client.settings.__dict__, "backoff_base": 50.0,
-                                                   "backoff_max": 60.0})
+    client.settings = client.settings.__class__(
+        **{**client.settings.__dict__, "backoff_base": 50.0, "backoff_max": 60.0}
+    )
     client.deadline = Deadline(5.0)
     server.state.plan["esearch"] = ["503"] * 6
     with pytest.raises(DeadlineExceeded, match="deadline"):
@@ -221,8 +223,13 @@ def test_a_missing_data_directory_is_one_line(tmp_path, capsys):
 
 def test_a_closed_stdout_pipe_ends_quietly():
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    status = subprocess.Popen([sys.executable, "-m", "evidence", "status"], cwd=PROJECT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    status = subprocess.Popen(
+        [sys.executable, "-m", "evidence", "status"],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     status.stdout.close()  # what `| head` does once it has its lines, here before status prints any
     err = status.stderr.read().decode()
     assert status.wait() == 0 and err == ""

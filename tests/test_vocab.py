@@ -23,7 +23,9 @@ def test_question_id_round_trips_and_names_its_parts():
     assert QuestionId.parse(str(q)) == q
 
 
-@pytest.mark.parametrize("text", ["neck_pain:pain:sham", "neck_pain:pain:sham:short:extra", "neck_pain::sham:short", ""])
+@pytest.mark.parametrize(
+    "text", ["neck_pain:pain:sham", "neck_pain:pain:sham:short:extra", "neck_pain::sham:short", ""]
+)
 def test_question_id_rejects_malformed_text(text):
     with pytest.raises(ValueError, match="not a question id"):
         QuestionId.parse(text)
@@ -40,11 +42,21 @@ def test_question_label_anchor_figure_and_title():
 
 
 def test_sort_key_follows_the_vocabulary_order_not_the_alphabet():
-    ids = ["neck_pain:pain:add_on:long", "neck_pain:disability:sham:short", "neck_pain:pain:sham:mid",
-           "neck_pain:pain:sham:immediate", "headache:rom:sham:short"]
+    ids = [
+        "neck_pain:pain:add_on:long",
+        "neck_pain:disability:sham:short",
+        "neck_pain:pain:sham:mid",
+        "neck_pain:pain:sham:immediate",
+        "headache:rom:sham:short",
+    ]
     ordered = sorted(ids, key=lambda t: QuestionId.parse(t).sort_key)
-    assert ordered == ["headache:rom:sham:short", "neck_pain:pain:sham:immediate", "neck_pain:pain:sham:mid",
-                       "neck_pain:pain:add_on:long", "neck_pain:disability:sham:short"]
+    assert ordered == [
+        "headache:rom:sham:short",
+        "neck_pain:pain:sham:immediate",
+        "neck_pain:pain:sham:mid",
+        "neck_pain:pain:add_on:long",
+        "neck_pain:disability:sham:short",
+    ]
 
 
 def test_review_finding_ids_round_trip():
@@ -56,26 +68,40 @@ def test_review_finding_ids_round_trip():
         parse_review_finding_id("neck_pain:pain:sham:short")  # a question id, not a review finding id
 
 
-@pytest.mark.parametrize("estimate,low,high,expected", [
-    (-1.0, -2.0, -0.1, True),       # CI wholly below 0: favours dry needling
-    (1.0, 0.1, 2.0, False),         # CI wholly above 0: favours the control
-    (-1.0, -2.0, 0.5, None),        # CI includes 0
-    (-1.0, -2.0, 0.0, None),        # touching 0 is not excluding it
-    (-0.3, math.nan, math.nan, True),   # no CI: the sign decides
-    (0.4, math.nan, math.nan, False),
-    (0.0, math.nan, math.nan, None),
-    (math.nan, math.nan, math.nan, None),
-])
+@pytest.mark.parametrize(
+    "estimate,low,high,expected",
+    [
+        (-1.0, -2.0, -0.1, True),  # CI wholly below 0: favours dry needling
+        (1.0, 0.1, 2.0, False),  # CI wholly above 0: favours the control
+        (-1.0, -2.0, 0.5, None),  # CI includes 0
+        (-1.0, -2.0, 0.0, None),  # touching 0 is not excluding it
+        (-0.3, math.nan, math.nan, True),  # no CI: the sign decides
+        (0.4, math.nan, math.nan, False),
+        (0.0, math.nan, math.nan, None),
+        (math.nan, math.nan, math.nan, None),
+    ],
+)
 def test_direction(estimate, low, high, expected):
     assert direction(estimate, low, high) is expected
 
 
-@pytest.mark.parametrize("estimate,measure,mid,expected", [
-    (-0.8, "SMD", math.nan, "large"), (0.79, "SMD", math.nan, "moderate"), (-0.5, "SMD", math.nan, "moderate"),
-    (0.2, "SMD", math.nan, "small"), (-0.19, "SMD", math.nan, "trivial"),
-    (-4.0, "MD", 2.0, "large"), (-2.0, "MD", 2.0, "moderate"), (-1.0, "MD", 2.0, "small"), (-0.99, "MD", 2.0, "trivial"),
-    (-1.0, "MD", math.nan, ""), (math.nan, "SMD", math.nan, ""), (0.5, "RR", math.nan, ""),
-])
+@pytest.mark.parametrize(
+    "estimate,measure,mid,expected",
+    [
+        (-0.8, "SMD", math.nan, "large"),
+        (0.79, "SMD", math.nan, "moderate"),
+        (-0.5, "SMD", math.nan, "moderate"),
+        (0.2, "SMD", math.nan, "small"),
+        (-0.19, "SMD", math.nan, "trivial"),
+        (-4.0, "MD", 2.0, "large"),
+        (-2.0, "MD", 2.0, "moderate"),
+        (-1.0, "MD", 2.0, "small"),
+        (-0.99, "MD", 2.0, "trivial"),
+        (-1.0, "MD", math.nan, ""),
+        (math.nan, "SMD", math.nan, ""),
+        (0.5, "RR", math.nan, ""),
+    ],
+)
 def test_effect_class_boundaries(estimate, measure, mid, expected):
     assert effect_class(estimate, measure, mid) == expected
 

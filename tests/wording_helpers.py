@@ -17,20 +17,39 @@ from evidence.wording import drafts, rules
 VERDICTS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wording_verdicts.csv"
 
 
-def claim(claim_id: str, topic: str, statement: str = "", conditions: tuple[str, ...] = (),
-          frequency: str | None = None) -> Claim:
+def claim(
+    claim_id: str, topic: str, statement: str = "", conditions: tuple[str, ...] = (), frequency: str | None = None
+) -> Claim:
     """A register claim with no evidence ids and no occurrences."""
-    return Claim(id=claim_id, statement=statement, topic=topic, type=topic_type(topic), conditions=conditions,
-                 outcome_domain=None, asserted=True, frequency_claimed=frequency, reviews=(), safety=(), mechanisms=(),
-                 occurrences=(), note="")
+    return Claim(
+        id=claim_id,
+        statement=statement,
+        topic=topic,
+        type=topic_type(topic),
+        conditions=conditions,
+        outcome_domain=None,
+        asserted=True,
+        frequency_claimed=frequency,
+        reviews=(),
+        safety=(),
+        mechanisms=(),
+        occurrences=(),
+        note="",
+    )
 
 
 def claims_from_verdicts(verdicts: pd.DataFrame) -> list[Claim]:
     """One claim per verdict row (id, statement, topic, condition_ids, frequency_claimed)."""
-    return [claim(r["claim_id"], r["topic"], r.get("statement", ""),
-                  tuple(c for c in str(r.get("condition_ids", "")).split(";") if c),
-                  r.get("frequency_claimed") or None)
-            for r in verdicts.to_dict("records")]
+    return [
+        claim(
+            r["claim_id"],
+            r["topic"],
+            r.get("statement", ""),
+            tuple(c for c in str(r.get("condition_ids", "")).split(";") if c),
+            r.get("frequency_claimed") or None,
+        )
+        for r in verdicts.to_dict("records")
+    ]
 
 
 def fixture() -> tuple[list[Claim], pd.DataFrame]:
@@ -41,30 +60,66 @@ def fixture() -> tuple[list[Claim], pd.DataFrame]:
 
 # a small register built from Claim objects and verdict rows, for the checker's unit tests
 def verdict_row(claim_id: str, topic: str, verdict: str, certainty: str, allowed: str = "") -> dict[str, str]:
-    return {"claim_id": claim_id, "statement": "", "type": "", "topic": topic, "condition_ids": "",
-            "verdict": verdict, "certainty": certainty, "effect": "", "allowed_wording": allowed,
-            "evidence_ids": "", "reason": ""}
+    return {
+        "claim_id": claim_id,
+        "statement": "",
+        "type": "",
+        "topic": topic,
+        "condition_ids": "",
+        "verdict": verdict,
+        "certainty": certainty,
+        "effect": "",
+        "allowed_wording": allowed,
+        "evidence_ids": "",
+        "reason": "",
+    }
 
 
-NECK_LOW = verdict_row("neck", "neck_pain", "overstated", "low", "Dry needling may reduce neck pain slightly in the short term.")
+NECK_LOW = verdict_row(
+    "neck", "neck_pain", "overstated", "low", "Dry needling may reduce neck pain slightly in the short term."
+)
 HEEL_LOW = verdict_row("heel", "plantar_heel_pain", "overstated", "low", "Dry needling may reduce heel pain slightly.")
-ELBOW_LOW = verdict_row("elbow", "lateral_elbow_tendinopathy", "overstated", "low", "Dry needling may ease tennis elbow.")
+ELBOW_LOW = verdict_row(
+    "elbow", "lateral_elbow_tendinopathy", "overstated", "low", "Dry needling may ease tennis elbow."
+)
 ELBOW_SUPPORTED = verdict_row("elbow", "lateral_elbow_tendinopathy", "supported", "moderate")
-HEADACHE_VERY_LOW = verdict_row("head", "headache", "uncertain", "very_low", "The evidence is very uncertain for headache.")
+HEADACHE_VERY_LOW = verdict_row(
+    "head", "headache", "uncertain", "very_low", "The evidence is very uncertain for headache."
+)
 LACTIC = verdict_row("lactic", "lactic_acid", "contradicted", "moderate", "Do not mention lactic acid.")
 TOXINS = verdict_row("toxins", "metabolic_waste", "contradicted", "moderate", "Do not mention toxins.")
-BLOOD = verdict_row("blood", "blood_flow", "uncertain", "very_low", "Whether needling changes blood flow is very uncertain.")
+BLOOD = verdict_row(
+    "blood", "blood_flow", "uncertain", "very_low", "Whether needling changes blood flow is very uncertain."
+)
 TRIGGER = verdict_row("trigger", "trigger_point_release", "uncertain", "very_low", "Trigger-point release is unproven.")
 JAW = verdict_row("jaw", "tmd", "uncertain", "very_low", "The evidence is very uncertain for jaw pain.")
-SAFE_RARE = verdict_row("serious_rare", "general_safety", "supported", "moderate",
-                        "Serious problems are rare; soreness and bruising are common.")
+SAFE_RARE = verdict_row(
+    "serious_rare",
+    "general_safety",
+    "supported",
+    "moderate",
+    "Serious problems are rare; soreness and bruising are common.",
+)
 SPORTS = verdict_row("sports", "sports_injuries", "unsupported", "", "There is no trial evidence for sports injuries.")
 MEDICATION = verdict_row("meds", "medication_use", "unsupported", "", "No trial measured medication use.")
 ROM = verdict_row("rom", "range_of_motion", "overstated", "low", "Dry needling may improve range of motion slightly.")
 FREQUENCY = {"serious_rare": "rare"}
 
-ALL = [NECK_LOW, HEEL_LOW, ELBOW_LOW, HEADACHE_VERY_LOW, LACTIC, TOXINS, BLOOD, TRIGGER, JAW, SAFE_RARE, SPORTS,
-       MEDICATION, ROM]
+ALL = [
+    NECK_LOW,
+    HEEL_LOW,
+    ELBOW_LOW,
+    HEADACHE_VERY_LOW,
+    LACTIC,
+    TOXINS,
+    BLOOD,
+    TRIGGER,
+    JAW,
+    SAFE_RARE,
+    SPORTS,
+    MEDICATION,
+    ROM,
+]
 
 
 def register_of(rows: list[dict[str, str]]):

@@ -25,18 +25,37 @@ SCHEMA_VERSION = 1
 MAX_LOCATOR_WORDS = 10
 FREQUENCIES = ("common", "rare", "very_rare", "not_stated")
 # evidence kind in the YAML -> (curated table, key column)
-EVIDENCE_KINDS = {"reviews": ("reviews", "review_id"), "safety": ("safety", "safety_id"),
-                  "mechanisms": ("mechanisms", "mechanism_id")}
+EVIDENCE_KINDS = {
+    "reviews": ("reviews", "review_id"),
+    "safety": ("safety", "safety_id"),
+    "mechanisms": ("mechanisms", "mechanism_id"),
+}
 REQUIRED = ("id", "statement", "topic", "conditions", "asserted", "evidence", "occurrences")
 OPTIONAL = ("outcome_domain", "frequency_claimed", "note", "subconditions", "subcondition_only", "tested_by")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # typographic characters folded to their plain forms before matching a locator
-_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-    "\u2026": "...",
-})
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2026": "...",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -97,8 +116,10 @@ def _occurrences(value: Any, where: str) -> tuple[Occurrence, ...]:
             raise ConfigError(f"{at}: locator must be a non-empty string")
         words = len(locator.split())
         if words > MAX_LOCATOR_WORDS:
-            raise ConfigError(f"{at}: locator has {words} words, at most {MAX_LOCATOR_WORDS} are allowed "
-                              f"(quote a few words, never a whole sentence)")
+            raise ConfigError(
+                f"{at}: locator has {words} words, at most {MAX_LOCATOR_WORDS} are allowed "
+                f"(quote a few words, never a whole sentence)"
+            )
         found.append(Occurrence(document.strip(), locator.strip()))
     return tuple(found)
 
@@ -122,22 +143,26 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
     conditions = _strings(entry["conditions"], "conditions", where)
     bad = [c for c in conditions if c not in CONDITIONS]
     if bad:
-        raise ConfigError(f"{where}: unknown condition id(s) {', '.join(map(repr, bad))}; "
-                          f"known: {', '.join(CONDITIONS)}")
+        raise ConfigError(
+            f"{where}: unknown condition id(s) {', '.join(map(repr, bad))}; known: {', '.join(CONDITIONS)}"
+        )
     if topic in CONDITIONS and topic not in conditions:
         raise ConfigError(f"{where}: topic {topic!r} is a condition id, so conditions must include it")
     domain = entry.get("outcome_domain")
     if kind in ("efficacy", "outcome"):
         if domain not in DOMAINS:
-            raise ConfigError(f"{where}: a {kind} claim needs outcome_domain, one of {', '.join(DOMAINS)} "
-                              f"(found {domain!r})")
+            raise ConfigError(
+                f"{where}: a {kind} claim needs outcome_domain, one of {', '.join(DOMAINS)} (found {domain!r})"
+            )
     elif domain is not None:
         raise ConfigError(f"{where}: outcome_domain is only for efficacy and outcome claims, not {kind}")
     frequency = entry.get("frequency_claimed")
     if kind == "safety":
         if frequency not in FREQUENCIES:
-            raise ConfigError(f"{where}: a safety claim needs frequency_claimed, one of {', '.join(FREQUENCIES)} "
-                              f"(found {frequency!r})")
+            raise ConfigError(
+                f"{where}: a safety claim needs frequency_claimed, one of {', '.join(FREQUENCIES)} "
+                f"(found {frequency!r})"
+            )
     elif frequency is not None:
         raise ConfigError(f"{where}: frequency_claimed is only for safety claims, not {kind}")
     if not isinstance(entry["asserted"], bool):
@@ -151,22 +176,35 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
     subconditions = _strings(entry.get("subconditions"), "subconditions", where)
     for sub in subconditions:
         if SUBCONDITIONS.get(sub) not in conditions:
-            raise ConfigError(f"{where}: subcondition {sub!r} must be one of {', '.join(SUBCONDITIONS)} and its "
-                              f"condition ({SUBCONDITIONS.get(sub, '?')}) must be among the claim's conditions")
+            raise ConfigError(
+                f"{where}: subcondition {sub!r} must be one of {', '.join(SUBCONDITIONS)} and its "
+                f"condition ({SUBCONDITIONS.get(sub, '?')}) must be among the claim's conditions"
+            )
     only = entry.get("subcondition_only", False)
     if not isinstance(only, bool) or (only and not subconditions):
         raise ConfigError(f"{where}: subcondition_only must be true or false, and true only with subconditions")
     tested_by = _strings(entry.get("tested_by"), "tested_by", where)
     linked = _strings(evidence.get("mechanisms"), "evidence.mechanisms", where)
     if set(tested_by) - set(linked):
-        raise ConfigError(f"{where}: tested_by may only name ids listed under evidence.mechanisms "
-                          f"({', '.join(sorted(set(tested_by) - set(linked)))} are not)")
+        raise ConfigError(
+            f"{where}: tested_by may only name ids listed under evidence.mechanisms "
+            f"({', '.join(sorted(set(tested_by) - set(linked)))} are not)"
+        )
     return Claim(
-        id=str(entry["id"]), statement=entry["statement"].strip(), topic=topic, type=kind, conditions=conditions,
-        outcome_domain=domain, asserted=entry["asserted"], frequency_claimed=frequency,
+        id=str(entry["id"]),
+        statement=entry["statement"].strip(),
+        topic=topic,
+        type=kind,
+        conditions=conditions,
+        outcome_domain=domain,
+        asserted=entry["asserted"],
+        frequency_claimed=frequency,
         **{k: _strings(evidence.get(k), f"evidence.{k}", where) for k in EVIDENCE_KINDS},
-        occurrences=_occurrences(entry["occurrences"], where), note=note.strip(),
-        subconditions=subconditions, subcondition_only=only, tested_by=tested_by,
+        occurrences=_occurrences(entry["occurrences"], where),
+        note=note.strip(),
+        subconditions=subconditions,
+        subcondition_only=only,
+        tested_by=tested_by,
     )
 
 
@@ -205,8 +243,11 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
     for kind, (table, key) in EVIDENCE_KINDS.items():
         known = set(getattr(curated, table)[key])
         for claim in claims:
-            problems += [f"claim {claim.id}: unknown {key} {ref!r} (not in {table}.csv)"
-                         for ref in getattr(claim, kind) if ref not in known]
+            problems += [
+                f"claim {claim.id}: unknown {key} {ref!r} (not in {table}.csv)"
+                for ref in getattr(claim, kind)
+                if ref not in known
+            ]
     return problems
 
 

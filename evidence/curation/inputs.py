@@ -49,8 +49,11 @@ class Inputs:
 def _yaml_problems(path: Path, error: ConfigError) -> list[Problem]:
     """A YAML loader's error (one line per problem, each starting with the path) as problems."""
     prefix = f"{path}: "
-    return [Problem(path.name, None, None, text[len(prefix):] if text.startswith(prefix) else text)
-            for text in str(error).splitlines() if text.strip()]
+    return [
+        Problem(path.name, None, None, text[len(prefix) :] if text.startswith(prefix) else text)
+        for text in str(error).splitlines()
+        if text.strip()
+    ]
 
 
 def _read(paths: DataPaths) -> tuple[Curated, SearchDefinitions | None, list[Claim], list[Problem]]:
@@ -72,11 +75,18 @@ def cross_file_problems(curated: Curated, claims: list[Claim]) -> list[Problem]:
     problems = [Problem("claims.yaml", None, None, text) for text in check_evidence_ids(claims, curated)]
     known = {c.id for c in claims}
     overrides = curated.verdict_overrides
-    problems += [Problem("verdict_overrides.csv", line(i), "claim_id", f"unknown claim_id {cid!r}")
-                 for i, cid in overrides["claim_id"].items() if cid and cid not in known]
+    problems += [
+        Problem("verdict_overrides.csv", line(i), "claim_id", f"unknown claim_id {cid!r}")
+        for i, cid in overrides["claim_id"].items()
+        if cid and cid not in known
+    ]
     titled = set(curated.documents["document"])
-    problems += [Problem("claims.yaml", None, None, f"claim {claim.id}: document {name!r} has no row in documents.csv")
-                 for claim in claims for name in sorted({o.document for o in claim.occurrences}) if name not in titled]
+    problems += [
+        Problem("claims.yaml", None, None, f"claim {claim.id}: document {name!r} has no row in documents.csv")
+        for claim in claims
+        for name in sorted({o.document for o in claim.occurrences})
+        if name not in titled
+    ]
     return problems
 
 

@@ -79,102 +79,273 @@ def _arm(prefix: str) -> list[Column]:
 CITATION = [_c("pmid", "int"), _c("doi"), _c("first_author"), _c("year", "int"), _c("title"), _c("journal")]
 
 TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
-    "studies": (("study_id", "condition_id"), [
-        _c("study_id", required=True), _c("condition_id", "enum", True, CONDITIONS), *CITATION,
-        _c("design", "enum", True, ("parallel_rct", "crossover_rct", "pilot_rct", "cluster_rct", "quasi_rct", "non_randomised")),
-        _c("n_randomised", "int"), _c("comparator_type", "enum", True, COMPARATORS), _c("intervention"),
-        _c("comparator"), _c("decision", "enum", True, ("include", "exclude")), _c("exclusion_reason"),
-        _c("registry_id"), _c("overlap_note"), _c("source_location"), _c("note"),
-        _c("subcondition", "enum", False, tuple(SUBCONDITIONS)), _c("technique", "enum", True, TECHNIQUES),
-        _c("co_intervention"), _c("publication_status", "enum", True, PUBLICATION_STATUSES),
-        _c("retracted", "bool", True),
-    ]),
-    "outcomes": (("study_id", "comparator_type", "outcome_domain", "instrument", "timepoint_weeks"), [
-        _c("study_id", required=True), _c("comparator_type", "enum", True, COMPARATORS),
-        _c("outcome_domain", "enum", True, DOMAINS), _c("instrument", required=True), _c("scale_max", "number"),
-        _c("unit"), _c("lower_is_better", "bool"), _c("timepoint_label"), _c("timepoint_weeks", "number"),
-        _c("window", "enum", True, WINDOWS), _c("value_type", "enum", False, ("final", "change")),
-        *_arm("dn"), *_arm("ctrl"), _c("effect_measure", "enum", False, ("MD", "SMD")), _c("effect", "number"),
-        _c("effect_ci_low", "number"), _c("effect_ci_high", "number"), _c("p_value", "number"), _c("p_text"),
-        _c("source_location", required=True), _c("note"),
-    ]),
-    "risk_of_bias": (("study_id",), [
-        _c("study_id", required=True), _c("tool", "enum", True, ("RoB2", "RoB1", "PEDro")),
-        _c("overall", "enum", False, RATINGS), *[_c(d, "enum", False, RATINGS) for d in (
-            "d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting")],
-        _c("pedro_score", "int"), _c("source", required=True), _c("source_location"), _c("note"),
-    ]),
-    "reviews": (("review_id",), [
-        _c("review_id", required=True), *CITATION,
-        _c("design", "enum", True, ("systematic_review", "meta_analysis", "umbrella_review")),
-        _c("search_date"), _c("note"),
-    ]),
-    "review_findings": (("review_id", "condition_id", "comparator_type", "outcome_domain", "window"), [
-        _c("review_id", required=True), _c("condition_id", "enum", True, CONDITIONS),
-        _c("comparator_type", "enum", True, (*COMPARATORS, ANY)), _c("outcome_domain", "enum", True, DOMAINS),
-        _c("window", "enum", True, (*WINDOWS, ANY)), _c("n_trials", "int"), _c("n_participants", "int"),
-        _c("effect_measure", "enum", False, ("MD", "SMD", "RR", "OR")), _c("effect", "number"),
-        _c("ci_low", "number"), _c("ci_high", "number"), _c("scale"), _c("lower_is_better", "bool"),
-        _c("i2", "number"), _c("certainty", "enum", False, LEVELS[::-1]), _c("conclusion", required=True),
-        _c("source_location", required=True), _c("note"), _c("certainty_high", "enum", False, LEVELS[::-1]),
-        _c("intervention_scope", "enum", True, INTERVENTION_SCOPES),
-        _c("population_scope", "enum", True, POPULATION_SCOPES),
-        _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
-    ]),
-    "sources": (("source_id",), [
-        _c("source_id", required=True), *CITATION,
-        _c("kind", "enum", True, ("prospective_survey", "case_series", "case_report", "systematic_review", "rct",
-                                  "observational", "animal", "measurement_study", "guideline", "narrative_review")),
-        _c("note"),
-    ]),
-    "safety": (("safety_id",), [
-        _c("safety_id", required=True), _c("source_id", required=True),
-        _c("event_type", "enum", True, ("any_mild", "any_significant", "serious", "soreness", "bruising", "bleeding",
-                                         "fatigue", "dizziness_fainting", "infection", "nerve_injury", "pneumothorax",
-                                         "pain_during", "other")),
-        _c("severity", "enum", True, ("mild", "significant", "serious")), _c("events", "int"),
-        _c("denominator", "int"),
-        _c("denominator_unit", "enum", True, ("treatments", "patients", "sessions", "needle_insertions", "reports")),
-        _c("rate_percent", "number"), _c("source_location", required=True), _c("note"),
-    ]),
-    "mechanisms": (("mechanism_id",), [
-        _c("mechanism_id", required=True),
-        _c("topic", "enum", True, ("blood_flow", "oxygenation", "lactic_acid", "metabolic_waste", "endorphins",
-                                    "twitch_response", "nervous_system", "inflammation", "fascia", "muscle_activation",
-                                    "healing", "trigger_point")),
-        _c("source_id", required=True), _c("population", "enum", True, ("patients", "healthy_humans", "animals", "mixed")),
-        _c("design"), _c("direction", "enum", True, ("supports", "contradicts", "mixed", "no_effect", "not_tested")),
-        _c("finding", required=True), _c("source_location", required=True), _c("note"),
-    ]),
-    "coverage": (("condition_id",), [
-        _c("condition_id", "enum", True, CONDITIONS),
-        _c("status", "enum", True, ("trials_included", "no_trials_found", "excluded_only")),
-        _c("searched"), _c("note"),
-    ]),
-    "mids": (("instrument", "scale_max"), [
-        _c("instrument", required=True), _c("scale_max", "number"), _c("mid", "number", True), _c("population"),
-        _c("source_id", required=True), _c("source_location", required=True), _c("verified", "bool", True), _c("note"),
-    ]),
+    "studies": (
+        ("study_id", "condition_id"),
+        [
+            _c("study_id", required=True),
+            _c("condition_id", "enum", True, CONDITIONS),
+            *CITATION,
+            _c(
+                "design",
+                "enum",
+                True,
+                ("parallel_rct", "crossover_rct", "pilot_rct", "cluster_rct", "quasi_rct", "non_randomised"),
+            ),
+            _c("n_randomised", "int"),
+            _c("comparator_type", "enum", True, COMPARATORS),
+            _c("intervention"),
+            _c("comparator"),
+            _c("decision", "enum", True, ("include", "exclude")),
+            _c("exclusion_reason"),
+            _c("registry_id"),
+            _c("overlap_note"),
+            _c("source_location"),
+            _c("note"),
+            _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
+            _c("technique", "enum", True, TECHNIQUES),
+            _c("co_intervention"),
+            _c("publication_status", "enum", True, PUBLICATION_STATUSES),
+            _c("retracted", "bool", True),
+        ],
+    ),
+    "outcomes": (
+        ("study_id", "comparator_type", "outcome_domain", "instrument", "timepoint_weeks"),
+        [
+            _c("study_id", required=True),
+            _c("comparator_type", "enum", True, COMPARATORS),
+            _c("outcome_domain", "enum", True, DOMAINS),
+            _c("instrument", required=True),
+            _c("scale_max", "number"),
+            _c("unit"),
+            _c("lower_is_better", "bool"),
+            _c("timepoint_label"),
+            _c("timepoint_weeks", "number"),
+            _c("window", "enum", True, WINDOWS),
+            _c("value_type", "enum", False, ("final", "change")),
+            *_arm("dn"),
+            *_arm("ctrl"),
+            _c("effect_measure", "enum", False, ("MD", "SMD")),
+            _c("effect", "number"),
+            _c("effect_ci_low", "number"),
+            _c("effect_ci_high", "number"),
+            _c("p_value", "number"),
+            _c("p_text"),
+            _c("source_location", required=True),
+            _c("note"),
+        ],
+    ),
+    "risk_of_bias": (
+        ("study_id",),
+        [
+            _c("study_id", required=True),
+            _c("tool", "enum", True, ("RoB2", "RoB1", "PEDro")),
+            _c("overall", "enum", False, RATINGS),
+            *[
+                _c(d, "enum", False, RATINGS)
+                for d in ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting")
+            ],
+            _c("pedro_score", "int"),
+            _c("source", required=True),
+            _c("source_location"),
+            _c("note"),
+        ],
+    ),
+    "reviews": (
+        ("review_id",),
+        [
+            _c("review_id", required=True),
+            *CITATION,
+            _c("design", "enum", True, ("systematic_review", "meta_analysis", "umbrella_review")),
+            _c("search_date"),
+            _c("note"),
+        ],
+    ),
+    "review_findings": (
+        ("review_id", "condition_id", "comparator_type", "outcome_domain", "window"),
+        [
+            _c("review_id", required=True),
+            _c("condition_id", "enum", True, CONDITIONS),
+            _c("comparator_type", "enum", True, (*COMPARATORS, ANY)),
+            _c("outcome_domain", "enum", True, DOMAINS),
+            _c("window", "enum", True, (*WINDOWS, ANY)),
+            _c("n_trials", "int"),
+            _c("n_participants", "int"),
+            _c("effect_measure", "enum", False, ("MD", "SMD", "RR", "OR")),
+            _c("effect", "number"),
+            _c("ci_low", "number"),
+            _c("ci_high", "number"),
+            _c("scale"),
+            _c("lower_is_better", "bool"),
+            _c("i2", "number"),
+            _c("certainty", "enum", False, LEVELS[::-1]),
+            _c("conclusion", required=True),
+            _c("source_location", required=True),
+            _c("note"),
+            _c("certainty_high", "enum", False, LEVELS[::-1]),
+            _c("intervention_scope", "enum", True, INTERVENTION_SCOPES),
+            _c("population_scope", "enum", True, POPULATION_SCOPES),
+            _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
+        ],
+    ),
+    "sources": (
+        ("source_id",),
+        [
+            _c("source_id", required=True),
+            *CITATION,
+            _c(
+                "kind",
+                "enum",
+                True,
+                (
+                    "prospective_survey",
+                    "case_series",
+                    "case_report",
+                    "systematic_review",
+                    "rct",
+                    "observational",
+                    "animal",
+                    "measurement_study",
+                    "guideline",
+                    "narrative_review",
+                ),
+            ),
+            _c("note"),
+        ],
+    ),
+    "safety": (
+        ("safety_id",),
+        [
+            _c("safety_id", required=True),
+            _c("source_id", required=True),
+            _c(
+                "event_type",
+                "enum",
+                True,
+                (
+                    "any_mild",
+                    "any_significant",
+                    "serious",
+                    "soreness",
+                    "bruising",
+                    "bleeding",
+                    "fatigue",
+                    "dizziness_fainting",
+                    "infection",
+                    "nerve_injury",
+                    "pneumothorax",
+                    "pain_during",
+                    "other",
+                ),
+            ),
+            _c("severity", "enum", True, ("mild", "significant", "serious")),
+            _c("events", "int"),
+            _c("denominator", "int"),
+            _c(
+                "denominator_unit", "enum", True, ("treatments", "patients", "sessions", "needle_insertions", "reports")
+            ),
+            _c("rate_percent", "number"),
+            _c("source_location", required=True),
+            _c("note"),
+        ],
+    ),
+    "mechanisms": (
+        ("mechanism_id",),
+        [
+            _c("mechanism_id", required=True),
+            _c(
+                "topic",
+                "enum",
+                True,
+                (
+                    "blood_flow",
+                    "oxygenation",
+                    "lactic_acid",
+                    "metabolic_waste",
+                    "endorphins",
+                    "twitch_response",
+                    "nervous_system",
+                    "inflammation",
+                    "fascia",
+                    "muscle_activation",
+                    "healing",
+                    "trigger_point",
+                ),
+            ),
+            _c("source_id", required=True),
+            _c("population", "enum", True, ("patients", "healthy_humans", "animals", "mixed")),
+            _c("design"),
+            _c("direction", "enum", True, ("supports", "contradicts", "mixed", "no_effect", "not_tested")),
+            _c("finding", required=True),
+            _c("source_location", required=True),
+            _c("note"),
+        ],
+    ),
+    "coverage": (
+        ("condition_id",),
+        [
+            _c("condition_id", "enum", True, CONDITIONS),
+            _c("status", "enum", True, ("trials_included", "no_trials_found", "excluded_only")),
+            _c("searched"),
+            _c("note"),
+        ],
+    ),
+    "mids": (
+        ("instrument", "scale_max"),
+        [
+            _c("instrument", required=True),
+            _c("scale_max", "number"),
+            _c("mid", "number", True),
+            _c("population"),
+            _c("source_id", required=True),
+            _c("source_location", required=True),
+            _c("verified", "bool", True),
+            _c("note"),
+        ],
+    ),
     # per trial and comparison: what the trial-level extraction read and, where numbers are missing, why
-    "extraction_coverage": (("study_id", "comparator_type"), [
-        _c("study_id", required=True), _c("condition_id", "enum", True, CONDITIONS),
-        _c("comparator_type", "enum", True, COMPARATORS), _c("status", "enum", True, tuple(EXTRACTION_STATUS)),
-        _c("what_was_searched", required=True), _c("note"),
-    ]),
+    "extraction_coverage": (
+        ("study_id", "comparator_type"),
+        [
+            _c("study_id", required=True),
+            _c("condition_id", "enum", True, CONDITIONS),
+            _c("comparator_type", "enum", True, COMPARATORS),
+            _c("status", "enum", True, tuple(EXTRACTION_STATUS)),
+            _c("what_was_searched", required=True),
+            _c("note"),
+        ],
+    ),
     # the patient documents whose claims claims.yaml registers (by file name), with human titles
-    "documents": (("document",), [
-        _c("document", required=True), _c("title", required=True),
-        _c("title_kind", "enum", True, ("as_published", "our_description")), _c("publisher"), _c("published"),
-        _c("url"), _c("note"),
-    ]),
+    "documents": (
+        ("document",),
+        [
+            _c("document", required=True),
+            _c("title", required=True),
+            _c("title_kind", "enum", True, ("as_published", "our_description")),
+            _c("publisher"),
+            _c("published"),
+            _c("url"),
+            _c("note"),
+        ],
+    ),
     # judgements that the data cannot make: a final GRADE certainty or a claim verdict, always with a reason
-    "grade_overrides": (("question_id",), [
-        _c("question_id", required=True), _c("certainty", "enum", True, LEVELS), _c("reason", required=True),
-    ]),
-    "verdict_overrides": (("claim_id",), [
-        _c("claim_id", required=True), _c("verdict", "enum", True, VERDICTS), _c("certainty", "enum", False, LEVELS),
-        _c("allowed_wording"), _c("reason", required=True),
-    ]),
+    "grade_overrides": (
+        ("question_id",),
+        [
+            _c("question_id", required=True),
+            _c("certainty", "enum", True, LEVELS),
+            _c("reason", required=True),
+        ],
+    ),
+    "verdict_overrides": (
+        ("claim_id",),
+        [
+            _c("claim_id", required=True),
+            _c("verdict", "enum", True, VERDICTS),
+            _c("certainty", "enum", False, LEVELS),
+            _c("allowed_wording"),
+            _c("reason", required=True),
+        ],
+    ),
 }
 
 
@@ -190,8 +361,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = self.file + (f", row {self.row}" if self.row is not None else "") + (
-            f", column {self.column}" if self.column else "")
+        where = (
+            self.file
+            + (f", row {self.row}" if self.row is not None else "")
+            + (f", column {self.column}" if self.column else "")
+        )
         return f"{where}: {self.message}"
 
 
@@ -290,13 +464,18 @@ def cell_number(value: object) -> float:
 def _duplicate_keys(table: str, frame: pd.DataFrame) -> list[Problem]:
     key = list(TABLES[table][0])
     dup = frame.duplicated(key, keep="first")
-    return [Problem(f"{table}.csv", line(i), ", ".join(key), "duplicate key " + " / ".join(frame.loc[i, key]))
-            for i in frame.index[dup]]
+    return [
+        Problem(f"{table}.csv", line(i), ", ".join(key), "duplicate key " + " / ".join(frame.loc[i, key]))
+        for i in frame.index[dup]
+    ]
 
 
 def _unknown_refs(table: str, frame: pd.DataFrame, column: str, known: set[str], what: str) -> list[Problem]:
-    return [Problem(f"{table}.csv", line(i), column, f"unknown {what} {v!r}")
-            for i, v in frame[column].items() if v and v not in known]
+    return [
+        Problem(f"{table}.csv", line(i), column, f"unknown {what} {v!r}")
+        for i, v in frame[column].items()
+        if v and v not in known
+    ]
 
 
 def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
@@ -319,8 +498,13 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _unknown_refs("mechanisms", t["mechanisms"], "source_id", source_ids, "source_id")
     problems += _unknown_refs("mids", t["mids"], "source_id", source_ids, "source_id")
     rob = t["risk_of_bias"]
-    problems += _unknown_refs("risk_of_bias", rob, "source", review_ids | {"our_reading", "pedro_database"},
-                              "source (use our_reading, pedro_database or a review_id)")
+    problems += _unknown_refs(
+        "risk_of_bias",
+        rob,
+        "source",
+        review_ids | {"our_reading", "pedro_database"},
+        "source (use our_reading, pedro_database or a review_id)",
+    )
     problems += _outcome_problems(t["outcomes"], studies)
     problems += _coverage_problems(t["coverage"], studies)
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
@@ -336,17 +520,32 @@ def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> li
     problems = []
     for i, r in findings.iterrows():
         if r["certainty_high"] and not r["certainty"]:
-            problems.append(Problem("review_findings.csv", line(i), "certainty",
-                                    "a rating range needs its lower level in certainty"))
+            problems.append(
+                Problem(
+                    "review_findings.csv", line(i), "certainty", "a rating range needs its lower level in certainty"
+                )
+            )
         elif r["certainty_high"] and certainty_rank(r["certainty_high"]) < certainty_rank(r["certainty"]):
-            problems.append(Problem("review_findings.csv", line(i), "certainty_high",
-                                    f"{r['certainty_high']!r} is below the lower level {r['certainty']!r}"))
+            problems.append(
+                Problem(
+                    "review_findings.csv",
+                    line(i),
+                    "certainty_high",
+                    f"{r['certainty_high']!r} is below the lower level {r['certainty']!r}",
+                )
+            )
     for table, frame in (("studies", studies), ("review_findings", findings)):
         for i, r in frame.iterrows():
             if r["subcondition"] in SUBCONDITIONS and SUBCONDITIONS[r["subcondition"]] != r["condition_id"]:
-                problems.append(Problem(f"{table}.csv", line(i), "subcondition",
-                                        f"{r['subcondition']!r} belongs to {SUBCONDITIONS[r['subcondition']]!r}, "
-                                        f"not {r['condition_id']!r}"))
+                problems.append(
+                    Problem(
+                        f"{table}.csv",
+                        line(i),
+                        "subcondition",
+                        f"{r['subcondition']!r} belongs to {SUBCONDITIONS[r['subcondition']]!r}, "
+                        f"not {r['condition_id']!r}",
+                    )
+                )
     return problems
 
 
@@ -361,45 +560,77 @@ def _question_id_problems(overrides: pd.DataFrame) -> list[Problem]:
             continue
         unknown = [v for v, known in zip(qid, (CONDITIONS, DOMAINS, COMPARATORS, WINDOWS)) if v not in known]
         if unknown:
-            problems.append(Problem("grade_overrides.csv", line(i), "question_id",
-                                    f"unknown value(s) {', '.join(map(repr, unknown))} in {text!r}"))
+            problems.append(
+                Problem(
+                    "grade_overrides.csv",
+                    line(i),
+                    "question_id",
+                    f"unknown value(s) {', '.join(map(repr, unknown))} in {text!r}",
+                )
+            )
     return problems
 
 
 def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
     """Every condition has a coverage row, and its status agrees with studies.csv."""
     included = set(studies.loc[studies["decision"] == "include", "condition_id"])
-    problems = [Problem("coverage.csv", None, "condition_id", f"no row for condition {c!r}")
-                for c in CONDITIONS if c != "all_dry_needling" and c not in set(coverage["condition_id"])]
+    problems = [
+        Problem("coverage.csv", None, "condition_id", f"no row for condition {c!r}")
+        for c in CONDITIONS
+        if c != "all_dry_needling" and c not in set(coverage["condition_id"])
+    ]
     for i, r in coverage.iterrows():
         has = r["condition_id"] in included
         if (r["status"] == "trials_included") != has and r["status"]:
-            problems.append(Problem("coverage.csv", line(i), "status", f"{r['status']!r} disagrees with studies.csv, "
-                                    f"which {'has' if has else 'has no'} included study for {r['condition_id']}"))
+            problems.append(
+                Problem(
+                    "coverage.csv",
+                    line(i),
+                    "status",
+                    f"{r['status']!r} disagrees with studies.csv, "
+                    f"which {'has' if has else 'has no'} included study for {r['condition_id']}",
+                )
+            )
     return problems
 
 
 def _extraction_coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Problem]:
     """Every trial in the extraction coverage record is a study of that condition in studies.csv."""
     known = set(zip(studies["study_id"], studies["condition_id"]))
-    return [Problem("extraction_coverage.csv", line(i), "study_id",
-                    f"no study {r['study_id']!r} with condition {r['condition_id']!r} in studies.csv")
-            for i, r in coverage.iterrows() if r["study_id"] and (r["study_id"], r["condition_id"]) not in known]
+    return [
+        Problem(
+            "extraction_coverage.csv",
+            line(i),
+            "study_id",
+            f"no study {r['study_id']!r} with condition {r['condition_id']!r} in studies.csv",
+        )
+        for i, r in coverage.iterrows()
+        if r["study_id"] and (r["study_id"], r["condition_id"]) not in known
+    ]
+
+
 INF = float("inf")
 # (table, column, lowest, highest, whether the lowest value itself is allowed)
 BOUNDS = (
     *[("outcomes", f"{arm}_{stat}", 0, INF, False) for arm in ("dn", "ctrl") for stat in ("n", "sd", "se")],
-    ("outcomes", "scale_max", 0, INF, False), ("outcomes", "timepoint_weeks", 0, INF, True),
-    ("outcomes", "p_value", 0, 1, False), ("studies", "n_randomised", 0, INF, False),
-    ("review_findings", "n_trials", 0, INF, False), ("review_findings", "n_participants", 0, INF, False),
-    ("review_findings", "i2", 0, 100, True), ("risk_of_bias", "pedro_score", 0, 10, True),
-    ("safety", "denominator", 0, INF, False), ("safety", "rate_percent", 0, 100, True),
-    ("mids", "scale_max", 0, INF, False), ("mids", "mid", 0, INF, False),
+    ("outcomes", "scale_max", 0, INF, False),
+    ("outcomes", "timepoint_weeks", 0, INF, True),
+    ("outcomes", "p_value", 0, 1, False),
+    ("studies", "n_randomised", 0, INF, False),
+    ("review_findings", "n_trials", 0, INF, False),
+    ("review_findings", "n_participants", 0, INF, False),
+    ("review_findings", "i2", 0, 100, True),
+    ("risk_of_bias", "pedro_score", 0, 10, True),
+    ("safety", "denominator", 0, INF, False),
+    ("safety", "rate_percent", 0, 100, True),
+    ("mids", "scale_max", 0, INF, False),
+    ("mids", "mid", 0, INF, False),
 )
 # (table, estimate, CI low, CI high): the CI is ordered and contains its estimate
 INTERVALS = (
     ("outcomes", "effect", "effect_ci_low", "effect_ci_high"),
-    ("outcomes", "dn_mean", "dn_ci_low", "dn_ci_high"), ("outcomes", "ctrl_mean", "ctrl_ci_low", "ctrl_ci_high"),
+    ("outcomes", "dn_mean", "dn_ci_low", "dn_ci_high"),
+    ("outcomes", "ctrl_mean", "ctrl_ci_low", "ctrl_ci_high"),
     ("review_findings", "effect", "ci_low", "ci_high"),
 )
 QUANTILES = ("min", "q1", "median", "q3", "max")
@@ -413,22 +644,33 @@ def _bound_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     for table, column, low, high, low_allowed in BOUNDS:
         values = number(t[table][column])
         bad = values.notna() & ((values < low) | (values > high) | ((values == low) & (not low_allowed)))
-        rule = f"{'at least' if low_allowed else 'greater than'} {low:g}" + ("" if high == INF else f" and at most {high:g}")
-        problems += [Problem(f"{table}.csv", line(i), column, f"must be {rule} (found {values[i]:g})")
-                     for i in t[table].index[bad]]
+        rule = f"{'at least' if low_allowed else 'greater than'} {low:g}" + (
+            "" if high == INF else f" and at most {high:g}"
+        )
+        problems += [
+            Problem(f"{table}.csv", line(i), column, f"must be {rule} (found {values[i]:g})")
+            for i in t[table].index[bad]
+        ]
     return problems
 
 
 def _ci_problems(table: str, frame: pd.DataFrame, est: str, low: str, high: str) -> list[Problem]:
     """A CI has both ends, its low end is not above its high end, and it contains its estimate."""
     e, lo, hi = number(frame[est]), number(frame[low]), number(frame[high])
-    problems = [Problem(f"{table}.csv", line(i), low, f"the CI is out of order: low {lo[i]:g} is above high {hi[i]:g}")
-                for i in frame.index[lo > hi]]
+    problems = [
+        Problem(f"{table}.csv", line(i), low, f"the CI is out of order: low {lo[i]:g} is above high {hi[i]:g}")
+        for i in frame.index[lo > hi]
+    ]
     bad = e.notna() & (lo <= hi) & ((lo > e) | (hi < e))
-    problems += [Problem(f"{table}.csv", line(i), est, f"the CI {lo[i]:g} to {hi[i]:g} does not contain the estimate {e[i]:g}")
-                 for i in frame.index[bad]]
+    problems += [
+        Problem(f"{table}.csv", line(i), est, f"the CI {lo[i]:g} to {hi[i]:g} does not contain the estimate {e[i]:g}")
+        for i in frame.index[bad]
+    ]
     one_sided = lo.notna() != hi.notna()
-    problems += [Problem(f"{table}.csv", line(i), low, "a CI needs both its low and its high end") for i in frame.index[one_sided]]
+    problems += [
+        Problem(f"{table}.csv", line(i), low, "a CI needs both its low and its high end")
+        for i in frame.index[one_sided]
+    ]
     return problems
 
 
@@ -440,8 +682,14 @@ def _quantile_problems(outcomes: pd.DataFrame, arm: str) -> list[Problem]:
         given = row.dropna()
         for (a, x), (b, y) in zip(given.items(), list(given.items())[1:]):
             if x > y:
-                problems.append(Problem("outcomes.csv", line(i), f"{arm}_{b}", f"{arm}_{b} {y:g} is below {arm}_{a} "
-                                        f"{x:g} (min <= q1 <= median <= q3 <= max)"))
+                problems.append(
+                    Problem(
+                        "outcomes.csv",
+                        line(i),
+                        f"{arm}_{b}",
+                        f"{arm}_{b} {y:g} is below {arm}_{a} {x:g} (min <= q1 <= median <= q3 <= max)",
+                    )
+                )
                 break
     return problems
 
@@ -460,8 +708,10 @@ def _scale_problems(outcomes: pd.DataFrame) -> list[Problem]:
             values = values.where(outcomes["effect_measure"] == "MD")
         low = -top if difference else (-top).where(change, 0.0)
         bad = top.notna() & values.notna() & ((values < low) | (values > top))
-        problems += [Problem("outcomes.csv", line(i), column, f"{values[i]:g} lies outside the scale "
-                             f"({low[i]:g} to {top[i]:g})") for i in outcomes.index[bad]]
+        problems += [
+            Problem("outcomes.csv", line(i), column, f"{values[i]:g} lies outside the scale ({low[i]:g} to {top[i]:g})")
+            for i in outcomes.index[bad]
+        ]
     return problems
 
 
@@ -478,12 +728,20 @@ def _value_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     ratio = findings["effect_measure"].isin(["RR", "OR"])
     for column in ("effect", "ci_low", "ci_high"):
         values = number(findings[column])
-        problems += [Problem("review_findings.csv", line(i), column, f"a ratio (RR, OR) must be greater than 0 "
-                             f"(found {values[i]:g})") for i in findings.index[ratio & (values <= 0)]]
+        problems += [
+            Problem(
+                "review_findings.csv", line(i), column, f"a ratio (RR, OR) must be greater than 0 (found {values[i]:g})"
+            )
+            for i in findings.index[ratio & (values <= 0)]
+        ]
     safety = t["safety"]
     events, denominator = number(safety["events"]), number(safety["denominator"])
-    problems += [Problem("safety.csv", line(i), "events", f"{events[i]:g} events are more than the denominator "
-                         f"{denominator[i]:g}") for i in safety.index[events > denominator]]
+    problems += [
+        Problem(
+            "safety.csv", line(i), "events", f"{events[i]:g} events are more than the denominator {denominator[i]:g}"
+        )
+        for i in safety.index[events > denominator]
+    ]
     return problems
 
 
@@ -493,17 +751,29 @@ def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame) -> list[Pro
     total = number(outcomes["dn_n"]).fillna(0) + number(outcomes["ctrl_n"]).fillna(0)
     limit = outcomes["study_id"].map(n_rand)
     for i in outcomes.index[limit.notna() & (total > limit)]:
-        problems.append(Problem("outcomes.csv", line(i), "dn_n",
-                                f"arm ns add up to {total[i]:g}, more than the {limit[i]:g} randomised in studies.csv"))
+        problems.append(
+            Problem(
+                "outcomes.csv",
+                line(i),
+                "dn_n",
+                f"arm ns add up to {total[i]:g}, more than the {limit[i]:g} randomised in studies.csv",
+            )
+        )
     weeks = number(outcomes["timepoint_weeks"])
     for i, window in outcomes["window"].items():
         if window in WINDOW_LIMITS and pd.notna(weeks[i]):
             low, high = WINDOW_LIMITS[window]
             inside = (weeks[i] <= high) and (weeks[i] > low or (window == "immediate" and weeks[i] >= 0))
             if not inside:
-                problems.append(Problem("outcomes.csv", line(i), "window",
-                                        f"{window!r} does not match timepoint_weeks {weeks[i]:g} "
-                                        "(immediate <= 1, short <= 13, mid <= 26, long > 26 weeks)"))
+                problems.append(
+                    Problem(
+                        "outcomes.csv",
+                        line(i),
+                        "window",
+                        f"{window!r} does not match timepoint_weeks {weeks[i]:g} "
+                        "(immediate <= 1, short <= 13, mid <= 26, long > 26 weeks)",
+                    )
+                )
     return problems
 
 
@@ -514,8 +784,9 @@ def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]
     version_file = directory / "schema_version.txt"
     version = version_file.read_text().strip() if version_file.exists() else None
     if version != SCHEMA_VERSION:
-        problems.append(Problem("schema_version.txt", None, None,
-                                f"schema version must be {SCHEMA_VERSION}, found {version!r}"))
+        problems.append(
+            Problem("schema_version.txt", None, None, f"schema version must be {SCHEMA_VERSION}, found {version!r}")
+        )
     for table, (_, columns) in TABLES.items():
         path = directory / f"{table}.csv"
         names = [c.name for c in columns]
@@ -532,8 +803,18 @@ def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]
         if list(frame.columns) != names:
             missing = [c for c in names if c not in frame.columns]
             extra = [c for c in frame.columns if c not in names]
-            detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
-                                             extra and f"unexpected {', '.join(map(str, extra))}"])) or "columns out of order"
+            detail = (
+                "; ".join(
+                    filter(
+                        None,
+                        [
+                            missing and f"missing {', '.join(missing)}",
+                            extra and f"unexpected {', '.join(map(str, extra))}",
+                        ],
+                    )
+                )
+                or "columns out of order"
+            )
             problems.append(Problem(path.name, 1, None, f"header does not match the schema: {detail}"))
             frame = frame.reindex(columns=names, fill_value="")
         tables[table] = frame.fillna("").astype(str)

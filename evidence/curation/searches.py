@@ -101,6 +101,13 @@ def load_search_definitions(path: Path) -> SearchDefinitions:
         mesh, free = entry.get("mesh") or [], entry.get("free_text") or []
         if not isinstance(mesh, list) or not isinstance(free, list):
             raise ConfigError(f"{where} ({cid}): mesh and free_text must be lists")
-        conditions.append(Condition(cid, str(entry["label"]), tuple(map(str, mesh)), tuple(map(str, free)),
-                                    str(entry.get("population") or "")))
+        conditions.append(
+            Condition(
+                cid,
+                str(entry["label"]),
+                tuple(map(str, mesh)),
+                tuple(map(str, free)),
+                str(entry.get("population") or ""),
+            )
+        )
     return SearchDefinitions(_collapse(raw["dry_needling_block"]), _collapse(raw["rct_filter"]), tuple(conditions))

@@ -38,8 +38,19 @@ from evidence.vocab import COMPARATOR_PHRASES, QuestionId, direction
 
 FLOAT_FORMAT = "%.6g"
 WITHDRAWN_COLUMNS = ("study_id", "condition_id", "reason", "used_in")
-SOF_COLUMNS = ("condition_id", "question_id", "outcome_domain", "comparator_type", "window", "k", "n_participants",
-               "effect", "certainty", "suggested_certainty", "statement")
+SOF_COLUMNS = (
+    "condition_id",
+    "question_id",
+    "outcome_domain",
+    "comparator_type",
+    "window",
+    "k",
+    "n_participants",
+    "effect",
+    "certainty",
+    "suggested_certainty",
+    "statement",
+)
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class Derived:
     claim_evidence: pd.DataFrame
     withdrawn: pd.DataFrame
 
-    def as_written(self) -> "Derived":
+    def as_written(self) -> Derived:
         """The same tables as their files hold them (every cell a string, floats to 6 significant digits)."""
         return Derived(**{f.name: as_written(getattr(self, f.name), FLOAT_FORMAT) for f in fields(self)})
 
@@ -73,17 +84,34 @@ def summary_of_findings(questions: pd.DataFrame, certainty: pd.DataFrame, labels
     rows = []
     for _, q in merged.iterrows():
         favours = direction(q["estimate"], q["ci_low"], q["ci_high"])
-        cls = q["effect_class"] if isinstance(q["effect_class"], str) and q["effect_class"] else (
-            "trivial" if favours is None else "moderate")
-        rows.append({
-            "condition_id": q["condition_id"], "question_id": q["question_id"], "outcome_domain": q["outcome_domain"],
-            "comparator_type": q["comparator_type"], "window": q["window"], "k": q["k"],
-            "n_participants": q["n_participants"], "effect": _effect_text(q), "certainty": q["final"],
-            "suggested_certainty": q["suggested"],
-            "statement": grade.informative_statement(q["final"], cls, bool(favours), q["outcome_domain"],
-                                                     labels.get(q["condition_id"], q["condition_id"]),
-                                                     q["comparator_type"], q["window"]),
-        })
+        cls = (
+            q["effect_class"]
+            if isinstance(q["effect_class"], str) and q["effect_class"]
+            else ("trivial" if favours is None else "moderate")
+        )
+        rows.append(
+            {
+                "condition_id": q["condition_id"],
+                "question_id": q["question_id"],
+                "outcome_domain": q["outcome_domain"],
+                "comparator_type": q["comparator_type"],
+                "window": q["window"],
+                "k": q["k"],
+                "n_participants": q["n_participants"],
+                "effect": _effect_text(q),
+                "certainty": q["final"],
+                "suggested_certainty": q["suggested"],
+                "statement": grade.informative_statement(
+                    q["final"],
+                    cls,
+                    bool(favours),
+                    q["outcome_domain"],
+                    labels.get(q["condition_id"], q["condition_id"]),
+                    q["comparator_type"],
+                    q["window"],
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=list(SOF_COLUMNS))
 
 
@@ -95,14 +123,28 @@ def withdrawn_studies(curated: Curated, retracted_pmids: frozenset[str] = frozen
     used = analysis.effect_table(curated)
     rows = []
     for r in studies.itertuples():
-        why = [w for w, on in (("retracted (studies.csv)", r.retracted == "true"),
-                               (f"retracted (PubMed record {r.pmid})", bool(r.pmid) and r.pmid in retracted_pmids),
-                               (f"not peer reviewed ({r.publication_status.replace('_', ' ')})",
-                                r.publication_status != "peer_reviewed")) if on]
+        why = [
+            w
+            for w, on in (
+                ("retracted (studies.csv)", r.retracted == "true"),
+                (f"retracted (PubMed record {r.pmid})", bool(r.pmid) and r.pmid in retracted_pmids),
+                (
+                    f"not peer reviewed ({r.publication_status.replace('_', ' ')})",
+                    r.publication_status != "peer_reviewed",
+                ),
+            )
+            if on
+        ]
         if why:
             questions = sorted(set(used.loc[(used["study_id"] == r.study_id) & used["usable"], "question_id"]))
-            rows.append({"study_id": r.study_id, "condition_id": r.condition_id, "reason": "; ".join(why),
-                         "used_in": "; ".join(questions)})
+            rows.append(
+                {
+                    "study_id": r.study_id,
+                    "condition_id": r.condition_id,
+                    "reason": "; ".join(why),
+                    "used_in": "; ".join(questions),
+                }
+            )
     return pd.DataFrame(rows, columns=list(WITHDRAWN_COLUMNS))
 
 
@@ -126,8 +168,18 @@ def compute(inputs: Inputs, retracted_pmids: frozenset[str] = frozenset()) -> De
     summary = summary_of_findings(questions, certainty, labels)
     evidence = verdicts.Evidence(curated, questions, certainty, labels)
     verdict_rows, profile = verdicts.verdict_tables(inputs.claims, evidence)
-    return Derived(effects, questions, forest, analysis.sensitivity_table(questions_list),
-                   analysis.subgroup_table(questions_list), certainty, summary, verdict_rows, profile, withdrawn)
+    return Derived(
+        effects,
+        questions,
+        forest,
+        analysis.sensitivity_table(questions_list),
+        analysis.subgroup_table(questions_list),
+        certainty,
+        summary,
+        verdict_rows,
+        profile,
+        withdrawn,
+    )
 
 
 def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:

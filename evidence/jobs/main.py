@@ -19,9 +19,9 @@ report     render the report from the in-memory results of this run (``evidence.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
@@ -51,8 +51,15 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
     if why:
         return f"uses the committed PubMed snapshot: network unreachable, {why}"
     definitions = inputs.definitions
-    run = update_searches(client, definitions, PubmedStore(inputs.paths.pubmed), definitions.ids,
-                          echo=lambda line: echo(INDENT + line), keep_going=True, progress=False)
+    run = update_searches(
+        client,
+        definitions,
+        PubmedStore(inputs.paths.pubmed),
+        definitions.ids,
+        echo=lambda line: echo(INDENT + line),
+        keep_going=True,
+        progress=False,
+    )
     late = f"the deadline of {deadline:g} s passed" if client.deadline.passed else ""
     if not run.summaries:
         return f"uses the committed PubMed snapshot: {late or 'every search failed'}"
@@ -68,8 +75,12 @@ def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, st
     from evidence.wording.rules import patient_document_pages
 
     pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts)
-    note = ("" if not missing else "Some patient documents were not found beside the project "
-            "(../shared/patient-materials, or $EVIDENCE_MATERIALS_DIR), so their pages were not built.")
+    note = (
+        ""
+        if not missing
+        else "Some patient documents were not found beside the project "
+        "(../shared/patient-materials, or $EVIDENCE_MATERIALS_DIR), so their pages were not built."
+    )
     return pages, note
 
 
@@ -81,8 +92,9 @@ def _step(name: str, func: Callable[[], str]) -> str:
     return detail
 
 
-def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool = True,
-                 deadline: float = REPORT_DEADLINE) -> int:
+def run_main_job(
+    paths: DataPaths, execute_notebooks: bool = True, refresh: bool = True, deadline: float = REPORT_DEADLINE
+) -> int:
     """The main command: validate, refresh (if possible, within ``deadline`` seconds), rebuild, run
     the notebooks, write the report.
 
@@ -124,8 +136,10 @@ def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool
     def rebuild() -> str:
         built.append(analyse.build_derived(paths, inputs))
         q = built[0].questions
-        return (f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
-                f"{len(built[0].verdicts)} claim verdict(s) -> {paths.derived}")
+        return (
+            f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
+            f"{len(built[0].verdicts)} claim verdict(s) -> {paths.derived}"
+        )
 
     _step("rebuild", rebuild)
 
@@ -135,8 +149,12 @@ def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool
         from evidence.jobs.notebooks import run_notebooks
 
         try:
-            _step("notebooks", lambda: f"{len(run_notebooks(paths))} notebook(s) executed and exported to "
-                                       f"{paths.report / 'notebooks'}")
+            _step(
+                "notebooks",
+                lambda: (
+                    f"{len(run_notebooks(paths))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
+                ),
+            )
         except (CellExecutionError, RuntimeError, TimeoutError) as exc:
             print(f"notebooks  failed: {exc}")
             return EXIT_FAILED
@@ -149,8 +167,9 @@ def run_main_job(paths: DataPaths, execute_notebooks: bool = True, refresh: bool
         nonlocal index
         written = built[0].as_written()
         pages, note = document_pages(inputs, written.verdicts)
-        run = render.ReportInputs.of_run(inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures,
-                                         previous)
+        run = render.ReportInputs.of_run(
+            inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous
+        )
         index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), paths.report)
         return f"{len(list(index.parent.rglob('*.html')))} page(s)"
 

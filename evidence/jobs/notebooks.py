@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -28,21 +29,25 @@ from evidence.curation.schema import load_curated
 from evidence.curation.searches import load_search_definitions
 from evidence.pubmed import status
 from evidence.pubmed.store import PubmedStore
+from evidence.report import TEMPLATES_DIR
 from evidence.tables import atomic_write_bytes, read_csv
 from evidence.vocab import QuestionId
 
 DATA_DIR_ENV = "EVIDENCE_DATA_DIR"
 REPORT_BASE_ENV = "EVIDENCE_REPORT_BASE"  # the report folder as seen from where the notebook is read
 EXPORT_REPORT_BASE = "../"  # from report/notebooks/<name>.html
-DECIMALS = {**dict.fromkeys(("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "yi", "mid"), 2),
-            **dict.fromkeys(("p", "p_value", "vi", "tau2"), 3), **dict.fromkeys(("i2", "weight"), 1)}
-from evidence.report.render import TEMPLATES_DIR
+DECIMALS = {
+    **dict.fromkeys(("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "yi", "mid"), 2),
+    **dict.fromkeys(("p", "p_value", "vi", "tau2"), 3),
+    **dict.fromkeys(("i2", "weight"), 1),
+}
 
 KERNEL_NAME = "python3"
 NOTEBOOK_TIMEOUT = 600
 
 
 # ----------------------------------------------------------------------------- the notebooks' tables
+
 
 def notebook_paths() -> DataPaths:
     """The data directory a notebook reads: ``$EVIDENCE_DATA_DIR``, else the project's ``data/``."""
@@ -116,8 +121,12 @@ def records_by_condition_year(paths: DataPaths) -> pd.DataFrame:
 
 def prisma_flow(paths: DataPaths) -> pd.DataFrame:
     """The PRISMA 2020 flow per condition (``status.prisma_flow``)."""
-    return status.prisma_flow(load_search_definitions(paths.searches), load_curated(paths.curated).studies,
-                              _snapshot(paths), read_csv(paths.derived_table("forest"), ["question_id", "study_id"]))
+    return status.prisma_flow(
+        load_search_definitions(paths.searches),
+        load_curated(paths.curated).studies,
+        _snapshot(paths),
+        read_csv(paths.derived_table("forest"), ["question_id", "study_id"]),
+    )
 
 
 def prisma_text(paths: DataPaths, condition_id: str) -> str:
@@ -136,8 +145,9 @@ def condition_questions(paths: DataPaths, condition_id: str) -> pd.DataFrame:
     certainty = read_csv(paths.derived_table("certainty"))
     out = questions[questions["condition_id"] == condition_id]
     if not certainty.empty:
-        out = out.merge(certainty[["question_id", "suggested", "final", "reasons", "override_reason"]],
-                        on="question_id", how="left").fillna("")
+        out = out.merge(
+            certainty[["question_id", "suggested", "final", "reasons", "override_reason"]], on="question_id", how="left"
+        ).fillna("")
     ids = out["question_id"].map(QuestionId.parse)
     out = out.assign(label=[q.label for q in ids], _key=[q.sort_key for q in ids])
     return rounded(out.sort_values("_key", kind="mergesort").drop(columns="_key").reset_index(drop=True))
@@ -146,8 +156,11 @@ def condition_questions(paths: DataPaths, condition_id: str) -> pd.DataFrame:
 def forest_rows(paths: DataPaths, condition_id: str) -> pd.DataFrame:
     """The studies in each pooled estimate of one condition (forest.csv), rounded."""
     forest = read_csv(paths.derived_table("forest"))
-    return rounded(forest[forest["question_id"].map(lambda q: QuestionId.parse(q).condition) == condition_id]
-                   .reset_index(drop=True))
+    return rounded(
+        forest[forest["question_id"].map(lambda q: QuestionId.parse(q).condition) == condition_id].reset_index(
+            drop=True
+        )
+    )
 
 
 def summary_rows(paths: DataPaths, condition_id: str) -> pd.DataFrame:
@@ -180,16 +193,39 @@ def claims_overview(paths: DataPaths, condition_id: str | None = None) -> pd.Dat
         if condition_id and condition_id not in claim.conditions:
             continue
         v = verdicts.loc[claim.id] if claim.id in verdicts.index else pd.Series(dtype=str)
-        rows.append({"claim_id": claim.id, "statement": claim.statement, "type": claim.type,
-                     "conditions": "; ".join(claim.conditions), "verdict": v.get("verdict", "not built"),
-                     "certainty": v.get("certainty", ""), "effect": v.get("effect", ""),
-                     "sources": v.get("evidence_ids", ""), "allowed_wording": v.get("allowed_wording", ""),
-                     "occurrences": len(claim.occurrences)})
-    return pd.DataFrame(rows, columns=["claim_id", "statement", "type", "conditions", "verdict", "certainty",
-                                       "effect", "sources", "allowed_wording", "occurrences"])
+        rows.append(
+            {
+                "claim_id": claim.id,
+                "statement": claim.statement,
+                "type": claim.type,
+                "conditions": "; ".join(claim.conditions),
+                "verdict": v.get("verdict", "not built"),
+                "certainty": v.get("certainty", ""),
+                "effect": v.get("effect", ""),
+                "sources": v.get("evidence_ids", ""),
+                "allowed_wording": v.get("allowed_wording", ""),
+                "occurrences": len(claim.occurrences),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "claim_id",
+            "statement",
+            "type",
+            "conditions",
+            "verdict",
+            "certainty",
+            "effect",
+            "sources",
+            "allowed_wording",
+            "occurrences",
+        ],
+    )
 
 
 # ----------------------------------------------------------------------------- execution and export
+
 
 def set_parameters(nb: Any, **parameters: Any) -> Any:
     """Insert a cell assigning ``parameters`` after the cell tagged "parameters" (as papermill
@@ -203,8 +239,9 @@ def set_parameters(nb: Any, **parameters: Any) -> Any:
     return nb
 
 
-def execute_notebook(path: Path, data_dir: Path, parameters: Mapping[str, Any] | None = None,
-                     timeout: int = NOTEBOOK_TIMEOUT) -> Any:
+def execute_notebook(
+    path: Path, data_dir: Path, parameters: Mapping[str, Any] | None = None, timeout: int = NOTEBOOK_TIMEOUT
+) -> Any:
     """Execute one notebook with nbclient (kernel python3, ``$EVIDENCE_DATA_DIR`` = ``data_dir``, the
     project root on ``PYTHONPATH``, working directory the notebooks folder) and return the executed
     notebook. A failing cell raises ``nbclient.exceptions.CellExecutionError``."""
@@ -216,12 +253,20 @@ def execute_notebook(path: Path, data_dir: Path, parameters: Mapping[str, Any] |
         set_parameters(nb, **parameters)
     # the kernel imports this very package, installed or not
     pythonpath = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, DATA_DIR_ENV: str(Path(data_dir).resolve()), REPORT_BASE_ENV: EXPORT_REPORT_BASE,
-           "PYTHONPATH": pythonpath,
-           "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=timeout,
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no start-up chatter on stderr
-                            resources={"metadata": {"path": str(Path(path).parent)}})
+    env = {
+        **os.environ,
+        DATA_DIR_ENV: str(Path(data_dir).resolve()),
+        REPORT_BASE_ENV: EXPORT_REPORT_BASE,
+        "PYTHONPATH": pythonpath,
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+    }
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL_NAME,
+        timeout=timeout,
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no start-up chatter on stderr
+        resources={"metadata": {"path": str(Path(path).parent)}},
+    )
     client.execute(env=env)
     return nb
 
@@ -233,8 +278,9 @@ def notebook_html(nb: Any, title: str = "Notebook") -> str:
     from nbconvert import HTMLExporter
 
     quiet = logging.Logger("evidence.nbconvert", logging.ERROR)  # not registered: no global logger changes
-    exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATES_DIR)],
-                            template_file="notebook.html.j2", log=quiet)
+    exporter = HTMLExporter(
+        template_name="lab", extra_template_paths=[str(TEMPLATES_DIR)], template_file="notebook.html.j2", log=quiet
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 

@@ -37,8 +37,8 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
 
 import requests
 from lxml import etree
@@ -112,8 +112,12 @@ class RateLimiter:
     process together stay within NCBI's limit.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, window: float = 1.0):
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        window: float = 1.0,
+    ):
         self._clock, self._sleep, self._window = clock, sleep, window
         self._times: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
@@ -201,9 +205,14 @@ def parse_efetch(body: bytes) -> list[dict]:
 class EutilsClient:
     """A client for E-utilities with NCBI's etiquette and a retry policy; see the module docstring."""
 
-    def __init__(self, settings: Settings, session: requests.Session | None = None,
-                 limiter: RateLimiter = RATE_LIMITER, sleep: Callable[[float], None] = time.sleep,
-                 deadline: Deadline | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        session: requests.Session | None = None,
+        limiter: RateLimiter = RATE_LIMITER,
+        sleep: Callable[[float], None] = time.sleep,
+        deadline: Deadline | None = None,
+    ):
         self.settings = settings
         self.deadline = deadline
         self.email = settings.require_email()
@@ -270,8 +279,10 @@ class EutilsClient:
                 backoff = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
                 delay = exc.wait if exc.wait is not None else backoff
                 if self.deadline is not None and delay >= self.deadline.remaining():
-                    raise DeadlineExceeded(f"{utility}: {last}; the next attempt would come after the run's "
-                                           f"deadline of {self.deadline.seconds:g} s") from None
+                    raise DeadlineExceeded(
+                        f"{utility}: {last}; the next attempt would come after the run's "
+                        f"deadline of {self.deadline.seconds:g} s"
+                    ) from None
                 log.warning("%s attempt %d failed (%s); retrying in %.1f s", utility, attempt, last, delay)
                 self._sleep(delay)
             except EutilsError as exc:
@@ -285,8 +296,9 @@ class EutilsClient:
         self.limiter.wait(self.settings.requests_per_second)
         self.requests_made += 1
         try:
-            self.session.post(self.settings.base_url + "einfo.fcgi", data=self._params({"db": "pubmed"}),
-                              timeout=timeout)
+            self.session.post(
+                self.settings.base_url + "einfo.fcgi", data=self._params({"db": "pubmed"}), timeout=timeout
+            )
         except requests.RequestException as exc:
             return self._redact(f"no answer from {self.settings.base_url} within {timeout:g} s ({type(exc).__name__})")
         return None
@@ -306,8 +318,9 @@ class EutilsClient:
         except EmptyIdList:
             return []
 
-    def fetch_pubmed(self, ids: Sequence[str], batch_size: int = MIN_BATCH_SIZE,
-                     history: SearchResult | None = None) -> Iterator[FetchedBatch]:
+    def fetch_pubmed(
+        self, ids: Sequence[str], batch_size: int = MIN_BATCH_SIZE, history: SearchResult | None = None
+    ) -> Iterator[FetchedBatch]:
         """Fetch PubMed records in batches, by POST.
 
         When ``ids`` are exactly the ids of ``history`` (a whole search result), batches are
@@ -320,12 +333,18 @@ class EutilsClient:
         ids = [str(i) for i in ids]
         use_history = bool(history and history.webenv and history.query_key and list(history.ids) == ids)
         for start in range(0, len(ids), batch_size):
-            batch = ids[start:start + batch_size]
+            batch = ids[start : start + batch_size]
             records: list[dict] = []
             if use_history:
                 try:
-                    records = self._efetch({"WebEnv": history.webenv, "query_key": history.query_key,
-                                            "retstart": start, "retmax": len(batch)})
+                    records = self._efetch(
+                        {
+                            "WebEnv": history.webenv,
+                            "query_key": history.query_key,
+                            "retstart": start,
+                            "retmax": len(batch),
+                        }
+                    )
                 except HistoryExpired as exc:
                     log.warning("%s; fetching by id instead", exc)
                     use_history = False

@@ -25,8 +25,9 @@ import gzip
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from os import PathLike
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -113,9 +114,7 @@ def _record(article: etree._Element) -> dict:
         "languages": texts("MedlineCitation/Article/Language"),
         "publication_types": publication_types,
         "mesh_terms": texts("MedlineCitation/MeshHeadingList/MeshHeading/DescriptorName"),
-        "registry_ids": texts(
-            "MedlineCitation/Article/DataBankList/DataBank/AccessionNumberList/AccessionNumber"
-        ),
+        "registry_ids": texts("MedlineCitation/Article/DataBankList/DataBank/AccessionNumberList/AccessionNumber"),
         "retracted": "Retracted Publication" in publication_types or _has_link(article, "RetractionIn"),
         "retraction_of": _linked_pmids(article, "RetractionOf"),
         "errata": _linked_pmids(article, "ErratumIn"),

@@ -27,10 +27,21 @@ from evidence.curation.searches import SearchDefinitions, condition_of
 from evidence.pubmed.store import LIST_SEP, PubmedStore
 from evidence.vocab import QuestionId
 
-HOW_TO_SEARCH = ("run `NCBI_EMAIL=you@example.org python -m evidence update` (or `python -m evidence report` "
-                 "with NCBI_EMAIL set and network access)")
-PRISMA_COLUMNS = ("condition_id", "searched", "identified_pubmed", "identified_other", "screened",
-                  "awaiting_screening", "excluded", "included", "included_with_data")
+HOW_TO_SEARCH = (
+    "run `NCBI_EMAIL=you@example.org python -m evidence update` (or `python -m evidence report` "
+    "with NCBI_EMAIL set and network access)"
+)
+PRISMA_COLUMNS = (
+    "condition_id",
+    "searched",
+    "identified_pubmed",
+    "identified_other",
+    "screened",
+    "awaiting_screening",
+    "excluded",
+    "included",
+    "included_with_data",
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ class Snapshot:
     log: pd.DataFrame
 
     @classmethod
-    def read(cls, store: PubmedStore) -> "Snapshot":
+    def read(cls, store: PubmedStore) -> Snapshot:
         return cls(store.records(), store.hits(), store.log())
 
     @property
@@ -60,16 +71,19 @@ def last_runs(log: pd.DataFrame) -> pd.DataFrame:
 
 def search_log(snapshot: Snapshot) -> pd.DataFrame:
     """The search log: date, search id, count, retrieved, new PMIDs (empty when no search has run)."""
-    return snapshot.log[["date", "search_id", "rct_filter", "count", "retrieved", "new_pmids_n", "missing_pmids",
-                         "newly_retracted"]].reset_index(drop=True)
+    return snapshot.log[
+        ["date", "search_id", "rct_filter", "count", "retrieved", "new_pmids_n", "missing_pmids", "newly_retracted"]
+    ].reset_index(drop=True)
 
 
 def snapshot_note(snapshot: Snapshot) -> str:
     """One sentence on what the PubMed snapshot holds."""
     if snapshot.log.empty:
         return f"No PubMed search has been run into this snapshot yet; to run one, {HOW_TO_SEARCH}."
-    return (f"{len(snapshot.log)} search run(s) logged, the latest on {max(snapshot.log['date'])}; "
-            f"{len(snapshot.records)} PubMed record(s) stored.")
+    return (
+        f"{len(snapshot.log)} search run(s) logged, the latest on {max(snapshot.log['date'])}; "
+        f"{len(snapshot.records)} PubMed record(s) stored."
+    )
 
 
 def search_sensitivity(hits: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFrame:
@@ -86,7 +100,9 @@ def search_sensitivity(hits: pd.DataFrame, studies: pd.DataFrame) -> pd.DataFram
             state = "not searched"
         else:
             state = "yes" if (study.condition_id, study.pmid) in found else "no"
-        rows.append({"study_id": study.study_id, "condition_id": study.condition_id, "pmid": study.pmid, "retrieved": state})
+        rows.append(
+            {"study_id": study.study_id, "condition_id": study.condition_id, "pmid": study.pmid, "retrieved": state}
+        )
     return pd.DataFrame(rows, columns=["study_id", "condition_id", "pmid", "retrieved"])
 
 
@@ -108,8 +124,9 @@ def records_by_condition_year(snapshot: Snapshot) -> pd.DataFrame:
     return table.sort_index().sort_index(axis=1)
 
 
-def prisma_flow(definitions: SearchDefinitions, studies: pd.DataFrame, snapshot: Snapshot,
-                forest: pd.DataFrame) -> pd.DataFrame:
+def prisma_flow(
+    definitions: SearchDefinitions, studies: pd.DataFrame, snapshot: Snapshot, forest: pd.DataFrame
+) -> pd.DataFrame:
     """A PRISMA 2020 flow per condition of the search definitions (one row each).
 
     identified_pubmed   unique PMIDs the condition's searches retrieved (0 when not searched yet)
@@ -129,13 +146,19 @@ def prisma_flow(definitions: SearchDefinitions, studies: pd.DataFrame, snapshot:
         found = set(hits.loc[hits["condition_id"] == cid, "pmid"])
         mine = studies[studies["condition_id"] == cid]
         included = mine[mine["decision"] == "include"]
-        rows.append({
-            "condition_id": cid, "searched": cid in searched,
-            "identified_pubmed": len(found), "identified_other": int((~mine["pmid"].isin(found)).sum()),
-            "screened": len(mine), "awaiting_screening": len(found - decided),
-            "excluded": int((mine["decision"] == "exclude").sum()), "included": len(included),
-            "included_with_data": sum((cid, s) in with_data for s in included["study_id"]),
-        })
+        rows.append(
+            {
+                "condition_id": cid,
+                "searched": cid in searched,
+                "identified_pubmed": len(found),
+                "identified_other": int((~mine["pmid"].isin(found)).sum()),
+                "screened": len(mine),
+                "awaiting_screening": len(found - decided),
+                "excluded": int((mine["decision"] == "exclude").sum()),
+                "included": len(included),
+                "included_with_data": sum((cid, s) in with_data for s in included["study_id"]),
+            }
+        )
     return pd.DataFrame(rows, columns=list(PRISMA_COLUMNS))
 
 
@@ -144,8 +167,11 @@ def exclusion_reasons(studies: pd.DataFrame, condition_id: str | None = None) ->
     out = studies[studies["decision"] == "exclude"]
     if condition_id:
         out = out[out["condition_id"] == condition_id]
-    return (out[["condition_id", "study_id", "exclusion_reason"]]
-            .sort_values(["condition_id", "study_id"], kind="mergesort").reset_index(drop=True))
+    return (
+        out[["condition_id", "study_id", "exclusion_reason"]]
+        .sort_values(["condition_id", "study_id"], kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 def prisma_text(flow: pd.DataFrame, studies: pd.DataFrame, condition_id: str) -> str:
@@ -155,14 +181,18 @@ def prisma_text(flow: pd.DataFrame, studies: pd.DataFrame, condition_id: str) ->
         raise ConfigError(f"unknown condition id {condition_id!r}; known: {', '.join(flow.index)}")
     f = flow.loc[condition_id]
     searched = "" if f["searched"] else " (no PubMed search run into this snapshot yet)"
-    lines = ["Identification",
-             f"  records identified from PubMed (search {condition_id}): {f['identified_pubmed']}{searched}",
-             f"  studies identified from other sources (reviews, reference lists): {f['identified_other']}",
-             "Screening",
-             f"  records screened (a decision in studies.csv): {f['screened']}",
-             f"  records awaiting screening: {f['awaiting_screening']}",
-             f"  excluded, with reasons: {f['excluded']}"]
-    lines += [f"    - {r.study_id}: {r.exclusion_reason}" for r in exclusion_reasons(studies, condition_id).itertuples()]
+    lines = [
+        "Identification",
+        f"  records identified from PubMed (search {condition_id}): {f['identified_pubmed']}{searched}",
+        f"  studies identified from other sources (reviews, reference lists): {f['identified_other']}",
+        "Screening",
+        f"  records screened (a decision in studies.csv): {f['screened']}",
+        f"  records awaiting screening: {f['awaiting_screening']}",
+        f"  excluded, with reasons: {f['excluded']}",
+    ]
+    lines += [
+        f"    - {r.study_id}: {r.exclusion_reason}" for r in exclusion_reasons(studies, condition_id).itertuples()
+    ]
     lines += ["Included", f"  studies included: {f['included']} (with usable effect data: {f['included_with_data']})"]
     return "\n".join(lines)
 
@@ -184,20 +214,26 @@ def status_text(paths: DataPaths, studies: pd.DataFrame) -> str:
     snapshot = Snapshot.read(PubmedStore(paths.pubmed))
     records = snapshot.records
     runs = last_runs(snapshot.log)
-    lines = [f"data directory: {paths.root}", f"PubMed records stored: {len(records)} "
-             f"(retracted: {len(snapshot.retracted)})"]
+    lines = [
+        f"data directory: {paths.root}",
+        f"PubMed records stored: {len(records)} (retracted: {len(snapshot.retracted)})",
+    ]
     if runs.empty:
-        lines.append("no PubMed search has been run into this snapshot yet "
-                     "(run `python -m evidence update` with NCBI_EMAIL set and network access)")
+        lines.append(
+            "no PubMed search has been run into this snapshot yet "
+            "(run `python -m evidence update` with NCBI_EMAIL set and network access)"
+        )
     else:
         lines.append("last run of each search (date, count, new):")
         lines += [f"  {r.search_id:<40} {r.date}  {r.count:>6}  {r.new_pmids_n:>5}" for r in runs.itertuples()]
         lines.append("new records per condition in its searches' latest runs (not retrieved by them before):")
         lines += [f"  {r.condition_id} {r.new}  ({r.date})" for r in new_by_condition(snapshot).itertuples()]
     sens = search_sensitivity(snapshot.hits, studies)
-    lines.append(f"included studies with a PMID: {len(sens)}; retrieved by their condition's search: "
-                 f"{(sens['retrieved'] == 'yes').sum()}, missed: {(sens['retrieved'] == 'no').sum()}, "
-                 f"condition not yet searched: {(sens['retrieved'] == 'not searched').sum()}")
+    lines.append(
+        f"included studies with a PMID: {len(sens)}; retrieved by their condition's search: "
+        f"{(sens['retrieved'] == 'yes').sum()}, missed: {(sens['retrieved'] == 'no').sum()}, "
+        f"condition not yet searched: {(sens['retrieved'] == 'not searched').sum()}"
+    )
     for r in sens[sens["retrieved"] == "no"].itertuples():
         lines.append(f"  MISSED by search {r.condition_id}: {r.study_id} (PMID {r.pmid})")
     lines.append(f"retrieved records without a screening decision: {len(unscreened(snapshot.hits, studies))}")

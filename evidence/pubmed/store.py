@@ -16,22 +16,45 @@ same bytes. List fields are joined with ``"; "``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import pandas as pd
 
 from evidence.tables import atomic_write_bytes, read_csv, write_csv
 
 RECORD_COLUMNS = (
-    "pmid", "doi", "year", "first_author", "title", "journal", "languages", "publication_types",
-    "mesh_terms", "registry_ids", "retracted", "retraction_of", "errata", "abstract", "fetched_on",
+    "pmid",
+    "doi",
+    "year",
+    "first_author",
+    "title",
+    "journal",
+    "languages",
+    "publication_types",
+    "mesh_terms",
+    "registry_ids",
+    "retracted",
+    "retraction_of",
+    "errata",
+    "abstract",
+    "fetched_on",
 )
 HIT_COLUMNS = ("search_id", "pmid", "first_seen", "last_seen")
 LOG_COLUMNS = (
-    "date", "search_id", "condition_id", "rct_filter", "query", "count", "retrieved",
-    "new_pmids_n", "new_pmids", "missing_pmids", "newly_retracted", "software_version",
+    "date",
+    "search_id",
+    "condition_id",
+    "rct_filter",
+    "query",
+    "count",
+    "retrieved",
+    "new_pmids_n",
+    "new_pmids",
+    "missing_pmids",
+    "newly_retracted",
+    "software_version",
 )
 DELETION_COLUMNS = ("date", "pmid", "source_file", "search_ids")
 LIST_SEP = "; "
@@ -114,8 +137,10 @@ class PubmedStore:
             return
         hits, records = self.hits(), self.records()
         searches = hits[hits["pmid"].isin(gone)].groupby("pmid")["search_id"].agg(lambda s: LIST_SEP.join(sorted(s)))
-        rows = pd.DataFrame([{"date": today, "pmid": p, "source_file": source_file, "search_ids": searches.get(p, "")}
-                             for p in gone], columns=list(DELETION_COLUMNS))
+        rows = pd.DataFrame(
+            [{"date": today, "pmid": p, "source_file": source_file, "search_ids": searches.get(p, "")} for p in gone],
+            columns=list(DELETION_COLUMNS),
+        )
         deletions = pd.concat([self.deletions(), rows], ignore_index=True)
         write_csv(_pmid_order(deletions, "date", "pmid"), self.deletions_path, DELETION_COLUMNS)
         write_csv(records[~records["pmid"].isin(gone)], self.records_path, RECORD_COLUMNS)

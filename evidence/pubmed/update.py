@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import requests
 from tqdm import tqdm
@@ -67,10 +68,17 @@ def _due_for_refresh(store: PubmedStore, pmids: list[str], today: dt.date, refre
     return {p for p in pmids if p in stored and dt.date.fromisoformat(stored[p]) <= cutoff}
 
 
-def update_search(client: EutilsClient, definitions: SearchDefinitions, store: PubmedStore,
-                  condition_id: str, rct_filter: bool = True, today: dt.date | None = None,
-                  refresh_days: int | None = None, batch_size: int = 200,
-                  progress: bool | None = None) -> SearchSummary:
+def update_search(
+    client: EutilsClient,
+    definitions: SearchDefinitions,
+    store: PubmedStore,
+    condition_id: str,
+    rct_filter: bool = True,
+    today: dt.date | None = None,
+    refresh_days: int | None = None,
+    batch_size: int = 200,
+    progress: bool | None = None,
+) -> SearchSummary:
     """Run one search and bring the tables up to date with it.
 
     ``refresh_days``: re-fetch stored records last fetched that many days ago or earlier
@@ -92,17 +100,28 @@ def update_search(client: EutilsClient, definitions: SearchDefinitions, store: P
     history = result if to_fetch == pmids else None
     batches = client.fetch_pubmed(to_fetch, batch_size=batch_size, history=history)
     total = math.ceil(len(to_fetch) / batch_size)
-    for batch in tqdm(batches, total=total, desc=sid, unit="batch", disable=None if progress is None else not progress, leave=False):
+    for batch in tqdm(
+        batches, total=total, desc=sid, unit="batch", disable=None if progress is None else not progress, leave=False
+    ):
         summary.newly_retracted += store.upsert_records(batch.records, today.isoformat())
         summary.missing += batch.missing
     store.record_hits(sid, pmids, today.isoformat())
-    store.append_log({
-        "date": today.isoformat(), "search_id": sid, "condition_id": condition_id,
-        "rct_filter": "true" if rct_filter else "false", "query": query, "count": result.count,
-        "retrieved": len(pmids), "new_pmids_n": len(summary.new), "new_pmids": LIST_SEP.join(summary.new),
-        "missing_pmids": LIST_SEP.join(summary.missing), "newly_retracted": LIST_SEP.join(summary.newly_retracted),
-        "software_version": __version__,
-    })
+    store.append_log(
+        {
+            "date": today.isoformat(),
+            "search_id": sid,
+            "condition_id": condition_id,
+            "rct_filter": "true" if rct_filter else "false",
+            "query": query,
+            "count": result.count,
+            "retrieved": len(pmids),
+            "new_pmids_n": len(summary.new),
+            "new_pmids": LIST_SEP.join(summary.new),
+            "missing_pmids": LIST_SEP.join(summary.missing),
+            "newly_retracted": LIST_SEP.join(summary.newly_retracted),
+            "software_version": __version__,
+        }
+    )
     store.clear_journal(sid)
     return summary
 
@@ -124,9 +143,15 @@ class UpdateRun:
         return sorted({p for s in self.summaries for p in s.newly_retracted}, key=int)
 
 
-def update_searches(client: EutilsClient, definitions: SearchDefinitions, store: PubmedStore,
-                    condition_ids: Sequence[str], echo: Callable[[str], None] = print, keep_going: bool = False,
-                    **options: Any) -> UpdateRun:
+def update_searches(
+    client: EutilsClient,
+    definitions: SearchDefinitions,
+    store: PubmedStore,
+    condition_ids: Sequence[str],
+    echo: Callable[[str], None] = print,
+    keep_going: bool = False,
+    **options: Any,
+) -> UpdateRun:
     """Run the searches of ``condition_ids`` one after the other (``update_search`` with ``options``),
     echoing one line per search. The one update loop of ``evidence update`` and the main job.
 
@@ -154,7 +179,9 @@ def update_searches(client: EutilsClient, definitions: SearchDefinitions, store:
     return run
 
 
-def apply_pubmed_file(store: PubmedStore, source: Path, today: dt.date | None = None) -> tuple[int, list[str], list[str]]:
+def apply_pubmed_file(
+    store: PubmedStore, source: Path, today: dt.date | None = None
+) -> tuple[int, list[str], list[str]]:
     """Apply a PubMed baseline or update file (``.xml`` or ``.xml.gz``, or any efetch XML) to the
     stored records: articles already stored are replaced (so retractions and errata show up);
     ``DeleteCitation`` PMIDs are removed from the records and from the search hits, and each

@@ -8,3 +8,7 @@ PubMed snapshot (``evidence.pubmed.status``, ``evidence.pubmed.store``). Never i
 E-utilities client (``evidence.pubmed.eutils``), the update loop (``evidence.pubmed.update``) or
 jobs.
 """
+
+from pathlib import Path
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"  # the report's and the notebook export's Jinja templates

@@ -20,8 +20,18 @@ from dataclasses import dataclass
 from typing import Any
 
 FIRST_AUTHOR_ONLY = "first author only: the tracker's tables keep no full author list"
-_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-          "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +50,11 @@ class Reference:
 
     @property
     def url(self) -> str:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else (
-            f"https://doi.org/{self.doi}" if self.doi else "")
+        return (
+            f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+            if self.pmid
+            else (f"https://doi.org/{self.doi}" if self.doi else "")
+        )
 
     @property
     def keywords(self) -> tuple[str, ...]:
@@ -65,25 +78,49 @@ def references(curated: Any, condition_id: str | None = None) -> list[Reference]
         reviews = curated.reviews
     conditions_of_study = studies.groupby("study_id")["condition_id"].agg(lambda c: tuple(sorted(set(c))))
     conditions_of_review = findings.groupby("review_id")["condition_id"].agg(lambda c: tuple(sorted(set(c))))
-    refs = [_reference(r, r["study_id"], "included study", conditions_of_study[r["study_id"]])
-            for r in studies.drop_duplicates("study_id").to_dict("records")]
-    refs += [_reference(r, r["review_id"], "systematic review", conditions_of_review.get(r["review_id"], ()))
-             for r in reviews.to_dict("records")]
+    refs = [
+        _reference(r, r["study_id"], "included study", conditions_of_study[r["study_id"]])
+        for r in studies.drop_duplicates("study_id").to_dict("records")
+    ]
+    refs += [
+        _reference(r, r["review_id"], "systematic review", conditions_of_review.get(r["review_id"], ()))
+        for r in reviews.to_dict("records")
+    ]
     return sorted(refs, key=_sort_key)
 
 
 def _reference(row: dict[str, str], key: str, kind: str, conditions: tuple[str, ...]) -> Reference:
-    return Reference(key, kind, row["first_author"], row["year"], row["title"], row["journal"], row["doi"],
-                     row["pmid"], tuple(conditions))
+    return Reference(
+        key,
+        kind,
+        row["first_author"],
+        row["year"],
+        row["title"],
+        row["journal"],
+        row["doi"],
+        row["pmid"],
+        tuple(conditions),
+    )
 
 
 # ----------------------------------------------------------------------------- RIS
 
+
 def _ris_record(ref: Reference) -> list[str]:
-    lines = [("TY", "JOUR"), ("ID", ref.key), ("AU", ref.first_author), ("PY", ref.year), ("TI", ref.title),
-             ("T2", ref.journal), ("DO", ref.doi), ("AN", ref.pmid), ("DB", "PubMed" if ref.pmid else ""),
-             ("UR", ref.url), *(("KW", k) for k in ref.keywords),
-             ("N1", FIRST_AUTHOR_ONLY if ref.first_author else "")]
+    lines = [
+        ("TY", "JOUR"),
+        ("ID", ref.key),
+        ("AU", ref.first_author),
+        ("PY", ref.year),
+        ("TI", ref.title),
+        ("T2", ref.journal),
+        ("DO", ref.doi),
+        ("AN", ref.pmid),
+        ("DB", "PubMed" if ref.pmid else ""),
+        ("UR", ref.url),
+        *(("KW", k) for k in ref.keywords),
+        ("N1", FIRST_AUTHOR_ONLY if ref.first_author else ""),
+    ]
     return [f"{tag}  - {' '.join(value.split())}" for tag, value in lines if value] + ["ER  - "]
 
 
@@ -95,6 +132,7 @@ def to_ris(refs: list[Reference]) -> str:
 
 # ----------------------------------------------------------------------------- BibTeX
 
+
 def latex_escape(text: str) -> str:
     """``text`` with LaTeX's special characters escaped and whitespace collapsed."""
     return "".join(_LATEX.get(ch, ch) for ch in " ".join(str(text).split()))
@@ -102,10 +140,17 @@ def latex_escape(text: str) -> str:
 
 def _bibtex_record(ref: Reference) -> str:
     title = "{" + latex_escape(ref.title) + "}" if ref.title else ""  # double braces keep the title's capitals
-    fields = [("author", latex_escape(ref.first_author)), ("title", title),
-              ("journal", latex_escape(ref.journal)), ("year", ref.year), ("doi", ref.doi), ("pmid", ref.pmid),
-              ("url", ref.url), ("keywords", latex_escape(", ".join(ref.keywords))),
-              ("note", latex_escape(FIRST_AUTHOR_ONLY) if ref.first_author else "")]
+    fields = [
+        ("author", latex_escape(ref.first_author)),
+        ("title", title),
+        ("journal", latex_escape(ref.journal)),
+        ("year", ref.year),
+        ("doi", ref.doi),
+        ("pmid", ref.pmid),
+        ("url", ref.url),
+        ("keywords", latex_escape(", ".join(ref.keywords))),
+        ("note", latex_escape(FIRST_AUTHOR_ONLY) if ref.first_author else ""),
+    ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@article{{{ref.key},\n{body}\n}}\n"
 
@@ -129,5 +174,7 @@ def export_files(curated: Any, condition_ids: list[str]) -> dict[str, str]:
 def reference_counts(curated: Any, condition_id: str | None = None) -> dict[str, int]:
     """How many included studies and reviews an export of ``condition_id`` (or all) holds."""
     refs = references(curated, condition_id)
-    return {"studies": sum(r.kind == "included study" for r in refs),
-            "reviews": sum(r.kind == "systematic review" for r in refs)}
+    return {
+        "studies": sum(r.kind == "included study" for r in refs),
+        "reviews": sum(r.kind == "systematic review" for r in refs),
+    }

@@ -32,10 +32,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -55,7 +56,7 @@ from evidence.pubmed.status import (
     search_sensitivity,
     unscreened,
 )
-from evidence.report import exports, prisma
+from evidence.report import TEMPLATES_DIR, exports, prisma
 from evidence.synthesis.grade import rob_category
 from evidence.tables import atomic_write_bytes
 from evidence.vocab import (
@@ -79,19 +80,26 @@ from evidence.vocab import (
     parse_review_finding_id,
 )
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 GENERAL = "general"  # the filter value of claims about no single condition
 CLAIM_TYPES = ("efficacy", "outcome", "mechanism", "safety", "logistics")  # the claims table's groups, in order
-TYPE_HEADINGS = {"efficacy": "Does it help a condition?", "outcome": "Outcomes and time course",
-                 "mechanism": "How it works (mechanisms)", "safety": "Safety and side effects",
-                 "logistics": "Definitions and practicalities (not checkable against evidence)"}
+TYPE_HEADINGS = {
+    "efficacy": "Does it help a condition?",
+    "outcome": "Outcomes and time course",
+    "mechanism": "How it works (mechanisms)",
+    "safety": "Safety and side effects",
+    "logistics": "Definitions and practicalities (not checkable against evidence)",
+}
 # the evidence map's marks: the direction of the best result (the sign rule of vocab.direction)
-MARKS = {True: ("\u25b2", "favours dry needling"), False: ("\u25bc", "favours the control"),
-         None: ("\u25c6", "no clear difference")}
+MARKS = {
+    True: ("\u25b2", "favours dry needling"),
+    False: ("\u25bc", "favours the control"),
+    None: ("\u25c6", "no clear difference"),
+}
 NOT_REPORTED = "not reported"
 
 
 # ----------------------------------------------------------------------------- small helpers
+
 
 def fmt(value: Any, digits: int = 2) -> str:
     """A number with ``digits`` decimals, or "" when the cell is empty."""
@@ -100,7 +108,7 @@ def fmt(value: Any, digits: int = 2) -> str:
 
 
 def split_reasons(text: str) -> list[str]:
-    """"key: text" items joined with "; " (questions.csv ``not_used``: "study: reason"; certainty.csv
+    """ "key: text" items joined with "; " (questions.csv ``not_used``: "study: reason"; certainty.csv
     ``reasons``: "domain: reason") as a list; a "; " inside an item's text is kept."""
     return [part for part in re.split(r";\s(?=[A-Za-z][A-Za-z0-9_]*:\s)", text or "") if part]
 
@@ -119,6 +127,7 @@ def doi_url(doi: str) -> str:
 
 
 # ----------------------------------------------------------------------------- report inputs
+
 
 @dataclass(frozen=True)
 class ReportInputs:
@@ -146,12 +155,27 @@ class ReportInputs:
     document_pages_note: str = ""
 
     @classmethod
-    def of_run(cls, inputs: Any, derived: Any, snapshot: Snapshot, figures: Path,
-               previous_verdicts: pd.DataFrame | None = None) -> "ReportInputs":
+    def of_run(
+        cls, inputs: Any, derived: Any, snapshot: Snapshot, figures: Path, previous_verdicts: pd.DataFrame | None = None
+    ) -> ReportInputs:
         """From an ``evidence.curation.inputs.Inputs`` and an ``evidence.jobs.analyse.Derived`` as written."""
-        return cls(inputs.definitions, inputs.curated, tuple(inputs.claims), derived.questions, derived.certainty,
-                   derived.summary, derived.verdicts, derived.sensitivity, derived.subgroups, derived.forest, snapshot,
-                   figures, previous_verdicts, claim_evidence=derived.claim_evidence, withdrawn=derived.withdrawn)
+        return cls(
+            inputs.definitions,
+            inputs.curated,
+            tuple(inputs.claims),
+            derived.questions,
+            derived.certainty,
+            derived.summary,
+            derived.verdicts,
+            derived.sensitivity,
+            derived.subgroups,
+            derived.forest,
+            snapshot,
+            figures,
+            previous_verdicts,
+            claim_evidence=derived.claim_evidence,
+            withdrawn=derived.withdrawn,
+        )
 
     @cached_property
     def verdict_by_claim(self) -> dict[str, dict[str, str]]:
@@ -200,6 +224,7 @@ def _cite(row: Mapping[str, str]) -> str:
 
 # ----------------------------------------------------------------------------- page contexts
 
+
 def _claim_order(verdict: str) -> tuple[int, int]:
     """Problems first (contradicted, then overstated), then the other verdicts in their usual order."""
     if verdict in PROBLEM_VERDICTS:
@@ -217,17 +242,30 @@ def _claim_groups(inputs: ReportInputs) -> list[dict]:
         for claim in (c for c in inputs.claims if c.type == kind):
             v = verdicts.get(claim.id, {})
             documents = sorted({o.document for o in claim.occurrences}, key=lambda d: (titles.get(d, d), d))
-            rows.append({"id": claim.id, "statement": claim.statement, "type": claim.type,
-                         "verdict": v.get("verdict", "not_built"), "certainty": v.get("certainty", ""),
-                         "wording": v.get("allowed_wording", ""),
-                         "conditions": " ".join(claim.conditions) or GENERAL,
-                         "condition_labels": [labels.get(c, c) for c in claim.conditions],
-                         "documents": " ".join(documents),
-                         "document_titles": [titles.get(d, d) for d in documents]})
+            rows.append(
+                {
+                    "id": claim.id,
+                    "statement": claim.statement,
+                    "type": claim.type,
+                    "verdict": v.get("verdict", "not_built"),
+                    "certainty": v.get("certainty", ""),
+                    "wording": v.get("allowed_wording", ""),
+                    "conditions": " ".join(claim.conditions) or GENERAL,
+                    "condition_labels": [labels.get(c, c) for c in claim.conditions],
+                    "documents": " ".join(documents),
+                    "document_titles": [titles.get(d, d) for d in documents],
+                }
+            )
         rows.sort(key=lambda r: (_claim_order(r["verdict"]), r["id"]))
         if rows:
-            groups.append({"type": kind, "heading": TYPE_HEADINGS[kind], "rows": rows,
-                           "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows)})
+            groups.append(
+                {
+                    "type": kind,
+                    "heading": TYPE_HEADINGS[kind],
+                    "rows": rows,
+                    "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows),
+                }
+            )
     return groups
 
 
@@ -240,25 +278,44 @@ def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
     mine = mine[pd.to_numeric(mine["k"], errors="coerce") > 0]
     cert = inputs.certainty_by_question
     if not mine.empty:
-        best = max(mine.to_dict("records"),
-                   key=lambda r: (certainty_rank(cert.get(r["question_id"], {}).get("final", "")), cell_number(r["k"]),
-                                  cell_number(r["n_participants"]), r["question_id"]))
+        best = max(
+            mine.to_dict("records"),
+            key=lambda r: (
+                certainty_rank(cert.get(r["question_id"], {}).get("final", "")),
+                cell_number(r["k"]),
+                cell_number(r["n_participants"]),
+                r["question_id"],
+            ),
+        )
         question = QuestionId.parse(best["question_id"])
         certainty = cert.get(best["question_id"], {}).get("final", "")
-        mark, meaning = MARKS[direction(cell_number(best["estimate"]), cell_number(best["ci_low"]), cell_number(best["ci_high"]))]
+        mark, meaning = MARKS[
+            direction(cell_number(best["estimate"]), cell_number(best["ci_low"]), cell_number(best["ci_high"]))
+        ]
         size = best["effect_class"] or "unclassified"
         n = len(mine)
-        title = (f"{OUTCOME_LABELS.get(domain, domain)}: {n} question(s) with data; best: {question.label}; "
-                 f"{(certainty or 'not rated').replace('_', ' ')} certainty; {meaning}"
-                 + (f", {best['effect_class']} effect" if best["effect_class"] else ", effect size not classified"))
-        return {"kind": "question", "certainty": certainty, "mark": mark, "size": size, "n": n, "title": title,
-                "href": f"conditions/{condition_id}.html#{question.anchor}"}
+        title = (
+            f"{OUTCOME_LABELS.get(domain, domain)}: {n} question(s) with data; best: {question.label}; "
+            f"{(certainty or 'not rated').replace('_', ' ')} certainty; {meaning}"
+            + (f", {best['effect_class']} effect" if best["effect_class"] else ", effect size not classified")
+        )
+        return {
+            "kind": "question",
+            "certainty": certainty,
+            "mark": mark,
+            "size": size,
+            "n": n,
+            "title": title,
+            "href": f"conditions/{condition_id}.html#{question.anchor}",
+        }
     f = inputs.curated.review_findings
     reviews = f[(f["condition_id"] == condition_id) & (f["outcome_domain"] == domain)]
     if not reviews.empty:
         n = len(reviews)
-        title = (f"{OUTCOME_LABELS.get(domain, domain)}: no pooled question with data; {n} published review "
-                 "finding(s), see the condition page")
+        title = (
+            f"{OUTCOME_LABELS.get(domain, domain)}: no pooled question with data; {n} published review "
+            "finding(s), see the condition page"
+        )
         return {"kind": "reviews", "n": n, "title": title, "href": f"conditions/{condition_id}.html#reviews"}
     return {"kind": "gap", "title": f"{OUTCOME_LABELS.get(domain, domain)}: no evidence in this tracker"}
 
@@ -276,8 +333,14 @@ def _topic_rows(inputs: ReportInputs, kind: str) -> list[dict]:
         items = []
         for c in claims:
             v = verdicts.get(c.id, {})
-            items.append({"id": c.id, "verdict": v.get("verdict", "not_built"), "certainty": v.get("certainty", ""),
-                          "statement": c.statement})
+            items.append(
+                {
+                    "id": c.id,
+                    "verdict": v.get("verdict", "not_built"),
+                    "certainty": v.get("certainty", ""),
+                    "statement": c.statement,
+                }
+            )
         sources = {ref for c in claims for ref in getattr(c, "mechanisms" if kind == "mechanism" else "safety")}
         known = set(getattr(inputs.curated, table)[key])
         rows.append({"label": TOPICS[topic][1], "claims": items, "sources": len(sources & known)})
@@ -287,11 +350,17 @@ def _topic_rows(inputs: ReportInputs, kind: str) -> list[dict]:
 def _evidence_map(inputs: ReportInputs) -> dict:
     """The evidence-and-gap map of the index page (as 3ie and EPPI-Mapper draw them): conditions x outcome
     domains, then mechanism and safety topics."""
-    conditions = [{"id": c.id, "label": c.label, "cells": [_map_cell(inputs, c.id, d) for d in DOMAINS]}
-                  for c in inputs.definitions.conditions]
-    return {"domains": [OUTCOME_LABELS.get(d, d) for d in DOMAINS], "conditions": conditions,
-            "mechanisms": _topic_rows(inputs, "mechanism"), "safety": _topic_rows(inputs, "safety"),
-            "marks": [{"mark": m, "meaning": meaning} for m, meaning in MARKS.values()]}
+    conditions = [
+        {"id": c.id, "label": c.label, "cells": [_map_cell(inputs, c.id, d) for d in DOMAINS]}
+        for c in inputs.definitions.conditions
+    ]
+    return {
+        "domains": [OUTCOME_LABELS.get(d, d) for d in DOMAINS],
+        "conditions": conditions,
+        "mechanisms": _topic_rows(inputs, "mechanism"),
+        "safety": _topic_rows(inputs, "safety"),
+        "marks": [{"mark": m, "meaning": meaning} for m, meaning in MARKS.values()],
+    }
 
 
 def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dict:
@@ -299,32 +368,52 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
     groups = _claim_groups(inputs)
     rows = [r for g in groups for r in g["rows"]]
     counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
-    used = sorted({c for claim in inputs.claims for c in claim.conditions},
-                  key=lambda c: (c not in labels, list(labels).index(c) if c in labels else 0, c))
+    used = sorted(
+        {c for claim in inputs.claims for c in claim.conditions},
+        key=lambda c: (c not in labels, list(labels).index(c) if c in labels else 0, c),
+    )
     condition_options = [{"value": c, "label": labels.get(c, c)} for c in used]
     if any(not claim.conditions for claim in inputs.claims):
         condition_options.append({"value": GENERAL, "label": "General (no single condition)"})
     titles = inputs.document_titles
-    documents = sorted({o.document for claim in inputs.claims for o in claim.occurrences},
-                       key=lambda d: (titles.get(d, d), d))
+    documents = sorted(
+        {o.document for claim in inputs.claims for o in claim.occurrences}, key=lambda d: (titles.get(d, d), d)
+    )
     studies = inputs.curated.studies
     conditions = []
     for c in inputs.definitions.conditions:
         mine = studies[studies["condition_id"] == c.id]
-        conditions.append({"id": c.id, "label": c.label, "included": int((mine["decision"] == "include").sum()),
-                           "excluded": int((mine["decision"] == "exclude").sum()),
-                           "questions": int((inputs.questions["condition_id"] == c.id).sum())})
-    return {"title": "Claims about dry needling, checked against the evidence", "groups": groups, "n_claims": len(rows),
-            "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows),
-            "verdict_counts": [{"verdict": v, "n": counts[v]} for v in VERDICTS if counts[v]],
-            "verdict_options": [v for v in VERDICTS if counts[v]], "condition_options": condition_options,
-            "type_options": [{"value": g["type"], "label": g["heading"]} for g in groups],
-            "document_options": [{"value": d, "label": titles.get(d, d)} for d in documents],
-            "map": _evidence_map(inputs), "conditions": conditions, "notebooks": notebooks,
-            "exports": {"all": exports.reference_counts(inputs.curated)}, "snapshot": _snapshot_line(inputs),
-            "document_pages": [{"title": titles.get(d, d), "href": f"documents/{Path(d).stem}.html"}
-                               for d in documents if d in inputs.document_pages],
-            "document_pages_note": inputs.document_pages_note}
+        conditions.append(
+            {
+                "id": c.id,
+                "label": c.label,
+                "included": int((mine["decision"] == "include").sum()),
+                "excluded": int((mine["decision"] == "exclude").sum()),
+                "questions": int((inputs.questions["condition_id"] == c.id).sum()),
+            }
+        )
+    return {
+        "title": "Claims about dry needling, checked against the evidence",
+        "groups": groups,
+        "n_claims": len(rows),
+        "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows),
+        "verdict_counts": [{"verdict": v, "n": counts[v]} for v in VERDICTS if counts[v]],
+        "verdict_options": [v for v in VERDICTS if counts[v]],
+        "condition_options": condition_options,
+        "type_options": [{"value": g["type"], "label": g["heading"]} for g in groups],
+        "document_options": [{"value": d, "label": titles.get(d, d)} for d in documents],
+        "map": _evidence_map(inputs),
+        "conditions": conditions,
+        "notebooks": notebooks,
+        "exports": {"all": exports.reference_counts(inputs.curated)},
+        "snapshot": _snapshot_line(inputs),
+        "document_pages": [
+            {"title": titles.get(d, d), "href": f"documents/{Path(d).stem}.html"}
+            for d in documents
+            if d in inputs.document_pages
+        ],
+        "document_pages_note": inputs.document_pages_note,
+    }
 
 
 def _snapshot_line(inputs: ReportInputs) -> str:
@@ -340,13 +429,26 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     mine = mine.assign(_d=mine["decision"].map({"include": 0, "exclude": 1}))
     mine = mine.sort_values(["_d", "first_author", "year", "study_id"], kind="mergesort")
     retracted = inputs.snapshot.retracted
-    return [{"id": r["study_id"], "cite": _cite(r), "title": r["title"], "journal": r["journal"],
-             "design": r["design"].replace("_", " "), "n": r["n_randomised"] or NOT_REPORTED,
-             "comparator_type": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
-             "intervention": r["intervention"], "comparator": r["comparator"], "decision": r["decision"],
-             "reason": r["exclusion_reason"], "links": _links(r["pmid"], r["doi"]),
-             "retracted": r["retracted"] == "true" or (bool(r["pmid"]) and r["pmid"] in retracted),
-             "technique": r["technique"], "applicability": _study_labels(r)} for r in mine.to_dict("records")]
+    return [
+        {
+            "id": r["study_id"],
+            "cite": _cite(r),
+            "title": r["title"],
+            "journal": r["journal"],
+            "design": r["design"].replace("_", " "),
+            "n": r["n_randomised"] or NOT_REPORTED,
+            "comparator_type": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
+            "intervention": r["intervention"],
+            "comparator": r["comparator"],
+            "decision": r["decision"],
+            "reason": r["exclusion_reason"],
+            "links": _links(r["pmid"], r["doi"]),
+            "retracted": r["retracted"] == "true" or (bool(r["pmid"]) and r["pmid"] in retracted),
+            "technique": r["technique"],
+            "applicability": _study_labels(r),
+        }
+        for r in mine.to_dict("records")
+    ]
 
 
 def _study_labels(row: Mapping[str, str]) -> list[str]:
@@ -376,8 +478,13 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
     for r in sorted(q.to_dict("records"), key=lambda r: QuestionId.parse(r["question_id"]).sort_key):
         question = QuestionId.parse(r["question_id"])
         qid, funnel = str(question), question.figure_name("funnel")
-        base = {"id": qid, "anchor": question.anchor, "label": question.label,
-                "not_used": split_reasons(r["not_used"]), "gaps": split_reasons(r.get("trial_gaps", ""))}
+        base = {
+            "id": qid,
+            "anchor": question.anchor,
+            "label": question.label,
+            "not_used": split_reasons(r["not_used"]),
+            "gaps": split_reasons(r.get("trial_gaps", "")),
+        }
         if cell_number(r["k"]) <= 0:
             without.append(base)
             continue
@@ -385,57 +492,103 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
         k = int(cell_number(r["k"]))
         effect = effect_text(r["measure"], fmt(r["estimate"]), fmt(r["ci_low"]), fmt(r["ci_high"]), r["scale"])
         participants = f"{r['n_participants']} participants" if r["n_participants"] else f"participants {NOT_REPORTED}"
-        details = [f"{k} stud{'y' if k == 1 else 'ies'}, {participants}",
-                   "single study" if k == 1 else f"random effects ({r['method']})"]
+        details = [
+            f"{k} stud{'y' if k == 1 else 'ies'}, {participants}",
+            "single study" if k == 1 else f"random effects ({r['method']})",
+        ]
         if k >= 2:
             details.append(f"I\u00b2 {fmt(r['i2'], 0)}%" if fmt(r["i2"]) else f"I\u00b2 {NOT_REPORTED}")
         if k >= 3 and fmt(r["pi_low"]):
             details.append(f"95% prediction interval {fmt(r['pi_low'])} to {fmt(r['pi_high'])}")
         if r["effect_class"]:
             details.append(f"effect size: {r['effect_class']}")
-        with_data.append({**base, "effect": effect, "details": "; ".join(details), "studies": split_list(r["study_ids"]),
-                          "certainty": c.get("final", ""), "suggested": c.get("suggested", ""),
-                          "override_reason": c.get("override_reason", ""),
-                          "grade_reasons": split_reasons(c.get("reasons", "")), "figure": "figures/" + question.figure_name(),
-                          "funnel": f"figures/{funnel}" if (inputs.figures / funnel).exists() else ""})
+        with_data.append(
+            {
+                **base,
+                "effect": effect,
+                "details": "; ".join(details),
+                "studies": split_list(r["study_ids"]),
+                "certainty": c.get("final", ""),
+                "suggested": c.get("suggested", ""),
+                "override_reason": c.get("override_reason", ""),
+                "grade_reasons": split_reasons(c.get("reasons", "")),
+                "figure": "figures/" + question.figure_name(),
+                "funnel": f"figures/{funnel}" if (inputs.figures / funnel).exists() else "",
+            }
+        )
     return with_data, without
 
 
 def _sof_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     s = inputs.summary[inputs.summary["condition_id"] == condition_id]
     rows = sorted(s.to_dict("records"), key=lambda r: QuestionId.parse(r["question_id"]).sort_key)
-    return [{"anchor": QuestionId.parse(r["question_id"]).anchor,
-             "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
-             "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
-             "window": WINDOW_PHRASES.get(r["window"], r["window"]), "k": r["k"], "n": r["n_participants"],
-             "effect": r["effect"], "certainty": r["certainty"], "suggested": r["suggested_certainty"],
-             "statement": r["statement"]} for r in rows]
+    return [
+        {
+            "anchor": QuestionId.parse(r["question_id"]).anchor,
+            "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
+            "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
+            "window": WINDOW_PHRASES.get(r["window"], r["window"]),
+            "k": r["k"],
+            "n": r["n_participants"],
+            "effect": r["effect"],
+            "certainty": r["certainty"],
+            "suggested": r["suggested_certainty"],
+            "statement": r["statement"],
+        }
+        for r in rows
+    ]
 
 
 def _review_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     f = inputs.curated.review_findings
     reviews = inputs.review_by_id
     mine = f[f["condition_id"] == condition_id].to_dict("records")
-    mine.sort(key=lambda r: (r["review_id"], order_of(r["outcome_domain"], DOMAINS),
-                             order_of(r["comparator_type"], (*COMPARATORS, ANY)), order_of(r["window"], (*WINDOWS, ANY))))
+    mine.sort(
+        key=lambda r: (
+            r["review_id"],
+            order_of(r["outcome_domain"], DOMAINS),
+            order_of(r["comparator_type"], (*COMPARATORS, ANY)),
+            order_of(r["window"], (*WINDOWS, ANY)),
+        )
+    )
     rows = []
     for r in mine:
         rev = reviews.get(r["review_id"], {})
         effect = effect_text(r["effect_measure"], r["effect"], r["ci_low"], r["ci_high"], r["scale"])
-        size = ", ".join(x for x in (f"{r['n_trials']} trials" if r["n_trials"] else "",
-                                     f"{r['n_participants']} participants" if r["n_participants"] else "") if x)
-        rows.append({"review_id": r["review_id"], "cite": _cite(rev) or r["review_id"], "title": rev.get("title", ""),
-                     "links": _links(rev.get("pmid", ""), rev.get("doi", "")),
-                     "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
-                     "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
-                     "window": WINDOW_PHRASES.get(r["window"], r["window"]) or "any time", "size": size,
-                     "effect": effect, "i2": f"{r['i2']}%" if r["i2"] else "", "certainty": r["certainty"],
-                     "certainty_high": r["certainty_high"], "conclusion": r["conclusion"],
-                     "intervention_scope": r["intervention_scope"],
-                     "applicability": [APPLICABILITY_LABELS.get(v, v) for v in (r["intervention_scope"],)
-                                       if v and v != "dn_only"]
-                     + ([f"population: {APPLICABILITY_LABELS.get(r['population_scope'], r['population_scope'])}"]
-                        if r["population_scope"] and r["population_scope"] != "condition" else [])})
+        size = ", ".join(
+            x
+            for x in (
+                f"{r['n_trials']} trials" if r["n_trials"] else "",
+                f"{r['n_participants']} participants" if r["n_participants"] else "",
+            )
+            if x
+        )
+        rows.append(
+            {
+                "review_id": r["review_id"],
+                "cite": _cite(rev) or r["review_id"],
+                "title": rev.get("title", ""),
+                "links": _links(rev.get("pmid", ""), rev.get("doi", "")),
+                "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
+                "comparator": COMPARATOR_PHRASES.get(r["comparator_type"], r["comparator_type"]),
+                "window": WINDOW_PHRASES.get(r["window"], r["window"]) or "any time",
+                "size": size,
+                "effect": effect,
+                "i2": f"{r['i2']}%" if r["i2"] else "",
+                "certainty": r["certainty"],
+                "certainty_high": r["certainty_high"],
+                "conclusion": r["conclusion"],
+                "intervention_scope": r["intervention_scope"],
+                "applicability": [
+                    APPLICABILITY_LABELS.get(v, v) for v in (r["intervention_scope"],) if v and v != "dn_only"
+                ]
+                + (
+                    [f"population: {APPLICABILITY_LABELS.get(r['population_scope'], r['population_scope'])}"]
+                    if r["population_scope"] and r["population_scope"] != "condition"
+                    else []
+                ),
+            }
+        )
     return rows
 
 
@@ -446,12 +599,23 @@ def _rob_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     rows = []
     for s in sorted(included.to_dict("records"), key=lambda r: (r["first_author"], r["year"], r["study_id"])):
         r = rob.get(s["study_id"])
-        domains = [r[d] if r else "" for d in ("d1_randomisation", "d2_deviations", "d3_missing_data",
-                                               "d4_measurement", "d5_reporting")]
-        rows.append({"id": s["study_id"], "cite": _cite(s), "assessed": r is not None,
-                     "tool": r["tool"] if r else "", "overall": r["overall"] if r else "", "domains": domains,
-                     "pedro": (r["pedro_score"] or "not scored") if r else "", "source": r["source"] if r else "",
-                     "category": rob_category(pd.Series(r) if r else None)})
+        domains = [
+            r[d] if r else ""
+            for d in ("d1_randomisation", "d2_deviations", "d3_missing_data", "d4_measurement", "d5_reporting")
+        ]
+        rows.append(
+            {
+                "id": s["study_id"],
+                "cite": _cite(s),
+                "assessed": r is not None,
+                "tool": r["tool"] if r else "",
+                "overall": r["overall"] if r else "",
+                "domains": domains,
+                "pedro": (r["pedro_score"] or "not scored") if r else "",
+                "source": r["source"] if r else "",
+                "category": rob_category(pd.Series(r) if r else None),
+            }
+        )
     return rows
 
 
@@ -470,15 +634,31 @@ def _sensitivity_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dic
     loo = inputs.sensitivity[of_condition]
     sub = inputs.subgroups[inputs.subgroups["condition_id"] == condition_id]
     measures = {r["question_id"]: (r["measure"], r["scale"]) for r in inputs.questions.to_dict("records")}
-    leave_one_out = [{"question": QuestionId.parse(r["question_id"]).label, "left_out": r["left_out"],
-                      "effect": effect_text(measures[r["question_id"]][0], fmt(r["estimate"]), fmt(r["ci_low"]),
-                                            fmt(r["ci_high"]), measures[r["question_id"]][1]),
-                      "i2": fmt(r["i2"], 0) or NOT_REPORTED} for r in loo.to_dict("records")]
-    subgroups = [{"outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
-                  "window": WINDOW_PHRASES.get(r["window"], r["window"]),
-                  "measure": f"{r['measure']} ({r['scale']})" if r["scale"] else r["measure"],
-                  "comparators": r["comparators"], "test": f"Q = {fmt(r['q_between'])}, df = {r['df']}, "
-                  f"p = {fmt(r['p'], 3)}"} for r in sub.to_dict("records")]
+    leave_one_out = [
+        {
+            "question": QuestionId.parse(r["question_id"]).label,
+            "left_out": r["left_out"],
+            "effect": effect_text(
+                measures[r["question_id"]][0],
+                fmt(r["estimate"]),
+                fmt(r["ci_low"]),
+                fmt(r["ci_high"]),
+                measures[r["question_id"]][1],
+            ),
+            "i2": fmt(r["i2"], 0) or NOT_REPORTED,
+        }
+        for r in loo.to_dict("records")
+    ]
+    subgroups = [
+        {
+            "outcome": OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]),
+            "window": WINDOW_PHRASES.get(r["window"], r["window"]),
+            "measure": f"{r['measure']} ({r['scale']})" if r["scale"] else r["measure"],
+            "comparators": r["comparators"],
+            "test": f"Q = {fmt(r['q_between'])}, df = {r['df']}, p = {fmt(r['p'], 3)}",
+        }
+        for r in sub.to_dict("records")
+    ]
     return leave_one_out, subgroups
 
 
@@ -488,22 +668,37 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
     with_data, without = _question_rows(inputs, condition_id)
     loo, subgroups = _sensitivity_rows(inputs, condition_id)
     verdicts = inputs.verdict_by_claim
-    claims = [{"id": c.id, "statement": c.statement, "verdict": verdicts.get(c.id, {}).get("verdict", "not_built")}
-              for c in inputs.claims if condition_id in c.conditions]
+    claims = [
+        {"id": c.id, "statement": c.statement, "verdict": verdicts.get(c.id, {}).get("verdict", "not_built")}
+        for c in inputs.claims
+        if condition_id in c.conditions
+    ]
     flow = inputs.prisma.set_index("condition_id").loc[condition_id]
     counts = exports.reference_counts(inputs.curated, condition_id)
     reviews = _review_rows(inputs, condition_id)
-    return {"title": condition.label, "condition": condition, "coverage": _coverage(inputs, condition_id),
-            "prisma": {"src": f"../prisma/{prisma_name(condition_id)}", "searched": bool(flow["searched"]),
-                       **{k: int(flow[k]) for k in PRISMA_COLUMNS if k not in ("condition_id", "searched")}},
-            "exports": {"name": condition_id, **counts} if counts["studies"] + counts["reviews"] else None,
-            "included": [s for s in studies if s["decision"] == "include"],
-            "excluded": [s for s in studies if s["decision"] == "exclude"],
-            "questions": with_data, "no_data": without, "sof": _sof_rows(inputs, condition_id),
-            "reviews": reviews, "rob": _rob_rows(inputs, condition_id), "claims": claims,
-            "technique_options": _options(s["technique"] for s in studies if s["decision"] == "include"),
-            "scope_options": _options(r["intervention_scope"] for r in reviews),
-            "leave_one_out": loo, "subgroups": subgroups}
+    return {
+        "title": condition.label,
+        "condition": condition,
+        "coverage": _coverage(inputs, condition_id),
+        "prisma": {
+            "src": f"../prisma/{prisma_name(condition_id)}",
+            "searched": bool(flow["searched"]),
+            **{k: int(flow[k]) for k in PRISMA_COLUMNS if k not in ("condition_id", "searched")},
+        },
+        "exports": {"name": condition_id, **counts} if counts["studies"] + counts["reviews"] else None,
+        "included": [s for s in studies if s["decision"] == "include"],
+        "excluded": [s for s in studies if s["decision"] == "exclude"],
+        "questions": with_data,
+        "no_data": without,
+        "sof": _sof_rows(inputs, condition_id),
+        "reviews": reviews,
+        "rob": _rob_rows(inputs, condition_id),
+        "claims": claims,
+        "technique_options": _options(s["technique"] for s in studies if s["decision"] == "include"),
+        "scope_options": _options(r["intervention_scope"] for r in reviews),
+        "leave_one_out": loo,
+        "subgroups": subgroups,
+    }
 
 
 def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> dict:
@@ -513,8 +708,13 @@ def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> di
     try:
         question = QuestionId.parse(ref)
         if question.condition in labels:
-            return {"text": f"{labels[question.condition]}: {question.label}", "kind": "evidence question (this tracker)",
-                    "id": ref, "href": f"../conditions/{question.condition}.html#{question.anchor}", "detail": ""}
+            return {
+                "text": f"{labels[question.condition]}: {question.label}",
+                "kind": "evidence question (this tracker)",
+                "id": ref,
+                "href": f"../conditions/{question.condition}.html#{question.anchor}",
+                "detail": "",
+            }
     except ValueError:
         pass
     try:
@@ -523,8 +723,10 @@ def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> di
         review_id = ""
     if review_id:
         review = inputs.review_by_id.get(review_id)
-        label = (f"{_cite(review) if review else review_id}, {labels.get(question.condition, question.condition)}: "
-                 f"{question.label}")
+        label = (
+            f"{_cite(review) if review else review_id}, {labels.get(question.condition, question.condition)}: "
+            f"{question.label}"
+        )
         href = f"../conditions/{question.condition}.html#reviews" if question.condition in labels else ""
         return {"text": label, "kind": "published review finding", "id": ref, "href": href, "detail": ""}
     safety = inputs.curated.safety
@@ -539,14 +741,24 @@ def _evidence_item(inputs: ReportInputs, ref: str, labels: dict[str, str]) -> di
         else:
             count = f"number of events not reported (a rate per {unit.rstrip('s')})"
         rate = f", {r['rate_percent']}%" if r["rate_percent"] else ""
-        return {"text": ref, "kind": "safety data", "id": ref, "href": "",
-                "detail": f"{r['event_type'].replace('_', ' ')} ({r['severity']}): {count}{rate}; source {r['source_id']}"}
+        return {
+            "text": ref,
+            "kind": "safety data",
+            "id": ref,
+            "href": "",
+            "detail": f"{r['event_type'].replace('_', ' ')} ({r['severity']}): {count}{rate}; source {r['source_id']}",
+        }
     mech = inputs.curated.mechanisms
     row = mech[mech["mechanism_id"] == ref].to_dict("records")
     if row:
         r = row[0]
-        return {"text": ref, "kind": "mechanism study", "id": ref, "href": "",
-                "detail": f"{r['population'].replace('_', ' ')}, {r['direction'].replace('_', ' ')}: {r['finding']}"}
+        return {
+            "text": ref,
+            "kind": "mechanism study",
+            "id": ref,
+            "href": "",
+            "detail": f"{r['population'].replace('_', ' ')}, {r['direction'].replace('_', ' ')}: {r['finding']}",
+        }
     return {"text": ref, "kind": "", "id": ref, "href": "", "detail": ""}
 
 
@@ -560,11 +772,18 @@ def _profile_rows(inputs: ReportInputs, claim_id: str) -> list[dict]:
         estimate = fmt(r["estimate"])
         ci = f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}" if fmt(r["ci_low"]) else ""
         k, n = fmt(r["k"], 0), fmt(r["n_participants"], 0)
-        rows.append({**r, "comparator": r["comparator_label"],
-                     "window_label": WINDOW_PHRASES.get(r["window"], r["window"]) or "pooled over follow-ups",
-                     "estimate_text": f"{r['measure']} {estimate}".strip() if estimate else "not reported",
-                     "ci_text": ci or "not reported", "k_text": k or "not reported", "n_text": n or "not reported",
-                     "size_text": (r["size"] or "not judged (no MID for its scale)") if ci else "narrative finding"})
+        rows.append(
+            {
+                **r,
+                "comparator": r["comparator_label"],
+                "window_label": WINDOW_PHRASES.get(r["window"], r["window"]) or "pooled over follow-ups",
+                "estimate_text": f"{r['measure']} {estimate}".strip() if estimate else "not reported",
+                "ci_text": ci or "not reported",
+                "k_text": k or "not reported",
+                "n_text": n or "not reported",
+                "size_text": (r["size"] or "not judged (no MID for its scale)") if ci else "narrative finding",
+            }
+        )
     return rows
 
 
@@ -574,8 +793,10 @@ def _withdrawn_rows(inputs: ReportInputs, claim: Any) -> list[dict]:
     if table is None or table.empty:
         return []
     mine = table[table["condition_id"].isin(claim.conditions)]
-    return [{"study_id": r["study_id"], "reason": r["reason"], "used_in": split_list(r["used_in"])}
-            for r in mine.to_dict("records")]
+    return [
+        {"study_id": r["study_id"], "reason": r["reason"], "used_in": split_list(r["used_in"])}
+        for r in mine.to_dict("records")
+    ]
 
 
 def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
@@ -583,18 +804,35 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
     known = set(inputs.definitions.ids)
     labels = {c.id: c.label for c in inputs.definitions.conditions}
     reviews = inputs.review_by_id
-    named = [{"id": r, "cite": _cite(reviews.get(r, {})) or r, "title": reviews.get(r, {}).get("title", ""),
-              "links": _links(reviews.get(r, {}).get("pmid", ""), reviews.get(r, {}).get("doi", ""))}
-             for r in sorted(claim.reviews)]
-    return {"title": claim.id, "claim": claim, "verdict": v.get("verdict", "not_built"),
-            "certainty": v.get("certainty", ""), "effect": v.get("effect", ""), "reason": v.get("reason", ""),
-            "override_reason": v.get("override_reason", ""), "wording": v.get("allowed_wording", ""),
-            "conditions": [{"id": c, "label": labels.get(c, c), "linked": c in known} for c in claim.conditions],
-            "evidence": [_evidence_item(inputs, ref, labels) for ref in split_list(v.get("evidence_ids", ""))],
-            "named_reviews": named, "rule": v.get("rule", ""), "profile": _profile_rows(inputs, claim.id),
-            "withdrawn": _withdrawn_rows(inputs, claim),
-            "occurrences": sorted(({"document": o.document, "locator": o.locator} for o in claim.occurrences),
-                                  key=lambda o: (o["document"], o["locator"]))}
+    named = [
+        {
+            "id": r,
+            "cite": _cite(reviews.get(r, {})) or r,
+            "title": reviews.get(r, {}).get("title", ""),
+            "links": _links(reviews.get(r, {}).get("pmid", ""), reviews.get(r, {}).get("doi", "")),
+        }
+        for r in sorted(claim.reviews)
+    ]
+    return {
+        "title": claim.id,
+        "claim": claim,
+        "verdict": v.get("verdict", "not_built"),
+        "certainty": v.get("certainty", ""),
+        "effect": v.get("effect", ""),
+        "reason": v.get("reason", ""),
+        "override_reason": v.get("override_reason", ""),
+        "wording": v.get("allowed_wording", ""),
+        "conditions": [{"id": c, "label": labels.get(c, c), "linked": c in known} for c in claim.conditions],
+        "evidence": [_evidence_item(inputs, ref, labels) for ref in split_list(v.get("evidence_ids", ""))],
+        "named_reviews": named,
+        "rule": v.get("rule", ""),
+        "profile": _profile_rows(inputs, claim.id),
+        "withdrawn": _withdrawn_rows(inputs, claim),
+        "occurrences": sorted(
+            ({"document": o.document, "locator": o.locator} for o in claim.occurrences),
+            key=lambda o: (o["document"], o["locator"]),
+        ),
+    }
 
 
 def _record_rows(inputs: ReportInputs, pmids: Iterable[str]) -> list[dict]:
@@ -602,9 +840,16 @@ def _record_rows(inputs: ReportInputs, pmids: Iterable[str]) -> list[dict]:
     rows = []
     for pmid in sorted(set(pmids), key=lambda p: (len(p), p)):
         r = records.get(pmid, {})
-        rows.append({"pmid": pmid, "href": pubmed_url(pmid), "year": r.get("year", ""),
-                     "cite": r.get("first_author", ""), "title": r.get("title", "(record not stored)"),
-                     "retracted": r.get("retracted") == "true"})
+        rows.append(
+            {
+                "pmid": pmid,
+                "href": pubmed_url(pmid),
+                "year": r.get("year", ""),
+                "cite": r.get("first_author", ""),
+                "title": r.get("title", "(record not stored)"),
+                "retracted": r.get("retracted") == "true",
+            }
+        )
     return rows
 
 
@@ -626,8 +871,10 @@ def verdict_changes(current: pd.DataFrame, previous: pd.DataFrame | None) -> lis
 def _new_by_condition(inputs: ReportInputs) -> list[dict]:
     """New records per condition in its searches' latest runs (``status.new_by_condition``), labelled."""
     labels = {c.id: c.label for c in inputs.definitions.conditions}
-    return [{**r, "label": labels.get(r["condition_id"], r["condition_id"])}
-            for r in new_by_condition(inputs.snapshot).to_dict("records")]
+    return [
+        {**r, "label": labels.get(r["condition_id"], r["condition_id"])}
+        for r in new_by_condition(inputs.snapshot).to_dict("records")
+    ]
 
 
 def _provenance_context(inputs: ReportInputs) -> dict:
@@ -636,27 +883,45 @@ def _provenance_context(inputs: ReportInputs) -> dict:
     searches = [{"id": c.id, "label": c.label, "query": d.query(c.id)} for c in d.conditions]
     log = inputs.snapshot.log.to_dict("records")
     runs = last_runs(inputs.snapshot.log)
-    new_records = [{"search_id": r["search_id"], "date": r["date"], "n": r["new_pmids_n"],
-                    "records": _record_rows(inputs, split_list(r["new_pmids"]))}
-                   for r in runs.to_dict("records") if split_list(r["new_pmids"])]
+    new_records = [
+        {
+            "search_id": r["search_id"],
+            "date": r["date"],
+            "n": r["new_pmids_n"],
+            "records": _record_rows(inputs, split_list(r["new_pmids"])),
+        }
+        for r in runs.to_dict("records")
+        if split_list(r["new_pmids"])
+    ]
     sens = search_sensitivity(hits, inputs.curated.studies)
     sens = sens.sort_values(["condition_id", "study_id"], kind="mergesort")
     studies = inputs.curated.studies
     retracted = []
     for r in _record_rows(inputs, inputs.snapshot.retracted):
         used = studies.loc[studies["pmid"] == r["pmid"], ["study_id", "condition_id", "decision"]]
-        retracted.append({**r, "studies": [f"{s.study_id} ({s.condition_id}, {s.decision})" for s in used.itertuples()]})
-    return {"title": "Provenance", "searches": searches, "dry_needling_block": d.dry_needling_block,
-            "rct_filter": d.rct_filter, "log": log, "how_to_search": HOW_TO_SEARCH,
-            "sensitivity": sens.to_dict("records"),
-            "sensitivity_counts": {k: int((sens["retrieved"] == k).sum()) for k in ("yes", "no", "not searched")},
-            "unscreened": _record_rows(inputs, unscreened(hits, inputs.curated.studies)),
-            "new_records": new_records, "new_by_condition": _new_by_condition(inputs), "retracted": retracted,
-            "changes": verdict_changes(inputs.verdicts, inputs.previous_verdicts),
-            "n_records": len(inputs.snapshot.records)}
+        retracted.append(
+            {**r, "studies": [f"{s.study_id} ({s.condition_id}, {s.decision})" for s in used.itertuples()]}
+        )
+    return {
+        "title": "Provenance",
+        "searches": searches,
+        "dry_needling_block": d.dry_needling_block,
+        "rct_filter": d.rct_filter,
+        "log": log,
+        "how_to_search": HOW_TO_SEARCH,
+        "sensitivity": sens.to_dict("records"),
+        "sensitivity_counts": {k: int((sens["retrieved"] == k).sum()) for k in ("yes", "no", "not searched")},
+        "unscreened": _record_rows(inputs, unscreened(hits, inputs.curated.studies)),
+        "new_records": new_records,
+        "new_by_condition": _new_by_condition(inputs),
+        "retracted": retracted,
+        "changes": verdict_changes(inputs.verdicts, inputs.previous_verdicts),
+        "n_records": len(inputs.snapshot.records),
+    }
 
 
 # ----------------------------------------------------------------------------- rendering
+
 
 def prisma_name(condition_id: str) -> str:
     """File name of a condition's PRISMA 2020 diagram in ``report/prisma/``."""
@@ -676,8 +941,14 @@ def prisma_files(inputs: ReportInputs) -> dict[str, str]:
 def _environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(["html", "j2"]),
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.filters["words"] = lambda s: str(s).replace("_", " ")
     env.globals.update(version=__version__, levels=LEVELS)
     return env
@@ -699,8 +970,10 @@ def render_pages(inputs: ReportInputs, report_dir: Path) -> dict[str, str]:
     def page(template: str, root: str, context: dict) -> str:
         return env.get_template(template).render(root=root, **context)
 
-    pages = {"index.html": page("index.html.j2", "", _index_context(inputs, notebook_links(report_dir))),
-             "provenance.html": page("provenance.html.j2", "", _provenance_context(inputs))}
+    pages = {
+        "index.html": page("index.html.j2", "", _index_context(inputs, notebook_links(report_dir))),
+        "provenance.html": page("provenance.html.j2", "", _provenance_context(inputs)),
+    }
     for cid in inputs.definitions.ids:
         pages[f"conditions/{cid}.html"] = page("condition.html.j2", "../", _condition_context(inputs, cid))
     for claim in inputs.claims:
@@ -719,8 +992,12 @@ def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
     files: dict[str, bytes] = {name: html.encode("utf-8") for name, html in pages.items()}
     files["style.css"] = (TEMPLATES_DIR / "style.css").read_bytes()
     files.update({name: svg.encode("utf-8") for name, svg in prisma_files(inputs).items()})
-    files.update({f"exports/{name}": text.encode("utf-8")
-                  for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()})
+    files.update(
+        {
+            f"exports/{name}": text.encode("utf-8")
+            for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()
+        }
+    )
     for name, page in inputs.document_pages.items():
         files[f"documents/{Path(name).stem}.html"] = page.encode("utf-8")
     for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):

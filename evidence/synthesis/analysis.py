@@ -53,14 +53,55 @@ PAIN_SCALES = {"NPRS", "VAS"}
 HARMONISED_PAIN = "pain 0-10"
 
 EFFECT_COLUMNS = (
-    "question_id", "study_id", "condition_id", "outcome_domain", "comparator_type", "window", "instrument",
-    "scale_max", "timepoint_weeks", "value_type", "oriented", "basis", "converted", "md", "md_var", "md_scale", "smd",
-    "smd_var", "n_dn", "n_ctrl", "usable", "reason", "source_location",
+    "question_id",
+    "study_id",
+    "condition_id",
+    "outcome_domain",
+    "comparator_type",
+    "window",
+    "instrument",
+    "scale_max",
+    "timepoint_weeks",
+    "value_type",
+    "oriented",
+    "basis",
+    "converted",
+    "md",
+    "md_var",
+    "md_scale",
+    "smd",
+    "smd_var",
+    "n_dn",
+    "n_ctrl",
+    "usable",
+    "reason",
+    "source_location",
 )
 QUESTION_COLUMNS = (
-    "question_id", "condition_id", "outcome_domain", "comparator_type", "window", "status", "measure", "scale",
-    "k", "n_participants", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "tau2", "i2", "p", "method",
-    "mid", "effect_class", "study_ids", "not_used", "trial_gaps",
+    "question_id",
+    "condition_id",
+    "outcome_domain",
+    "comparator_type",
+    "window",
+    "status",
+    "measure",
+    "scale",
+    "k",
+    "n_participants",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "pi_low",
+    "pi_high",
+    "tau2",
+    "i2",
+    "p",
+    "method",
+    "mid",
+    "effect_class",
+    "study_ids",
+    "not_used",
+    "trial_gaps",
 )
 FOREST_COLUMNS = ("question_id", "study_id", "yi", "vi", "ci_low", "ci_high", "weight", "instrument", "basis")
 
@@ -101,8 +142,17 @@ def _scale(row: pd.Series) -> tuple[str, float, float]:
 def row_effect(row: pd.Series) -> dict:
     """The effect of one curated outcome row (see the module docstring), oriented."""
     sign = -1.0 if row["lower_is_better"] == "false" else 1.0
-    out = {"oriented": sign < 0, "basis": "", "converted": False, "md": math.nan, "md_var": math.nan,
-           "smd": math.nan, "smd_var": math.nan, "usable": False, "reason": ""}
+    out = {
+        "oriented": sign < 0,
+        "basis": "",
+        "converted": False,
+        "md": math.nan,
+        "md_var": math.nan,
+        "smd": math.nan,
+        "smd_var": math.nan,
+        "usable": False,
+        "reason": "",
+    }
     scale, from_max, to_max = _scale(row)
     out["md_scale"] = scale
 
@@ -119,9 +169,20 @@ def row_effect(row: pd.Series) -> dict:
         if all(math.isfinite(x) and x > 0 for x in (n1, s1, n2, s2)) and math.isfinite(m1) and math.isfinite(m2):
             md, var = effects.mean_difference(m1, s1, n1, m2, s2, n2)
             g, gvar = effects.hedges_g(m1, s1, n1, m2, s2, n2)
-            return {**out, "basis": "arm", "converted": c1 or c2, **md_on_scale(md, var), "smd": sign * g,
-                    "smd_var": gvar, "usable": True}
-        est, low, high = cell_number(row["effect"]), cell_number(row["effect_ci_low"]), cell_number(row["effect_ci_high"])
+            return {
+                **out,
+                "basis": "arm",
+                "converted": c1 or c2,
+                **md_on_scale(md, var),
+                "smd": sign * g,
+                "smd_var": gvar,
+                "usable": True,
+            }
+        est, low, high = (
+            cell_number(row["effect"]),
+            cell_number(row["effect_ci_low"]),
+            cell_number(row["effect_ci_high"]),
+        )
         measure = row["effect_measure"]
         if measure and not math.isnan(est) and not (math.isnan(low) or math.isnan(high)):
             est, var = effects.from_ci(est, low, high)
@@ -152,24 +213,38 @@ def effect_table(curated: Curated) -> pd.DataFrame:
         o = pd.Series(o._asdict())
         for condition in included.loc[included["study_id"] == o["study_id"], "condition_id"]:
             eff = row_effect(o)
-            rows.append({
-                "question_id": str(QuestionId(condition, o["outcome_domain"], o["comparator_type"], o["window"])),
-                "study_id": o["study_id"], "condition_id": condition, "outcome_domain": o["outcome_domain"],
-                "comparator_type": o["comparator_type"], "window": o["window"], "instrument": o["instrument"],
-                "scale_max": cell_number(o["scale_max"]), "timepoint_weeks": cell_number(o["timepoint_weeks"]), "value_type": o["value_type"],
-                "source_location": o["source_location"], **eff,
-            })
+            rows.append(
+                {
+                    "question_id": str(QuestionId(condition, o["outcome_domain"], o["comparator_type"], o["window"])),
+                    "study_id": o["study_id"],
+                    "condition_id": condition,
+                    "outcome_domain": o["outcome_domain"],
+                    "comparator_type": o["comparator_type"],
+                    "window": o["window"],
+                    "instrument": o["instrument"],
+                    "scale_max": cell_number(o["scale_max"]),
+                    "timepoint_weeks": cell_number(o["timepoint_weeks"]),
+                    "value_type": o["value_type"],
+                    "source_location": o["source_location"],
+                    **eff,
+                }
+            )
     frame = pd.DataFrame(rows, columns=list(EFFECT_COLUMNS))
-    return frame.sort_values(["question_id", "study_id", "instrument", "timepoint_weeks"], kind="mergesort",
-                             na_position="first").reset_index(drop=True)
+    return frame.sort_values(
+        ["question_id", "study_id", "instrument", "timepoint_weeks"], kind="mergesort", na_position="first"
+    ).reset_index(drop=True)
 
 
 def _pick_rows(group: pd.DataFrame) -> pd.DataFrame:
     """One row per study (module docstring: usable first, latest timepoint, a pain intensity scale
     for pain, then the commonest instrument)."""
     common = group["instrument"].value_counts()
-    ranked = group.assign(_usable=~group["usable"], _t=-group["timepoint_weeks"].fillna(-1),
-                          _scale=~group["instrument"].isin(PAIN_SCALES), _inst=-group["instrument"].map(common))
+    ranked = group.assign(
+        _usable=~group["usable"],
+        _t=-group["timepoint_weeks"].fillna(-1),
+        _scale=~group["instrument"].isin(PAIN_SCALES),
+        _inst=-group["instrument"].map(common),
+    )
     ranked = ranked.sort_values(["study_id", "_usable", "_t", "_scale", "_inst", "instrument"], kind="mergesort")
     return ranked.drop_duplicates("study_id").drop(columns=["_usable", "_t", "_scale", "_inst"])
 
@@ -185,11 +260,18 @@ def _choose_measure(rows: pd.DataFrame) -> tuple[str, str, pd.DataFrame, list[st
         kinds = with_smd["value_type"].value_counts()
         keep = kinds.index[0] if len(kinds) else ""
         used = with_smd[with_smd["value_type"] == keep] if len(kinds) > 1 else with_smd
-        dropped = [f"{s}: {'no SMD from the reported numbers' if s not in set(with_smd.study_id) else 'change scores and final values are not mixed in an SMD'}"
-                   for s in usable["study_id"] if s not in set(used["study_id"])]
+        dropped = [
+            f"{s}: {'no SMD from the reported numbers' if s not in set(with_smd.study_id) else 'change scores and final values are not mixed in an SMD'}"
+            for s in usable["study_id"]
+            if s not in set(used["study_id"])
+        ]
         return "SMD", "SD units", used, dropped
     best = with_md.iloc[[0]]
-    dropped = [f"{s}: on another scale than {best['md_scale'].iloc[0]}" for s in usable["study_id"] if s != best["study_id"].iloc[0]]
+    dropped = [
+        f"{s}: on another scale than {best['md_scale'].iloc[0]}"
+        for s in usable["study_id"]
+        if s != best["study_id"].iloc[0]
+    ]
     return "MD", best["md_scale"].iloc[0], best, dropped
 
 
@@ -237,7 +319,9 @@ def _participants(rows: pd.DataFrame, studies: pd.DataFrame) -> int:
     n_rand = number(studies.drop_duplicates("study_id").set_index("study_id")["n_randomised"])
     total = 0.0
     for r in rows.itertuples():
-        arms = r.n_dn + r.n_ctrl if not (math.isnan(r.n_dn) or math.isnan(r.n_ctrl)) else n_rand.get(r.study_id, math.nan)
+        arms = (
+            r.n_dn + r.n_ctrl if not (math.isnan(r.n_dn) or math.isnan(r.n_ctrl)) else n_rand.get(r.study_id, math.nan)
+        )
         total += 0 if math.isnan(arms) else arms
     return int(total)
 
@@ -247,8 +331,11 @@ def trial_gaps(coverage: pd.DataFrame, condition: str, comparator: str, used: se
     numbers the question does not use: "study: what the gap is" (``vocab.EXTRACTION_STATUS``: not readable
     here, or the sources read give nothing usable), joined by "; " in study order."""
     mine = coverage[(coverage["condition_id"] == condition) & (coverage["comparator_type"] == comparator)]
-    return "; ".join(f"{r.study_id}: {EXTRACTION_STATUS[r.status]}"
-                     for r in mine.sort_values("study_id").itertuples() if r.study_id not in used)
+    return "; ".join(
+        f"{r.study_id}: {EXTRACTION_STATUS[r.status]}"
+        for r in mine.sort_values("study_id").itertuples()
+        if r.study_id not in used
+    )
 
 
 def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
@@ -257,20 +344,42 @@ def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
     for q in questions:
         condition, domain, comparator, window = QuestionId.parse(q.id)
         gaps = trial_gaps(curated.extraction_coverage, condition, comparator, set(q.rows["study_id"]))
-        base = {"question_id": q.id, "condition_id": condition, "outcome_domain": domain,
-                "comparator_type": comparator, "window": window, "not_used": "; ".join(q.not_used), "trial_gaps": gaps}
+        base = {
+            "question_id": q.id,
+            "condition_id": condition,
+            "outcome_domain": domain,
+            "comparator_type": comparator,
+            "window": window,
+            "not_used": "; ".join(q.not_used),
+            "trial_gaps": gaps,
+        }
         r = q.result
         if r is None:
             rows.append({**base, "status": "no_usable_data", "k": 0, "n_participants": 0})
             continue
         mid = _mid(curated, q.rows, q.scale) if q.measure == "MD" else math.nan
-        rows.append({
-            **base, "status": "pooled" if r.k >= 2 else "single_study", "measure": q.measure, "scale": q.scale,
-            "k": r.k, "n_participants": _participants(q.rows, curated.studies), "estimate": r.estimate,
-            "ci_low": r.ci_low, "ci_high": r.ci_high, "pi_low": r.pi_low, "pi_high": r.pi_high, "tau2": r.tau2,
-            "i2": r.i2, "p": r.p, "method": r.method if r.k >= 2 else "single study", "mid": mid,
-            "effect_class": effect_class(r.estimate, q.measure, mid), "study_ids": "; ".join(q.rows["study_id"]),
-        })
+        rows.append(
+            {
+                **base,
+                "status": "pooled" if r.k >= 2 else "single_study",
+                "measure": q.measure,
+                "scale": q.scale,
+                "k": r.k,
+                "n_participants": _participants(q.rows, curated.studies),
+                "estimate": r.estimate,
+                "ci_low": r.ci_low,
+                "ci_high": r.ci_high,
+                "pi_low": r.pi_low,
+                "pi_high": r.pi_high,
+                "tau2": r.tau2,
+                "i2": r.i2,
+                "p": r.p,
+                "method": r.method if r.k >= 2 else "single study",
+                "mid": mid,
+                "effect_class": effect_class(r.estimate, q.measure, mid),
+                "study_ids": "; ".join(q.rows["study_id"]),
+            }
+        )
     return pd.DataFrame(rows, columns=list(QUESTION_COLUMNS))
 
 
@@ -284,8 +393,19 @@ def forest_table(questions: list[Question]) -> pd.DataFrame:
         for r, w in zip(q.rows.itertuples(), q.result.weights):
             yi, vi = getattr(r, col), getattr(r, col + "_var")
             half = 1.959963984540054 * math.sqrt(vi)
-            rows.append({"question_id": q.id, "study_id": r.study_id, "yi": yi, "vi": vi, "ci_low": yi - half,
-                         "ci_high": yi + half, "weight": w, "instrument": r.instrument, "basis": r.basis})
+            rows.append(
+                {
+                    "question_id": q.id,
+                    "study_id": r.study_id,
+                    "yi": yi,
+                    "vi": vi,
+                    "ci_low": yi - half,
+                    "ci_high": yi + half,
+                    "weight": w,
+                    "instrument": r.instrument,
+                    "basis": r.basis,
+                }
+            )
     return pd.DataFrame(rows, columns=list(FOREST_COLUMNS))
 
 
@@ -297,8 +417,16 @@ def sensitivity_table(questions: list[Question]) -> pd.DataFrame:
             continue
         col = "md" if q.measure == "MD" else "smd"
         for label, res in leave_one_out(q.rows[col], q.rows[col + "_var"], list(q.rows["study_id"])):
-            rows.append({"question_id": q.id, "left_out": label, "estimate": res.estimate, "ci_low": res.ci_low,
-                         "ci_high": res.ci_high, "i2": res.i2})
+            rows.append(
+                {
+                    "question_id": q.id,
+                    "left_out": label,
+                    "estimate": res.estimate,
+                    "ci_low": res.ci_low,
+                    "ci_high": res.ci_high,
+                    "i2": res.i2,
+                }
+            )
     return pd.DataFrame(rows, columns=["question_id", "left_out", "estimate", "ci_low", "ci_high", "i2"])
 
 
@@ -309,8 +437,12 @@ def subgroup_table(questions: list[Question]) -> pd.DataFrame:
     rows = []
     keys = sorted({(qid.condition, qid.domain, qid.window, q.measure, q.scale) for qid, q in pooled})
     for condition, domain, window, measure, scale in keys:
-        members = [(qid, q) for qid, q in pooled if (qid.condition, qid.domain, qid.window, q.measure, q.scale)
-                   == (condition, domain, window, measure, scale)]
+        members = [
+            (qid, q)
+            for qid, q in pooled
+            if (qid.condition, qid.domain, qid.window, q.measure, q.scale)
+            == (condition, domain, window, measure, scale)
+        ]
         if len({qid.comparator for qid, _ in members}) < 2:
             continue
         col = "md" if measure == "MD" else "smd"
@@ -318,7 +450,20 @@ def subgroup_table(questions: list[Question]) -> pd.DataFrame:
         vi = np.concatenate([q.rows[col + "_var"].to_numpy() for _, q in members])
         groups = [qid.comparator for qid, q in members for _ in range(len(q.rows))]
         qb, df, p = subgroup_difference(yi, vi, groups)
-        rows.append({"condition_id": condition, "outcome_domain": domain, "window": window, "measure": measure,
-                     "scale": scale, "comparators": "; ".join(sorted(set(groups))), "q_between": qb, "df": df, "p": p})
-    return pd.DataFrame(rows, columns=["condition_id", "outcome_domain", "window", "measure", "scale", "comparators",
-                                       "q_between", "df", "p"])
+        rows.append(
+            {
+                "condition_id": condition,
+                "outcome_domain": domain,
+                "window": window,
+                "measure": measure,
+                "scale": scale,
+                "comparators": "; ".join(sorted(set(groups))),
+                "q_between": qb,
+                "df": df,
+                "p": p,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["condition_id", "outcome_domain", "window", "measure", "scale", "comparators", "q_between", "df", "p"],
+    )

@@ -57,9 +57,7 @@ def _z(level: float) -> float:
     return float(stats.norm.ppf((1 + level) / 2))
 
 
-def mean_difference(
-    m1: float, sd1: float, n1: float, m2: float, sd2: float, n2: float
-) -> tuple[float, float]:
+def mean_difference(m1: float, sd1: float, n1: float, m2: float, sd2: float, n2: float) -> tuple[float, float]:
     """Raw mean difference, dry needling (1) minus control (2).
 
     Parameters
@@ -106,9 +104,7 @@ def rescale(value: float, var: float, from_max: float, to_max: float) -> tuple[f
     return value * c, var * c**2
 
 
-def hedges_g(
-    m1: float, sd1: float, n1: float, m2: float, sd2: float, n2: float
-) -> tuple[float, float]:
+def hedges_g(m1: float, sd1: float, n1: float, m2: float, sd2: float, n2: float) -> tuple[float, float]:
     """Standardised mean difference (Hedges' g), dry needling (1) minus control (2).
 
     Parameters
@@ -153,9 +149,7 @@ def hedges_g(
     return g, 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
 
 
-def from_ci(
-    estimate: float, ci_low: float, ci_high: float, level: float = 0.95
-) -> tuple[float, float]:
+def from_ci(estimate: float, ci_low: float, ci_high: float, level: float = 0.95) -> tuple[float, float]:
     """Variance of a reported contrast from its symmetric confidence interval.
 
     Parameters
@@ -183,9 +177,7 @@ def from_ci(
     return estimate, se**2
 
 
-def from_p(
-    estimate: float, p: float, n1: float, n2: float, dist: Literal["t", "z"] = "t"
-) -> tuple[float, float]:
+def from_p(estimate: float, p: float, n1: float, n2: float, dist: Literal["t", "z"] = "t") -> tuple[float, float]:
     """Variance of a reported contrast from its exact two-sided p-value.
 
     Parameters
@@ -296,9 +288,7 @@ def mean_sd_from_median_iqr(
     raise ValueError(f"mean_method must be 'luo' or 'wan', got {mean_method!r}")
 
 
-def mean_sd_from_median_range(
-    minimum: float, median: float, maximum: float, n: float
-) -> tuple[float, float]:
+def mean_sd_from_median_range(minimum: float, median: float, maximum: float, n: float) -> tuple[float, float]:
     """Mean and SD of an arm from its median and range (normal data assumed).
 
     Parameters

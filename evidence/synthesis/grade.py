@@ -68,18 +68,24 @@ STANDARD_TECHNIQUES = ("trigger_point_dn", "not_stated")
 RATED_BY_AUTHORS, RATED_BY_TRACKER = "review authors", "this tracker"
 # (certainty, class) -> verb template; {o} is the outcome noun; "reduce" form, "increase" form
 _VERBS = {
-    "high": {"large": ("results in a large reduction in {o}", "results in a large increase in {o}"),
-             "moderate": ("reduces {o}", "increases {o}"),
-             "small": ("reduces {o} slightly", "increases {o} slightly"),
-             "trivial": ("results in little to no difference in {o}",) * 2},
-    "moderate": {"large": ("likely results in a large reduction in {o}", "likely results in a large increase in {o}"),
-                 "moderate": ("probably reduces {o}", "probably increases {o}"),
-                 "small": ("probably reduces {o} slightly", "probably increases {o} slightly"),
-                 "trivial": ("probably results in little to no difference in {o}",) * 2},
-    "low": {"large": ("may result in a large reduction in {o}", "may result in a large increase in {o}"),
-            "moderate": ("may reduce {o}", "may increase {o}"),
-            "small": ("may reduce {o} slightly", "may increase {o} slightly"),
-            "trivial": ("may result in little to no difference in {o}",) * 2},
+    "high": {
+        "large": ("results in a large reduction in {o}", "results in a large increase in {o}"),
+        "moderate": ("reduces {o}", "increases {o}"),
+        "small": ("reduces {o} slightly", "increases {o} slightly"),
+        "trivial": ("results in little to no difference in {o}",) * 2,
+    },
+    "moderate": {
+        "large": ("likely results in a large reduction in {o}", "likely results in a large increase in {o}"),
+        "moderate": ("probably reduces {o}", "probably increases {o}"),
+        "small": ("probably reduces {o} slightly", "probably increases {o} slightly"),
+        "trivial": ("probably results in little to no difference in {o}",) * 2,
+    },
+    "low": {
+        "large": ("may result in a large reduction in {o}", "may result in a large increase in {o}"),
+        "moderate": ("may reduce {o}", "may increase {o}"),
+        "small": ("may reduce {o} slightly", "may increase {o} slightly"),
+        "trivial": ("may result in little to no difference in {o}",) * 2,
+    },
 }
 
 
@@ -147,12 +153,22 @@ def _imprecision(q: pd.Series | dict) -> Downgrade:
     both_ways = known and low < -threshold and high > threshold
     sparse = not n >= OIS_CONTINUOUS
     size = "participants not recorded" if math.isnan(n) else f"{n:.0f} participants"
-    parts = [p for p, on in (("CI includes no effect", crosses_null), ("CI spans the MID", crosses_mid),
-                             ("CI includes important benefit and important harm", both_ways),
-                             (f"{size}, under the optimal information size of {OIS_CONTINUOUS}"
-                              if not math.isnan(n) else f"{size}, so the optimal information size of "
-                              f"{OIS_CONTINUOUS} is not shown to be met", sparse),
-                             ("a single trial", k == 1 and sparse)) if on]
+    parts = [
+        p
+        for p, on in (
+            ("CI includes no effect", crosses_null),
+            ("CI spans the MID", crosses_mid),
+            ("CI includes important benefit and important harm", both_ways),
+            (
+                f"{size}, under the optimal information size of {OIS_CONTINUOUS}"
+                if not math.isnan(n)
+                else f"{size}, so the optimal information size of {OIS_CONTINUOUS} is not shown to be met",
+                sparse,
+            ),
+            ("a single trial", k == 1 and sparse),
+        )
+        if on
+    ]
     levels = 2 if both_ways or (crosses_null and sparse) or (k == 1 and sparse) else int(bool(parts))
     return Downgrade("imprecision", levels, "; ".join(parts) or "CI excludes no effect and the MID; n >= 400")
 
@@ -176,8 +192,11 @@ def _indirectness(q: pd.Series, weights: dict[str, float], nonstandard: dict[str
     share = sum(odd.values())
     if share >= 25:
         named = ", ".join(f"{s} ({nonstandard[s]})" for s in sorted(odd))
-        return Downgrade("indirectness", 1, f"serious: {share:.0f}% of the weight from trials that are not plain "
-                                            f"trigger-point dry needling: {named}")
+        return Downgrade(
+            "indirectness",
+            1,
+            f"serious: {share:.0f}% of the weight from trials that are not plain trigger-point dry needling: {named}",
+        )
     return Downgrade("indirectness", 0, "population, intervention and outcome as asked")
 
 
@@ -191,19 +210,40 @@ def _publication_bias(q: pd.Series, egger_p: float | None) -> Downgrade:
     return Downgrade("publication_bias", 0, f"no small-study effect detected (Egger p = {egger_p:.3f})")
 
 
-def rate_question(q: pd.Series, weights: dict[str, float], rob: dict[str, str], nonstandard: dict[str, str],
-                  egger_p: float | None = None, override: tuple[str, str] | None = None) -> Certainty:
+def rate_question(
+    q: pd.Series,
+    weights: dict[str, float],
+    rob: dict[str, str],
+    nonstandard: dict[str, str],
+    egger_p: float | None = None,
+    override: tuple[str, str] | None = None,
+) -> Certainty:
     """Suggest a certainty for one question row of the questions table (policies above)."""
-    downgrades = (_risk_of_bias(weights, rob), _inconsistency(q), _imprecision(q),
-                  _indirectness(q, weights, nonstandard), _publication_bias(q, egger_p))
+    downgrades = (
+        _risk_of_bias(weights, rob),
+        _inconsistency(q),
+        _imprecision(q),
+        _indirectness(q, weights, nonstandard),
+        _publication_bias(q, egger_p),
+    )
     total = sum(d.levels for d in downgrades)
     suggested = LEVELS[max(0, 3 - total)]
     final, reason = override if override else (suggested, "")
     return Certainty(q["question_id"], suggested, downgrades, final, reason)
 
 
-CERTAINTY_COLUMNS = ("question_id", "suggested", "final", "risk_of_bias", "inconsistency", "imprecision",
-                     "indirectness", "publication_bias", "reasons", "override_reason")
+CERTAINTY_COLUMNS = (
+    "question_id",
+    "suggested",
+    "final",
+    "risk_of_bias",
+    "inconsistency",
+    "imprecision",
+    "indirectness",
+    "publication_bias",
+    "reasons",
+    "override_reason",
+)
 GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness", "publication_bias")
 
 
@@ -234,10 +274,16 @@ def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Cura
         rob = {s: rob_category(rob_rows.get(s)) for s in weights}
         egger = _egger_p(studies) if len(studies) >= 10 else None
         c = rate_question(q, weights, rob, nonstandard, egger, final.get(q["question_id"]))
-        rows.append({"question_id": c.question_id, "suggested": c.suggested, "final": c.final,
-                     **{d: c.levels(d) for d in GRADE_DOMAINS},
-                     "reasons": "; ".join(f"{d.domain}: {d.reason}" for d in c.downgrades),
-                     "override_reason": c.override_reason})
+        rows.append(
+            {
+                "question_id": c.question_id,
+                "suggested": c.suggested,
+                "final": c.final,
+                **{d: c.levels(d) for d in GRADE_DOMAINS},
+                "reasons": "; ".join(f"{d.domain}: {d.reason}" for d in c.downgrades),
+                "override_reason": c.override_reason,
+            }
+        )
     return pd.DataFrame(rows, columns=list(CERTAINTY_COLUMNS))
 
 
@@ -253,7 +299,7 @@ class FindingRating:
 
     @property
     def shown(self) -> str:
-        """"low to moderate" for a range, else the level (underscores as spaces)."""
+        """ "low to moderate" for a range, else the level (underscores as spaces)."""
         low = self.certainty.replace("_", " ")
         high = self.certainty_high.replace("_", " ")
         return f"{low} to {high}" if self.certainty_high and self.certainty_high != self.certainty else low
@@ -264,9 +310,13 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
     (NaN when unknown); the policy is in the module docstring."""
     if f["certainty"]:
         high = f.get("certainty_high", "")
-        return FindingRating(f["certainty"], high, RATED_BY_AUTHORS,
-                             "the review authors' GRADE rating" + (" (a range: counts as its lower level)"
-                                                                   if high and high != f["certainty"] else ""))
+        return FindingRating(
+            f["certainty"],
+            high,
+            RATED_BY_AUTHORS,
+            "the review authors' GRADE rating"
+            + (" (a range: counts as its lower level)" if high and high != f["certainty"] else ""),
+        )
 
     def num(key: str) -> float:
         try:
@@ -282,15 +332,35 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
     elif math.isnan(i2):
         inconsistency = Downgrade("inconsistency", 0, "I2 not recorded: not assessed")
     else:
-        inconsistency = _inconsistency({"k": 2 if math.isnan(k) else k, "i2": i2, "pi_low": math.nan,
-                                        "pi_high": math.nan, "ci_low": 0.0, "ci_high": 0.0})
+        inconsistency = _inconsistency(
+            {
+                "k": 2 if math.isnan(k) else k,
+                "i2": i2,
+                "pi_low": math.nan,
+                "pi_high": math.nan,
+                "ci_low": 0.0,
+                "ci_high": 0.0,
+            }
+        )
     if math.isnan(num("ci_low")) or math.isnan(num("ci_high")):
-        imprecision = Downgrade("imprecision", 2, "very serious: no effect estimate with a 95% CI recorded "
-                                                  "(narrative synthesis, vote count or numbers not seen)")
+        imprecision = Downgrade(
+            "imprecision",
+            2,
+            "very serious: no effect estimate with a 95% CI recorded "
+            "(narrative synthesis, vote count or numbers not seen)",
+        )
     else:
         low, high = sorted((num("ci_low"), num("ci_high")))
-        imprecision = _imprecision({"ci_low": low, "ci_high": high, "n_participants": num("n_participants"), "k": k,
-                                    "measure": f["effect_measure"], "mid": mid})
+        imprecision = _imprecision(
+            {
+                "ci_low": low,
+                "ci_high": high,
+                "n_participants": num("n_participants"),
+                "k": k,
+                "measure": f["effect_measure"],
+                "mid": mid,
+            }
+        )
     scope = f.get("intervention_scope", "dn_only")
     if f["outcome_domain"] == "ppt":
         indirectness = Downgrade("indirectness", 1, "serious: pressure pain threshold is a surrogate for pain")
@@ -303,8 +373,15 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
     return FindingRating(level, "", RATED_BY_TRACKER, "; ".join(f"{d.domain}: {d.reason}" for d in downgrades))
 
 
-def informative_statement(certainty: str, effect_class: str, favours_dn: bool, domain: str,
-                          condition_label: str, comparator: str = "any", window: str = "any") -> str:
+def informative_statement(
+    certainty: str,
+    effect_class: str,
+    favours_dn: bool,
+    domain: str,
+    condition_label: str,
+    comparator: str = "any",
+    window: str = "any",
+) -> str:
     """The GRADE informative statement (Santesso et al. 2020) for one result, as a sentence."""
     noun = OUTCOME_NOUNS.get(domain, domain)
     population = f"in people with {condition_label}"

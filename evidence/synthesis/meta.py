@@ -249,10 +249,26 @@ def pool(
     if k == 1:
         est, se = float(y[0]), math.sqrt(v[0])
         return PoolResult(
-            k=1, estimate=est, se=se, ci_low=est - z * se, ci_high=est + z * se,
-            statistic=est / se, p=float(2 * stats.norm.sf(abs(est / se))),
-            tau2=0.0, tau2_se=nan, i2=nan, h2=nan, q=nan, q_df=0, q_p=nan,
-            pi_low=nan, pi_high=nan, method=method, hksj=False, level=level, weights=(100.0,),
+            k=1,
+            estimate=est,
+            se=se,
+            ci_low=est - z * se,
+            ci_high=est + z * se,
+            statistic=est / se,
+            p=float(2 * stats.norm.sf(abs(est / se))),
+            tau2=0.0,
+            tau2_se=nan,
+            i2=nan,
+            h2=nan,
+            q=nan,
+            q_df=0,
+            q_p=nan,
+            pi_low=nan,
+            pi_high=nan,
+            method=method,
+            hksj=False,
+            level=level,
+            weights=(100.0,),
         )
 
     df = k - 1
@@ -284,10 +300,25 @@ def pool(
     half_pi = crit * math.sqrt(tau2 + se**2)
 
     return PoolResult(
-        k=k, estimate=est, se=se, ci_low=est - crit * se, ci_high=est + crit * se,
-        statistic=statistic, p=p, tau2=float(tau2), tau2_se=tau2_se, i2=i2, h2=h2,
-        q=q, q_df=df, q_p=float(stats.chi2.sf(q, df)),
-        pi_low=est - half_pi, pi_high=est + half_pi, method=method, hksj=hksj, level=level,
+        k=k,
+        estimate=est,
+        se=se,
+        ci_low=est - crit * se,
+        ci_high=est + crit * se,
+        statistic=statistic,
+        p=p,
+        tau2=float(tau2),
+        tau2_se=tau2_se,
+        i2=i2,
+        h2=h2,
+        q=q,
+        q_df=df,
+        q_p=float(stats.chi2.sf(q, df)),
+        pi_low=est - half_pi,
+        pi_high=est + half_pi,
+        method=method,
+        hksj=hksj,
+        level=level,
         weights=tuple(float(x) for x in 100 * w / np.sum(w)),
     )
 
@@ -356,9 +387,7 @@ def subgroup_difference(
     return q, df, float(stats.chi2.sf(q, df))
 
 
-def egger_test(
-    yi: Sequence[float], vi: Sequence[float], min_k: int = 10
-) -> tuple[float, float, float]:
+def egger_test(yi: Sequence[float], vi: Sequence[float], min_k: int = 10) -> tuple[float, float, float]:
     """Egger's regression test for funnel-plot asymmetry.
 
     Parameters

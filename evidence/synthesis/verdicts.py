@@ -84,8 +84,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import pandas as pd
 
@@ -112,20 +112,69 @@ from evidence.vocab import (
     review_finding_id,
 )
 
-VERDICT_COLUMNS = ("claim_id", "statement", "type", "topic", "condition_ids", "verdict", "certainty", "effect",
-                   "allowed_wording", "evidence_ids", "reason", "rule", "override_reason")
-PROFILE_COLUMNS = ("claim_id", "part", "part_label", "comparator_class", "comparator_label", "window", "evidence_id",
-                   "source", "year", "directness", "measure", "estimate", "ci_low", "ci_high", "scale", "k",
-                   "n_participants", "size", "favours", "finding_certainty", "certainty_range", "rated_by", "certainty",
-                   "certainty_reasons", "statement", "applicability", "candidates")
+VERDICT_COLUMNS = (
+    "claim_id",
+    "statement",
+    "type",
+    "topic",
+    "condition_ids",
+    "verdict",
+    "certainty",
+    "effect",
+    "allowed_wording",
+    "evidence_ids",
+    "reason",
+    "rule",
+    "override_reason",
+)
+PROFILE_COLUMNS = (
+    "claim_id",
+    "part",
+    "part_label",
+    "comparator_class",
+    "comparator_label",
+    "window",
+    "evidence_id",
+    "source",
+    "year",
+    "directness",
+    "measure",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "scale",
+    "k",
+    "n_participants",
+    "size",
+    "favours",
+    "finding_certainty",
+    "certainty_range",
+    "rated_by",
+    "certainty",
+    "certainty_reasons",
+    "statement",
+    "applicability",
+    "candidates",
+)
 
 # comparator type -> comparator class of the profile, in the order the profile lists them
-COMPARATOR_CLASSES = {"sham": "sham", "no_treatment": "no_treatment", "usual_care": "no_treatment",
-                      "add_on": "add_on", "active_other": "active_other", ANY: "mixed"}
+COMPARATOR_CLASSES = {
+    "sham": "sham",
+    "no_treatment": "no_treatment",
+    "usual_care": "no_treatment",
+    "add_on": "add_on",
+    "active_other": "active_other",
+    ANY: "mixed",
+}
 CLASS_ORDER = tuple(COMPARATOR_CLASS_LABELS)
 CLASS_LABELS = COMPARATOR_CLASS_LABELS
-CLASS_COMPARATOR = {"sham": "sham", "no_treatment": "no_treatment", "add_on": "add_on", "active_other": "active_other",
-                    "mixed": ANY}
+CLASS_COMPARATOR = {
+    "sham": "sham",
+    "no_treatment": "no_treatment",
+    "add_on": "add_on",
+    "active_other": "active_other",
+    "mixed": ANY,
+}
 WINDOW_ORDER = ("immediate", "short", "mid", "long", ANY)
 BEYOND_FIRST_WEEK = ("short", "mid", "long", ANY)
 IMPORTANT = ("moderate", "large")
@@ -133,18 +182,30 @@ FAVOURS = {True: "dry needling", False: "control", None: "no clear difference"}
 
 # outcome topics -> (domain, claimed window, claimed comparator class)
 OUTCOME_FILTERS = {
-    "pain_relief": ("pain", None, None), "range_of_motion": ("rom", None, None),
-    "function": ("disability", None, None), "muscle_activation": ("strength", None, None),
-    "medication_use": ("medication", None, None), "posture": ("other", None, None),
-    "muscle_spasms": ("other", None, None), "recovery_speed": ("global", None, None),
-    "add_on_to_exercise": ("pain", None, "add_on"), "relief_24_48h": ("pain", "immediate", None),
-    "sessions_needed": ("pain", "short", None), "lasting_effect": ("pain", "long", None),
+    "pain_relief": ("pain", None, None),
+    "range_of_motion": ("rom", None, None),
+    "function": ("disability", None, None),
+    "muscle_activation": ("strength", None, None),
+    "medication_use": ("medication", None, None),
+    "posture": ("other", None, None),
+    "muscle_spasms": ("other", None, None),
+    "recovery_speed": ("global", None, None),
+    "add_on_to_exercise": ("pain", None, "add_on"),
+    "relief_24_48h": ("pain", "immediate", None),
+    "sessions_needed": ("pain", "short", None),
+    "lasting_effect": ("pain", "long", None),
 }
 # default safety rows per topic when a claim links none
 SAFETY_EVENTS = {
-    "general_safety": ("any_mild", "any_significant", "serious"), "soreness": ("soreness",), "bruising": ("bruising",),
-    "bleeding": ("bleeding",), "fatigue": ("fatigue",), "dizziness_fainting": ("dizziness_fainting",),
-    "infection": ("infection",), "nerve_injury": ("nerve_injury",), "pneumothorax": ("pneumothorax",),
+    "general_safety": ("any_mild", "any_significant", "serious"),
+    "soreness": ("soreness",),
+    "bruising": ("bruising",),
+    "bleeding": ("bleeding",),
+    "fatigue": ("fatigue",),
+    "dizziness_fainting": ("dizziness_fainting",),
+    "infection": ("infection",),
+    "nerve_injury": ("nerve_injury",),
+    "pneumothorax": ("pneumothorax",),
     "pain_during": ("pain_during",),
 }
 ALL_CAUSE = ("any_mild", "any_significant", "serious")
@@ -266,18 +327,45 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         common = {subs.get(s, "") for s in ids}
         fav = direction(r.estimate, r.ci_low, r.ci_high)
         size = r.effect_class if isinstance(r.effect_class, str) else ""
-        text = effect_text(r.measure, f"{r.estimate:.2f}", f"{r.ci_low:.2f}", f"{r.ci_high:.2f}", r.scale) + f", k={r.k}"
-        labels = "; ".join(f"{s}: " + by_id.loc[s, "technique"].replace("_", " ")
-                           + (f", co-intervention {by_id.loc[s, 'co_intervention']}" if by_id.loc[s, "co_intervention"]
-                              else "") for s in ids if s in by_id.index)
+        text = (
+            effect_text(r.measure, f"{r.estimate:.2f}", f"{r.ci_low:.2f}", f"{r.ci_high:.2f}", r.scale) + f", k={r.k}"
+        )
+        labels = "; ".join(
+            f"{s}: "
+            + by_id.loc[s, "technique"].replace("_", " ")
+            + (f", co-intervention {by_id.loc[s, 'co_intervention']}" if by_id.loc[s, "co_intervention"] else "")
+            for s in ids
+            if s in by_id.index
+        )
         known = [y for y in (years.get(s, math.nan) for s in ids) if not math.isnan(y)]
         year = int(max(known)) if known else 0
-        out.append(Candidate(r.question_id, "this tracker's pooled trials", year, r.condition_id,
-                             frozenset(common) if len(common) == 1 and "" not in common else frozenset(),
-                             "condition", COMPARATOR_CLASSES[r.comparator_type], r.window, r.measure, r.estimate,
-                             r.ci_low, r.ci_high, r.scale, float(r.k), float(r.n_participants), size, fav, r.final,
-                             r.final,
-                             RATED_BY_TRACKER, r.reasons if isinstance(r.reasons, str) else "", text, labels))
+        out.append(
+            Candidate(
+                r.question_id,
+                "this tracker's pooled trials",
+                year,
+                r.condition_id,
+                frozenset(common) if len(common) == 1 and "" not in common else frozenset(),
+                "condition",
+                COMPARATOR_CLASSES[r.comparator_type],
+                r.window,
+                r.measure,
+                r.estimate,
+                r.ci_low,
+                r.ci_high,
+                r.scale,
+                float(r.k),
+                float(r.n_participants),
+                size,
+                fav,
+                r.final,
+                r.final,
+                RATED_BY_TRACKER,
+                r.reasons if isinstance(r.reasons, str) else "",
+                text,
+                labels,
+            )
+        )
     return out
 
 
@@ -293,24 +381,50 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         est, (low, high) = sign * est, sorted((sign * low, sign * high))
         mid = _finding_mid(r, ev.curated.mids)
         rating = rate_finding(r, mid)
-        numbers = (effect_text(r["effect_measure"], r["effect"] or "(point estimate not reported)", r["ci_low"],
-                               r["ci_high"], r["scale"]) if r["ci_low"] and r["ci_high"] else "")
+        numbers = (
+            effect_text(
+                r["effect_measure"],
+                r["effect"] or "(point estimate not reported)",
+                r["ci_low"],
+                r["ci_high"],
+                r["scale"],
+            )
+            if r["ci_low"] and r["ci_high"]
+            else ""
+        )
         question = QuestionId(r["condition_id"], r["outcome_domain"], r["comparator_type"], r["window"])
-        out.append(Candidate(review_finding_id(r["review_id"], question), r["review_id"],
-                             int(cell_number(years.get(r["review_id"], 0)) or 0), r["condition_id"],
-                             frozenset({r["subcondition"]}) if r["subcondition"] else frozenset(),
-                             r["population_scope"], COMPARATOR_CLASSES[r["comparator_type"]], r["window"],
-                             r["effect_measure"], est, low, high, r["scale"], cell_number(r["n_trials"]),
-                             cell_number(r["n_participants"]), effect_class(est, r["effect_measure"], mid),
-                             direction(est, low, high) if numbers else None, rating.certainty, rating.shown,
-                             rating.rated_by, rating.reasons, numbers or r["conclusion"],
-                             f"intervention: {r['intervention_scope'].replace('_', ' ')}; "
-                             f"population: {r['population_scope']}"))
+        out.append(
+            Candidate(
+                review_finding_id(r["review_id"], question),
+                r["review_id"],
+                int(cell_number(years.get(r["review_id"], 0)) or 0),
+                r["condition_id"],
+                frozenset({r["subcondition"]}) if r["subcondition"] else frozenset(),
+                r["population_scope"],
+                COMPARATOR_CLASSES[r["comparator_type"]],
+                r["window"],
+                r["effect_measure"],
+                est,
+                low,
+                high,
+                r["scale"],
+                cell_number(r["n_trials"]),
+                cell_number(r["n_participants"]),
+                effect_class(est, r["effect_measure"], mid),
+                direction(est, low, high) if numbers else None,
+                rating.certainty,
+                rating.shown,
+                rating.rated_by,
+                rating.reasons,
+                numbers or r["conclusion"],
+                f"intervention: {r['intervention_scope'].replace('_', ' ')}; population: {r['population_scope']}",
+            )
+        )
     return out
 
 
 def _indirect(c: Candidate, part: str, parent: str, named_reviews: Sequence[str], label) -> str | None:
-    """"" when ``c`` is direct evidence for ``part``, the reason when indirect, None when it does not bear on it."""
+    """ "" when ``c`` is direct evidence for ``part``, the reason when indirect, None when it does not bear on it."""
     named = c.source in named_reviews
     if part in SUBCONDITIONS:
         if c.condition != parent and not named:
@@ -336,11 +450,18 @@ def _down(level: str) -> str:
 
 def _best(entries: list[tuple[Candidate, str]]) -> tuple[Candidate, str]:
     """Direct before indirect, higher certainty (for the claim), more participants, newer, then the id."""
+
     def key(item):
         c, why = item
         n = c.n_participants if not math.isnan(c.n_participants) else -1.0
-        return (why == "", certainty_rank(_down(c.finding_certainty) if why else c.finding_certainty), n, c.year,
-                c.evidence_id)
+        return (
+            why == "",
+            certainty_rank(_down(c.finding_certainty) if why else c.finding_certainty),
+            n,
+            c.year,
+            c.evidence_id,
+        )
+
     return max(entries, key=key)
 
 
@@ -365,17 +486,28 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
     profile = []
     for part in parts:
         parent = SUBCONDITIONS.get(part, part)
-        bearing = [(c, why) for c in candidates
-                   if (why := _indirect(c, part, parent, claim.reviews, label)) is not None
-                   and (window is None or c.window in (window, ANY))
-                   and (comparator is None or c.comparator_class == comparator)]
+        bearing = [
+            (c, why)
+            for c in candidates
+            if (why := _indirect(c, part, parent, claim.reviews, label)) is not None
+            and (window is None or c.window in (window, ANY))
+            and (comparator is None or c.comparator_class == comparator)
+        ]
         groups: dict[tuple[str, str], list] = {}
         for c, why in bearing:
             groups.setdefault((c.comparator_class, c.window), []).append((c, why))
-        for (cls, win) in sorted(groups, key=lambda k: (CLASS_ORDER.index(k[0]), WINDOW_ORDER.index(k[1]))):
+        for cls, win in sorted(groups, key=lambda k: (CLASS_ORDER.index(k[0]), WINDOW_ORDER.index(k[1]))):
             best, why = _best(groups[(cls, win)])
-            profile.append(Entry(part, label(part), best, why, _down(best.finding_certainty) if why else
-                                 best.finding_certainty, len(groups[(cls, win)])))
+            profile.append(
+                Entry(
+                    part,
+                    label(part),
+                    best,
+                    why,
+                    _down(best.finding_certainty) if why else best.finding_certainty,
+                    len(groups[(cls, win)]),
+                )
+            )
     return profile
 
 
@@ -383,8 +515,9 @@ def _statement(e: Entry, domain: str, ev: Evidence) -> str:
     c = e.candidate
     population = _label(ev, c.condition) if e.indirect else e.part_label
     size = "trivial" if c.favours is None else c.size  # a CI that includes no effect: little or no difference
-    return informative_statement(e.certainty, size, bool(c.favours), domain, population,
-                                 CLASS_COMPARATOR[c.comparator_class], c.window)
+    return informative_statement(
+        e.certainty, size, bool(c.favours), domain, population, CLASS_COMPARATOR[c.comparator_class], c.window
+    )
 
 
 def _benefit(e: Entry) -> bool:
@@ -422,40 +555,67 @@ class PartVerdict:
     rule: str
 
 
-def _part_verdict(entries: list[Entry], asserted: bool, claimed_classes: Sequence[str],
-                  refuting_classes: Sequence[str], claimed_windows: Sequence[str]) -> PartVerdict:
+def _part_verdict(
+    entries: list[Entry],
+    asserted: bool,
+    claimed_classes: Sequence[str],
+    refuting_classes: Sequence[str],
+    claimed_windows: Sequence[str],
+) -> PartVerdict:
     """The first rule of the module docstring's table that applies to one part's profile."""
     rows = [e for e in entries if e.candidate.comparator_class not in HEAD_TO_HEAD]
     if not rows:
         return PartVerdict("unsupported", None, "unsupported: no trial or review data against a control found")
-    refuting = [e for e in rows if e.direct and certainty_rank(e.certainty) >= certainty_rank("moderate")
-                and e.candidate.comparator_class in refuting_classes and _no_difference(e)]
+    refuting = [
+        e
+        for e in rows
+        if e.direct
+        and certainty_rank(e.certainty) >= certainty_rank("moderate")
+        and e.candidate.comparator_class in refuting_classes
+        and _no_difference(e)
+    ]
     if refuting:
-        return PartVerdict("contradicted", refuting[0], "contradicted: direct "
-                           f"{CLASS_LABELS[refuting[0].candidate.comparator_class]}-controlled evidence at "
-                           f"{refuting[0].certainty} certainty shows little or no difference, or favours the control")
+        return PartVerdict(
+            "contradicted",
+            refuting[0],
+            "contradicted: direct "
+            f"{CLASS_LABELS[refuting[0].candidate.comparator_class]}-controlled evidence at "
+            f"{refuting[0].certainty} certainty shows little or no difference, or favours the control",
+        )
 
     def closeness(e: Entry) -> tuple:
         """Higher certainty, direct, fewest shortfalls against the claim, more participants, newer, id."""
         n = e.candidate.n_participants
-        return (-certainty_rank(e.certainty), not e.direct, len(_shortfalls(e, claimed_classes, claimed_windows)),
-                -(n if not math.isnan(n) else -1.0), -e.candidate.year, e.candidate.evidence_id)
+        return (
+            -certainty_rank(e.certainty),
+            not e.direct,
+            len(_shortfalls(e, claimed_classes, claimed_windows)),
+            -(n if not math.isnan(n) else -1.0),
+            -e.candidate.year,
+            e.candidate.evidence_id,
+        )
 
     ranked = sorted(rows, key=closeness)
     benefits = [e for e in ranked if _benefit(e) and certainty_rank(e.certainty) >= certainty_rank("low")]
     if not asserted and benefits:
-        return PartVerdict("supported", benefits[0], f"supported (hedged claim): a benefit at {benefits[0].certainty} "
-                                                     "certainty")
+        return PartVerdict(
+            "supported", benefits[0], f"supported (hedged claim): a benefit at {benefits[0].certainty} certainty"
+        )
     carrying = [e for e in benefits if not _shortfalls(e, claimed_classes, claimed_windows)]
     if carrying:
-        return PartVerdict("supported", carrying[0], "supported: an important benefit against "
-                           f"{CLASS_LABELS[carrying[0].candidate.comparator_class]} at {carrying[0].certainty} "
-                           "certainty, direct")
+        return PartVerdict(
+            "supported",
+            carrying[0],
+            "supported: an important benefit against "
+            f"{CLASS_LABELS[carrying[0].candidate.comparator_class]} at {carrying[0].certainty} "
+            "certainty, direct",
+        )
     if benefits:
         why = "; ".join(_shortfalls(benefits[0], claimed_classes, claimed_windows))
         return PartVerdict("overstated", benefits[0], f"overstated: the best benefit is {why}")
-    return PartVerdict("uncertain", ranked[0], "uncertain: every estimate is very low certainty or shows no clear "
-                                               "benefit")
+    return PartVerdict(
+        "uncertain", ranked[0], "uncertain: every estimate is very low certainty or shows no clear benefit"
+    )
 
 
 STRENGTH = ("contradicted", "unsupported", "uncertain", "overstated", "supported")
@@ -468,8 +628,9 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     claimed = (comparator,) if comparator else ("sham", "no_treatment")
     refuting = (comparator,) if comparator else ("sham",)
     windows = (window, ANY) if window else BEYOND_FIRST_WEEK
-    judged = {p: _part_verdict([e for e in profile if e.part == p], claim.asserted, claimed, refuting, windows)
-              for p in parts}
+    judged = {
+        p: _part_verdict([e for e in profile if e.part == p], claim.asserted, claimed, refuting, windows) for p in parts
+    }
     noun = TOPICS[claim.topic][1] if domain == "other" else OUTCOME_NOUNS.get(domain, domain)
     main = parts[0]
     verdict = judged[main]
@@ -480,13 +641,23 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
         verdict, rule = judged[weakest], judged[weakest].rule
     elif named and verdict.verdict == "supported":
         verdict = PartVerdict("overstated", verdict.entry, "")
-        rule = (f"overstated: the claim names {', '.join(_label(ev, p) for p in named)}, where the evidence is "
-                f"weaker ({'; '.join(judged[p].rule for p in named)})")
+        rule = (
+            f"overstated: the claim names {', '.join(_label(ev, p) for p in named)}, where the evidence is "
+            f"weaker ({'; '.join(judged[p].rule for p in named)})"
+        )
     ids = tuple(sorted({e.candidate.evidence_id for e in profile}))
     label = " and ".join(_label(ev, p) for p in parts)
     if verdict.entry is None:
-        return Verdict(claim.id, "unsupported", "", "", f"No trial or review data on dry needling and {noun} in "
-                       f"{label} were found; do not make this claim.", (), "no evidence found", rule)
+        return Verdict(
+            claim.id,
+            "unsupported",
+            "",
+            "",
+            f"No trial or review data on dry needling and {noun} in {label} were found; do not make this claim.",
+            (),
+            "no evidence found",
+            rule,
+        )
     e = verdict.entry
     c = e.candidate
     if e.certainty == "very_low" or verdict.verdict == "uncertain":
@@ -494,7 +665,8 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     else:
         wording = _statement(e, domain, ev)
     effect = f"{c.text}; {c.certainty_range} certainty, rated by {c.rated_by}" + (
-        f"; indirect ({e.indirect}), so {e.certainty.replace('_', ' ')} for this claim" if e.indirect else "")
+        f"; indirect ({e.indirect}), so {e.certainty.replace('_', ' ')} for this claim" if e.indirect else ""
+    )
     reason = f"deciding evidence: {c.evidence_id} ({CLASS_LABELS[c.comparator_class]}, {c.window})"
     return Verdict(claim.id, verdict.verdict, e.certainty, effect, wording, ids, reason, rule)
 
@@ -505,18 +677,37 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
     rows = []
     for e in profile:
         c = e.candidate
-        rows.append({"claim_id": claim.id, "part": e.part, "part_label": e.part_label,
-                     "comparator_class": c.comparator_class, "comparator_label": CLASS_LABELS[c.comparator_class],
-                     "window": c.window, "evidence_id": c.evidence_id,
-                     "source": c.source, "year": c.year or "", "directness": f"indirect: {e.indirect}" if e.indirect
-                     else "direct", "measure": c.measure, "estimate": c.estimate, "ci_low": c.ci_low,
-                     "ci_high": c.ci_high, "scale": c.scale, "k": c.k, "n_participants": c.n_participants,
-                     "size": c.size, "favours": FAVOURS[c.favours] if not math.isnan(c.ci_low) else
-                     "not reported (narrative finding)", "finding_certainty": c.finding_certainty,
-                     "certainty_range": c.certainty_range, "rated_by": c.rated_by, "certainty": e.certainty,
-                     "certainty_reasons": c.certainty_reasons, "statement": _statement(e, domain, ev)
-                     if c.favours is not None or not math.isnan(c.ci_low) else c.text,
-                     "applicability": c.applicability, "candidates": e.candidates})
+        rows.append(
+            {
+                "claim_id": claim.id,
+                "part": e.part,
+                "part_label": e.part_label,
+                "comparator_class": c.comparator_class,
+                "comparator_label": CLASS_LABELS[c.comparator_class],
+                "window": c.window,
+                "evidence_id": c.evidence_id,
+                "source": c.source,
+                "year": c.year or "",
+                "directness": f"indirect: {e.indirect}" if e.indirect else "direct",
+                "measure": c.measure,
+                "estimate": c.estimate,
+                "ci_low": c.ci_low,
+                "ci_high": c.ci_high,
+                "scale": c.scale,
+                "k": c.k,
+                "n_participants": c.n_participants,
+                "size": c.size,
+                "favours": FAVOURS[c.favours] if not math.isnan(c.ci_low) else "not reported (narrative finding)",
+                "finding_certainty": c.finding_certainty,
+                "certainty_range": c.certainty_range,
+                "rated_by": c.rated_by,
+                "certainty": e.certainty,
+                "certainty_reasons": c.certainty_reasons,
+                "statement": _statement(e, domain, ev) if c.favours is not None or not math.isnan(c.ci_low) else c.text,
+                "applicability": c.applicability,
+                "candidates": e.candidates,
+            }
+        )
     return rows
 
 
@@ -535,32 +726,67 @@ def mechanism_verdict(claim, ev: Evidence) -> Verdict:
     idea = _idea(claim)
     ids = tuple(sorted(linked["mechanism_id"]))
     if linked.empty:
-        return Verdict(claim.id, "unsupported", "", "", f"No study was found on whether {idea}; do not make this "
-                       "claim.", (), "no mechanism evidence found", "unsupported: no study linked to this claim")
+        return Verdict(
+            claim.id,
+            "unsupported",
+            "",
+            "",
+            f"No study was found on whether {idea}; do not make this claim.",
+            (),
+            "no mechanism evidence found",
+            "unsupported: no study linked to this claim",
+        )
     human = tested["population"] != "animals"
     refuting = tested[tested["direction"].isin(["contradicts", "no_effect"]) & human]
     if not refuting.empty:
-        return Verdict(claim.id, "contradicted", "low", "", f"A study that tested it contradicts the idea that {idea}; "
-                       "do not make this claim.", ids,
-                       f"tested and refuted: {', '.join(sorted(refuting['mechanism_id']))}",
-                       "contradicted: a human study that tested this claim found no effect or the opposite")
+        return Verdict(
+            claim.id,
+            "contradicted",
+            "low",
+            "",
+            f"A study that tested it contradicts the idea that {idea}; do not make this claim.",
+            ids,
+            f"tested and refuted: {', '.join(sorted(refuting['mechanism_id']))}",
+            "contradicted: a human study that tested this claim found no effect or the opposite",
+        )
     patients = tested[(tested["direction"] == "supports") & (tested["population"] == "patients")]
     if not patients.empty:
         verdict = "overstated" if claim.asserted else "supported"
-        return Verdict(claim.id, verdict, "low", "", f"Some small laboratory studies in patients support the idea "
-                       f"that {idea}, but the evidence is limited and does not show that this explains any benefit.",
-                       ids, f"tested with support in patients: {', '.join(sorted(patients['mechanism_id']))}",
-                       f"{verdict}: support from small mechanistic studies in patients (low certainty)"
-                       + (", stated without a hedge" if claim.asserted else ", hedged"))
+        return Verdict(
+            claim.id,
+            verdict,
+            "low",
+            "",
+            f"Some small laboratory studies in patients support the idea "
+            f"that {idea}, but the evidence is limited and does not show that this explains any benefit.",
+            ids,
+            f"tested with support in patients: {', '.join(sorted(patients['mechanism_id']))}",
+            f"{verdict}: support from small mechanistic studies in patients (low certainty)"
+            + (", stated without a hedge" if claim.asserted else ", hedged"),
+        )
     if not tested.empty:
-        return Verdict(claim.id, "uncertain", "very_low", "", f"The evidence is very uncertain about whether {idea}: "
-                       "the studies that tested it were in animals or healthy volunteers, or their findings were "
-                       "mixed.",
-                       ids, "tested only in animals, healthy volunteers or with mixed findings",
-                       "uncertain: no tested support in patients")
-    return Verdict(claim.id, "uncertain", "very_low", "", f"No study has tested whether {idea}; the related studies "
-                   "do not settle it either way.", ids, "related studies only (none tested this claim)",
-                   "uncertain: related evidence that did not test this claim neither supports nor contradicts it")
+        return Verdict(
+            claim.id,
+            "uncertain",
+            "very_low",
+            "",
+            f"The evidence is very uncertain about whether {idea}: "
+            "the studies that tested it were in animals or healthy volunteers, or their findings were "
+            "mixed.",
+            ids,
+            "tested only in animals, healthy volunteers or with mixed findings",
+            "uncertain: no tested support in patients",
+        )
+    return Verdict(
+        claim.id,
+        "uncertain",
+        "very_low",
+        "",
+        f"No study has tested whether {idea}; the related studies do not settle it either way.",
+        ids,
+        "related studies only (none tested this claim)",
+        "uncertain: related evidence that did not test this claim neither supports nor contradicts it",
+    )
 
 
 def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
@@ -581,8 +807,11 @@ def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
 def _safety_rows(claim, safety: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(rows giving the event's own rate, all-cause serious rows usable as an upper bound, what they
     count). The claim's linked rows if it links any, else the rows of its event type."""
-    linked = safety["safety_id"].isin(claim.safety) if claim.safety else \
-        safety["event_type"].isin(SAFETY_EVENTS.get(claim.topic, ()))
+    linked = (
+        safety["safety_id"].isin(claim.safety)
+        if claim.safety
+        else safety["event_type"].isin(SAFETY_EVENTS.get(claim.topic, ()))
+    )
     rows = safety[linked]
     if claim.topic == "general_safety":
         if claim.frequency_claimed == "common":
@@ -594,8 +823,16 @@ def _safety_rows(claim, safety: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
 def safety_verdict(claim, ev: Evidence) -> Verdict:
     """Verdict for a safety claim against event rates (module docstring)."""
     if claim.topic == "contraindications":
-        return Verdict(claim.id, "not_checkable", "", "", "", (), "a precaution, not an effect claim",
-                       "not checkable: a precaution, not an effect claim")
+        return Verdict(
+            claim.id,
+            "not_checkable",
+            "",
+            "",
+            "",
+            (),
+            "a precaution, not an effect claim",
+            "not checkable: a precaution, not an effect claim",
+        )
     own, bound, what = _safety_rows(claim, ev.curated.safety)
     ids = tuple(sorted(set(own["safety_id"]) | set(bound["safety_id"])))
     rated = _rates(own[own["denominator_unit"] != "reports"])
@@ -610,18 +847,42 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
     if not rated:
         if reports.empty:
             if warning:
-                return Verdict(claim.id, "uncertain", "very_low", "", f"No count or case report of {what} after dry "
-                               "needling was found in the tables; how often it happens is not known, and keeping the "
-                               "warning is reasonable.", ids, "no safety data for this event",
-                               "uncertain: a warning is not judged unsupported for lack of data")
-            return Verdict(claim.id, "unsupported", "", "", f"No data on {what} after dry needling were found.",
-                           ids, "no safety data", "unsupported: a claim of safety needs rates")
+                return Verdict(
+                    claim.id,
+                    "uncertain",
+                    "very_low",
+                    "",
+                    f"No count or case report of {what} after dry "
+                    "needling was found in the tables; how often it happens is not known, and keeping the "
+                    "warning is reasonable.",
+                    ids,
+                    "no safety data for this event",
+                    "uncertain: a warning is not judged unsupported for lack of data",
+                )
+            return Verdict(
+                claim.id,
+                "unsupported",
+                "",
+                "",
+                f"No data on {what} after dry needling were found.",
+                ids,
+                "no safety data",
+                "unsupported: a claim of safety needs rates",
+            )
         n = int(number(reports["events"]).fillna(0).sum())
         verdict = "supported" if claimed == "not_stated" else "uncertain"
-        return Verdict(claim.id, verdict, "very_low", f"{n} case report(s)", f"Cases of {what} after needling have "
-                       "been reported; how often it happens is not known.", ids, "case reports only, no rate",
-                       "supported: case reports show that it happens" if verdict == "supported" else
-                       "uncertain: case reports show that it happens, but no rate can check the frequency claimed")
+        return Verdict(
+            claim.id,
+            verdict,
+            "very_low",
+            f"{n} case report(s)",
+            f"Cases of {what} after needling have been reported; how often it happens is not known.",
+            ids,
+            "case reports only, no rate",
+            "supported: case reports show that it happens"
+            if verdict == "supported"
+            else "uncertain: case reports show that it happens, but no rate can check the frequency claimed",
+        )
     high = max(r for _, r, _, _ in rated)
     low = min(r for _, r, _, _ in rated)
     big = any(d >= SURVEY_SIZE for *_, d in rated if not math.isnan(d))
@@ -630,28 +891,52 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
     bands = band(low) if band(low) == band(high) else f"{band(low)} to {band(high)}"
     if upper_only:
         effect = f"at most {high:.2g}% ({band(high)}): significant events of any kind in large surveys"
-        wording = (f"Large surveys recorded significant adverse events of any kind in at most {high:.2g}% of "
-                   f"treatments, so {what} is at most {band(high)}"
-                   + ("; case reports show that it does happen." if not reports.empty else "."))
+        wording = (
+            f"Large surveys recorded significant adverse events of any kind in at most {high:.2g}% of "
+            f"treatments, so {what} is at most {band(high)}"
+            + ("; case reports show that it does happen." if not reports.empty else ".")
+        )
     else:
-        effect = f"{span} ({bands})" + ("; includes an upper bound (zero events, rule of three)"
-                                         if any(upper for _, _, upper, _ in rated) else "")
+        effect = f"{span} ({bands})" + (
+            "; includes an upper bound (zero events, rule of three)" if any(upper for _, _, upper, _ in rated) else ""
+        )
         wording = f"In the available studies, {what} occurred in {span} of treatments or patients ({bands})."
         if claim.topic == "general_safety" and claimed != "common":
-            wording = (f"Significant adverse events were {band(high)} in large surveys of physiotherapists (at most "
-                       f"{high:.2g}% of treatments); mild ones such as bruising, bleeding and soreness were common.")
+            wording = (
+                f"Significant adverse events were {band(high)} in large surveys of physiotherapists (at most "
+                f"{high:.2g}% of treatments); mild ones such as bruising, bleeding and soreness were common."
+            )
     if claimed == "not_stated":
-        return Verdict(claim.id, "supported", certainty, effect, wording, ids, "the event occurs",
-                       "supported: surveys or trials count the event")
+        return Verdict(
+            claim.id,
+            "supported",
+            certainty,
+            effect,
+            wording,
+            ids,
+            "the event occurs",
+            "supported: surveys or trials count the event",
+        )
     lo_lim, hi_lim = CLAIMED_LIMITS[claimed]
     if claimed == "common":
-        verdict = "uncertain" if upper_only else (
-            "supported" if high >= lo_lim else ("contradicted" if high < 0.1 else "overstated"))
+        verdict = (
+            "uncertain"
+            if upper_only
+            else ("supported" if high >= lo_lim else ("contradicted" if high < 0.1 else "overstated"))
+        )
     else:
         verdict = "supported" if high < hi_lim else ("contradicted" if low >= 1.0 else "overstated")
     observed = f"claimed {claimed.replace('_', ' ')}, observed {'at most ' if upper_only else ''}{band(high)}"
-    return Verdict(claim.id, verdict, certainty, effect, wording, ids, observed,
-                   f"{verdict}: the frequency word against the CIOMS bands ({observed})")
+    return Verdict(
+        claim.id,
+        verdict,
+        certainty,
+        effect,
+        wording,
+        ids,
+        observed,
+        f"{verdict}: the frequency word against the CIOMS bands ({observed})",
+    )
 
 
 def verdict_for(claim, ev: Evidence) -> Verdict:
@@ -662,8 +947,16 @@ def verdict_for(claim, ev: Evidence) -> Verdict:
         return mechanism_verdict(claim, ev)
     if claim.type == "safety":
         return safety_verdict(claim, ev)
-    return Verdict(claim.id, "not_checkable", "", "", "", (), "a definition or practicality, not a claim of effect",
-                   "not checkable: not a claim of effect")
+    return Verdict(
+        claim.id,
+        "not_checkable",
+        "",
+        "",
+        "",
+        (),
+        "a definition or practicality, not a claim of effect",
+        "not checkable: not a claim of effect",
+    )
 
 
 @dataclass(frozen=True)
@@ -695,11 +988,21 @@ def verdict_tables(claims: Sequence, ev: Evidence) -> tuple[pd.DataFrame, pd.Dat
         else:
             v = verdict_for(claim, ev)
         o = recorded.get(claim.id)
-        rows.append({"claim_id": claim.id, "statement": claim.statement, "type": claim.type, "topic": claim.topic,
-                     "condition_ids": "; ".join(claim.conditions), "verdict": o.verdict if o else v.verdict,
-                     "certainty": (o.certainty or v.certainty) if o else v.certainty, "effect": v.effect,
-                     "allowed_wording": (o.allowed_wording or v.allowed_wording) if o else v.allowed_wording,
-                     "evidence_ids": "; ".join(v.evidence_ids), "reason": v.reason,
-                     "rule": "set by hand (verdict_overrides.csv); computed " + v.rule if o else v.rule,
-                     "override_reason": o.reason if o else ""})
+        rows.append(
+            {
+                "claim_id": claim.id,
+                "statement": claim.statement,
+                "type": claim.type,
+                "topic": claim.topic,
+                "condition_ids": "; ".join(claim.conditions),
+                "verdict": o.verdict if o else v.verdict,
+                "certainty": (o.certainty or v.certainty) if o else v.certainty,
+                "effect": v.effect,
+                "allowed_wording": (o.allowed_wording or v.allowed_wording) if o else v.allowed_wording,
+                "evidence_ids": "; ".join(v.evidence_ids),
+                "reason": v.reason,
+                "rule": "set by hand (verdict_overrides.csv); computed " + v.rule if o else v.rule,
+                "override_reason": o.reason if o else "",
+            }
+        )
     return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS)), pd.DataFrame(evidence, columns=list(PROFILE_COLUMNS))

@@ -68,8 +68,8 @@ the spot") are not claims, since condition descriptions look the same; irony is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -85,7 +85,8 @@ REQUIRED_VERDICT_COLUMNS = ("claim_id", "topic", "verdict", "certainty", "allowe
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however)\b", re.I)
 # where a hedge stops reaching: the clause breaks and the start of a result, reason or second claim
 _HEDGE_SCOPE_END = re.compile(
-    r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|so|which|because|and)\b", re.I)
+    r"[,;:()]|\s[-–—]\s|\b(?:but|while|whereas|although|though|however|so|which|because|and)\b", re.I
+)
 _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I)
 # where a purpose span ends and a result attached to it starts: ", which ...", "that draws ...",
 # ", helping ..."
@@ -132,24 +133,34 @@ def build_register(claims: Iterable[Claim], verdicts: pd.DataFrame) -> list[Regi
     register = []
     for claim in claims:
         row = rows.get(claim.id, {})
-        register.append(RegisterClaim(
-            id=claim.id, topic=claim.topic, statement=claim.statement, conditions=tuple(claim.conditions),
-            frequency_claimed=claim.frequency_claimed or "", verdict=_cell(row, "verdict").lower(),
-            certainty=_cell(row, "certainty").lower().replace(" ", "_").replace("-", "_"),
-            allowed_wording=_cell(row, "allowed_wording"),
-            locators=tuple(o.locator for o in claim.occurrences),
-        ))
+        register.append(
+            RegisterClaim(
+                id=claim.id,
+                topic=claim.topic,
+                statement=claim.statement,
+                conditions=tuple(claim.conditions),
+                frequency_claimed=claim.frequency_claimed or "",
+                verdict=_cell(row, "verdict").lower(),
+                certainty=_cell(row, "certainty").lower().replace(" ", "_").replace("-", "_"),
+                allowed_wording=_cell(row, "allowed_wording"),
+                locators=tuple(o.locator for o in claim.occurrences),
+            )
+        )
     return register
 
 
 def _content_words(text: str) -> set[str]:
     """Lower-case words of four letters or more, without the words every claim shares."""
-    return {w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in ("needling", "needle", "needles", "that",
-                                                                             "this", "with", "from", "your")}
+    return {
+        w
+        for w in re.findall(r"[a-z]{4,}", text.lower())
+        if w not in ("needling", "needle", "needles", "that", "this", "with", "from", "your")
+    }
 
 
-def choose_claim(candidates: Sequence[RegisterClaim], sentence: str, frequency: str | None,
-                 conditions: frozenset[str]) -> RegisterClaim | None:
+def choose_claim(
+    candidates: Sequence[RegisterClaim], sentence: str, frequency: str | None, conditions: frozenset[str]
+) -> RegisterClaim | None:
     """The register claim of a topic that a sentence matches: the one with the sentence's frequency
     word (safety), then the one about the conditions the sentence names, then the one sharing most
     words with it, then claims without a frequency, then the first verdict in the order of
@@ -159,8 +170,15 @@ def choose_claim(candidates: Sequence[RegisterClaim], sentence: str, frequency: 
     same = [c for c in candidates if frequency and c.frequency_claimed == frequency]
     pool = same or candidates
     words = _content_words(sentence)
-    return min(pool, key=lambda c: (-len(conditions & set(c.conditions)), -len(words & _content_words(c.statement)),
-                                    bool(c.frequency_claimed) and not same, order_of(c.verdict, VERDICTS)))
+    return min(
+        pool,
+        key=lambda c: (
+            -len(conditions & set(c.conditions)),
+            -len(words & _content_words(c.statement)),
+            bool(c.frequency_claimed) and not same,
+            order_of(c.verdict, VERDICTS),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,13 +232,13 @@ def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool, bool]:
     for pattern, is_purpose in ((lexicon.purpose, True), (lexicon.attribution, False)):
         m = pattern.search(text)
         while m:
-            rest = text[m.end():]
+            rest = text[m.end() :]
             end = _RELATIVE.search(rest) if is_purpose else None
             end = end or _OWN_VOICE.search(rest)
-            relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start():]))
+            relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start() :]))
             stop = m.end() + end.start() if end else len(text)
             names_subject = names_subject or bool(lexicon.subjects.search(text, m.start(), stop))
-            text = text[:m.start()] + " " + text[stop:]
+            text = text[: m.start()] + " " + text[stop:]
             m = pattern.search(text, m.start() + 1)
     return text, relative, names_subject
 
@@ -255,7 +273,7 @@ def _clause(text: str, position: int) -> str:
     """The clause of ``text`` around ``position``."""
     starts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text) if m.end() <= position]
     ends = [m.start() for m in _CLAUSE_BREAK.finditer(text) if m.start() > position] + [len(text)]
-    return text[max(starts):min(ends)]
+    return text[max(starts) : min(ends)]
 
 
 def frequency_word(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
@@ -319,21 +337,30 @@ class ClaimDetector:
             if question and self.lexicon.answers.search(sentence.text.strip()):
                 # an answer that affirms a question is read together with it
                 read = replace(sentence, text=f"{question.rstrip().rstrip('?')}: {sentence.text}")
-            claims, previous_about, previous_topics = self._sentence(read, previous_about, previous_topics,
-                                                                     bool(question))
+            claims, previous_about, previous_topics = self._sentence(
+                read, previous_about, previous_topics, bool(question)
+            )
             question = sentence.text if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
 
-    def _sentence(self, sentence: Sentence, previous_about: bool, previous_topics: dict[str, int],
-                  previous_question: bool) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
+    def _sentence(
+        self, sentence: Sentence, previous_about: bool, previous_topics: dict[str, int], previous_question: bool
+    ) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
         """The claims of one sentence, whether it names dry needling, and its topics."""
         lex = self.lexicon
         raw = sentence.text
         registered = _registered(raw, self.register)
         all_topics = {t: p for t, p in match_topics(raw, lex).items() if topic_type(t) != "logistics"}
         text, relative, removed_subject = _remove_spans(raw, lex)
-        lead = sentence.lead_in if (sentence.list_item and lex.subjects.search(sentence.lead_in)
-                                    and not lex.not_claims.search(sentence.lead_in)) else ""
+        lead = (
+            sentence.lead_in
+            if (
+                sentence.list_item
+                and lex.subjects.search(sentence.lead_in)
+                and not lex.not_claims.search(sentence.lead_in)
+            )
+            else ""
+        )
         context = f"{lead} {text}" if lead else text
         other = bool(lex.other_treatments.search(text))
         explicit = bool(lex.subjects.search(text))
@@ -342,18 +369,29 @@ class ClaimDetector:
         implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
         subject = explicit or pronoun or bool(lead) or implied or relative
         about = (explicit and not other) or (pronoun and not explicit)
-        effects = [*lex.effect_words.finditer(context), *lex.absolutes["effect"].finditer(context),
-                   *_subject_verbs(context, lex)]
+        effects = [
+            *lex.effect_words.finditer(context),
+            *lex.absolutes["effect"].finditer(context),
+            *_subject_verbs(context, lex),
+        ]
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         body = len(context) - len(text)  # where the sentence starts in the context (after a lead-in)
         hedged = _hedged(context, 0, body, affirmed, lex) or _hedged(context, body, len(context), affirmed, lex)
         if _is_question(raw):
-            return self._claims(raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered,
-                                False, False, hedged), about, all_topics
+            return (
+                self._claims(
+                    raw, text, context, {t: all_topics.get(t, 0) for t in registered}, registered, False, False, hedged
+                ),
+                about,
+                all_topics,
+            )
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
         not_claim = bool(lex.not_claims.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
-        topics = all_topics if text == raw else \
-            {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
+        topics = (
+            all_topics
+            if text == raw
+            else {t: p for t, p in match_topics(text, lex).items() if topic_type(t) != "logistics"}
+        )
         if not topics and subject and affirmed and removed_subject:
             topics = all_topics  # "a trial found it eased neck pain, so it will ease yours too"
         elif not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
@@ -373,10 +411,19 @@ class ClaimDetector:
                 kept[topic] = position
         for topic in registered:
             kept.setdefault(topic, all_topics.get(topic, 0))
-        kept = {t: p for t, p in kept.items()
-                if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())}
-        claims = self._claims(raw, text, context, kept, registered, subject and asserted and not not_claim,
-                              bool(effects) and not affirmed, hedged)
+        kept = {
+            t: p for t, p in kept.items() if t in registered or not (lex.narrower.get(t, frozenset()) & kept.keys())
+        }
+        claims = self._claims(
+            raw,
+            text,
+            context,
+            kept,
+            registered,
+            subject and asserted and not not_claim,
+            bool(effects) and not affirmed,
+            hedged,
+        )
         return claims, about, all_topics
 
     def _safety_claimed(self, topic: str, text: str, position: int, alone: bool) -> bool:
@@ -390,8 +437,17 @@ class ClaimDetector:
             return True
         return bool(_affirmed(lex.absolutes["safety"], text, lex))
 
-    def _claims(self, raw: str, text: str, context: str, topics: dict[str, int], registered: dict[str, RegisterClaim],
-                asserted: bool, negated_only: bool, hedged: bool) -> tuple[DetectedClaim, ...]:
+    def _claims(
+        self,
+        raw: str,
+        text: str,
+        context: str,
+        topics: dict[str, int],
+        registered: dict[str, RegisterClaim],
+        asserted: bool,
+        negated_only: bool,
+        hedged: bool,
+    ) -> tuple[DetectedClaim, ...]:
         """One claim per topic, with its strength (``hedged``: see :func:`_hedged`)."""
         lex = self.lexicon
         if not topics:
@@ -415,8 +471,9 @@ class ClaimDetector:
                 at = position + len(context) - len(text)
                 frequency = frequency_word(_clause(context, at), lex) or frequency_word(context, lex)
             safe = topic == "general_safety" and bool(lex.safe_words.search(raw)) and not qualified
-            claims.append(DetectedClaim(topic, strength, absolute, uncertain, denial, frequency, safe,
-                                        registered.get(topic)))
+            claims.append(
+                DetectedClaim(topic, strength, absolute, uncertain, denial, frequency, safe, registered.get(topic))
+            )
         return tuple(claims)
 
 

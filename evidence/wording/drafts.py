@@ -22,8 +22,14 @@ from pathlib import Path
 
 from evidence.config import ConfigError
 
-TEXT_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                 ".docx": "docx"}
+TEXT_SUFFIXES = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+}
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 LIST_MARKER = "- "
@@ -104,7 +110,7 @@ def markdown_to_text(markdown: str) -> str:
         bullet = line.lstrip().startswith(("- ", "* ", "+ ")) or re.match(r"^\s*\d{1,3}[.)]\s", line)
         for pattern, repl in _MD_LINE_RULES:
             line = pattern.sub(repl, line)
-        body = line[len(LIST_MARKER):] if bullet and line.startswith(LIST_MARKER) else line
+        body = line[len(LIST_MARKER) :] if bullet and line.startswith(LIST_MARKER) else line
         for pattern, repl in _MD_INLINE_RULES:
             body = pattern.sub(repl, body)
         lines.append((LIST_MARKER if bullet else "") + body)
@@ -249,12 +255,12 @@ def _split_line(line: str) -> list[str]:
     """Split one line at sentence-ending punctuation."""
     pieces, start = [], 0
     for match in _BOUNDARY.finditer(line):
-        before = line[start:match.end()].split()
+        before = line[start : match.end()].split()
         last_word = before[-1].lower().rstrip("\"'”’)]") if before else ""
-        next_char = line[match.end():match.end() + 1]
+        next_char = line[match.end() : match.end() + 1]
         if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last_word) or next_char.islower():
             continue
-        pieces.append(line[start:match.end()].strip())
+        pieces.append(line[start : match.end()].strip())
         start = match.end()
     pieces.append(line[start:].strip())
     return [p for p in pieces if p]

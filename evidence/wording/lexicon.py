@@ -32,11 +32,26 @@ from evidence.curation.topics import TOPICS
 SCHEMA_VERSION = 1
 LEXICON_FILE = "wording_lexicon.yaml"
 #: sections that are one list of patterns
-PATTERN_LISTS = ("subjects", "pronouns", "other_treatments", "calls_to_action", "answers", "implied_subject",
-                 "not_claims",
-                 "neutral_verbs", "effect_words", "hedges",
-                 "uncertainty", "denials", "negations", "purpose", "attribution", "safe_words", "safety_qualifiers",
-                 "mild")
+PATTERN_LISTS = (
+    "subjects",
+    "pronouns",
+    "other_treatments",
+    "calls_to_action",
+    "answers",
+    "implied_subject",
+    "not_claims",
+    "neutral_verbs",
+    "effect_words",
+    "hedges",
+    "uncertainty",
+    "denials",
+    "negations",
+    "purpose",
+    "attribution",
+    "safe_words",
+    "safety_qualifiers",
+    "mild",
+)
 #: sections that are a mapping of fixed keys to lists of patterns (frequencies in matching order)
 ABSOLUTE_SCOPES = ("effect", "safety")
 FREQUENCIES = ("rare", "uncommon", "common")
@@ -83,8 +98,9 @@ def _compile(entries: Any, section: str, problems: list[Problem], file: str) -> 
             problems.append(Problem(file, None, where, f"pattern {entry!r} does not compile: {exc}"))
             continue
         if re.fullmatch(entry, "", re.I):
-            problems.append(Problem(file, None, where,
-                                    f"pattern {entry!r} matches empty text, so it matches everywhere"))
+            problems.append(
+                Problem(file, None, where, f"pattern {entry!r} matches empty text, so it matches everywhere")
+            )
             continue
         good.append(entry)
     return re.compile("|".join(f"(?:{p})" for p in good), re.I) if good else None
@@ -141,9 +157,13 @@ def _parse(path: Path) -> tuple[Lexicon | None, list[Problem]]:
     narrower = _narrower(raw, problems, file)
     if problems:
         return None, problems
-    return Lexicon(lists={k: v for k, v in lists.items() if v is not None}, absolutes=absolutes,
-                   frequencies=tuple((f, frequencies[f]) for f in FREQUENCIES),
-                   topics={t: topics[t] for t in TOPICS}, narrower=narrower), []
+    return Lexicon(
+        lists={k: v for k, v in lists.items() if v is not None},
+        absolutes=absolutes,
+        frequencies=tuple((f, frequencies[f]) for f in FREQUENCIES),
+        topics={t: topics[t] for t in TOPICS},
+        narrower=narrower,
+    ), []
 
 
 def lexicon_problems(path: Path) -> list[Problem]:

@@ -44,9 +44,10 @@ import html
 import io
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
-from typing import Iterable, Sequence, TextIO
+from typing import TextIO
 
 import pandas as pd
 
@@ -96,7 +97,7 @@ def generic_suggestion(topic: str) -> str:
         "efficacy": f"The evidence is very uncertain about the effect of dry needling on {description}.",
         "outcome": f"The evidence is uncertain about whether dry needling gives {description}.",
         "mechanism": f"How dry needling works is not established; present '{description}' as a proposed explanation, "
-                     "not a fact.",
+        "not a fact.",
         "safety": f"Describe {description} as often as the evidence reports it, without absolute words.",
     }.get(kind, "")
 
@@ -119,21 +120,25 @@ def _strength_rule(claim: RegisterClaim | None, topic: str, detected: DetectedCl
     if detected.states_uncertainty:
         return SEVERITY_NONE, "the sentence says the evidence is uncertain"
     if not verdict:
-        return SEVERITY_FLAG, (f"{detected.strength} claim but {label} has no evidence verdict; "
-                               "say the evidence is uncertain")
+        return SEVERITY_FLAG, (
+            f"{detected.strength} claim but {label} has no evidence verdict; say the evidence is uncertain"
+        )
     rank = certainty_rank(certainty)
     if detected.strength == "conditional":
         if rank >= _LOW and verdict != "unsupported":
             return SEVERITY_NONE, f"conditional wording fits {label} ({verdict}, {_certainty_text(certainty)})"
-        return SEVERITY_FLAG, (f"conditional wording ('may', 'can') is not enough: {label} is {verdict} with "
-                               f"{_certainty_text(certainty)}; say the evidence is very uncertain")
+        return SEVERITY_FLAG, (
+            f"conditional wording ('may', 'can') is not enough: {label} is {verdict} with "
+            f"{_certainty_text(certainty)}; say the evidence is very uncertain"
+        )
     if verdict == "supported" and rank >= _MODERATE:
         return SEVERITY_NONE, f"consistent with {label} (supported, {_certainty_text(certainty)})"
     return SEVERITY_FLAG, f"direct claim but {label} is {verdict} with {_certainty_text(certainty)}"
 
 
-def _safety_rule(claim: RegisterClaim | None, topic: str, detected: DetectedClaim, mild: bool,
-                 candidates: Sequence[RegisterClaim]) -> tuple[int, str]:
+def _safety_rule(
+    claim: RegisterClaim | None, topic: str, detected: DetectedClaim, mild: bool, candidates: Sequence[RegisterClaim]
+) -> tuple[int, str]:
     """Safety: frequency words against the register, and "safe" without qualification."""
     label = _label(claim, topic)
     verdict = claim.verdict if claim else ""
@@ -145,20 +150,26 @@ def _safety_rule(claim: RegisterClaim | None, topic: str, detected: DetectedClai
             return SEVERITY_NONE, f"'{word}' agrees with {label} ({frequency}, {verdict or 'no verdict'})"
         backed = [c for c in candidates if c.frequency_claimed and c.verdict == "supported"]
         if backed:
-            return SEVERITY_FLAG, (f"says '{word}' ({frequency}) but the evidence supports "
-                                   f"'{backed[0].frequency_claimed}' (claim {backed[0].id})")
+            return SEVERITY_FLAG, (
+                f"says '{word}' ({frequency}) but the evidence supports "
+                f"'{backed[0].frequency_claimed}' (claim {backed[0].id})"
+            )
     if detected.safe_unqualified:
         says_safe = claim and claim.frequency_claimed in ("", "not_stated")
         if says_safe and verdict == "supported" and certainty_rank(claim.certainty) >= _MODERATE:
             return SEVERITY_NONE, f"'safe' is backed by {label} (supported)"
-        what = f"{label} is about {claim.frequency_claimed} events" if claim and not says_safe else \
-            f"{label} is {verdict or 'without verdict'}"
+        what = (
+            f"{label} is about {claim.frequency_claimed} events"
+            if claim and not says_safe
+            else f"{label} is {verdict or 'without verdict'}"
+        )
         return SEVERITY_FLAG, f"'safe' without naming side effects or how rare serious ones are; {what}"
     return SEVERITY_NONE, f"consistent with {label} ({verdict or 'no verdict'})"
 
 
-def assess(detected: DetectedClaim, sentence: str, register: Sequence[RegisterClaim], named: frozenset[str],
-           lexicon: Lexicon) -> Assessment:
+def assess(
+    detected: DetectedClaim, sentence: str, register: Sequence[RegisterClaim], named: frozenset[str], lexicon: Lexicon
+) -> Assessment:
     """Apply the flagging policy to one claim of a sentence; ``named`` are the conditions the sentence names."""
     topic = detected.topic
     if not topic:
@@ -166,13 +177,20 @@ def assess(detected: DetectedClaim, sentence: str, register: Sequence[RegisterCl
         return Assessment(None, SEVERITY_HYPE, f"absolute wording: {words} (no topic recognised)")
     candidates = [c for c in register if c.topic == topic]
     kind = topic_type(topic)
-    claim = detected.registered or choose_claim(candidates, sentence,
-                                                detected.frequency[0] if detected.frequency else None, named)
-    if claim and claim.verdict == "contradicted" and not (kind == "safety" and not detected.frequency
-                                                          and len(candidates) > 1):
+    claim = detected.registered or choose_claim(
+        candidates, sentence, detected.frequency[0] if detected.frequency else None, named
+    )
+    if (
+        claim
+        and claim.verdict == "contradicted"
+        and not (kind == "safety" and not detected.frequency and len(candidates) > 1)
+    ):
         if detected.denial or detected.states_uncertainty:
-            return Assessment(claim, SEVERITY_NONE, f"the sentence rejects what {_label(claim, topic)} says, "
-                                                    "which the evidence contradicts")
+            return Assessment(
+                claim,
+                SEVERITY_NONE,
+                f"the sentence rejects what {_label(claim, topic)} says, which the evidence contradicts",
+            )
         return Assessment(claim, SEVERITY_CONTRADICTED, f"{_label(claim, topic)} is contradicted by the evidence")
     if detected.absolute_words:
         words = ", ".join(f"'{w}'" for w in detected.absolute_words)
@@ -216,14 +234,26 @@ def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim
     for detected in found.claims:
         a = assess(detected, sentence.text, register, named, lexicon)
         claim = a.claim
-        findings.append(Finding(
-            file=file, index=sentence.index, line=sentence.line, sentence=sentence.text, topic=detected.topic,
-            claim_type=topic_type(detected.topic) if detected.topic else "", strength=detected.strength,
-            claim_id=claim.id if claim else None, verdict=claim.verdict if claim else "",
-            certainty=claim.certainty if claim else "", flagged=a.flagged, reason=a.reason,
-            suggestion=claim.allowed_wording if claim and claim.allowed_wording else generic_suggestion(detected.topic),
-            topics=found.topics,
-        ))
+        findings.append(
+            Finding(
+                file=file,
+                index=sentence.index,
+                line=sentence.line,
+                sentence=sentence.text,
+                topic=detected.topic,
+                claim_type=topic_type(detected.topic) if detected.topic else "",
+                strength=detected.strength,
+                claim_id=claim.id if claim else None,
+                verdict=claim.verdict if claim else "",
+                certainty=claim.certainty if claim else "",
+                flagged=a.flagged,
+                reason=a.reason,
+                suggestion=claim.allowed_wording
+                if claim and claim.allowed_wording
+                else generic_suggestion(detected.topic),
+                topics=found.topics,
+            )
+        )
     return findings
 
 
@@ -233,8 +263,13 @@ def _as_sentences(sentences: Iterable[str | Sentence]) -> Iterable[Sentence]:
         yield item if isinstance(item, Sentence) else Sentence(str(item), number, number)
 
 
-def check_sentences(sentences: Iterable[str | Sentence], claims: Iterable[Claim], verdicts: pd.DataFrame,
-                    file: str = "", lexicon: Lexicon | None = None) -> list[Finding]:
+def check_sentences(
+    sentences: Iterable[str | Sentence],
+    claims: Iterable[Claim],
+    verdicts: pd.DataFrame,
+    file: str = "",
+    lexicon: Lexicon | None = None,
+) -> list[Finding]:
     """Findings for the claims among ``sentences`` (in order; plain strings count as one line each),
     checked against the register ``claims`` and the verdict table."""
     lexicon = lexicon or load_lexicon()
@@ -253,8 +288,9 @@ class Draft:
     error: str = ""
 
 
-def check_drafts(paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame,
-                 lexicon: Lexicon | None = None) -> list[Draft]:
+def check_drafts(
+    paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
+) -> list[Draft]:
     """Every draft of ``paths`` (``-`` reads stdin) checked; a draft that cannot be read carries
     its error and the others are still checked."""
     claims = list(claims)
@@ -271,8 +307,9 @@ def check_drafts(paths: Iterable[str | Path], claims: Iterable[Claim], verdicts:
     return drafts
 
 
-def check_files(paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame,
-                lexicon: Lexicon | None = None) -> list[Finding]:
+def check_files(
+    paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
+) -> list[Finding]:
     """Findings for every draft in ``paths``; ConfigError for the first draft that cannot be read."""
     drafts = check_drafts(paths, claims, verdicts, lexicon)
     for draft in drafts:
@@ -314,8 +351,11 @@ def to_csv(findings: Iterable[Finding]) -> str:
     writer.writeheader()
     for finding in findings:
         row = _record(finding)
-        row.update(topics=";".join(finding.topics), flagged="true" if finding.flagged else "false",
-                   claim_id=finding.claim_id or "")
+        row.update(
+            topics=";".join(finding.topics),
+            flagged="true" if finding.flagged else "false",
+            claim_id=finding.claim_id or "",
+        )
         writer.writerow(row)
     return buffer.getvalue()
 
@@ -326,15 +366,18 @@ def to_table(findings: Sequence[Finding]) -> str:
     for f in findings:
         where = f"{f.file}:{f.index}" if f.file else str(f.index)
         evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
-        lines.append(f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  "
-                     f"{f.claim_id or '-'}  {evidence}")
+        lines.append(
+            f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  "
+            f"{f.claim_id or '-'}  {evidence}"
+        )
         lines.append(f"      sentence: {f.sentence}")
         lines.append(f"      why: {f.reason}")
         if f.flagged and f.suggestion:
             lines.append(f"      instead: {f.suggestion}")
     flagged = sum(f.flagged for f in findings)
-    lines.append(f"{len(findings)} claim(s) in {len({(f.file, f.index) for f in findings})} sentence(s), "
-                 f"{flagged} flagged")
+    lines.append(
+        f"{len(findings)} claim(s) in {len({(f.file, f.index) for f in findings})} sentence(s), {flagged} flagged"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -375,14 +418,18 @@ def _draft_body(draft: Draft) -> str:
             continue
         flagged = any(f.flagged for f in findings)
         ids = " ".join(f.claim_id or "-" for f in findings)
-        parts.append(f'<mark class="claim{" flagged" if flagged else ""}" data-sentence="{sentence.index}" '
-                     f'data-claims="{html.escape(ids)}">{text}</mark> ')
+        parts.append(
+            f'<mark class="claim{" flagged" if flagged else ""}" data-sentence="{sentence.index}" '
+            f'data-claims="{html.escape(ids)}">{text}</mark> '
+        )
         for f in findings:
             evidence = f"{f.verdict} ({f.certainty.replace('_', ' ')})" if f.certainty else (f.verdict or "no verdict")
-            note = (f'<span class="note{" flagged" if f.flagged else ""}" data-flagged="{str(f.flagged).lower()}">'
-                    f'<b>{"Flagged" if f.flagged else "OK"}</b> · {html.escape(f.topic or "no topic")} · '
-                    f'{html.escape(f.strength)} wording · {html.escape(f.claim_id or "no register claim")}: '
-                    f'{html.escape(evidence)}<br>{html.escape(f.reason)}')
+            note = (
+                f'<span class="note{" flagged" if f.flagged else ""}" data-flagged="{str(f.flagged).lower()}">'
+                f"<b>{'Flagged' if f.flagged else 'OK'}</b> · {html.escape(f.topic or 'no topic')} · "
+                f"{html.escape(f.strength)} wording · {html.escape(f.claim_id or 'no register claim')}: "
+                f"{html.escape(evidence)}<br>{html.escape(f.reason)}"
+            )
             if f.flagged and f.suggestion:
                 note += f'<br><b>Instead:</b> <span class="suggestion">{html.escape(f.suggestion)}</span>'
             parts.append(note + "</span>")
@@ -397,17 +444,29 @@ def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
     sections = []
     for draft in drafts:
         flagged = sum(f.flagged for f in draft.findings)
-        summary = "" if draft.error else (f'<p class="summary">{len(draft.findings)} claim(s), '
-                                          f'<span class="flag-count">{flagged}</span> flagged</p>')
-        sections.append(f'<section class="draft" data-file="{html.escape(draft.name)}">'
-                        f'<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft)}</section>')
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<style>{_HTML_STYLE}</style></head><body><h1>{html.escape(title)}</h1>\n'
-            + "\n".join(sections) + "\n</body></html>\n")
+        summary = (
+            ""
+            if draft.error
+            else (
+                f'<p class="summary">{len(draft.findings)} claim(s), '
+                f'<span class="flag-count">{flagged}</span> flagged</p>'
+            )
+        )
+        sections.append(
+            f'<section class="draft" data-file="{html.escape(draft.name)}">'
+            f"<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft)}</section>"
+        )
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_HTML_STYLE}</style></head><body><h1>{html.escape(title)}</h1>\n"
+        + "\n".join(sections)
+        + "\n</body></html>\n"
+    )
 
 
-def document_page(path: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame,
-                  lexicon: Lexicon | None = None) -> str:
+def document_page(
+    path: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
+) -> str:
     """The HTML page of one patient document as marketing would see it from ``check-wording
     --format html`` (for the report: one page per document, read at build time, never stored)."""
     drafts = [replace(d, name=Path(path).name) for d in check_drafts([path], claims, verdicts, lexicon)]
@@ -430,8 +489,15 @@ def load_verdicts(path: str | Path) -> pd.DataFrame:
         raise ConfigError(str(exc)) from None
 
 
-def run_check_wording(paths: Sequence[str], fmt: str, claims: Iterable[Claim], verdicts: pd.DataFrame,
-                      out: TextIO | None = None, err: TextIO | None = None, lexicon: Lexicon | None = None) -> int:
+def run_check_wording(
+    paths: Sequence[str],
+    fmt: str,
+    claims: Iterable[Claim],
+    verdicts: pd.DataFrame,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    lexicon: Lexicon | None = None,
+) -> int:
     """``evidence check-wording``: check every draft, write the report of those that could be read
     to ``out`` and one error line per draft that could not to ``err``; return the worst exit code
     (2 bad input, else 1 anything flagged, else 0). Unknown format or no files: ConfigError."""
@@ -444,14 +510,18 @@ def run_check_wording(paths: Sequence[str], fmt: str, claims: Iterable[Claim], v
         if draft.error:
             print(f"error: {draft.error}", file=err or sys.stderr)
     findings = [f for d in drafts for f in d.findings]
-    report = to_html([d for d in drafts if not d.error]) if fmt == "html" else \
-        {"table": to_table, "json": to_json, "csv": to_csv}[fmt](findings)
+    report = (
+        to_html([d for d in drafts if not d.error])
+        if fmt == "html"
+        else {"table": to_table, "json": to_json, "csv": to_csv}[fmt](findings)
+    )
     (out or sys.stdout).write(report)
     return exit_code(findings, bad_input=any(d.error for d in drafts))
 
 
-def patient_document_pages(materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame,
-                           lexicon: Lexicon | None = None) -> tuple[dict[str, str], str]:
+def patient_document_pages(
+    materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
+) -> tuple[dict[str, str], str]:
     """For the report: ``{document file name: HTML page}`` for every document of the claims register
     found in ``materials`` (``../shared/patient-materials``), read at build time and never stored in
     the repository, and a note ("" when every document was there; else which are missing and why

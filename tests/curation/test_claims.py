@@ -24,9 +24,19 @@ SHARED_WORDS = 12
 # piriformis, knee, plantar fasciitis, tennis and golfer's elbow, Achilles, myofascial pain,
 # fibromyalgia). Patellar tendinopathy is not named, so it is not expected.
 NAMED_CONDITIONS = {
-    "neck_pain", "low_back_pain", "shoulder_pain", "headache", "tmd", "hip_pain", "knee_pain",
-    "plantar_heel_pain", "lateral_elbow_tendinopathy", "medial_elbow_tendinopathy", "achilles_tendinopathy",
-    "myofascial_pain_syndrome", "fibromyalgia",
+    "neck_pain",
+    "low_back_pain",
+    "shoulder_pain",
+    "headache",
+    "tmd",
+    "hip_pain",
+    "knee_pain",
+    "plantar_heel_pain",
+    "lateral_elbow_tendinopathy",
+    "medial_elbow_tendinopathy",
+    "achilles_tendinopathy",
+    "myofascial_pain_syndrome",
+    "fibromyalgia",
 }
 
 
@@ -72,8 +82,12 @@ def test_unknown_evidence_id_is_reported(claims):
 
 
 def test_every_occurrence_is_found_in_its_document(claims, documents):
-    missing = [f"{c.id}: {o.document}: {o.locator!r}" for c in claims for o in c.occurrences
-               if o.document not in documents or find_occurrence(documents[o.document], o.locator) < 0]
+    missing = [
+        f"{c.id}: {o.document}: {o.locator!r}"
+        for c in claims
+        for o in c.occurrences
+        if o.document not in documents or find_occurrence(documents[o.document], o.locator) < 0
+    ]
     assert missing == []
 
 
@@ -101,19 +115,32 @@ def test_find_occurrence_tolerates_case_whitespace_quotes_and_dashes():
     assert find_occurrence(text, "not in the text") == -1
 
 
-@pytest.mark.parametrize("breakage, message", [
-    (lambda d: d.update(schema_version=2), r"claims\.yaml: schema_version must be 1, got 2"),
-    (lambda d: d["claims"][0].update(topic="not_a_topic"),
-     r"claims\.yaml: claim #1 \(efficacy_neck_pain\): unknown topic 'not_a_topic'"),
-    (lambda d: d["claims"].append(dict(d["claims"][0])),
-     r"claims\.yaml: claim #\d+ \(efficacy_neck_pain\): duplicate id 'efficacy_neck_pain'"),
-    (lambda d: d["claims"][0]["occurrences"][0].update(locator=" ".join(["word"] * 11)),
-     r"claims\.yaml: claim #1 \(efficacy_neck_pain\), occurrence #1: locator has 11 words, at most 10"),
-    (lambda d: d["claims"][0].pop("statement"),
-     r"claims\.yaml: claim #1 \(efficacy_neck_pain\): missing required field\(s\) statement"),
-    (lambda d: d["claims"][0].update(conditions=["neck"]),
-     r"claims\.yaml: claim #1 \(efficacy_neck_pain\): unknown condition id\(s\) 'neck'"),
-])
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda d: d.update(schema_version=2), r"claims\.yaml: schema_version must be 1, got 2"),
+        (
+            lambda d: d["claims"][0].update(topic="not_a_topic"),
+            r"claims\.yaml: claim #1 \(efficacy_neck_pain\): unknown topic 'not_a_topic'",
+        ),
+        (
+            lambda d: d["claims"].append(dict(d["claims"][0])),
+            r"claims\.yaml: claim #\d+ \(efficacy_neck_pain\): duplicate id 'efficacy_neck_pain'",
+        ),
+        (
+            lambda d: d["claims"][0]["occurrences"][0].update(locator=" ".join(["word"] * 11)),
+            r"claims\.yaml: claim #1 \(efficacy_neck_pain\), occurrence #1: locator has 11 words, at most 10",
+        ),
+        (
+            lambda d: d["claims"][0].pop("statement"),
+            r"claims\.yaml: claim #1 \(efficacy_neck_pain\): missing required field\(s\) statement",
+        ),
+        (
+            lambda d: d["claims"][0].update(conditions=["neck"]),
+            r"claims\.yaml: claim #1 \(efficacy_neck_pain\): unknown condition id\(s\) 'neck'",
+        ),
+    ],
+)
 def test_broken_register_raises_config_error(tmp_path, raw, breakage, message):
     assert raw["claims"][0]["id"] == "efficacy_neck_pain"
     breakage(raw)
@@ -133,7 +160,7 @@ def _words(text: str) -> list[str]:
 
 
 def _ngrams(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 def _copied(documents: dict[str, str]) -> set[tuple[str, ...]]:
@@ -147,8 +174,12 @@ def test_copy_check_detects_a_copied_sentence(documents):
 
 def test_statements_and_notes_do_not_copy_the_materials(claims, documents):
     copied = _copied(documents)
-    offending = [f"{c.id}: {field}" for c in claims for field in ("statement", "note")
-                 if _ngrams(_words(getattr(c, field)), SHARED_WORDS) & copied]
+    offending = [
+        f"{c.id}: {field}"
+        for c in claims
+        for field in ("statement", "note")
+        if _ngrams(_words(getattr(c, field)), SHARED_WORDS) & copied
+    ]
     assert offending == []
 
 

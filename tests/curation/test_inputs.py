@@ -52,12 +52,27 @@ def test_problems_of_every_file_are_reported_together(paths):
     assert len(raised.value.problems) == len(problems)
 
 
-@pytest.mark.parametrize("row,column,message", [
-    ({"question_id": "neck_pain:pain:sham", "certainty": "low", "reason": "r"}, "question_id", "not a question id"),
-    ({"question_id": "neck_pain:pain:placebo:short", "certainty": "low", "reason": "r"}, "question_id", "'placebo'"),
-    ({"question_id": "neck_pain:pain:sham:short", "certainty": "medium", "reason": "r"}, "certainty", "must be one of"),
-    ({"question_id": "neck_pain:pain:sham:short", "certainty": "low", "reason": ""}, "reason", "a value is required"),
-])
+@pytest.mark.parametrize(
+    "row,column,message",
+    [
+        ({"question_id": "neck_pain:pain:sham", "certainty": "low", "reason": "r"}, "question_id", "not a question id"),
+        (
+            {"question_id": "neck_pain:pain:placebo:short", "certainty": "low", "reason": "r"},
+            "question_id",
+            "'placebo'",
+        ),
+        (
+            {"question_id": "neck_pain:pain:sham:short", "certainty": "medium", "reason": "r"},
+            "certainty",
+            "must be one of",
+        ),
+        (
+            {"question_id": "neck_pain:pain:sham:short", "certainty": "low", "reason": ""},
+            "reason",
+            "a value is required",
+        ),
+    ],
+)
 def test_grade_override_errors_name_row_and_column(paths, row, column, message):
     _append(paths.curated / "grade_overrides.csv", row)
     problems = [p for p in input_problems(paths) if p.file == "grade_overrides.csv"]
@@ -65,14 +80,44 @@ def test_grade_override_errors_name_row_and_column(paths, row, column, message):
     assert (problems[0].row, problems[0].column) == (2, column) and message in problems[0].message  # line 2
 
 
-@pytest.mark.parametrize("row,column,message", [
-    ({"claim_id": "no_such_claim", "verdict": "uncertain", "certainty": "", "allowed_wording": "", "reason": "r"},
-     "claim_id", "unknown claim_id"),
-    ({"claim_id": "efficacy_neck_pain", "verdict": "fine", "certainty": "", "allowed_wording": "", "reason": "r"},
-     "verdict", "must be one of"),
-    ({"claim_id": "efficacy_neck_pain", "verdict": "uncertain", "certainty": "meh", "allowed_wording": "", "reason": "r"},
-     "certainty", "must be one of"),
-])
+@pytest.mark.parametrize(
+    "row,column,message",
+    [
+        (
+            {
+                "claim_id": "no_such_claim",
+                "verdict": "uncertain",
+                "certainty": "",
+                "allowed_wording": "",
+                "reason": "r",
+            },
+            "claim_id",
+            "unknown claim_id",
+        ),
+        (
+            {
+                "claim_id": "efficacy_neck_pain",
+                "verdict": "fine",
+                "certainty": "",
+                "allowed_wording": "",
+                "reason": "r",
+            },
+            "verdict",
+            "must be one of",
+        ),
+        (
+            {
+                "claim_id": "efficacy_neck_pain",
+                "verdict": "uncertain",
+                "certainty": "meh",
+                "allowed_wording": "",
+                "reason": "r",
+            },
+            "certainty",
+            "must be one of",
+        ),
+    ],
+)
 def test_verdict_override_errors_name_row_and_column(paths, row, column, message):
     _append(paths.curated / "verdict_overrides.csv", row)
     problems = [p for p in input_problems(paths) if p.file == "verdict_overrides.csv"]

@@ -47,9 +47,11 @@ def broken(tmp_path):
 def _first(table: str, column: str, predicate) -> dict:
     frame = pd.read_csv(CURATED / f"{table}.csv", dtype=str, keep_default_na=False)
     row = frame[frame[column].map(predicate)].iloc[0]
-    key = {"outcomes": ["study_id", "comparator_type", "outcome_domain", "instrument", "timepoint_weeks"],
-           "studies": ["study_id", "condition_id"], "review_findings": ["review_id", "condition_id",
-           "comparator_type", "outcome_domain", "window"]}[table]
+    key = {
+        "outcomes": ["study_id", "comparator_type", "outcome_domain", "instrument", "timepoint_weeks"],
+        "studies": ["study_id", "condition_id"],
+        "review_findings": ["review_id", "condition_id", "comparator_type", "outcome_domain", "window"],
+    }[table]
     return {k: row[k] for k in key}
 
 
@@ -58,37 +60,125 @@ CASES = [
     ("outcomes", lambda: _first("outcomes", "dn_sd", bool), "dn_sd", "-2", "outcomes.csv", "dn_sd", "greater than 0"),
     ("outcomes", lambda: _first("outcomes", "dn_n", bool), "dn_n", "100000", "outcomes.csv", "dn_n", "more than the"),
     ("outcomes", lambda: _first("outcomes", "dn_n", bool), "dn_n", "ten", "outcomes.csv", "dn_n", "whole number"),
-    ("outcomes", lambda: _first("outcomes", "effect_ci_low", bool), "effect", "999", "outcomes.csv", "effect",
-     "does not contain the estimate"),
-    ("outcomes", lambda: _first("outcomes", "timepoint_weeks", lambda v: v not in ("", "0")), "window", "immediate",
-     "outcomes.csv", "window", "does not match timepoint_weeks"),
-    ("outcomes", lambda: _first("outcomes", "study_id", bool), "study_id", "Nobody1999", "outcomes.csv", "study_id",
-     "unknown study_id 'Nobody1999'"),
-    ("outcomes", lambda: _first("outcomes", "outcome_domain", bool), "outcome_domain", "happiness", "outcomes.csv",
-     "outcome_domain", "must be one of"),
-    ("studies", lambda: _first("studies", "pmid", bool), "decision", "maybe", "studies.csv", "decision", "must be one of"),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "effect_ci_low", bool),
+        "effect",
+        "999",
+        "outcomes.csv",
+        "effect",
+        "does not contain the estimate",
+    ),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "timepoint_weeks", lambda v: v not in ("", "0")),
+        "window",
+        "immediate",
+        "outcomes.csv",
+        "window",
+        "does not match timepoint_weeks",
+    ),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "study_id", bool),
+        "study_id",
+        "Nobody1999",
+        "outcomes.csv",
+        "study_id",
+        "unknown study_id 'Nobody1999'",
+    ),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "outcome_domain", bool),
+        "outcome_domain",
+        "happiness",
+        "outcomes.csv",
+        "outcome_domain",
+        "must be one of",
+    ),
+    (
+        "studies",
+        lambda: _first("studies", "pmid", bool),
+        "decision",
+        "maybe",
+        "studies.csv",
+        "decision",
+        "must be one of",
+    ),
     # what the analysis relies on (issue 12): ordered intervals and quantiles, finite positive numbers, the scale
-    ("outcomes", lambda: _first("outcomes", "dn_ci_low", bool), "dn_ci_low", "60", "outcomes.csv", "dn_ci_low",
-     "the CI is out of order"),
-    ("outcomes", lambda: _first("outcomes", "dn_q1", bool), "dn_q1", "70", "outcomes.csv", "dn_median",
-     "min <= q1 <= median <= q3 <= max"),
-    ("outcomes", lambda: _first("outcomes", "effect_ci_low", bool), "effect_ci_high", "-30", "outcomes.csv",
-     "effect_ci_low", "the CI is out of order"),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "dn_ci_low", bool),
+        "dn_ci_low",
+        "60",
+        "outcomes.csv",
+        "dn_ci_low",
+        "the CI is out of order",
+    ),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "dn_q1", bool),
+        "dn_q1",
+        "70",
+        "outcomes.csv",
+        "dn_median",
+        "min <= q1 <= median <= q3 <= max",
+    ),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "effect_ci_low", bool),
+        "effect_ci_high",
+        "-30",
+        "outcomes.csv",
+        "effect_ci_low",
+        "the CI is out of order",
+    ),
     ("outcomes", lambda: _first("outcomes", "dn_sd", bool), "dn_sd", "inf", "outcomes.csv", "dn_sd", "finite"),
-    ("outcomes", lambda: _first("outcomes", "dn_mean", lambda v: v not in ("",)), "scale_max", "0", "outcomes.csv",
-     "scale_max", "greater than 0"),
-    ("outcomes", lambda: _first("outcomes", "dn_ci_low", bool), "dn_mean", "150", "outcomes.csv", "dn_mean",
-     "outside the scale"),
-    ("review_findings", lambda: _first("review_findings", "ci_low", bool), "ci_low", "1000", "review_findings.csv",
-     "ci_low", "the CI is out of order"),
-    ("review_findings", lambda: _first("review_findings", "review_id", bool), "review_id", "Ghost2020",
-     "review_findings.csv", "review_id", "unknown review_id 'Ghost2020'"),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "dn_mean", lambda v: v not in ("",)),
+        "scale_max",
+        "0",
+        "outcomes.csv",
+        "scale_max",
+        "greater than 0",
+    ),
+    (
+        "outcomes",
+        lambda: _first("outcomes", "dn_ci_low", bool),
+        "dn_mean",
+        "150",
+        "outcomes.csv",
+        "dn_mean",
+        "outside the scale",
+    ),
+    (
+        "review_findings",
+        lambda: _first("review_findings", "ci_low", bool),
+        "ci_low",
+        "1000",
+        "review_findings.csv",
+        "ci_low",
+        "the CI is out of order",
+    ),
+    (
+        "review_findings",
+        lambda: _first("review_findings", "review_id", bool),
+        "review_id",
+        "Ghost2020",
+        "review_findings.csv",
+        "review_id",
+        "unknown review_id 'Ghost2020'",
+    ),
 ]
 
 
-@pytest.mark.parametrize("table,where,column,value,file,expected_column,message", CASES,
-                         ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES])
-def test_each_fault_is_reported_with_file_row_column(broken, table, where, column, value, file, expected_column, message):
+@pytest.mark.parametrize(
+    "table,where,column,value,file,expected_column,message", CASES, ids=[f"{c[0]}-{c[2]}-{c[3]}" for c in CASES]
+)
+def test_each_fault_is_reported_with_file_row_column(
+    broken, table, where, column, value, file, expected_column, message
+):
     target, edit = broken
     row = edit(table, where(), column, value)
     problems = validate(target)
@@ -99,8 +189,16 @@ def test_each_fault_is_reported_with_file_row_column(broken, table, where, colum
 
 def test_safety_and_mid_values_the_verdicts_rely_on(broken):
     target, edit = broken
-    rate = edit("safety", {"safety_id": pd.read_csv(CURATED / "safety.csv", dtype=str, keep_default_na=False)
-                           .query("rate_percent != ''").iloc[0]["safety_id"]}, "rate_percent", "-0.5")
+    rate = edit(
+        "safety",
+        {
+            "safety_id": pd.read_csv(CURATED / "safety.csv", dtype=str, keep_default_na=False)
+            .query("rate_percent != ''")
+            .iloc[0]["safety_id"]
+        },
+        "rate_percent",
+        "-0.5",
+    )
     mid = edit("mids", {"instrument": "DASH"}, "mid", "0")
     problems = validate(target)
     assert any(p.file == "safety.csv" and p.row == rate and p.column == "rate_percent" for p in problems)
@@ -125,7 +223,9 @@ def test_duplicate_key_and_missing_file_and_bad_header(broken):
     messages = [str(p) for p in validate(target)]
     assert any(m.startswith(f"studies.csv, row {len(studies) + 2}") and "duplicate key" in m for m in messages)
     assert "mids.csv: file is missing" in messages
-    assert any(m.startswith("safety.csv, row 1") and "missing events" in m and "unexpected count" in m for m in messages)
+    assert any(
+        m.startswith("safety.csv, row 1") and "missing events" in m and "unexpected count" in m for m in messages
+    )
 
 
 def test_load_refuses_invalid_data_and_cli_exits_2(broken, capsys):
@@ -142,18 +242,27 @@ def test_load_refuses_invalid_data_and_cli_exits_2(broken, capsys):
 def test_coverage_must_agree_with_studies(broken):
     target, edit = broken
     row = edit("coverage", {"condition_id": "neck_pain"}, "status", "no_trials_found")
-    assert any(p.file == "coverage.csv" and p.row == row and "disagrees with studies.csv" in p.message
-               for p in validate(target))
+    assert any(
+        p.file == "coverage.csv" and p.row == row and "disagrees with studies.csv" in p.message
+        for p in validate(target)
+    )
 
 
 def test_extraction_coverage_names_a_known_study_of_that_condition(broken):
     target, edit = broken
     row = edit("extraction_coverage", {"study_id": "Sterling2015"}, "condition_id", "knee_pain")
-    assert any(p.file == "extraction_coverage.csv" and p.row == row and p.column == "study_id"
-               and "no study 'Sterling2015' with condition 'knee_pain'" in p.message for p in validate(target))
+    assert any(
+        p.file == "extraction_coverage.csv"
+        and p.row == row
+        and p.column == "study_id"
+        and "no study 'Sterling2015' with condition 'knee_pain'" in p.message
+        for p in validate(target)
+    )
     row = edit("extraction_coverage", {"study_id": "Gattie2021"}, "status", "unreadable")
-    assert any(p.file == "extraction_coverage.csv" and p.row == row and p.column == "status" and "must be one of" in p.message
-               for p in validate(target))
+    assert any(
+        p.file == "extraction_coverage.csv" and p.row == row and p.column == "status" and "must be one of" in p.message
+        for p in validate(target)
+    )
 
 
 def test_wrong_schema_version(broken):

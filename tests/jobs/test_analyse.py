@@ -13,8 +13,18 @@ from evidence.jobs.analyse import build_derived
 from evidence.vocab import QuestionId
 from tests.conftest import PROJECT
 
-TABLES = ("effects", "questions", "forest", "sensitivity", "subgroups", "certainty", "summary_of_findings",
-          "claim_verdicts", "claim_evidence", "withdrawn")
+TABLES = (
+    "effects",
+    "questions",
+    "forest",
+    "sensitivity",
+    "subgroups",
+    "certainty",
+    "summary_of_findings",
+    "claim_verdicts",
+    "claim_evidence",
+    "withdrawn",
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +60,11 @@ def test_every_claim_has_a_verdict_and_sign_convention_holds(rebuilt):
     assert sorted(verdicts["claim_id"]) == sorted(c.id for c in load_claims(root / "curated" / "claims.yaml"))
     effects = pd.read_csv(root / "derived" / "effects.csv", keep_default_na=False)
     outcomes = pd.read_csv(root / "curated" / "outcomes.csv", dtype=str, keep_default_na=False)
-    higher_better = set(outcomes.loc[outcomes["lower_is_better"] == "false", "study_id"] + "|" +
-                        outcomes.loc[outcomes["lower_is_better"] == "false", "instrument"])
+    higher_better = set(
+        outcomes.loc[outcomes["lower_is_better"] == "false", "study_id"]
+        + "|"
+        + outcomes.loc[outcomes["lower_is_better"] == "false", "instrument"]
+    )
     flipped = set(effects.loc[effects["oriented"], "study_id"] + "|" + effects.loc[effects["oriented"], "instrument"])
     assert flipped == higher_better and flipped  # exactly the higher-is-better rows are flipped
     sof = pd.read_csv(root / "derived" / "summary_of_findings.csv", dtype=str, keep_default_na=False)

@@ -41,8 +41,12 @@ DISPLAY_CALLS = {"display", "print"}
 
 
 def _is_display_call(stmt: ast.stmt) -> bool:
-    return (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in DISPLAY_CALLS)
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Call)
+        and isinstance(stmt.value.func, ast.Name)
+        and stmt.value.func.id in DISPLAY_CALLS
+    )
 
 
 def logic_in(source: str) -> list[str]:
@@ -68,29 +72,35 @@ def logic_in(source: str) -> list[str]:
     return problems
 
 
-@pytest.mark.parametrize("source", [
-    "def mean(x):\n    return sum(x) / len(x)",
-    "class Table:\n    pass",
-    "key = lambda r: r.k",
-    "while rows:\n    rows.pop()",
-    "for r in rows.itertuples():\n    total += r.k",
-    "for r in rows.itertuples():\n    display(r)\n    n = n + 1",
-    "ks = [r.k for r in rows.itertuples()]",
-    "total = sum(r.k for r in rows.itertuples())",
-    "import numpy as np",
-    "from scipy import stats",
-    "from IPython.core import magic",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def mean(x):\n    return sum(x) / len(x)",
+        "class Table:\n    pass",
+        "key = lambda r: r.k",
+        "while rows:\n    rows.pop()",
+        "for r in rows.itertuples():\n    total += r.k",
+        "for r in rows.itertuples():\n    display(r)\n    n = n + 1",
+        "ks = [r.k for r in rows.itertuples()]",
+        "total = sum(r.k for r in rows.itertuples())",
+        "import numpy as np",
+        "from scipy import stats",
+        "from IPython.core import magic",
+    ],
+)
 def test_logic_check_flags_logic(source):
     assert logic_in(source)
 
 
-@pytest.mark.parametrize("source", [
-    "import pandas as pd\nimport json\nfrom IPython.display import Markdown, SVG, display\nfrom evidence import report",
-    "from evidence.tables import read_csv\nquestions = report.condition_questions(paths, condition)",
-    "for label, svg in figures:\n    display(Markdown(label))\n    display(SVG(filename=str(svg)))",
-    "if log.empty:\n    print(report.snapshot_note(paths))\nelse:\n    display(log)",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import pandas as pd\nimport json\nfrom IPython.display import Markdown, SVG, display\nfrom evidence import report",
+        "from evidence.tables import read_csv\nquestions = report.condition_questions(paths, condition)",
+        "for label, svg in figures:\n    display(Markdown(label))\n    display(SVG(filename=str(svg)))",
+        "if log.empty:\n    print(report.snapshot_note(paths))\nelse:\n    display(log)",
+    ],
+)
 def test_logic_check_allows_calls_into_evidence_and_display(source):
     assert logic_in(source) == []
 
@@ -111,11 +121,20 @@ def test_parameters_cell_and_no_logic_of_their_own(path):
 def test_one_setup_call_and_no_unused_import(path):
     nb = nbformat.read(str(path), as_version=4)
     trees = [ast.parse(c.source) for c in code_cells(nb)]
-    calls = [n for t in trees for n in ast.walk(t) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-             and n.func.attr == "setup"]
+    calls = [
+        n
+        for t in trees
+        for n in ast.walk(t)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "setup"
+    ]
     assert len(calls) == 1 and isinstance(calls[0].args[0], ast.Name) and calls[0].args[0].id == "condition"
-    imported = {alias.asname or alias.name.split(".")[0] for t in trees for n in ast.walk(t)
-                if isinstance(n, (ast.Import, ast.ImportFrom)) for alias in n.names}
+    imported = {
+        alias.asname or alias.name.split(".")[0]
+        for t in trees
+        for n in ast.walk(t)
+        if isinstance(n, (ast.Import, ast.ImportFrom))
+        for alias in n.names
+    }
     used = {n.id for t in trees for n in ast.walk(t) if isinstance(n, ast.Name)}
     assert imported - used == set(), f"{path.name}: unused import(s)"
 
@@ -124,8 +143,13 @@ def _html_tables(nb) -> list:
     """Every DataFrame an executed notebook displays, as lxml tables."""
     from lxml import html
 
-    return [table for c in code_cells(nb) for out in c.outputs if "text/html" in out.get("data", {})
-            for table in html.fromstring(out["data"]["text/html"]).xpath("//table")]
+    return [
+        table
+        for c in code_cells(nb)
+        for out in c.outputs
+        if "text/html" in out.get("data", {})
+        for table in html.fromstring(out["data"]["text/html"]).xpath("//table")
+    ]
 
 
 def _outputs_text(nb) -> str:

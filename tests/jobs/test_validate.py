@@ -31,8 +31,30 @@ CASES, SEED = 120, 20261201  # about 0.4 s of CPU each: 17 s to validate, 30 s t
 CURATED = PROJECT / "data" / "curated"
 # the tables the analysis reads numbers from, weighted towards the per-arm numbers of outcomes.csv
 TARGETS = ("outcomes",) * 6 + ("review_findings",) * 2 + ("studies", "mids", "risk_of_bias", "safety")
-HOSTILE = ("", "0", "1", "-1", "-0.5", "1e308", "-1e308", "1e-300", "nan", "inf", "-inf", "NaN", "0.0", "5", "10000",
-           "abc", " ", "1,5", "true", "2", "100", "1e6")
+HOSTILE = (
+    "",
+    "0",
+    "1",
+    "-1",
+    "-0.5",
+    "1e308",
+    "-1e308",
+    "1e-300",
+    "nan",
+    "inf",
+    "-inf",
+    "NaN",
+    "0.0",
+    "5",
+    "10000",
+    "abc",
+    " ",
+    "1,5",
+    "true",
+    "2",
+    "100",
+    "1e6",
+)
 
 
 def _numeric_columns(table: str) -> list[str]:
@@ -106,16 +128,25 @@ def test_every_corrupted_copy_fails_validate_or_analyses_cleanly(tmp_path, capsy
 def _arm_row(curated: pd.DataFrame, studies: pd.DataFrame) -> int:
     """The first outcome row of an included study with n, mean and SD in both arms."""
     included = set(studies.loc[studies["decision"] == "include", "study_id"])
-    usable = (curated["study_id"].isin(included) & (curated["lower_is_better"] != "")
-              & (curated[["dn_n", "dn_mean", "dn_sd", "ctrl_n", "ctrl_mean", "ctrl_sd"]] != "").all(axis=1))
+    usable = (
+        curated["study_id"].isin(included)
+        & (curated["lower_is_better"] != "")
+        & (curated[["dn_n", "dn_mean", "dn_sd", "ctrl_n", "ctrl_mean", "ctrl_sd"]] != "").all(axis=1)
+    )
     return curated.index[usable][0]
 
 
 EDGES = {  # values that validate (nothing out of order, nothing negative) but cannot be converted to an SD
     "zero-width CI of the mean": {"dn_sd": "", "dn_ci_low": "<mean>", "dn_ci_high": "<mean>"},
     "quartiles of zero width": {"dn_sd": "", "dn_mean": "", "dn_median": "3", "dn_q1": "3", "dn_q3": "3"},
-    "one participant with quartiles": {"dn_sd": "", "dn_mean": "", "dn_n": "1", "dn_median": "3", "dn_q1": "2",
-                                       "dn_q3": "4"},
+    "one participant with quartiles": {
+        "dn_sd": "",
+        "dn_mean": "",
+        "dn_n": "1",
+        "dn_median": "3",
+        "dn_q1": "2",
+        "dn_q3": "4",
+    },
 }
 
 
@@ -129,6 +160,7 @@ def test_valid_edge_values_make_a_row_unusable_not_a_crash(edge):
     curated = Curated({**inputs.curated.tables, "outcomes": outcomes})
     assert table_problems(curated.tables) == []
     effects = analyse.compute(replace(inputs, curated=curated)).effects
-    row = effects[(effects["study_id"] == outcomes.at[i, "study_id"])
-                  & (effects["instrument"] == outcomes.at[i, "instrument"])]
+    row = effects[
+        (effects["study_id"] == outcomes.at[i, "study_id"]) & (effects["instrument"] == outcomes.at[i, "instrument"])
+    ]
     assert (row["reason"].str.startswith("inconsistent numbers")).any()

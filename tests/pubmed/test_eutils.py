@@ -43,7 +43,9 @@ def test_esearch_uses_history_server(server, client):
     assert result.count == len(server.state.search_ids) == len(result.ids)
 
 
-@pytest.mark.parametrize("failure", ["429", "429-retry-after", "500", "502", "503", "drop", "slow", "truncate", "short-body"])
+@pytest.mark.parametrize(
+    "failure", ["429", "429-retry-after", "500", "502", "503", "drop", "slow", "truncate", "short-body"]
+)
 def test_transient_failures_are_retried(server, failure):
     server.state.slow_seconds = 1.5
     client = make_client(server, timeout=0.5)

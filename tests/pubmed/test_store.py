@@ -6,8 +6,14 @@ from evidence.pubmed.store import LOG_COLUMNS, PubmedStore
 
 
 def record(pmid: str, retracted: bool = False, **extra) -> dict:
-    return {"pmid": pmid, "title": f"Title {pmid}", "year": 2020, "retracted": retracted,
-            "mesh_terms": ["Neck Pain", "Dry Needling"], **extra}
+    return {
+        "pmid": pmid,
+        "title": f"Title {pmid}",
+        "year": 2020,
+        "retracted": retracted,
+        "mesh_terms": ["Neck Pain", "Dry Needling"],
+        **extra,
+    }
 
 
 def test_upsert_sorts_numerically_replaces_and_reports_new_retractions(tmp_path):
@@ -51,8 +57,16 @@ def test_hits_keep_first_seen_and_update_last_seen_per_search(tmp_path):
 
 def test_log_skips_an_identical_same_day_rerun_but_keeps_a_change(tmp_path):
     store = PubmedStore(tmp_path)
-    row = {"date": "2026-01-01", "search_id": "neck_pain", "query": "q", "count": 3, "retrieved": 3,
-           "new_pmids_n": 0, "missing_pmids": "", "newly_retracted": ""}
+    row = {
+        "date": "2026-01-01",
+        "search_id": "neck_pain",
+        "query": "q",
+        "count": 3,
+        "retrieved": 3,
+        "new_pmids_n": 0,
+        "missing_pmids": "",
+        "newly_retracted": "",
+    }
     assert store.append_log(row) is True
     before = store.log_path.read_bytes()
     assert store.append_log(row) is False and store.log_path.read_bytes() == before

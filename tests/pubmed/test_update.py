@@ -21,8 +21,9 @@ DAY1, DAY2 = dt.date(2026, 1, 5), dt.date(2026, 2, 9)
 def run(server, data_dir, today=DAY1, **kw):
     client = make_client(server)
     defs = load_search_definitions(DataPaths(data_dir).searches)
-    return update_search(client, defs, PubmedStore(DataPaths(data_dir).pubmed), "neck_pain", today=today,
-                         progress=False, **kw), client
+    return update_search(
+        client, defs, PubmedStore(DataPaths(data_dir).pubmed), "neck_pain", today=today, progress=False, **kw
+    ), client
 
 
 def snapshot(data_dir):
@@ -70,7 +71,9 @@ def test_incremental_update_fetches_only_new_and_logs_them(server, data_dir):
     assert len(efetch) == 1 and efetch[0].params["id"].split(",") == all_ids[-3:]
     assert summary.new == all_ids[-3:]
     hits = PubmedStore(data_dir / "pubmed").hits().set_index("pmid")
-    assert hits.loc[all_ids[0], "first_seen"] == DAY1.isoformat() and hits.loc[all_ids[0], "last_seen"] == DAY2.isoformat()
+    assert (
+        hits.loc[all_ids[0], "first_seen"] == DAY1.isoformat() and hits.loc[all_ids[0], "last_seen"] == DAY2.isoformat()
+    )
     assert hits.loc[all_ids[-1], "first_seen"] == DAY2.isoformat()
     log = PubmedStore(data_dir / "pubmed").log()
     assert list(log["new_pmids_n"]) == [str(len(all_ids) - 3), "3"]

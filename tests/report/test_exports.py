@@ -13,16 +13,40 @@ def curated(studies: list[dict], reviews: list[dict], findings: list[dict]) -> C
     return curated_tables(studies=studies, reviews=reviews, review_findings=findings)
 
 
-STUDY = {"first_author": "Zed A", "year": "2019", "title": "Needling   the neck", "journal": "J Neck",
-         "doi": "10.1/abc", "pmid": "123"}
+STUDY = {
+    "first_author": "Zed A",
+    "year": "2019",
+    "title": "Needling   the neck",
+    "journal": "J Neck",
+    "doi": "10.1/abc",
+    "pmid": "123",
+}
 DATA = curated(
-    studies=[{**STUDY, "study_id": "Zed2019", "condition_id": "neck_pain", "decision": "include"},
-             {**STUDY, "study_id": "Zed2019", "condition_id": "headache", "decision": "include"},  # one study, 2 conditions
-             {**STUDY, "study_id": "Out2018", "condition_id": "neck_pain", "decision": "exclude", "first_author": "Out B"},
-             {**STUDY, "study_id": "Abe2021", "condition_id": "knee_pain", "decision": "include", "first_author": "Abe C",
-              "pmid": "", "doi": "10.2/xyz"}],
-    reviews=[{"review_id": "Rev2020", "first_author": "Rev D", "year": "2020", "title": "A review", "journal": "Rev J",
-              "doi": "10.3/rev", "pmid": ""}],
+    studies=[
+        {**STUDY, "study_id": "Zed2019", "condition_id": "neck_pain", "decision": "include"},
+        {**STUDY, "study_id": "Zed2019", "condition_id": "headache", "decision": "include"},  # one study, 2 conditions
+        {**STUDY, "study_id": "Out2018", "condition_id": "neck_pain", "decision": "exclude", "first_author": "Out B"},
+        {
+            **STUDY,
+            "study_id": "Abe2021",
+            "condition_id": "knee_pain",
+            "decision": "include",
+            "first_author": "Abe C",
+            "pmid": "",
+            "doi": "10.2/xyz",
+        },
+    ],
+    reviews=[
+        {
+            "review_id": "Rev2020",
+            "first_author": "Rev D",
+            "year": "2020",
+            "title": "A review",
+            "journal": "Rev J",
+            "doi": "10.3/rev",
+            "pmid": "",
+        }
+    ],
     findings=[{"review_id": "Rev2020", "condition_id": "neck_pain"}],
 )
 
@@ -58,8 +82,9 @@ def test_bibtex_escapes_latex_specials():
     from evidence.report.exports import Reference, to_bibtex
 
     bibtexparser = pytest.importorskip("bibtexparser")
-    ref = Reference("Odd2020", "included study", "O'Neil", "2020", "50% of {braces} & #tags_x", "J $ Test", "", "1",
-                    ("neck_pain",))
+    ref = Reference(
+        "Odd2020", "included study", "O'Neil", "2020", "50% of {braces} & #tags_x", "J $ Test", "", "1", ("neck_pain",)
+    )
     entry = bibtexparser.parse_string(to_bibtex([ref])).entries[0]
     assert entry.key == "Odd2020"
     assert entry.fields_dict["title"].value == r"{50\% of \{braces\} \& \#tags\_x}"

@@ -12,13 +12,31 @@ from tests.svg_content import SvgPlot
 
 
 def _question(k: int) -> tuple[pd.Series, pd.DataFrame]:
-    studies = pd.DataFrame({"question_id": "neck_pain:pain:sham:short", "study_id": [f"S{i}" for i in range(k)],
-                            "yi": [-1.0 - 0.1 * i for i in range(k)], "vi": [0.1 + 0.02 * i for i in range(k)],
-                            "weight": [100 / k] * k})
+    studies = pd.DataFrame(
+        {
+            "question_id": "neck_pain:pain:sham:short",
+            "study_id": [f"S{i}" for i in range(k)],
+            "yi": [-1.0 - 0.1 * i for i in range(k)],
+            "vi": [0.1 + 0.02 * i for i in range(k)],
+            "weight": [100 / k] * k,
+        }
+    )
     studies["ci_low"] = studies["yi"] - 0.6
     studies["ci_high"] = studies["yi"] + 0.6
-    q = pd.Series({"question_id": "neck_pain:pain:sham:short", "estimate": -1.3, "ci_low": -1.6, "ci_high": -1.0,
-                   "pi_low": -2.0, "pi_high": -0.6, "measure": "MD", "scale": "pain 0-10", "mid": 2.0, "k": k})
+    q = pd.Series(
+        {
+            "question_id": "neck_pain:pain:sham:short",
+            "estimate": -1.3,
+            "ci_low": -1.6,
+            "ci_high": -1.0,
+            "pi_low": -2.0,
+            "pi_high": -0.6,
+            "measure": "MD",
+            "scale": "pain 0-10",
+            "mid": 2.0,
+            "k": k,
+        }
+    )
     return q, studies
 
 
@@ -63,7 +81,7 @@ def test_funnel_plot_shows_each_study_and_the_pseudo_95_percent_region(tmp_path)
     svg = SvgPlot(plots.funnel_plot(studies, q["estimate"], tmp_path / "funnel.svg"))
     se = np.sqrt(studies["vi"].to_numpy())
     assert np.array(sorted(svg.points())) == pytest.approx(np.array(sorted(zip(studies["yi"], se))), abs=1e-4)
-    (vertices, style), = svg.lines()
+    ((vertices, style),) = svg.lines()
     top = 1.1 * se.max()
     expected = [(-1.3 - 1.96 * top, top), (-1.3, 0.0), (-1.3 + 1.96 * top, top)]
     assert np.array(vertices) == pytest.approx(np.array(expected), abs=1e-4)

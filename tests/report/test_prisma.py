@@ -11,8 +11,17 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def flow(**values) -> dict:
-    base = {"condition_id": "neck_pain", "searched": True, "identified_pubmed": 41, "identified_other": 3,
-            "screened": 12, "awaiting_screening": 30, "excluded": 4, "included": 8, "included_with_data": 5}
+    base = {
+        "condition_id": "neck_pain",
+        "searched": True,
+        "identified_pubmed": 41,
+        "identified_other": 3,
+        "screened": 12,
+        "awaiting_screening": 30,
+        "excluded": 4,
+        "included": 8,
+        "included_with_data": 5,
+    }
     return {**base, **values}
 
 

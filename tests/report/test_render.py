@@ -37,8 +37,11 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 def report_files(paths: DataPaths) -> dict[str, bytes]:
     """Every file of the report except the notebook exports, by relative path."""
     root = paths.derived / "report"
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.relative_to(root).parts[0] != "notebooks"}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.relative_to(root).parts[0] != "notebooks"
+    }
 
 
 def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> ReportInputs:
@@ -46,8 +49,11 @@ def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> Rep
     inputs = load_inputs(paths)
     derived = compute(inputs).as_written()
     pages, note = document_pages(inputs, derived.verdicts)
-    return replace(ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures,
-                                       previous), document_pages=pages, document_pages_note=note)
+    return replace(
+        ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous),
+        document_pages=pages,
+        document_pages_note=note,
+    )
 
 
 def pages(paths: DataPaths) -> list[Path]:
@@ -139,8 +145,10 @@ def test_evidence_map_cells_follow_the_questions(built, condition_ids):
                 assert len(best) == 1, (cid, domain)
                 b = best.iloc[0]
                 assert f"certainty-{final[b.question_id]}" in classes
-                assert cell.xpath("string(a/span[contains(@class, 'mark')])") == marks[
-                    direction(float(b.estimate), float(b.ci_low), float(b.ci_high))]
+                assert (
+                    cell.xpath("string(a/span[contains(@class, 'mark')])")
+                    == marks[direction(float(b.estimate), float(b.ci_low), float(b.ci_high))]
+                )
                 assert f"size-{b.effect_class or 'unclassified'}" in cell.xpath("a/span[1]/@class")[0]
                 levels = {final[q] for q in mine["question_id"]}
                 ranks = ["very_low", "low", "moderate", "high"]
@@ -195,7 +203,7 @@ def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
     for page in pages(built):
         doc = parse(page)
         assert not doc.xpath("//script[@src]"), f"{page}: external script"
-        for element, attribute, link, _ in doc.iterlinks():
+        for _element, attribute, link, _ in doc.iterlinks():
             url = urlparse(link)
             if attribute == "src":
                 assert not url.scheme.startswith("http") and not link.startswith("//"), f"{page}: {link}"
@@ -259,8 +267,12 @@ def test_prisma_flow_adds_up(built, condition_ids):
     from evidence.pubmed.status import prisma_flow
 
     inputs = load_inputs(built)
-    flow = prisma_flow(inputs.definitions, inputs.curated.studies, Snapshot.read(PubmedStore(built.pubmed)),
-                       read_csv(built.derived / "forest.csv"))
+    flow = prisma_flow(
+        inputs.definitions,
+        inputs.curated.studies,
+        Snapshot.read(PubmedStore(built.pubmed)),
+        read_csv(built.derived / "forest.csv"),
+    )
     assert list(flow["condition_id"]) == condition_ids
     assert (flow["screened"] == flow["included"] + flow["excluded"]).all()
     assert (flow["included_with_data"] <= flow["included"]).all()
@@ -268,18 +280,30 @@ def test_prisma_flow_adds_up(built, condition_ids):
 
 # ----------------------------------------------------------------------------- the browser test
 
+
 def _chrome(tmp_path: Path):
     if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip("headless Chromium not installed (/usr/bin/chromium and /usr/bin/chromedriver; "
-                    "install with `apt-get update && apt-get install -y chromium chromium-driver`)")
+        pytest.skip(
+            "headless Chromium not installed (/usr/bin/chromium and /usr/bin/chromedriver; "
+            "install with `apt-get update && apt-get install -y chromium chromium-driver`)"
+        )
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", f"--user-data-dir={tmp_path / 'chrome-profile'}", "--window-size=1280,1600"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'chrome-profile'}",
+        "--window-size=1280,1600",
+    ):
         options.add_argument(arg)
     return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
 
@@ -325,8 +349,11 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
         def makes(document: str) -> set[str]:
             return {c.id for c in claims if c.id in mechanisms and document in {o.document for o in c.occurrences}}
 
-        document = next(d for d in sorted({o.document for c in claims for o in c.occurrences})
-                        if 0 < len(makes(d)) < len(mechanisms))  # a choice that hides rows of the same type
+        document = next(
+            d
+            for d in sorted({o.document for c in claims for o in c.occurrences})
+            if 0 < len(makes(d)) < len(mechanisms)
+        )  # a choice that hides rows of the same type
         Select(driver.find_element(By.ID, "filter-document")).select_by_value(document)
         Select(driver.find_element(By.ID, "filter-type")).select_by_value("mechanism")
         expected = makes(document)
@@ -339,8 +366,9 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
         search = driver.find_element(By.ID, "filter-text")
         search.send_keys("blood flow")
         shown = {i for i, r in zip(ids, rows) if r.is_displayed()}
-        assert shown and shown == {i for i, r in zip(ids, rows)
-                                   if all(w in r.get_attribute("textContent").lower() for w in ("blood", "flow"))}
+        assert shown and shown == {
+            i for i, r in zip(ids, rows) if all(w in r.get_attribute("textContent").lower() for w in ("blood", "flow"))
+        }
         assert len(shown) < len(rows) and any("blood" in by_id[i].statement.lower() for i in shown)
         search.clear()
         search.send_keys(" ")
@@ -366,8 +394,6 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
         assert driver.title.startswith("Provenance")
     finally:
         driver.quit()
-
-
 
 
 # ----------------------------------------------------------------------------- no placeholder reaches a page
@@ -398,8 +424,11 @@ def placeholder_problems(page: bytes) -> list[str]:
     problems = []
     for element in doc.xpath(TEXT_ELEMENTS):
         text = " ".join(element.text_content().split())
-        problems += [f"{what}: ...{text[max(0, m.start() - 50):m.end() + 30]}..."
-                     for pattern, what in PLACEHOLDERS for m in pattern.finditer(text)]
+        problems += [
+            f"{what}: ...{text[max(0, m.start() - 50) : m.end() + 30]}..."
+            for pattern, what in PLACEHOLDERS
+            for m in pattern.finditer(text)
+        ]
     for table in doc.xpath("//table"):
         numeric = {i for i, th in enumerate(table.xpath("./thead/tr/th")) if _is_numeric(th)}
         for row in table.xpath("./tbody/tr"):
@@ -412,29 +441,40 @@ def placeholder_problems(page: bytes) -> list[str]:
 
 
 def test_the_placeholder_scan_catches_placeholders_and_passes_prose():
-    bad = ("<table><thead><tr><th>Effect</th><th class='num'>n</th></tr></thead><tbody>"
-           "<tr><td>MD -0.49 (-0.84 to -0.13); ? trials</td><td class='num'>3</td></tr>"
-           "<tr><td>SMD 0.27 ( to )</td><td class='num'> </td></tr><tr><td>the outcome</td><td>1</td></tr>"
-           "<tr><td>MD -0.95 (95% CI -1.88 to -0.02)</td><td class='num'>nan</td></tr></tbody></table>"
-           "<p>soreness: ? patients, 88%</p><p>None</p><p>n = ?</p>")
+    bad = (
+        "<table><thead><tr><th>Effect</th><th class='num'>n</th></tr></thead><tbody>"
+        "<tr><td>MD -0.49 (-0.84 to -0.13); ? trials</td><td class='num'>3</td></tr>"
+        "<tr><td>SMD 0.27 ( to )</td><td class='num'> </td></tr><tr><td>the outcome</td><td>1</td></tr>"
+        "<tr><td>MD -0.95 (95% CI -1.88 to -0.02)</td><td class='num'>nan</td></tr></tbody></table>"
+        "<p>soreness: ? patients, 88%</p><p>None</p><p>n = ?</p>"
+    )
     found = placeholder_problems(f"<html><body>{bad}</body></html>".encode())
-    for what in ("'?' standing for a value", "missing value printed", "missing end", "unnamed outcome",
-                 "MD without its scale", "empty numeric cell"):
+    for what in (
+        "'?' standing for a value",
+        "missing value printed",
+        "missing end",
+        "unnamed outcome",
+        "MD without its scale",
+        "empty numeric cell",
+    ):
         assert any(what in p for p in found), what
     assert sum("'?'" in p for p in found) == 3
-    good = ("<h1>Is Dry Needling Effective? A Systematic Review</h1><p>See https://example.org/search?q=needling.</p>"
-            "<p>\u201cDoes it work?\u201d they asked (is it?).</p>"
-            "<p>MD -0.95 (95% CI -1.88 to -0.02) (scale not reported); "
-            "MD 6.00 (95% CI -3.39 to 15.39) on VISA-A 0-100; SMD 0.27 (95% CI not reported); number of trials not "
-            "reported</p><table><thead><tr><th class='num'>n</th></tr></thead><tbody><tr><td class='num'>0</td></tr>"
-            "</tbody></table><script>var x = null; if (a ? b : c) {}</script><p>Compared with the outcome of ...</p>")
+    good = (
+        "<h1>Is Dry Needling Effective? A Systematic Review</h1><p>See https://example.org/search?q=needling.</p>"
+        "<p>\u201cDoes it work?\u201d they asked (is it?).</p>"
+        "<p>MD -0.95 (95% CI -1.88 to -0.02) (scale not reported); "
+        "MD 6.00 (95% CI -3.39 to 15.39) on VISA-A 0-100; SMD 0.27 (95% CI not reported); number of trials not "
+        "reported</p><table><thead><tr><th class='num'>n</th></tr></thead><tbody><tr><td class='num'>0</td></tr>"
+        "</tbody></table><script>var x = null; if (a ? b : c) {}</script><p>Compared with the outcome of ...</p>"
+    )
     assert placeholder_problems(f"<html><body>{good}</body></html>".encode()) == []
 
 
 def test_no_placeholder_on_any_page(built):
     report = built.derived / "report"
-    problems = [f"{page.relative_to(report)}: {p}" for page in pages(built)
-                for p in placeholder_problems(page.read_bytes())]
+    problems = [
+        f"{page.relative_to(report)}: {p}" for page in pages(built) for p in placeholder_problems(page.read_bytes())
+    ]
     assert problems == [], "\n".join(problems[:20])
 
 
@@ -447,21 +487,28 @@ def test_the_achilles_claim_rests_on_dry_needling_evidence(built):
 
 # ----------------------------------------------------------------------------- PRISMA diagrams and exports
 
+
 def test_each_condition_page_shows_its_prisma_diagram_with_its_numbers(built, condition_ids):
     from lxml import etree
 
     from evidence.pubmed.status import prisma_flow
 
     inputs = load_inputs(built)
-    flow = prisma_flow(inputs.definitions, inputs.curated.studies, Snapshot.read(PubmedStore(built.pubmed)),
-                       read_csv(built.derived / "forest.csv")).set_index("condition_id")
+    flow = prisma_flow(
+        inputs.definitions,
+        inputs.curated.studies,
+        Snapshot.read(PubmedStore(built.pubmed)),
+        read_csv(built.derived / "forest.csv"),
+    ).set_index("condition_id")
     report = built.derived / "report"
     for cid in condition_ids:
         page = parse(report / "conditions" / f"{cid}.html")
         src = page.xpath('//section[@id="prisma"]//img/@src')
         assert src == [f"../prisma/prisma_{cid}.svg"]
-        svg = etree.fromstring((report / "prisma" / f"prisma_{cid}.svg").read_bytes(),
-                               etree.XMLParser(resolve_entities=False, no_network=True))
+        svg = etree.fromstring(
+            (report / "prisma" / f"prisma_{cid}.svg").read_bytes(),
+            etree.XMLParser(resolve_entities=False, no_network=True),
+        )
         assert svg.tag == "{http://www.w3.org/2000/svg}svg"
         lines = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
         text = " ".join(lines)
@@ -508,8 +555,11 @@ def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
         assert {e.key for e in library.entries} == want_studies | want_reviews
         by_key = {e.key: e.fields_dict for e in library.entries}
         for r in ris:
-            row = (studies[studies["study_id"] == r["id"]] if r["id"] in want_studies else
-                   reviews[reviews["review_id"] == r["id"]]).iloc[0]
+            row = (
+                studies[studies["study_id"] == r["id"]]
+                if r["id"] in want_studies
+                else reviews[reviews["review_id"] == r["id"]]
+            ).iloc[0]
             assert r.get("doi", "") == row["doi"] and r.get("accession_number", "") == row["pmid"]
             assert r.get("title", "") == " ".join(row["title"].split())
             if row["doi"]:

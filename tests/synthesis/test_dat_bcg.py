@@ -87,10 +87,19 @@ def test_leave_one_out_matches_metafor_leave1out(loo, row):
 def test_leave_one_out_first_row_at_full_precision(loo):
     # metafor tests/testthat/test_misc_influence.r, "leave1out() works for rma()", inf[1]
     _, res = loo[0]
-    expected = {"estimate": -0.707083788031436, "se": 0.189961024702717, "statistic": -3.72225717953459,
-                "p": 0.000197449759023198, "ci_low": -1.07940055491509, "ci_high": -0.334767021147788,
-                "q": 151.582572747109, "q_p": 7.0778599767807e-27, "tau2": 0.336156745300306,
-                "i2": 93.2259349111223, "h2": 14.762184698253}
+    expected = {
+        "estimate": -0.707083788031436,
+        "se": 0.189961024702717,
+        "statistic": -3.72225717953459,
+        "p": 0.000197449759023198,
+        "ci_low": -1.07940055491509,
+        "ci_high": -0.334767021147788,
+        "q": 151.582572747109,
+        "q_p": 7.0778599767807e-27,
+        "tau2": 0.336156745300306,
+        "i2": 93.2259349111223,
+        "h2": 14.762184698253,
+    }
     assert {f: getattr(res, f) for f in expected} == pytest.approx(expected, rel=1e-6)
 
 
@@ -105,9 +114,23 @@ def test_leave_one_out_keeps_the_labels_in_input_order(loo):
 def test_egger2001_log_odds_ratios_match_the_documented_escalc_output():
     # regtest.html prints dat$yi after escalc(measure="OR", ..., subset=-16); trial 8 has a zero cell.
     yi, _, _ = egger2001()
-    documented = [-0.83034830, -1.05605267, -1.27833981, -0.04348511, 0.22314355, -2.40751999, -1.28093385,
-                  -1.19170271, -0.69574796, -2.20827441, -2.03815988, -0.85015093, -0.79323064, -0.29933987,
-                  -1.57078846]
+    documented = [
+        -0.83034830,
+        -1.05605267,
+        -1.27833981,
+        -0.04348511,
+        0.22314355,
+        -2.40751999,
+        -1.28093385,
+        -1.19170271,
+        -0.69574796,
+        -2.20827441,
+        -2.03815988,
+        -0.85015093,
+        -0.79323064,
+        -0.29933987,
+        -1.57078846,
+    ]
     assert yi == pytest.approx(documented, abs=5e-9)
     # ...and the random-effects fit printed on the same page (so the variances are right too):
     # estimate -0.8745, se 0.2080, tau^2 0.1911, I^2 38.19%, Q(df = 14) = 20.9184
@@ -153,7 +176,7 @@ def test_funnel_plot_of_bcg_shows_13_studies_and_the_pseudo_confidence_region(tm
     points = sorted(svg.points())
     assert len(points) == 13
     assert np.array(points) == pytest.approx(np.array(sorted(zip(yi, sei))), abs=1e-4)
-    (vertices, style), = svg.lines()
+    ((vertices, style),) = svg.lines()
     top = 1.1 * sei.max()
     expected = [(estimate - 1.96 * top, top), (estimate, 0.0), (estimate + 1.96 * top, top)]
     assert np.array(vertices) == pytest.approx(np.array(expected), abs=1e-4)
@@ -170,9 +193,20 @@ def test_funnel_plot_of_bcg_shows_13_studies_and_the_pseudo_confidence_region(tm
 def _certainty_row(yi: np.ndarray, vi: np.ndarray, qid: str) -> pd.Series:
     res = meta.pool(yi, vi)
     ids = [f"T{i + 1}" for i in range(len(yi))]
-    question = {"question_id": qid, "outcome_domain": "other", "measure": "logRR", "mid": math.nan,
-                "k": res.k, "n_participants": 10000, "estimate": res.estimate, "ci_low": res.ci_low,
-                "ci_high": res.ci_high, "pi_low": res.pi_low, "pi_high": res.pi_high, "i2": res.i2}
+    question = {
+        "question_id": qid,
+        "outcome_domain": "other",
+        "measure": "logRR",
+        "mid": math.nan,
+        "k": res.k,
+        "n_participants": 10000,
+        "estimate": res.estimate,
+        "ci_low": res.ci_low,
+        "ci_high": res.ci_high,
+        "pi_low": res.pi_low,
+        "pi_high": res.pi_high,
+        "i2": res.i2,
+    }
     forest = pd.DataFrame({"question_id": qid, "study_id": ids, "yi": yi, "vi": vi, "weight": res.weights})
     tables = {name: pd.DataFrame(columns=[c.name for c in cols], dtype=str) for name, (_, cols) in TABLES.items()}
     table = grade.certainty_table(pd.DataFrame([question]), forest, Curated(tables))

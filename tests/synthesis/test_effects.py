@@ -219,10 +219,7 @@ def test_quantile_estimators_are_sensible():
     assert means == sorted(means, reverse=True)
     assert all(3 < m < 5 for m in means)
     # Wider IQR, larger SD.
-    assert (
-        effects.mean_sd_from_median_iqr(1, 4, 8, 30)[1]
-        > effects.mean_sd_from_median_iqr(2, 4, 7, 30)[1]
-    )
+    assert effects.mean_sd_from_median_iqr(1, 4, 8, 30)[1] > effects.mean_sd_from_median_iqr(2, 4, 7, 30)[1]
 
 
 # --- input validation ---------------------------------------------------------------------

@@ -215,9 +215,7 @@ def test_fixed_effect_i2_h2_and_prediction_interval():
 def test_level_changes_interval_width(bcg):
     yi, vi, _ = bcg
     r95, r90 = meta.pool(yi, vi, level=0.95), meta.pool(yi, vi, level=0.90)
-    assert r90.ci_high - r90.ci_low == pytest.approx(
-        (r95.ci_high - r95.ci_low) * 1.644854 / 1.959964, rel=1e-6
-    )
+    assert r90.ci_high - r90.ci_low == pytest.approx((r95.ci_high - r95.ci_low) * 1.644854 / 1.959964, rel=1e-6)
 
 
 def test_single_study_is_returned_as_is():

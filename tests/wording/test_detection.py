@@ -33,27 +33,30 @@ LEXICON = PROJECT / "data" / "curated" / "wording_lexicon.yaml"
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "Golfer's elbow is frequent among people who have never held a club.",  # a condition
-    "As the needle meets the knot, the muscle gives a quick jump.",  # the procedure and a sensation
-    "The gluteus medius is a fan-shaped muscle on the side of the hip.",  # anatomy
-    "Heel pain is worst with the first steps of the morning.",
-    "Runners are always chasing a new personal best.",  # stray absolute
-    "Acupuncture comes from Chinese medicine and works with meridians.",  # not medication use
-    "You may feel stiff for a day.",  # a warning, not range of motion
-    "You may feel a little sore afterwards.",
-    "Does dry needling help tennis elbow?",  # a question
-    "Book an assessment and find out whether needling suits you.",  # a call to action asserting nothing
-    "The aim of needling is to calm an irritable trigger point.",  # a purpose clause
-    "A 2019 trial of 80 office workers found that neck pain fell after needling.",  # attributed result
-    "If you feel faint, tell your therapist straight away.",  # an honest warning
-    "Massage is popular for knots.\nIt eases back pain for many people.",  # 'it' is massage
-    "Dry needling is not a cure-all.",  # a negation asserting nothing
-    "Conditions our physios needle:\n- Neck pain\n- Heel pain",  # a list of services
-    "The word 'dry' means that no medication is injected.",  # a definition
-    "You are in safe hands with our certified team.",  # an idiom, not a safety claim
-    "Heat packs can relieve muscle tension after a long day.",  # another treatment
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Golfer's elbow is frequent among people who have never held a club.",  # a condition
+        "As the needle meets the knot, the muscle gives a quick jump.",  # the procedure and a sensation
+        "The gluteus medius is a fan-shaped muscle on the side of the hip.",  # anatomy
+        "Heel pain is worst with the first steps of the morning.",
+        "Runners are always chasing a new personal best.",  # stray absolute
+        "Acupuncture comes from Chinese medicine and works with meridians.",  # not medication use
+        "You may feel stiff for a day.",  # a warning, not range of motion
+        "You may feel a little sore afterwards.",
+        "Does dry needling help tennis elbow?",  # a question
+        "Book an assessment and find out whether needling suits you.",  # a call to action asserting nothing
+        "The aim of needling is to calm an irritable trigger point.",  # a purpose clause
+        "A 2019 trial of 80 office workers found that neck pain fell after needling.",  # attributed result
+        "If you feel faint, tell your therapist straight away.",  # an honest warning
+        "Massage is popular for knots.\nIt eases back pain for many people.",  # 'it' is massage
+        "Dry needling is not a cure-all.",  # a negation asserting nothing
+        "Conditions our physios needle:\n- Neck pain\n- Heel pain",  # a list of services
+        "The word 'dry' means that no medication is injected.",  # a definition
+        "You are in safe hands with our certified team.",  # an idiom, not a safety claim
+        "Heat packs can relieve muscle tension after a long day.",  # another treatment
+    ],
+)
 def test_descriptions_stray_words_and_non_claims_are_not_claims(text):
     assert check(text, ALL) == [], text
 
@@ -66,16 +69,19 @@ def test_can_is_conditional_not_direct():
     assert {f.strength for f in check("Dry needling eases heel pain so you can walk again.", ALL)} == {"direct"}
 
 
-@pytest.mark.parametrize("text, topic", [
-    ("Dry needling is very effective at getting rid of heel pain.", "plantar_heel_pain"),
-    ("Needling is one of the most effective treatments for tennis elbow.", "lateral_elbow_tendinopathy"),
-    ("Regular dry needling prevents re-injury in footballers.", "sports_injuries"),
-    ("Dry needling is scientifically proven to relieve neck pain.", "neck_pain"),
-    ("Research shows dry needling eases heel pain.", "plantar_heel_pain"),
-    ("Dry needling can be very effective for neck pain.", "neck_pain"),
-    ("A growing body of research backs dry needling for heel pain.", "plantar_heel_pain"),
-    ("Dry needling is the greatest headache treatment of all time.", "headache"),
-])
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Dry needling is very effective at getting rid of heel pain.", "plantar_heel_pain"),
+        ("Needling is one of the most effective treatments for tennis elbow.", "lateral_elbow_tendinopathy"),
+        ("Regular dry needling prevents re-injury in footballers.", "sports_injuries"),
+        ("Dry needling is scientifically proven to relieve neck pain.", "neck_pain"),
+        ("Research shows dry needling eases heel pain.", "plantar_heel_pain"),
+        ("Dry needling can be very effective for neck pain.", "neck_pain"),
+        ("A growing body of research backs dry needling for heel pain.", "plantar_heel_pain"),
+        ("Dry needling is the greatest headache treatment of all time.", "headache"),
+    ],
+)
 def test_superlatives_and_absolutes_are_flagged(text, topic):
     findings = check(text, ALL)
     hit = [f for f in findings if f.topic == topic]
@@ -95,20 +101,29 @@ def test_one_finding_per_claim():
 
 def test_bullet_fragments_take_the_subject_of_their_lead_in():
     findings = check("Dry needling:\n- Releases tight muscle fibres\n- Boosts circulation", ALL)
-    assert [(f.sentence, f.topic) for f in findings] == [("Releases tight muscle fibres", "muscle_pain_general"),
-                                                         ("Boosts circulation", "blood_flow")]
+    assert [(f.sentence, f.topic) for f in findings] == [
+        ("Releases tight muscle fibres", "muscle_pain_general"),
+        ("Boosts circulation", "blood_flow"),
+    ]
     hedged = check("Dry needling may help with:\n- Neck pain\n- Jaw pain", ALL)
-    assert [(f.topic, f.strength, f.flagged) for f in hedged] == [("neck_pain", "conditional", False),
-                                                                  ("tmd", "conditional", True)]
+    assert [(f.topic, f.strength, f.flagged) for f in hedged] == [
+        ("neck_pain", "conditional", False),
+        ("tmd", "conditional", True),
+    ]
     item_hedged = check("Benefits of dry needling:\n- could ease neck pain", ALL)
     assert [(f.topic, f.strength) for f in item_hedged] == [("neck_pain", "conditional")]
 
 
 def test_implied_subjects_fragments_passives_and_patient_experience():
-    assert [(f.topic, f.flagged) for f in check("Eliminates heel pain for good.", ALL)][0] == ("plantar_heel_pain", True)
+    assert [(f.topic, f.flagged) for f in check("Eliminates heel pain for good.", ALL)][0] == (
+        "plantar_heel_pain",
+        True,
+    )
     assert {f.topic for f in check("Neck pain is relieved in a single visit.", ALL)} == {"neck_pain", "sessions_needed"}
     assert [f.topic for f in check("After your first session you will notice less neck pain.", ALL)] == [
-        "neck_pain", "relief_24_48h"]
+        "neck_pain",
+        "relief_24_48h",
+    ]
     assert check("Neck pain usually settles by itself within weeks.", ALL) == []  # natural course, no subject
 
 
@@ -121,7 +136,8 @@ def test_it_and_this_are_resolved_from_the_sentence_before():
 
 def test_a_verb_right_after_the_subject_asserts_unless_neutral():
     assert [(f.topic, f.flagged) for f in check("Dry needling quietens the nerves in a sore neck.", ALL)] == [
-        ("neck_pain", True)]
+        ("neck_pain", True)
+    ]
     assert check("Dry needling targets the tight band in a sore neck muscle.", ALL) == []  # a neutral verb
     assert check("Dry needling involves a thin needle in the tight neck muscle.", ALL) == []
 
@@ -129,7 +145,8 @@ def test_a_verb_right_after_the_subject_asserts_unless_neutral():
 def test_an_answer_that_affirms_a_question_is_read_with_it():
     answered = check("Does dry needling help tennis elbow? Yes, in most cases.", ALL)
     assert [(f.index, f.topic, f.strength, f.flagged) for f in answered] == [
-        (2, "lateral_elbow_tendinopathy", "direct", True)]
+        (2, "lateral_elbow_tendinopathy", "direct", True)
+    ]
     assert check("Can dry needling help my heel pain? Read on to find out.", ALL) == []
     assert [f.strength for f in check("Does needling cure back pain? Absolutely.", ALL)] == ["absolute"]
 
@@ -144,18 +161,25 @@ def test_suggestions_fit_the_sentence():
 
 
 def test_suggestion_is_narrowed_to_the_condition_the_sentence_names():
-    rows = [verdict_row("rom_neck", "range_of_motion", "overstated", "low", "Neck wording."),
-            verdict_row("rom_knee", "range_of_motion", "uncertain", "very_low", "Knee wording."), NECK_LOW]
-    claims = [claim("rom_neck", "range_of_motion", "", conditions=("neck_pain",)),
-              claim("rom_knee", "range_of_motion", "", conditions=("knee_pain",)), claim("neck", "neck_pain")]
+    rows = [
+        verdict_row("rom_neck", "range_of_motion", "overstated", "low", "Neck wording."),
+        verdict_row("rom_knee", "range_of_motion", "uncertain", "very_low", "Knee wording."),
+        NECK_LOW,
+    ]
+    claims = [
+        claim("rom_neck", "range_of_motion", "", conditions=("neck_pain",)),
+        claim("rom_knee", "range_of_motion", "", conditions=("knee_pain",)),
+        claim("neck", "neck_pain"),
+    ]
     verdicts = pd.DataFrame(rows)
     findings = rules.check_sentences(["Dry needling improves range of motion in a stiff neck."], claims, verdicts)
     assert {f.topic: f.claim_id for f in findings} == {"neck_pain": "neck", "range_of_motion": "rom_neck"}
 
 
 def test_contradicted_mechanisms_flagged_unless_rejected():
-    assert [f.flagged for f in check("Needling might help clear lactic acid from a knot.", ALL) if f.topic == "lactic_acid"] \
-        == [True]
+    assert [
+        f.flagged for f in check("Needling might help clear lactic acid from a knot.", ALL) if f.topic == "lactic_acid"
+    ] == [True]
     assert one("Dry needling flushes toxins out of the muscle.", ALL).flagged
     rejected = check("Lactic acid does not build up in knots, so needling cannot flush it out.", ALL)
     assert "lactic_acid" in [f.topic for f in rejected] and not any(f.flagged for f in rejected)
@@ -173,11 +197,19 @@ def test_flags_follow_the_certainty():
 
 
 def test_safety_frequency_words_and_safe():
-    rows = ALL + [verdict_row("bruise_common", "bruising", "supported", "moderate", "Bruising is common."),
-                  verdict_row("bruise_rare", "bruising", "contradicted", "moderate", "Bruising is common.")]
+    rows = ALL + [
+        verdict_row("bruise_common", "bruising", "supported", "moderate", "Bruising is common."),
+        verdict_row("bruise_rare", "bruising", "contradicted", "moderate", "Bruising is common."),
+    ]
     claims, verdicts = register_of(rows)
-    claims = [claim(c.id, c.topic, frequency={"bruise_common": "common", "bruise_rare": "rare",
-                                              "serious_rare": "rare"}.get(c.id)) for c in claims]
+    claims = [
+        claim(
+            c.id,
+            c.topic,
+            frequency={"bruise_common": "common", "bruise_rare": "rare", "serious_rare": "rare"}.get(c.id),
+        )
+        for c in claims
+    ]
     check_ = lambda text: rules.check_sentences([text], claims, verdicts)  # noqa: E731
     rare = check_("Bruising is rare after needling.")
     assert rare[0].flagged and rare[0].claim_id == "bruise_rare"
@@ -199,8 +231,16 @@ def test_untopical_absolute_claim():
 def test_registered_occurrence_is_always_found():
     rows = [NECK_LOW]
     claims = [claim("neck", "neck_pain")]
-    claims[0] = claims[0].__class__(**{**claims[0].__dict__, "occurrences": (
-        __import__("evidence.curation.claims", fromlist=["Occurrence"]).Occurrence("doc.txt", "Neck and back troubles"),)})
+    claims[0] = claims[0].__class__(
+        **{
+            **claims[0].__dict__,
+            "occurrences": (
+                __import__("evidence.curation.claims", fromlist=["Occurrence"]).Occurrence(
+                    "doc.txt", "Neck and back troubles"
+                ),
+            ),
+        }
+    )
     findings = rules.check_sentences(["Neck and back troubles"], claims, pd.DataFrame(rows))
     assert [(f.topic, f.claim_id) for f in findings] == [("neck_pain", "neck")]
 
@@ -224,9 +264,11 @@ def test_detection_is_one_pass_over_the_sentences():
 
 def test_verdicts_missing_a_column_are_rejected():
     with pytest.raises(ConfigError, match="allowed_wording"):
-        rules.check_sentences(["Dry needling reduces neck pain."], [],
-                                pd.DataFrame([{"claim_id": "x", "topic": "neck_pain", "verdict": "supported",
-                                               "certainty": "low"}]))
+        rules.check_sentences(
+            ["Dry needling reduces neck pain."],
+            [],
+            pd.DataFrame([{"claim_id": "x", "topic": "neck_pain", "verdict": "supported", "certainty": "low"}]),
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,41 +283,48 @@ def full(text: str) -> list[rules.Finding]:
     return rules.check_sentences(drafts.split_sentences(text), claims, verdicts)
 
 
-@pytest.mark.parametrize("text", [
-    "Problems our team often treat with needling:\n- Neck pain\n- Jaw pain",  # a service list
-    "Needling is used to treat:\n- Neck pain\n- Heel pain",
-    "A 2020 trial run across three hospital clinics in northern Europe compared needling with sham "
-    "in 60 adults with neck pain and found less pain in both groups.",  # attribution, long gap
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Problems our team often treat with needling:\n- Neck pain\n- Jaw pain",  # a service list
+        "Needling is used to treat:\n- Neck pain\n- Heel pain",
+        "A 2020 trial run across three hospital clinics in northern Europe compared needling with sham "
+        "in 60 adults with neck pain and found less pain in both groups.",  # attribution, long gap
+    ],
+)
 def test_service_lists_and_long_attributions_are_not_claims(text):
     assert check(text, ALL) == [], text
 
 
 def test_own_claim_after_an_attributed_result_is_read_with_it_as_the_subject():
-    findings = check("A small 2018 study of 40 adults found needling eased neck pain, so it will ease yours too.",
-                     ALL)
+    findings = check("A small 2018 study of 40 adults found needling eased neck pain, so it will ease yours too.", ALL)
     assert [(f.topic, f.strength, f.flagged) for f in findings] == [("neck_pain", "direct", True)]
 
 
 def test_a_result_attached_to_a_purpose_clause_is_a_claim():
     findings = check("The aim is to irritate the tissue a little, boosting blood flow to the area.", ALL)
     assert [(f.topic, f.flagged) for f in findings] == [("blood_flow", True)]
-    assert [f.topic for f in check("The goal is to reach the band that tightens the calf and boosts blood flow.",
-                                   ALL)] == ["blood_flow"]
+    assert [
+        f.topic for f in check("The goal is to reach the band that tightens the calf and boosts blood flow.", ALL)
+    ] == ["blood_flow"]
 
 
 def test_the_condition_as_subject_with_needling_in_a_time_clause():
-    assert [(f.topic, f.strength, f.flagged) for f in check("Heel pain eases quickly once we needle the calf.", ALL)] \
-        == [("plantar_heel_pain", "direct", True)]
+    assert [
+        (f.topic, f.strength, f.flagged) for f in check("Heel pain eases quickly once we needle the calf.", ALL)
+    ] == [("plantar_heel_pain", "direct", True)]
     assert check("Heel pain often eases by itself over a few months.", ALL) == []  # no needling: natural course
 
 
-@pytest.mark.parametrize("text, topic", [
-    ("For neck pain, few therapies help as much as dry needling.", "neck_pain"),
-    ("Nothing else works as well as dry needling for jaw pain.", "tmd"),
-    ("Needling keeps footballers injury-free all season.", "sports_injuries"),
-    ("Regular needling lowers your risk of re-injury in the hamstrings.", "sports_injuries"),
-])
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("For neck pain, few therapies help as much as dry needling.", "neck_pain"),
+        ("Nothing else works as well as dry needling for jaw pain.", "tmd"),
+        ("Needling keeps footballers injury-free all season.", "sports_injuries"),
+        ("Regular needling lowers your risk of re-injury in the hamstrings.", "sports_injuries"),
+    ],
+)
 def test_comparative_superlatives_and_prevention_without_prevent_are_absolute(text, topic):
     hit = [f for f in check(text, ALL) if f.topic == topic]
     assert hit and hit[0].strength == "absolute" and hit[0].flagged, check(text, ALL)
@@ -291,9 +340,14 @@ def test_mechanisms_with_the_body_as_subject():
     assert [(f.topic, f.flagged) for f in findings] == [("nervous_system", True)]
 
 
-@pytest.mark.parametrize("text, topic", [("IMS relaxes the tight muscles of a stiff neck.", "neck_pain"),
-                                         ("Intramuscular stimulation settles neck pain.", "neck_pain"),
-                                         ("IMS lengthens shortened muscles.", "muscle_pain_general")])
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("IMS relaxes the tight muscles of a stiff neck.", "neck_pain"),
+        ("Intramuscular stimulation settles neck pain.", "neck_pain"),
+        ("IMS lengthens shortened muscles.", "muscle_pain_general"),
+    ],
+)
 def test_ims_is_a_name_of_dry_needling(text, topic):
     assert topic in [f.topic for f in full(text) if f.flagged]
 
@@ -316,10 +370,15 @@ def test_works_best_as_part_of_a_plan_with_exercise():
     assert [(f.topic, f.flagged) for f in findings] == [("add_on_to_exercise", True)]
 
 
-@pytest.mark.parametrize("text", ["Needling gets runners back on the track quicker.",
-                                  "Our players get back on the pitch sooner with needling.",
-                                  "Players are back in the squad sooner after needling.",
-                                  "Needling helps players return to the pitch sooner."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Needling gets runners back on the track quicker.",
+        "Our players get back on the pitch sooner with needling.",
+        "Players are back in the squad sooner after needling.",
+        "Needling helps players return to the pitch sooner.",
+    ],
+)
 def test_return_to_sport_variants(text):
     assert "recovery_speed" in [f.topic for f in full(text)]
 
@@ -332,11 +391,14 @@ def test_safety_rarity_phrases():
     infection = [f for f in full("An infection from needling almost never happens.") if f.topic == "infection"]
     assert infection and infection[0].strength != "absolute" and not infection[0].flagged  # 'almost never' = rare
     assert [f.strength for f in full("An infection from needling never happens.") if f.topic == "infection"] == [
-        "absolute"]
+        "absolute"
+    ]
 
 
 def test_evidence_statements_and_softer_effect_verbs_are_claims():
     assert [(f.topic, f.flagged) for f in check("There are no good trials of needling for jaw pain yet.", ALL)] == [
-        ("tmd", False)]
+        ("tmd", False)
+    ]
     assert [(f.topic, f.strength, f.flagged) for f in check("Needling may take the edge off heel pain.", ALL)] == [
-        ("plantar_heel_pain", "conditional", False)]
+        ("plantar_heel_pain", "conditional", False)
+    ]

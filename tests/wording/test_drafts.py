@@ -14,52 +14,79 @@ from tests.wording_helpers import make_docx, set_stdin, write
 
 
 def test_read_plain_text_keeps_lines(tmp_path):
-    assert drafts.read_text(write(tmp_path, "d.txt", "Dry needling may help.\n\n   Book   now.  \n")) == \
-        "Dry needling may help.\nBook now."
+    assert (
+        drafts.read_text(write(tmp_path, "d.txt", "Dry needling may help.\n\n   Book   now.  \n"))
+        == "Dry needling may help.\nBook now."
+    )
 
 
 def test_read_markdown_strips_markup_and_marks_list_items(tmp_path):
-    md = ("# Dry needling **works**\n\nIt *relieves* [tennis elbow](https://example.org/te) fast.\n"
-          "- first _bullet_ item\n1. numbered item\n> quoted `code`\n\n---\n[ref]: https://example.org\n")
+    md = (
+        "# Dry needling **works**\n\nIt *relieves* [tennis elbow](https://example.org/te) fast.\n"
+        "- first _bullet_ item\n1. numbered item\n> quoted `code`\n\n---\n[ref]: https://example.org\n"
+    )
     assert drafts.read_text(write(tmp_path, "d.md", md)).splitlines() == [
-        "Dry needling works", "It relieves tennis elbow fast.", "- first bullet item", "- numbered item", "quoted code"]
+        "Dry needling works",
+        "It relieves tennis elbow fast.",
+        "- first bullet item",
+        "- numbered item",
+        "quoted code",
+    ]
 
 
 def test_read_html_extracts_block_text_without_scripts(tmp_path):
-    html = ("<html><head><title>Clinic</title><style>p {color: red}</style></head><body>"
-            "<h1>Dry&nbsp;needling</h1><p>It <b>boosts</b>\n circulation.</p><script>var cure = 1;</script>"
-            "<ul><li>Heel pain</li><li>Neck pain</li></ul><div>Call us<br>today</div></body></html>")
+    html = (
+        "<html><head><title>Clinic</title><style>p {color: red}</style></head><body>"
+        "<h1>Dry&nbsp;needling</h1><p>It <b>boosts</b>\n circulation.</p><script>var cure = 1;</script>"
+        "<ul><li>Heel pain</li><li>Neck pain</li></ul><div>Call us<br>today</div></body></html>"
+    )
     text = drafts.read_text(write(tmp_path, "page.html", html))
-    assert text.splitlines() == ["Clinic", "Dry needling", "It boosts circulation.", "- Heel pain", "- Neck pain",
-                                 "Call us", "today"]
+    assert text.splitlines() == [
+        "Clinic",
+        "Dry needling",
+        "It boosts circulation.",
+        "- Heel pain",
+        "- Neck pain",
+        "Call us",
+        "today",
+    ]
 
 
 def test_read_docx_paragraphs_lists_and_tables(tmp_path):
-    path = make_docx(tmp_path / "draft.docx", [("Dry needling:", None), ("Releases tight muscle fibres", "List Bullet"),
-                                               ("Book today.", None)])
-    assert drafts.read_text(path).splitlines() == ["Dry needling:", "- Releases tight muscle fibres", "Book today.",
-                                                   "Table cell text."]
+    path = make_docx(
+        tmp_path / "draft.docx",
+        [("Dry needling:", None), ("Releases tight muscle fibres", "List Bullet"), ("Book today.", None)],
+    )
+    assert drafts.read_text(path).splitlines() == [
+        "Dry needling:",
+        "- Releases tight muscle fibres",
+        "Book today.",
+        "Table cell text.",
+    ]
 
 
 def test_read_stdin_markdown_and_html(monkeypatch):
-    set_stdin(monkeypatch, "* **Cures** neck pain\n".encode())
+    set_stdin(monkeypatch, b"* **Cures** neck pain\n")
     assert drafts.read_text("-") == "- Cures neck pain"
     set_stdin(monkeypatch, b"<p>One</p><p>Two</p>")
     assert drafts.read_text("-") == "One\nTwo"
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("empty.txt", b"", "file is empty"),
-    ("blank.md", b"  \n\t\n", "file is empty"),
-    ("binary.txt", b"Dry\x00needling", "binary file"),
-    ("latin1.html", "caf\xe9 needling".encode("latin-1"), "not UTF-8"),
-    ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable .docx"),
-    ("text.docx", b"just text, not a Word file", "not a readable .docx"),
-    ("empty.docx", b"", "file is empty"),
-    ("draft.pdf", b"%PDF-1.4", "unknown format"),
-    ("draft", b"no extension", "unknown format"),
-    ("scripts.html", b"<script>alert(1)</script>", "no text left"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("empty.txt", b"", "file is empty"),
+        ("blank.md", b"  \n\t\n", "file is empty"),
+        ("binary.txt", b"Dry\x00needling", "binary file"),
+        ("latin1.html", "caf\xe9 needling".encode("latin-1"), "not UTF-8"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable .docx"),
+        ("text.docx", b"just text, not a Word file", "not a readable .docx"),
+        ("empty.docx", b"", "file is empty"),
+        ("draft.pdf", b"%PDF-1.4", "unknown format"),
+        ("draft", b"no extension", "unknown format"),
+        ("scripts.html", b"<script>alert(1)</script>", "no text left"),
+    ],
+)
 def test_bad_input_raises_config_error_naming_the_file(tmp_path, name, content, message):
     path = write(tmp_path, name, content)
     with pytest.raises(ConfigError) as err:
@@ -75,13 +102,22 @@ def test_missing_file_and_directory(tmp_path):
 
 
 def test_split_sentences_lines_bullets_lead_ins_and_abbreviations():
-    text = ("Dry needling may help, e.g. for neck pain. It is safe! Does it hurt? Yes.\n"
-            "Dry needling can help with:\n- Neck pain\n• Heel pain\nNeedles are 0.25 mm thick, i.e. very thin. Dr. Lee says so.")
+    text = (
+        "Dry needling may help, e.g. for neck pain. It is safe! Does it hurt? Yes.\n"
+        "Dry needling can help with:\n- Neck pain\n• Heel pain\nNeedles are 0.25 mm thick, i.e. very thin. Dr. Lee says so."
+    )
     sentences = drafts.split_sentences(text)
     assert [s.text for s in sentences] == [
-        "Dry needling may help, e.g. for neck pain.", "It is safe!", "Does it hurt?", "Yes.",
-        "Dry needling can help with:", "Neck pain", "Heel pain", "Needles are 0.25 mm thick, i.e. very thin.",
-        "Dr. Lee says so."]
+        "Dry needling may help, e.g. for neck pain.",
+        "It is safe!",
+        "Does it hurt?",
+        "Yes.",
+        "Dry needling can help with:",
+        "Neck pain",
+        "Heel pain",
+        "Needles are 0.25 mm thick, i.e. very thin.",
+        "Dr. Lee says so.",
+    ]
     assert [s.line for s in sentences] == [1, 1, 1, 1, 2, 3, 4, 5, 5]
     assert [s.index for s in sentences] == list(range(1, 10))
     items = [s for s in sentences if s.list_item]

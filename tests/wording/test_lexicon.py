@@ -58,8 +58,9 @@ def test_validate_reports_a_broken_lexicon(tmp_path):
 
     paths = copy_data(tmp_path / "data")
     lexicon = paths.curated / "wording_lexicon.yaml"
-    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("  - '\\bmyths?\\b'", "  - '(unclosed'", 1),
-                       encoding="utf-8")
+    lexicon.write_text(
+        lexicon.read_text(encoding="utf-8").replace("  - '\\bmyths?\\b'", "  - '(unclosed'", 1), encoding="utf-8"
+    )
     assert any(p.file == "wording_lexicon.yaml" and "denials entry 1" in str(p) for p in input_problems(paths))
 
 
@@ -67,5 +68,5 @@ def test_lexicon_readme_documents_every_section():
     from evidence.wording.lexicon import SECTIONS
 
     readme = (PROJECT / "data" / "curated" / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## wording_lexicon.yaml"):]
+    section = readme[readme.index("## wording_lexicon.yaml") :]
     assert all(f"`{name}`" in section for name in SECTIONS if name != "schema_version")

@@ -38,7 +38,9 @@ CLINIC_SET = PROJECT / "data" / "curated" / "wording_clinic_style.csv"
 # outputs, exit codes and the command
 # ---------------------------------------------------------------------------------------------
 
-DRAFT = "# Our clinic\n\nDry needling **eliminates** neck pain.\nIt may reduce neck pain slightly.\nWe are open daily.\n"
+DRAFT = (
+    "# Our clinic\n\nDry needling **eliminates** neck pain.\nIt may reduce neck pain slightly.\nWe are open daily.\n"
+)
 
 
 def test_json_csv_and_table(tmp_path):
@@ -46,8 +48,19 @@ def test_json_csv_and_table(tmp_path):
     findings = rules.check_files([write(tmp_path, "d.md", DRAFT)], claims, verdicts)
     assert [f.flagged for f in findings] == [True, False]
     records = json.loads(rules.to_json(findings))
-    assert {"file", "sentence", "claim_id", "topic", "strength", "verdict", "certainty", "flagged", "reason",
-            "suggestion", "line"} <= set(records[0])
+    assert {
+        "file",
+        "sentence",
+        "claim_id",
+        "topic",
+        "strength",
+        "verdict",
+        "certainty",
+        "flagged",
+        "reason",
+        "suggestion",
+        "line",
+    } <= set(records[0])
     assert records[0]["flagged"] is True and records[0]["claim_id"] == "neck" and records[0]["index"] == 2
     rows = list(csv.DictReader(io.StringIO(rules.to_csv(findings))))
     assert [r["flagged"] for r in rows] == ["true", "false"] and rows[0]["file"] == str(tmp_path / "d.md")
@@ -80,8 +93,11 @@ class _Marks(HTMLParser):
 
 def test_html_output_highlights_each_claim(tmp_path):
     claims, verdicts = register_of([NECK_LOW, SAFE_RARE])
-    draft = write(tmp_path, "d.txt", "Dry needling can reduce neck pain and is completely safe.\nWe are open <daily>.\n"
-                                    "- Book today\n")
+    draft = write(
+        tmp_path,
+        "d.txt",
+        "Dry needling can reduce neck pain and is completely safe.\nWe are open <daily>.\n- Book today\n",
+    )
     out = io.StringIO()
     assert rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out) == 1
     page = out.getvalue()
@@ -125,11 +141,16 @@ def test_several_files_bad_ones_reported_good_ones_checked(tmp_path, monkeypatch
     claims, verdicts = register_of([NECK_LOW])
     good = write(tmp_path, "good.txt", "Dry needling reduces neck pain.\n")
     docx_path = make_docx(tmp_path / "draft.docx", [("Dry needling may reduce neck pain.", None)])
-    bad = [write(tmp_path, "broken.docx", b"PK\x03\x04junk"), write(tmp_path, "bin.txt", b"\x00\x01"),
-           tmp_path / "missing.md", tmp_path]
+    bad = [
+        write(tmp_path, "broken.docx", b"PK\x03\x04junk"),
+        write(tmp_path, "bin.txt", b"\x00\x01"),
+        tmp_path / "missing.md",
+        tmp_path,
+    ]
     out, err = io.StringIO(), io.StringIO()
-    code = rules.run_check_wording([str(good), *map(str, bad), str(docx_path)], "json", claims, verdicts, out=out,
-                                     err=err)
+    code = rules.run_check_wording(
+        [str(good), *map(str, bad), str(docx_path)], "json", claims, verdicts, out=out, err=err
+    )
     assert code == 2
     assert [r["file"] for r in json.loads(out.getvalue())] == [str(good), str(docx_path)]
     errors = err.getvalue().splitlines()
@@ -158,8 +179,9 @@ def test_exit_code():
 def test_load_verdicts(tmp_path):
     with pytest.raises(ConfigError, match="claim verdicts not found"):
         rules.load_verdicts(tmp_path / "none.csv")
-    assert "neck_pain_reduces" in set(rules.load_verdicts(PROJECT / "tests" / "fixtures" / "wording_verdicts.csv")
-                                      ["claim_id"])
+    assert "neck_pain_reduces" in set(
+        rules.load_verdicts(PROJECT / "tests" / "fixtures" / "wording_verdicts.csv")["claim_id"]
+    )
 
 
 def test_cli_check_wording_exit_codes(tmp_path, capsys):
@@ -204,8 +226,9 @@ def test_every_registered_occurrence_is_found_by_the_checker_in_its_document(sha
         findings = rules.check_files([str(materials / document)], claims, verdicts)
         for c in claims:
             for occurrence in (o for o in c.occurrences if o.document == document):
-                if not [f for f in findings if find_occurrence(f.sentence, occurrence.locator) >= 0
-                        and c.topic in f.topics]:
+                if not [
+                    f for f in findings if find_occurrence(f.sentence, occurrence.locator) >= 0 and c.topic in f.topics
+                ]:
                     missing.append(f"{document}: {c.id} ({occurrence.locator!r})")
     assert missing == []
 
@@ -241,8 +264,17 @@ def clinic() -> pd.DataFrame:
 
 
 def test_clinic_set_is_well_formed_and_its_split_is_the_frozen_one(clinic):
-    assert list(clinic.columns) == ["id", "text", "is_claim", "expected_topics", "strength", "expected_flagged",
-                                    "split", "page_pattern", "why"]
+    assert list(clinic.columns) == [
+        "id",
+        "text",
+        "is_claim",
+        "expected_topics",
+        "strength",
+        "expected_flagged",
+        "split",
+        "page_pattern",
+        "why",
+    ]
     assert len(clinic) >= 150 and not clinic["text"].duplicated().any()
     assert 0.35 <= (clinic["expected_flagged"] == "true").mean() <= 0.45
     assert {t for ts in clinic["expected_topics"] for t in ts.split(";") if t} <= set(TOPICS)
@@ -260,21 +292,25 @@ def test_clinic_set_is_well_formed_and_its_split_is_the_frozen_one(clinic):
 def test_labelled_sentences_are_not_copied_from_patient_materials(clinic, shared):
     materials = shared("patient-materials", "patient materials")
     words = re.compile(r"[a-z0-9']+")
-    source = " ".join(" ".join(words.findall(p.read_text(encoding="utf-8", errors="replace").lower()))
-                      for p in sorted(materials.glob("*.txt")))
+    source = " ".join(
+        " ".join(words.findall(p.read_text(encoding="utf-8", errors="replace").lower()))
+        for p in sorted(materials.glob("*.txt"))
+    )
     old = pd.read_csv(OLD_SET, dtype=str, keep_default_na=False)["sentence"]
     copied = []
     for sentence in [*old, *clinic["text"]]:
         tokens = words.findall(sentence.lower())
-        copied += [sentence for i in range(len(tokens) - 11) if f" {' '.join(tokens[i:i + 12])} " in f" {source} "]
+        copied += [sentence for i in range(len(tokens) - 11) if f" {' '.join(tokens[i : i + 12])} " in f" {source} "]
     assert copied == []
 
 
 def _scores(units: list[tuple[str, bool]]) -> tuple[float, float]:
     """Flag precision and recall; a unit (sentence or snippet) is flagged when any claim is."""
     claims, verdicts = fixture()
-    predicted = [any(f.flagged for f in rules.check_sentences(drafts.split_sentences(text), claims, verdicts))
-                 for text, _ in units]
+    predicted = [
+        any(f.flagged for f in rules.check_sentences(drafts.split_sentences(text), claims, verdicts))
+        for text, _ in units
+    ]
     tp = sum(p and e for p, (_, e) in zip(predicted, units))
     return tp / max(sum(predicted), 1), tp / max(sum(e for _, e in units), 1)
 
@@ -283,9 +319,14 @@ def test_precision_and_recall_on_the_labelled_sets(clinic):
     """Floors that catch regressions (the benchmark prints the figures): the tune split, the old set
     and our dev sentences (tests/fixtures/wording_dev_sentences.csv, written while tuning after more
     public pages) are what the lexicon was tuned on; no held-out row was looked at while tuning."""
-    units = {split: [(t.replace("\\n", "\n"), f == "true") for t, f, s in
-                     zip(clinic["text"], clinic["expected_flagged"], clinic["split"]) if s == split]
-             for split in ("tune", "heldout")}
+    units = {
+        split: [
+            (t.replace("\\n", "\n"), f == "true")
+            for t, f, s in zip(clinic["text"], clinic["expected_flagged"], clinic["split"])
+            if s == split
+        ]
+        for split in ("tune", "heldout")
+    }
     old = pd.read_csv(OLD_SET, dtype=str, keep_default_na=False)
     floors = {"tune": (0.9, 0.9), "heldout": (0.85, 0.7), "old": (0.9, 0.9), "dev": (0.9, 0.85)}
     units["old"] = list(zip(old["sentence"], old["expected_flagged"] == "true"))
