@@ -152,16 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok; 2 bad usage, configuration or input; 1 a run that failed (nothing is left "
         "half-written).",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more (never the API key)")
+    common = [
+        (("-v", "--verbose"), {"action": "store_true", "help": "log more (never the API key)"}),
+        (("--data-dir",), {"help": "data directory (default: the project's data/)"}),
+    ]
+    # the common options work before and after the command: the command's copies leave the value
+    # alone unless given (SUPPRESS), so "evidence -v status" and "evidence status -v" are the same
+    for flags, options in common:
+        parser.add_argument(*flags, **options)
+    parser.set_defaults(data_dir=str(DEFAULT_DATA_DIR))
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(
         name: str, func: Callable[[argparse.Namespace], int], help_: str, writes: bool = False
     ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
-        p.add_argument(
-            "--data-dir", default=str(DEFAULT_DATA_DIR), help="data directory (default: the project's data/)"
-        )
+        for flags, options in common:
+            p.add_argument(*flags, **options, default=argparse.SUPPRESS)
         p.set_defaults(func=func, writes=writes)
         return p
 

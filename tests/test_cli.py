@@ -39,3 +39,14 @@ def test_an_unknown_command_or_flag_is_a_usage_error():
     with pytest.raises(SystemExit) as raised:
         main(["frobnicate"])
     assert raised.value.code == 2
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_common_options_work_before_and_after_the_command(before, tmp_path):
+    from evidence.cli import build_parser
+
+    args = ["-v", "--data-dir", str(tmp_path)]
+    parsed = build_parser().parse_args([*args, "status"] if before else ["status", *args])
+    assert parsed.verbose is True and parsed.data_dir == str(tmp_path)
+    plain = build_parser().parse_args(["status"])
+    assert plain.verbose is False and plain.data_dir.endswith("data")

@@ -7,8 +7,12 @@ import re
 import subprocess
 import sys
 
-import tomllib
 import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 from tests.conftest import PROJECT
 
@@ -19,7 +23,9 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_and_pyproject_name_the_same_packages():
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
-    pip_names = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["dev"]}
+    pip_names = {_name(r) for r in project["dependencies"]} | {
+        _name(r) for r in project["optional-dependencies"]["dev"]
+    }
     env = yaml.safe_load((PROJECT / "environment.yml").read_text())
     conda_names = set()
     for dep in env["dependencies"]:
@@ -27,7 +33,9 @@ def test_environment_yml_and_pyproject_name_the_same_packages():
             conda_names |= {_name(r) for r in dep["pip"] if not r.startswith("-e")}
         elif not dep.startswith(("python", "pip")) or dep.startswith("pip-"):
             conda_names.add(_name(dep))
-    assert pip_names == conda_names, f"only in pyproject: {pip_names - conda_names}; only in environment.yml: {conda_names - pip_names}"
+    assert pip_names == conda_names, (
+        f"only in pyproject: {pip_names - conda_names}; only in environment.yml: {conda_names - pip_names}"
+    )
 
 
 def readme_commands() -> list[str]:
@@ -52,13 +60,18 @@ def test_console_script_and_module_both_answer_help():
     assert out.returncode == 0
     for command in ("update", "status", "validate", "analyse", "report", "check-wording"):
         assert command in out.stdout
-        sub = subprocess.run([sys.executable, "-m", "evidence", command, "--help"], capture_output=True, text=True, cwd=PROJECT)
+        sub = subprocess.run(
+            [sys.executable, "-m", "evidence", command, "--help"], capture_output=True, text=True, cwd=PROJECT
+        )
         assert sub.returncode == 0 and "usage:" in sub.stdout
-    bad = subprocess.run([sys.executable, "-m", "evidence", "no-such-command"], capture_output=True, text=True, cwd=PROJECT)
+    bad = subprocess.run(
+        [sys.executable, "-m", "evidence", "no-such-command"], capture_output=True, text=True, cwd=PROJECT
+    )
     assert bad.returncode == 2
 
 
 # ----------------------------------------------------------------------------- architecture promises
+
 
 def _imported_evidence_modules(module: str) -> set[str]:
     """The evidence modules that importing ``module`` loads, in a fresh interpreter."""
@@ -83,12 +96,14 @@ def test_no_module_takes_question_ids_apart_by_hand():
 
 
 def test_importing_the_package_changes_no_global_state():
-    code = ("import logging, matplotlib; backend = matplotlib.get_backend(); salt = matplotlib.rcParams['svg.hashsalt']; "
-            "levels = {n: logging.getLogger(n).level for n in ('', 'evidence', 'traitlets')}; "
-            "import evidence.report.plots, evidence.report.render, evidence.jobs.notebooks, evidence.jobs.main, evidence.cli; "
-            "assert matplotlib.get_backend() == backend, matplotlib.get_backend(); "
-            "assert matplotlib.rcParams['svg.hashsalt'] == salt; "
-            "assert {n: logging.getLogger(n).level for n in levels} == levels; print('ok')")
+    code = (
+        "import logging, matplotlib; backend = matplotlib.get_backend(); salt = matplotlib.rcParams['svg.hashsalt']; "
+        "levels = {n: logging.getLogger(n).level for n in ('', 'evidence', 'traitlets')}; "
+        "import evidence.report.plots, evidence.report.render, evidence.jobs.notebooks, evidence.jobs.main, evidence.cli; "
+        "assert matplotlib.get_backend() == backend, matplotlib.get_backend(); "
+        "assert matplotlib.rcParams['svg.hashsalt'] == salt; "
+        "assert {n: logging.getLogger(n).level for n in levels} == levels; print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
     assert out.stdout.strip() == "ok", out.stderr
 
@@ -97,8 +112,13 @@ def test_runtime_dependencies_are_what_the_package_imports():
     """Every third-party module that evidence/ imports is a declared runtime dependency."""
     project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
     declared = {_name(r) for r in project["dependencies"]}
-    import_names = {"yaml": "pyyaml", "jinja2": "jinja2", "urllib3": "urllib3", "IPython": "ipython",
-                    "docx": "python-docx"}
+    import_names = {
+        "yaml": "pyyaml",
+        "jinja2": "jinja2",
+        "urllib3": "urllib3",
+        "IPython": "ipython",
+        "docx": "python-docx",
+    }
     imported = set()
     for path in (PROJECT / "evidence").rglob("*.py"):
         for match in re.finditer(r"^\s*(?:import|from) ([A-Za-z_][A-Za-z0-9_]*)", path.read_text(), re.M):
@@ -123,7 +143,7 @@ def test_every_command_line_flag_is_documented_in_the_readme():
     from evidence.cli import build_parser
 
     text = (PROJECT / "README.md").read_text()
-    commands = text[text.index("## Commands"):text.index("## Layout")]
+    commands = text[text.index("## Commands") : text.index("## Layout")]
     parser = build_parser()
     flags = {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
     subparsers = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
@@ -132,3 +152,18 @@ def test_every_command_line_flag_is_documented_in_the_readme():
         flags |= {o for a in sub._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
     missing = sorted(f for f in flags if f not in commands)
     assert not missing, f"flags not in the README's command table: {missing}"
+
+
+def test_lock_file_pins_every_declared_package_and_the_commands_install_from_it():
+    """requirements.lock (uv pip compile) pins each package that pyproject.toml declares, and the
+    README's two commands and .ci/run install with it as constraints."""
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    declared = {_name(r) for r in project["dependencies"]} | {_name(r) for r in project["optional-dependencies"]["dev"]}
+    pinned = {}
+    for line in (PROJECT / "requirements.lock").read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9_.\-]+)==(\S+)", line)
+        if match:
+            pinned[_name(match.group(1))] = match.group(2)
+    assert declared - set(pinned) == set(), f"declared but not in requirements.lock: {declared - set(pinned)}"
+    for command in readme_commands()[:2]:
+        assert "-c requirements.lock" in command, command
