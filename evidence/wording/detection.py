@@ -389,11 +389,19 @@ class ClaimDetector:
         stripped = text.strip()
         other_subject = bool(lex.other_subjects.search(stripped))
         pronoun = bool(lex.pronouns.search(stripped)) and (previous_about or removed_subject) and not other_subject
-        implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
+        implied = (
+            not other
+            and not other_subject
+            and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
+        )
         # on a dry-needling page a sentence is about dry needling unless its subject is something else
         first_effect = lex.effect_words.search(stripped)
         named_first = stripped[: first_effect.start()] if first_effect else stripped  # the subject's place
-        page = page_about and not other_subject and not lex.other_treatments.search(named_first)
+        # a list item under a lead-in that is a purpose or a service list ("IMS is used to treat:") is no claim
+        listed_use = sentence.list_item and bool(
+            lex.not_claims.search(sentence.lead_in) or lex.purpose.search(sentence.lead_in)
+        )
+        page = page_about and not other_subject and not listed_use and not lex.other_treatments.search(named_first)
         subject = explicit or pronoun or bool(lead) or implied or relative or page
         about = (explicit and not other) or (pronoun and not explicit)
         effects = [

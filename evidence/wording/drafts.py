@@ -235,7 +235,7 @@ class Sentence:
     lead_in: str = ""
 
 
-_BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—]|\d{1,3}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—](?:\s+|(?=[A-Z]))|\d{1,3}[.)]\s+)")  # also "-Item", written without a space
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
 _ABBREVIATIONS = frozenset(
     "e.g. i.e. etc. vs. cf. approx. dr. mr. mrs. ms. prof. st. no. fig. incl. min. max. mins. "
