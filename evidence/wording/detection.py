@@ -295,9 +295,14 @@ def frequency_word(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
 
 
 def match_topics(text: str, lexicon: Lexicon) -> dict[str, int]:
-    """Every topic whose patterns match ``text``, with the position of the first match."""
+    """Every topic whose patterns match ``text``, with the position of the first match (a topic none
+    of whose required words occurs in the text is skipped without running its patterns)."""
     found = {}
+    lowered = text.lower()
     for topic, pattern in lexicon.topics.items():
+        words = lexicon.topic_words.get(topic)
+        if words is not None and not any(w in lowered for w in words):
+            continue
         m = pattern.search(text)
         if m:
             found[topic] = m.start()
@@ -394,23 +399,22 @@ class ClaimDetector:
             and not other_subject
             and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
         )
-        # on a dry-needling page a sentence is about dry needling unless its subject is something else
-        first_effect = lex.effect_words.search(stripped)
-        named_first = stripped[: first_effect.start()] if first_effect else stripped  # the subject's place
+        effect_matches = list(lex.effect_words.finditer(context))
+        effects = [*effect_matches, *lex.absolutes["effect"].finditer(context), *_subject_verbs(context, lex)]
+        affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
+        body = len(context) - len(text)  # where the sentence starts in the context (after a lead-in)
+        # on a dry-needling page a sentence is about dry needling unless its subject is something else:
+        # one named at its start, or another treatment named before its first effect word
+        first_effect = min((m.start() - body for m in effect_matches if m.start() >= body), default=len(text))
         # a list item under a lead-in that is a purpose or a service list ("IMS is used to treat:") is no claim
         listed_use = sentence.list_item and bool(
             lex.not_claims.search(sentence.lead_in) or lex.purpose.search(sentence.lead_in)
         )
-        page = page_about and not other_subject and not listed_use and not lex.other_treatments.search(named_first)
+        page = (
+            page_about and not other_subject and not listed_use and not lex.other_treatments.search(text[:first_effect])
+        )
         subject = explicit or pronoun or bool(lead) or implied or relative or page
         about = (explicit and not other) or (pronoun and not explicit)
-        effects = [
-            *lex.effect_words.finditer(context),
-            *lex.absolutes["effect"].finditer(context),
-            *_subject_verbs(context, lex),
-        ]
-        affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
-        body = len(context) - len(text)  # where the sentence starts in the context (after a lead-in)
         hedged = _hedged(context, 0, body, affirmed, lex) or _hedged(context, body, len(context), affirmed, lex)
         if _is_question(raw):
             return (

@@ -278,6 +278,17 @@ def check_sentences(
     return [f for found in detector.detect(_as_sentences(sentences)) for f in _findings(file, found, register, lexicon)]
 
 
+#: drafts longer than this (about 1 MB of text) show their progress on stderr
+PROGRESS_CHARACTERS = 1_000_000
+
+
+def _with_progress(sentences: Sequence[Sentence], name: str) -> Iterable[Sentence]:
+    """``sentences``, with a progress bar on stderr (tqdm) while they are checked."""
+    from tqdm import tqdm
+
+    return tqdm(sentences, desc=f"checking {name}", unit=" sentences", file=sys.stderr, mininterval=1.0)
+
+
 @dataclass(frozen=True)
 class Draft:
     """One checked draft: its sentences and findings, or the error that stopped it being read."""
@@ -299,11 +310,13 @@ def check_drafts(
     for path in paths:
         name = display_name(path)
         try:
-            sentences = tuple(split_sentences(read_text(path)))
+            text = read_text(path)
         except ConfigError as exc:
             drafts.append(Draft(name, error=str(exc)))
             continue
-        drafts.append(Draft(name, sentences, tuple(check_sentences(sentences, claims, verdicts, name, lexicon))))
+        sentences = tuple(split_sentences(text))
+        read = _with_progress(sentences, name) if len(text) > PROGRESS_CHARACTERS else sentences
+        drafts.append(Draft(name, sentences, tuple(check_sentences(read, claims, verdicts, name, lexicon))))
     return drafts
 
 
