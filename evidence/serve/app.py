@@ -4,7 +4,7 @@ run by uvicorn (:func:`serve`).
 Routes
 ------
 ``GET /``
-    The page (``static/index.html``): paste a draft or choose a file, see every claim highlighted in
+    The page (``static/index.html``, its script and style under ``/static/``): paste a draft or choose a file, see every claim highlighted in
     place with its verdict, certainty, why and the wording to use instead, its claim id linked to the
     claim's page in the report; buttons download the annotated draft as .docx and as HTML.
 ``POST /api/check?format=json|html|docx`` (default ``json``)
@@ -44,7 +44,7 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -148,6 +148,9 @@ def create_app(checker: Checker, time_limit: float = TIME_LIMIT, workers: int = 
         headers = {"Content-Disposition": _attachment(submission)} if fmt == "docx" else {}
         return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html")
+
     async def bad_input(request: Request, exc: Exception) -> Response:
         return _error(400, str(exc))
 
@@ -163,7 +166,8 @@ def create_app(checker: Checker, time_limit: float = TIME_LIMIT, workers: int = 
         routes=[
             Route("/api/check", check, methods=["POST"]),
             Mount("/report", StaticFiles(directory=checker.report, html=True, check_dir=False), name="report"),
-            Mount("/", StaticFiles(directory=STATIC, html=True), name="page"),
+            Route("/", page, methods=["GET", "HEAD"]),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
         ],
         middleware=[Middleware(BodyLimit)],
         exception_handlers={ConfigError: bad_input, HTTPException: http_error, Exception: server_error},
