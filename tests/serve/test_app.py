@@ -175,7 +175,7 @@ def test_the_page_and_the_report_are_served(server):
     assert page.status_code == 200 and 'id="check-form"' in page.text and 'for="draft-text"' in page.text
     assert httpx.get(f"{server}static/page.js").status_code == 200
     index = httpx.get(f"{server}report/")
-    assert index.status_code == 200 and "<h1>" in index.text
+    assert index.status_code == 200 and "<h1>" in index.text and 'id="checker-link"' in index.text
 
 
 def _draft_of(size: int, offset: int) -> str:

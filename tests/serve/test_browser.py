@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.report.test_render import _chrome
+from tests.serve.conftest import DATA
 
 pytestmark = pytest.mark.slow
 
@@ -119,5 +120,12 @@ def test_paste_upload_and_download_with_the_keyboard_alone(server, tmp_path):
         annotated = docx.Document(downloads / "clinic page-checked.docx")
         assert [p.text for p in annotated.paragraphs] == UPLOADED
         assert annotated.paragraphs[0].style.name == "Heading 1"
+
+        # the report links to the checker when served, not when opened from disk
+        driver.get(f"{server}report/")
+        link = driver.find_element(By.CSS_SELECTOR, "#checker-link a")
+        assert link.is_displayed() and link.get_attribute("href") == server
+        driver.get((DATA / "derived" / "report" / "index.html").as_uri())
+        assert not driver.find_element(By.ID, "checker-link").is_displayed()
     finally:
         driver.quit()
