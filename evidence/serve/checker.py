@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,17 +45,19 @@ _SUFFIX_OF_FORMAT = {"html": ".html", "markdown": ".md"}
 
 @dataclass(frozen=True)
 class Submission:
-    """A draft as sent: its name in the findings, its bytes and whether it was pasted."""
+    """A draft as sent: its name in the findings, its bytes, the extension that makes the reader read it
+    as ``check-wording`` would, and whether it was pasted."""
 
     name: str
     data: bytes
+    suffix: str
     pasted: bool = False
 
     @classmethod
     def pasted_text(cls, text: str) -> Submission:
         if not text.strip():
             raise ConfigError("no text: paste a draft or choose a file")
-        return cls(STDIN_NAME, text.encode("utf-8"), pasted=True)
+        return cls(STDIN_NAME, text.encode("utf-8"), _SUFFIX_OF_FORMAT[text_format(text)], pasted=True)
 
     @classmethod
     def upload(cls, filename: str, data: bytes) -> Submission:
@@ -64,14 +65,7 @@ class Submission:
         format_of(name)  # ConfigError for an unknown extension
         if not data:
             raise ConfigError(f"{name}: file is empty")
-        return cls(name, data)
-
-    @property
-    def suffix(self) -> str:
-        """The extension that makes the reader read it as check-wording would."""
-        if self.pasted:
-            return _SUFFIX_OF_FORMAT[text_format(self.data.decode("utf-8"))]
-        return Path(self.name).suffix.lower()
+        return cls(name, data, Path(name).suffix.lower())
 
     @property
     def is_docx(self) -> bool:
@@ -137,14 +131,17 @@ class Checker:
 
     def render(self, submission: Submission, fmt: str, report_url: str = "/report/") -> bytes:
         """The checked submission as ``json`` (the findings, as ``check-wording --format json``),
-        ``html`` (the annotated page; claim ids link to their page under ``report_url``) or ``docx``."""
+        ``html`` (the annotated page; claim ids link to their page under ``report_url``) or ``docx``
+        (one of :data:`FORMATS`)."""
         draft = self.check(submission)
         if fmt == "json":
             return to_json(draft.findings).encode("utf-8")
-        if fmt == "html":
-            href: Callable[[str], str | None] = lambda cid: (page := self.claim_page(cid)) and report_url + page
-            shown = replace(draft, name=submission.title)
-            return to_html([shown], title=f"Wording check: {submission.title}", claim_href=href).encode("utf-8")
         if fmt == "docx":
             return annotated_docx(draft, submission.data if submission.is_docx else None)
-        raise ConfigError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+        def href(claim_id: str) -> str | None:
+            page = self.claim_page(claim_id)
+            return report_url + page if page else None
+
+        shown = replace(draft, name=submission.title)
+        return to_html([shown], title=f"Wording check: {submission.title}", claim_href=href).encode("utf-8")

@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -212,9 +213,9 @@ def checker() -> Checker:
 def test_a_check_over_the_time_limit_gets_503_and_the_app_keeps_serving(checker):
     from starlette.testclient import TestClient
 
-    client = TestClient(create_app(checker, time_limit=0.05))
-    slow = client.post("/api/check", json={"text": _draft_of(400_000, 0)})
-    assert slow.status_code == 503 and "longer than 0.05 s" in slow.json()["error"]
+    client = TestClient(create_app(checker, time_limit=0.01))
+    slow = client.post("/api/check", json={"text": _draft_of(20_000, 0)})  # about 0.7 s
+    assert slow.status_code == 503 and "longer than 0.01 s" in slow.json()["error"]
     assert client.get("/").status_code == 200
 
 
@@ -222,18 +223,26 @@ def test_start_up_says_where_and_warns_off_loopback(checker, monkeypatch):
     import uvicorn
 
     served = []
-    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: served.append(sockets[0].getsockname()))
+
+    def run(self, sockets):  # bound and listening, but not served
+        served.append(sockets[0].getsockname())
+        sockets[0].close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     for host, warned in (("127.0.0.1", False), ("0.0.0.0", True)):
         lines: list[str] = []
         assert serve(DataPaths(DATA), host, 0, echo=lines.append) == 0
-        port = served[-1][1]
-        sockets_closed = served[-1][0] == host
-        assert sockets_closed and lines[0].startswith(f"Checking drafts at http://{host}:{port}/")
+        bound_host, port = served[-1]
+        assert bound_host == host and lines[0].startswith(f"Checking drafts at http://{host}:{port}/")
         assert any("anyone who can reach this address" in line for line in lines) == warned
     assert is_loopback("::1") and is_loopback("localhost") and not is_loopback("192.168.1.5")
 
 
-def test_cli_refuses_a_bad_port():
+def test_cli_refuses_a_bad_port_and_data_without_verdicts(tmp_path, capsys):
     from evidence.cli import main
 
     assert main(["serve", "--port", "70000"]) == 2
+    (tmp_path / "curated").mkdir()
+    shutil.copy(DATA / "curated" / "claims.yaml", tmp_path / "curated")
+    assert main(["serve", "--data-dir", str(tmp_path)]) == 2
+    assert "run `python -m evidence analyse` first" in capsys.readouterr().err
