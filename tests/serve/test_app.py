@@ -93,6 +93,8 @@ def test_html_escapes_the_draft_and_links_each_claim_to_its_report_page(server):
     assert "<script>alert" not in page and "<img src=x" not in page and "<b onclick=x>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(2)&gt;" in page
     assert "<h2>&lt;b onclick=x&gt;.txt</h2>" in page
+    pasted = httpx.post(f"{server}api/check?format=html", json={"text": 'Dry needling cures neck pain <b & "x".'})
+    assert "Dry needling cures neck pain &lt;b &amp; &quot;x&quot;." in pasted.text and "<b &" not in pasted.text
     links = re.findall(r'href="([^"]+)"', page)
     assert links and all(link.startswith(f"{server}report/claims/") for link in links)
     assert httpx.get(links[0]).status_code == 200
@@ -216,6 +218,22 @@ def test_a_check_over_the_time_limit_gets_503_and_the_app_keeps_serving(checker)
     client = TestClient(create_app(checker, time_limit=0.01))
     slow = client.post("/api/check", json={"text": _draft_of(20_000, 0)})  # about 0.7 s
     assert slow.status_code == 503 and "longer than 0.01 s" in slow.json()["error"]
+    assert client.get("/").status_code == 200
+
+
+def test_a_bug_gets_500_with_a_json_error_and_no_traceback(checker, monkeypatch):
+    from starlette.testclient import TestClient
+
+    def broken(*args):
+        raise RuntimeError("secret detail of a bug")
+
+    monkeypatch.setattr(Checker, "render", broken)
+    client = TestClient(create_app(checker), raise_server_exceptions=False)
+    response = client.post("/api/check", json={"text": DRAFT})
+    assert response.status_code == 500 and response.json() == {
+        "error": "internal error; the server's log has the details"
+    }
+    assert "secret detail" not in response.text and "Traceback" not in response.text
     assert client.get("/").status_code == 200
 
 
