@@ -40,7 +40,7 @@ sys.path.insert(0, str(PROJECT))
 
 import pandas as pd  # noqa: E402
 
-from evidence import wording  # noqa: E402
+from evidence.wording import rules  # noqa: E402
 from evidence.wording.drafts import split_sentences  # noqa: E402
 from tests.wording_helpers import fixture  # noqa: E402
 
@@ -96,7 +96,7 @@ def dev_units() -> list[Unit]:
 
 def check_unit(text: str, claims, verdicts) -> list:
     """Findings of one labelled unit, the text checked as one small draft."""
-    return wording.check_sentences(split_sentences(text), claims, verdicts)
+    return rules.check_sentences(split_sentences(text), claims, verdicts)
 
 
 def _ratio(a: int, b: int) -> float:
@@ -165,7 +165,7 @@ def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
         text = generated_text(int(mb * 1_000_000))
         start, cpu = time.perf_counter(), time.process_time()
         sentences = split_sentences(text)
-        findings = wording.check_sentences(sentences, claims, verdicts)
+        findings = rules.check_sentences(sentences, claims, verdicts)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
             f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "

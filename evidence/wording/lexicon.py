@@ -36,6 +36,8 @@ PATTERN_LISTS = (
     "subjects",
     "pronouns",
     "other_treatments",
+    "page_subjects",
+    "other_subjects",
     "calls_to_action",
     "answers",
     "implied_subject",

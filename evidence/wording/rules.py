@@ -274,7 +274,7 @@ def check_sentences(
     checked against the register ``claims`` and the verdict table."""
     lexicon = lexicon or load_lexicon()
     register = build_register(claims, verdicts)
-    detector = ClaimDetector(register, lexicon)
+    detector = ClaimDetector(register, lexicon, Path(file).name if file else "")
     return [f for found in detector.detect(_as_sentences(sentences)) for f in _findings(file, found, register, lexicon)]
 
 
