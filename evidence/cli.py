@@ -17,6 +17,7 @@ runs stop at a total deadline (``--deadline``) on top of each request's timeout.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import math
 import os
@@ -35,6 +36,7 @@ from evidence.config import (
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LOOPBACK, DEFAULT_PORT = "127.0.0.1", 8000
 REFRESH_AFTER_DAYS = 180
 log = logging.getLogger("evidence")
 
@@ -138,10 +140,28 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.wording.rules import load_verdicts, run_check_wording
 
     paths = _paths(args)
-    verdicts = load_verdicts(paths.derived_table("verdicts"))
-    return run_check_wording(
-        args.files, args.format, load_claims(paths.claims), verdicts, lexicon=load_lexicon(lexicon_path(paths))
-    )
+    claims, verdicts = load_claims(paths.claims), load_verdicts(paths.derived_table("verdicts"))
+    lexicon = load_lexicon(lexicon_path(paths))
+    if args.format == "docx":
+        from evidence.wording.docx_output import run_check_wording_docx
+
+        if not args.output:
+            raise ConfigError("--format docx needs --output OUT.docx (a Word document is not written to the terminal)")
+        return run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon)
+    if not args.output:
+        return run_check_wording(args.files, args.format, claims, verdicts, lexicon=lexicon)
+    from evidence.tables import atomic_write_bytes
+
+    report = io.StringIO()
+    code = run_check_wording(args.files, args.format, claims, verdicts, out=report, lexicon=lexicon)
+    atomic_write_bytes(Path(args.output), report.getvalue().encode("utf-8"))
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from evidence.serve.app import serve
+
+    return serve(_paths(args), args.host, args.port, echo=lambda line: print(line, flush=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,10 +270,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help=".txt, .md, .html or .docx files; - for stdin")
     p.add_argument(
         "--format",
-        choices=("table", "json", "csv", "html"),
+        choices=("table", "json", "csv", "html", "docx"),
         default="table",
-        help="output format (html: the drafts with each claim highlighted, to save and open in a browser)",
+        help="output format (html: the drafts with each claim highlighted, to save and open in a browser; "
+        "docx: the draft as a Word document with one comment per flagged claim, needs --output and one FILE)",
     )
+    p.add_argument("--output", metavar="OUT", help="write the output to OUT instead of stdout (needed for docx)")
+    p = add(
+        "serve",
+        cmd_serve,
+        "a local web page to check a draft (paste or upload; annotated .docx and HTML to download) and the "
+        "built report at /report/; read-only",
+    )
+    p.add_argument("--host", default=LOOPBACK, help=f"address to listen on (default {LOOPBACK}, this machine only)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     return parser
 
 
@@ -268,6 +298,8 @@ def check_flags(args: argparse.Namespace) -> None:
     deadline = getattr(args, "deadline", 1.0)
     if not (deadline > 0 and math.isfinite(deadline)):
         raise ConfigError(f"--deadline must be a positive number of seconds, got {deadline:g}")
+    if not 0 <= getattr(args, "port", 0) <= 65535:
+        raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
     if not Path(args.data_dir).is_dir():
         raise ConfigError(f"no such directory: {args.data_dir}")
 

@@ -26,7 +26,8 @@ ALLOWED = {
     "wording": {"curation"},
     "report": {"curation", "synthesis", "pubmed"},
     "jobs": {"curation", "pubmed", "synthesis", "wording", "report"},
-    "cli": {"curation", "pubmed", "synthesis", "wording", "report", "jobs"},
+    "serve": {"curation", "wording"},
+    "cli": {"curation", "pubmed", "synthesis", "wording", "report", "jobs", "serve"},
     "__main__": {"cli"},
 }
 # modules a stage may not import although it may import their stage

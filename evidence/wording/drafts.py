@@ -187,13 +187,19 @@ def display_name(path_or_dash: str | Path) -> str:
     return STDIN_NAME if str(path_or_dash) == STDIN else str(path_or_dash)
 
 
+def text_format(text: str) -> str:
+    """How text without a file name (stdin, pasted text) is read: ``html`` when it looks like HTML,
+    else ``markdown`` (plain text reads the same)."""
+    return "html" if _LOOKS_LIKE_HTML.search(text) else "markdown"
+
+
 def read_text(path_or_dash: str | Path) -> str:
     """The plain text of a draft (see the module docstring); ConfigError naming the file on bad input."""
     path = str(path_or_dash)
     name = display_name(path)
     if path == STDIN:
         text = _decode(name, _read_stdin())
-        fmt = "html" if _LOOKS_LIKE_HTML.search(text) else "markdown"
+        fmt = text_format(text)
     else:
         file = Path(path)
         if not file.exists():

@@ -44,7 +44,7 @@ import html
 import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TextIO
@@ -405,7 +405,15 @@ font-size:.9rem;background:#fafafa}.note.flagged{border-color:#c4621b}
 """
 
 
-def _draft_body(draft: Draft) -> str:
+def _claim_text(claim_id: str | None, claim_href: Callable[[str], str | None] | None) -> str:
+    """A finding's claim id as HTML: a link to the claim's page when ``claim_href`` gives one."""
+    if not claim_id:
+        return "no register claim"
+    href = claim_href(claim_id) if claim_href else None
+    return f'<a href="{html.escape(href)}">{html.escape(claim_id)}</a>' if href else html.escape(claim_id)
+
+
+def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = None) -> str:
     """The draft's text, line by line, each claim sentence highlighted with a note per finding."""
     if draft.error:
         return f'<p class="error">{html.escape(draft.error)}</p>'
@@ -440,7 +448,7 @@ def _draft_body(draft: Draft) -> str:
             note = (
                 f'<span class="note{" flagged" if f.flagged else ""}" data-flagged="{str(f.flagged).lower()}">'
                 f"<b>{'Flagged' if f.flagged else 'OK'}</b> · {html.escape(f.topic or 'no topic')} · "
-                f"{html.escape(f.strength)} wording · {html.escape(f.claim_id or 'no register claim')}: "
+                f"{html.escape(f.strength)} wording · {_claim_text(f.claim_id, claim_href)}: "
                 f"{html.escape(evidence)}<br>{html.escape(f.reason)}"
             )
             if f.flagged and f.suggestion:
@@ -451,9 +459,12 @@ def _draft_body(draft: Draft) -> str:
     return "".join(parts)
 
 
-def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
+def to_html(
+    drafts: Sequence[Draft], title: str = "Wording check", claim_href: Callable[[str], str | None] | None = None
+) -> str:
     """A self-contained HTML page (no scripts, no external files): each draft's text with every
-    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion."""
+    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion.
+    ``claim_href(claim_id)``, when given, links each claim id to its page (``None``: no link)."""
     sections = []
     for draft in drafts:
         flagged = sum(f.flagged for f in draft.findings)
@@ -467,7 +478,7 @@ def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
         )
         sections.append(
             f'<section class="draft" data-file="{html.escape(draft.name)}">'
-            f"<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft)}</section>"
+            f"<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft, claim_href)}</section>"
         )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
