@@ -45,7 +45,8 @@ def _paths(args: argparse.Namespace) -> DataPaths:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from evidence.curation.searches import load_search_definitions
-    from evidence.pubmed.eutils import Deadline, EutilsClient
+    from evidence.http import Deadline
+    from evidence.pubmed.eutils import EutilsClient
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
@@ -298,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from evidence.pubmed.eutils import EutilsError
+    from evidence.http import HttpError
     from evidence.pubmed.parser import PubmedXMLError
 
     try:
@@ -309,6 +310,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (EutilsError, PubmedXMLError, OSError) as exc:
+    except (HttpError, PubmedXMLError, OSError) as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -15,7 +15,7 @@ import pytest
 
 from tests.paths import PROJECT
 
-BASE = {"evidence", "evidence.config", "evidence.vocab", "evidence.tables", "evidence.locking"}
+BASE = {"evidence", "evidence.config", "evidence.vocab", "evidence.tables", "evidence.locking", "evidence.http"}
 
 # the stage (top-level part of a module's name) -> the stages it may import, besides the base and itself
 ALLOWED = {

@@ -39,7 +39,8 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
     """Run every search when NCBI_EMAIL is set and E-utilities answers, within ``deadline``
     seconds in all; return a one-line summary (which says why the committed snapshot is used
     otherwise, and for which searches)."""
-    from evidence.pubmed.eutils import PROBE_TIMEOUT, Deadline, EutilsClient
+    from evidence.http import PROBE_TIMEOUT, Deadline
+    from evidence.pubmed.eutils import EutilsClient
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
