@@ -24,9 +24,10 @@ ALLOWED = {
     "pubmed": {"curation"},
     "synthesis": {"curation"},
     "wording": {"curation"},
+    "registry": {"curation"},
     "report": {"curation", "synthesis", "pubmed"},
-    "jobs": {"curation", "pubmed", "synthesis", "wording", "report"},
-    "cli": {"curation", "pubmed", "synthesis", "wording", "report", "jobs"},
+    "jobs": {"curation", "pubmed", "registry", "synthesis", "wording", "report"},
+    "cli": {"curation", "pubmed", "registry", "synthesis", "wording", "report", "jobs"},
     "__main__": {"cli"},
 }
 # modules a stage may not import although it may import their stage
