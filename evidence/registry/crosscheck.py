@@ -98,6 +98,12 @@ def combine(curated: pd.DataFrame, fetched: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*REGISTRY_FIELDS, "primary_outcome_note", "differs", "source_url", "seen_on"])
 
 
+def differences(curated: pd.DataFrame, fetched: pd.DataFrame) -> list[str]:
+    """One line per registration whose fetched row differs from its curated row: what differs."""
+    joined = combine(curated, fetched)
+    return [f"{r.condition_id} {r.nct_id}: {r.differs}" for r in joined.itertuples() if r.differs]
+
+
 def matched_studies(registrations: pd.DataFrame, studies: pd.DataFrame) -> dict[str, list[str]]:
     """NCT id -> the study ids it matches (by ``registry_id``, or by a linked PMID); every NCT id of
     ``registrations`` is a key."""
