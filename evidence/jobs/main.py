@@ -12,10 +12,12 @@ refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
            retry is waited for after it, and the searches not run by then keep their snapshot
            rows, which the step says. So the network adds at most about the deadline to the run.
 registry   unless ``--offline``: probe ClinicalTrials.gov once (``CtgovClient.probe``, 5 s at most); when
-           it answers, search it for every condition (``registry.update.update_registry``, a failing
-           search is reported and its stored rows kept) within ``config.REGISTRY_REPORT_DEADLINE`` = 20 s,
-           and say how many fetched rows differ from the curated seed; otherwise say once that the
-           committed registry snapshot (the curated seed and any fetched rows) is used.
+           it answers, search it for every condition, those searched longest ago first
+           (``registry.update.update_registry``; a failing search is reported and its stored rows kept),
+           all within ``config.REGISTRY_REPORT_DEADLINE`` = 8 s, probe included, so that runs cut short
+           by the deadline take turns; say how many fetched rows differ from the curated seed;
+           otherwise say once that the committed registry snapshot (the curated seed and any fetched
+           rows) is used.
 rebuild    compute the derived tables from the loaded inputs and write them (``evidence.jobs.analyse``)
 notebooks  execute and export the notebooks (``evidence.jobs.notebooks``; exit code 1 when one fails)
 report     render the report from the in-memory results of this run (``evidence.report.render``)
@@ -97,8 +99,9 @@ def refresh_registry(
     why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
     if why:
         return f"uses the committed registry snapshot: network unreachable, {why}"
-    ids = inputs.definitions.ids
     store = RegistryStore(inputs.paths.registry)
+    last_run = store.log().groupby("condition_id")["date"].max().to_dict()
+    ids = sorted(inputs.definitions.ids, key=lambda cid: last_run.get(cid, ""))
     run = update_registry(
         client, inputs.definitions, store, ids, echo=lambda line: echo(INDENT + line), keep_going=True
     )

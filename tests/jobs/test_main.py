@@ -83,3 +83,21 @@ def test_refresh_from_a_local_server_fills_the_provenance_page(tmp_path, server,
     for cid in set(log["condition_id"]):
         mine = log[log["condition_id"] == cid]
         assert shown[labels[cid]] == len({p for t in mine["new_pmids"] for p in t.split("; ") if p})
+
+
+def test_registry_refresh_searches_the_conditions_searched_longest_ago_first(tmp_path, monkeypatch):
+    from evidence.curation.inputs import load_inputs
+    from evidence.jobs.main import refresh_registry
+    from evidence.registry.store import RegistryStore
+    from tests.ctgov_server import CtgovServer
+
+    paths = copy_data(tmp_path / "data")
+    inputs = load_inputs(paths)
+    first, *rest = inputs.definitions.ids
+    RegistryStore(paths.registry).append_log({"date": "2026-12-01", "condition_id": first, "new_nct_ids_n": 1})
+    lines = []
+    with CtgovServer() as ctgov:
+        monkeypatch.setenv("EVIDENCE_CTGOV_URL", ctgov.url)
+        text = refresh_registry(inputs, lines.append)
+    assert text.startswith(f"refreshed from ClinicalTrials.gov: {len(rest) + 1} of {len(rest) + 1} search(es)")
+    assert [line.split(":")[0].strip() for line in lines] == [*rest, first]
