@@ -60,18 +60,18 @@ class RegistryStore:
         return read_csv(self.log_path, LOG_COLUMNS)
 
     def upsert(self, rows: Iterable[dict]) -> list[str]:
-        """Add or replace rows by (condition_id, nct_id); return the keys new to the table as
-        ``condition_id:nct_id``."""
+        """Add or replace rows by (condition_id, nct_id); return the NCT ids that are new to their condition."""
         new = pd.DataFrame(list(rows), columns=list(FETCHED_COLUMNS))
         if new.empty:
             return []
         old = self.registrations()
-        keys = new["condition_id"] + ":" + new["nct_id"]
-        known = set(old["condition_id"] + ":" + old["nct_id"])
-        kept = old[~(old["condition_id"] + ":" + old["nct_id"]).isin(set(keys))]
+        keys = list(zip(new["condition_id"], new["nct_id"]))
+        stored = pd.Series(list(zip(old["condition_id"], old["nct_id"])), index=old.index, dtype=object)
+        kept = old[~stored.isin(keys)]
         merged = pd.concat([kept, new], ignore_index=True).sort_values(KEY, kind="mergesort")
         write_csv(merged, self.registrations_path, FETCHED_COLUMNS)
-        return [k for k in keys if k not in known]
+        known = set(stored)
+        return [nct for key, nct in zip(keys, new["nct_id"]) if key not in known]
 
     def append_log(self, row: dict) -> bool:
         """Append a query-log row unless it repeats the condition's last row (same date, queries and

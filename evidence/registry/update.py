@@ -54,7 +54,7 @@ def update_condition(
     for page in client.search(INTERVENTION, cond, page_size):
         count = page.total if count is None else count
         rows = [registration_row(s, condition_id, today.isoformat()) for s in page.studies]
-        new += [k.split(":", 1)[1] for k in store.upsert(rows)]
+        new += store.upsert(rows)
         retrieved += len(rows)
     summary = RegistrySummary(condition_id, retrieved if count is None else count, retrieved, new)
     store.append_log(
