@@ -28,10 +28,12 @@ from pathlib import Path
 from evidence.config import (
     DEFAULT_DATA_DIR,
     MIN_BATCH_SIZE,
+    REGISTRY_DEADLINE,
     REPORT_DEADLINE,
     UPDATE_DEADLINE,
     ConfigError,
     DataPaths,
+    load_registry_settings,
     load_settings,
 )
 
@@ -47,7 +49,8 @@ def _paths(args: argparse.Namespace) -> DataPaths:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from evidence.curation.searches import load_search_definitions
-    from evidence.pubmed.eutils import Deadline, EutilsClient
+    from evidence.http import Deadline
+    from evidence.pubmed.eutils import EutilsClient
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
@@ -68,6 +71,37 @@ def cmd_update(args: argparse.Namespace) -> int:
     print(f"update done: {len(run.summaries)} search(es), {run.new} new record(s), {client.requests_made} request(s)")
     if run.newly_retracted:
         print(f"WARNING: record(s) now retracted: {', '.join(run.newly_retracted)}")
+    return EXIT_OK
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    from evidence.curation.schema import TABLES
+    from evidence.curation.searches import load_search_definitions
+    from evidence.http import Deadline
+    from evidence.registry.crosscheck import differences
+    from evidence.registry.ctgov import CtgovClient
+    from evidence.registry.store import RegistryStore
+    from evidence.registry.update import update_registry
+    from evidence.tables import read_csv
+
+    paths = _paths(args)
+    definitions = load_search_definitions(paths.searches)
+    ids = [definitions.condition(args.condition).id] if args.condition else definitions.ids
+    client = CtgovClient(load_registry_settings(), deadline=Deadline(args.deadline))
+    store = RegistryStore(paths.registry)
+    run = update_registry(
+        client, definitions, store, ids, echo=lambda line: print(line, flush=True), page_size=args.page_size
+    )
+    print(
+        f"registry done: {len(run.summaries)} search(es), {run.new} new registration(s), "
+        f"{client.requests_made} request(s)"
+    )
+    curated = read_csv(paths.curated / "registrations.csv", [c.name for c in TABLES["registrations"][1]])
+    differ = differences(curated, store.registrations())
+    if differ:
+        print(f"{len(differ)} fetched registration(s) differ from the curated seed (the fetched values are used):")
+        for line in differ:
+            print("  " + line)
     return EXIT_OK
 
 
@@ -228,6 +262,30 @@ def build_parser() -> argparse.ArgumentParser:
     add_deadline(p, UPDATE_DEADLINE)
 
     p = add(
+        "registry",
+        cmd_registry,
+        "search ClinicalTrials.gov (API v2) for dry needling trials per condition and store the "
+        "registrations in data/registry/ (needs network)",
+        writes=True,
+    )
+    p.add_argument("--condition", help="only this condition id (default: all searches)")
+    p.add_argument(
+        "--page-size",
+        type=int,
+        default=100,
+        metavar="N",
+        help="studies per page (default 100; the registry allows up to 1000)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=REGISTRY_DEADLINE,
+        metavar="SECONDS",
+        help=f"stop talking to the registry after SECONDS in all (default {REGISTRY_DEADLINE:g}); "
+        "conditions not searched by then keep their stored rows",
+    )
+
+    p = add(
         "import",
         cmd_import,
         "apply a PubMed baseline/update XML file to the stored records "
@@ -293,6 +351,8 @@ def check_flags(args: argparse.Namespace) -> None:
         raise ConfigError(
             f"--batch-size must be at least {MIN_BATCH_SIZE} (NCBI asks for large batches), got {args.batch_size}"
         )
+    if not 1 <= getattr(args, "page_size", 1) <= 1000:
+        raise ConfigError(f"--page-size must be 1 to 1000, got {args.page_size}")
     if getattr(args, "refresh_days", 0) < 0:
         raise ConfigError(f"--refresh-days must be 0 or more, got {args.refresh_days}")
     deadline = getattr(args, "deadline", 1.0)
@@ -330,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from evidence.pubmed.eutils import EutilsError
+    from evidence.http import HttpError
     from evidence.pubmed.parser import PubmedXMLError
 
     try:
@@ -341,6 +401,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (EutilsError, PubmedXMLError, OSError) as exc:
+    except (HttpError, PubmedXMLError, OSError) as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
