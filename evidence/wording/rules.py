@@ -31,10 +31,11 @@ Flagging policy (one decision per claim)
 
 The register claim a finding is checked against is the claim whose occurrence the sentence
 contains, else the claim of the topic chosen by :func:`evidence.wording.detection.choose_claim` (its
-frequency, then the conditions the sentence names, then shared words). The **suggestion** is
-that claim's ``allowed_wording``: for a mechanism sentence the mechanism's, for an outcome named
-with a condition the claim about that condition when the register has one; without a claim, a
-generic hedge of the topic's type.
+frequency, then the conditions the sentence names, then shared words). A flagged claim's
+**suggestion** is that claim's ``allowed_wording``: for a mechanism sentence the mechanism's, for
+an outcome named with a condition the claim about that condition when the register has one;
+without a claim, a generic hedge of the topic's type. A claim that is not flagged gets none: the
+sentence already says no more than the evidence allows, and a suggestion could only say more.
 """
 
 from __future__ import annotations
@@ -227,6 +228,11 @@ class Finding:
     topics: tuple[str, ...]
 
 
+def _suggestion(claim: RegisterClaim | None, topic: str) -> str:
+    """What to write instead of a flagged claim: the claim's allowed wording, else a hedge of the topic's type."""
+    return claim.allowed_wording if claim and claim.allowed_wording else generic_suggestion(topic)
+
+
 def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim], lexicon: Lexicon) -> list[Finding]:
     sentence = found.sentence
     named = condition_topics(found.topics)
@@ -248,9 +254,7 @@ def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim
                 certainty=claim.certainty if claim else "",
                 flagged=a.flagged,
                 reason=a.reason,
-                suggestion=claim.allowed_wording
-                if claim and claim.allowed_wording
-                else generic_suggestion(detected.topic),
+                suggestion=_suggestion(claim, detected.topic) if a.flagged else "",
                 topics=found.topics,
             )
         )

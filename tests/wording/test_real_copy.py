@@ -118,3 +118,14 @@ def test_locators_count_only_in_their_own_document():
     other = rules.check_sentences(["Yes, parking is free."], [claim, *others], VERDICTS, file="draft.md")
     assert [f.claim_id for f in own] == [claim.id]
     assert other == []
+
+
+def test_a_suggestion_never_says_more_than_the_sentence():
+    """A claim the evidence allows gets no suggestion (any would say more than the sentence); a
+    flagged claim gets the wording of its own register claim, not another topic's."""
+    findings = rules.check_sentences(["Dry needling may ease neck pain a little for a few days."], CLAIMS, VERDICTS)
+    assert findings and all(not f.flagged and f.suggestion == "" for f in findings)
+    flagged = rules.check_sentences(["Dry needling cures neck pain for good."], CLAIMS, VERDICTS)
+    neck = next(f for f in flagged if f.topic == "neck_pain")
+    allowed = VERDICTS.set_index("claim_id").loc[neck.claim_id, "allowed_wording"]
+    assert neck.flagged and neck.suggestion == allowed and "neck" in neck.suggestion.lower()
