@@ -174,6 +174,24 @@ def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
         )
 
 
+RUN_ON_UNIT = "dry needling relieves neck pain and it boosts blood flow, and the muscles relax "
+
+
+def report_run_on(claims, verdicts) -> None:
+    """Run-on text (no sentence end at all, no capitals): 20 KB and 200 KB; linear reading takes
+    about 10 times as long for 10 times the text (the target: at most 15 times)."""
+    seconds = {}
+    for size in (20_000, 200_000):
+        text = (RUN_ON_UNIT * (size // len(RUN_ON_UNIT) + 1))[:size]
+        cpu = time.process_time()
+        rules.check_sentences(split_sentences(text), claims, verdicts)
+        seconds[size] = time.process_time() - cpu
+    print(
+        f"run-on: 20 KB {seconds[20_000]:.2f} s CPU, 200 KB {seconds[200_000]:.2f} s CPU "
+        f"({seconds[200_000] / seconds[20_000]:.1f} times as long for 10 times the text)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-speed", action="store_true", help="only the quality figures")
@@ -207,6 +225,7 @@ def main() -> None:
     )
     if not args.no_speed:
         report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")])
+        report_run_on(claims, verdicts)
 
 
 if __name__ == "__main__":
