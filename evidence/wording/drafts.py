@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -250,21 +251,37 @@ _ABBREVIATIONS = frozenset(
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of ``text``: line breaks and bullet items end sentences, and so do . ! ? followed
-    by a space and a capital, except after abbreviations (e.g., i.e., Dr.) and inside decimals.
-    A list item's lead-in is the last line above it that is not a list item. Linear in the text."""
-    sentences: list[Sentence] = []
-    lead_in = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
+    """The sentences of ``text`` as a list (see :func:`iter_sentences`)."""
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[Sentence]:
+    """Sentences of ``text``, one at a time: line breaks and bullet items end sentences, and so do
+    . ! ? followed by a space (see :func:`_split_line`), except after abbreviations (e.g., i.e.,
+    Dr.) and inside decimals. A list item's lead-in is the last line above it that is not a list
+    item. Linear in the text; lines are read one at a time, so memory stays that of the text."""
+    lead_in, index = "", 0
+    for number, raw in enumerate(_lines(text), start=1):
         listed = bool(_BULLET.match(raw))
         line = _BULLET.sub("", raw).strip()
         if not line:
             continue
         for piece in _split_line(line):
-            sentences.append(Sentence(piece, len(sentences) + 1, number, listed, lead_in if listed else ""))
+            index += 1
+            yield Sentence(piece, index, number, listed, lead_in if listed else "")
         if not listed:
             lead_in = line
-    return sentences
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` (as ``str.splitlines`` for ``\\n`` line ends), without copying it whole."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def _split_line(line: str) -> list[str]:
