@@ -248,3 +248,25 @@ def test_atomic_writes_get_the_mode_the_umask_gives(tmp_path):
         os.umask(old)
     assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.csv").stat().st_mode & 0o777 == 0o640
+
+
+# == issue 21: nothing mixed up, nothing half-written ============================================
+# -- 4. import of the wrong file -----------------------------------------------------------------
+def test_import_of_xml_that_is_not_pubmed_exits_2_saying_what_it_expected(data_dir, capsys):
+    store, _ = _store_with_handwritten(data_dir)
+    before = store.records_path.read_bytes()
+    wrong = data_dir / "esearch.xml"
+    wrong.write_text('<?xml version="1.0"?>\n<eSearchResult><Count>0</Count><IdList/></eSearchResult>\n')
+    assert main(["import", str(wrong), "--data-dir", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert str(wrong) in err and "<PubmedArticleSet>" in err and "<eSearchResult>" in err
+    assert len(err.strip().splitlines()) == 1
+    assert store.records_path.read_bytes() == before
+
+
+def test_import_of_a_pubmed_file_that_matches_nothing_stored_says_so(data_dir, capsys):
+    from evidence.pubmed.parser import parse_pubmed_xml
+
+    n = len(list(parse_pubmed_xml(HANDWRITTEN)))
+    assert main(["import", str(HANDWRITTEN), "--data-dir", str(data_dir)]) == 0
+    assert f"{n} record(s) read, none stored here; `update` adds records" in capsys.readouterr().out

@@ -179,26 +179,43 @@ def update_searches(
     return run
 
 
-def apply_pubmed_file(
-    store: PubmedStore, source: Path, today: dt.date | None = None
-) -> tuple[int, list[str], list[str]]:
+@dataclass(frozen=True)
+class ImportResult:
+    """What applying one PubMed file did: records read from it (articles and deletions), stored
+    records replaced, PMIDs deleted, PMIDs that became retracted."""
+
+    read: int
+    replaced: int
+    deleted: list[str]
+    retracted: list[str]
+
+    def line(self) -> str:
+        """One line for the console; says so when nothing in the file concerns the stored records."""
+        if not self.replaced and not self.deleted:
+            return f"{self.read} record(s) read, none stored here; `update` adds records"
+        return f"{self.read} record(s) read: {self.replaced} stored record(s) replaced, {len(self.deleted)} deleted" + (
+            f"; now retracted: {', '.join(self.retracted)}" if self.retracted else ""
+        )
+
+
+def apply_pubmed_file(store: PubmedStore, source: Path, today: dt.date | None = None) -> ImportResult:
     """Apply a PubMed baseline or update file (``.xml`` or ``.xml.gz``, or any efetch XML) to the
     stored records: articles already stored are replaced (so retractions and errata show up);
     ``DeleteCitation`` PMIDs are removed from the records and from the search hits, and each
     removal is logged in deletions.csv. Articles not yet stored are left out: the searches decide
-    what the snapshot holds. Nothing is written unless the whole file parses.
-
-    Returns (records replaced, PMIDs deleted, PMIDs that became retracted).
+    what the snapshot holds. Nothing is written unless the whole file parses (XML that is not
+    PubMed XML raises ``PubmedXMLError``).
     """
     today = today or dt.date.today()
     stored = set(store.records()["pmid"])
     known = stored | set(store.hits()["pmid"])
-    replaced, deleted = [], []
+    replaced, deleted, read = [], [], 0
     for record in parse_pubmed_xml(source):
+        read += 1
         if record["deleted"] and record["pmid"] in known:
             deleted.append(record["pmid"])
         elif not record["deleted"] and record["pmid"] in stored:
             replaced.append(record)
     retracted = store.upsert_records(replaced, today.isoformat())
     store.delete_records(deleted, Path(source).name, today.isoformat())
-    return len(replaced), deleted, retracted
+    return ImportResult(read, len(replaced), deleted, retracted)
