@@ -270,3 +270,27 @@ def test_import_of_a_pubmed_file_that_matches_nothing_stored_says_so(data_dir, c
     n = len(list(parse_pubmed_xml(HANDWRITTEN)))
     assert main(["import", str(HANDWRITTEN), "--data-dir", str(data_dir)]) == 0
     assert f"{n} record(s) read, none stored here; `update` adds records" in capsys.readouterr().out
+
+
+# -- 6. report --data-dir X uses X's lexicon -----------------------------------------------------
+def test_the_document_pages_use_the_lexicon_of_the_data_directory(tmp_path, shared):
+    import yaml
+
+    from evidence.curation.inputs import load_inputs
+    from evidence.jobs.main import document_pages
+    from evidence.tables import read_csv
+
+    shared("patient-materials", "patient materials")
+    paths = copy_data(tmp_path / "data")
+    verdicts = read_csv(paths.derived_table("verdicts"))
+
+    def flagged() -> int:
+        pages, _ = document_pages(load_inputs(paths), verdicts)
+        return sum(page.count('class="claim flagged"') for page in pages.values())
+
+    with_project_lexicon = flagged()
+    lexicon = paths.curated / "wording_lexicon.yaml"
+    raw = yaml.safe_load(lexicon.read_text(encoding="utf-8"))
+    raw["subjects"] = [r"\bno such subject\b"]  # X's lexicon: no sentence names dry needling
+    lexicon.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert with_project_lexicon > 0 and flagged() < with_project_lexicon

@@ -71,10 +71,13 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
 
 def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
     """The wording checker's page of each patient document (``wording.patient_document_pages``) read from
-    ``config.materials_dir()``, and a note naming what is missing, without machine paths."""
+    ``config.materials_dir()`` and checked with the lexicon of the inputs' data directory, and a note
+    naming what is missing, without machine paths."""
+    from evidence.wording.lexicon import lexicon_path, load_lexicon
     from evidence.wording.rules import patient_document_pages
 
-    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts)
+    lexicon = load_lexicon(lexicon_path(inputs.paths))
+    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts, lexicon)
     note = (
         ""
         if not missing
