@@ -294,3 +294,51 @@ def test_the_document_pages_use_the_lexicon_of_the_data_directory(tmp_path, shar
     raw["subjects"] = [r"\bno such subject\b"]  # X's lexicon: no sentence names dry needling
     lexicon.write_text(yaml.safe_dump(raw), encoding="utf-8")
     assert with_project_lexicon > 0 and flagged() < with_project_lexicon
+
+
+# -- 5. a failed refresh is not a success --------------------------------------------------------
+@pytest.mark.parametrize("status", ["404", "503"])
+def test_report_against_a_server_that_answers_errors_builds_from_the_snapshot_and_exits_1(
+    tmp_path, server, monkeypatch, capsys, status
+):
+    from evidence.jobs.main import run_main_job
+
+    monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
+    monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
+    server.state.always = status  # a proxy answering every request with this status
+    paths = copy_data(tmp_path / "data")
+    before = {p.name: p.read_bytes() for p in paths.pubmed.glob("*.csv")}
+    assert run_main_job(paths, execute_notebooks=False, refresh=True, deadline=60.0) == 1
+    out = capsys.readouterr().out
+    assert "REFRESH FAILED" in out and f"HTTP {status}" in out and "committed PubMed snapshot" in out
+    assert [r.utility for r in server.state.requests] == ["einfo"]  # gave up at once, not at the deadline
+    assert (paths.report / "index.html").exists()
+    assert {p.name: p.read_bytes() for p in paths.pubmed.glob("*.csv")} == before
+
+
+def test_report_gives_up_after_two_searches_answered_with_errors(tmp_path, server, monkeypatch, capsys):
+    from evidence.jobs.main import run_main_job
+
+    monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
+    monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
+    server.state.plan["esearch"] = ["404"] * 100  # the probe is answered, every search refused
+    paths = copy_data(tmp_path / "data")
+    assert run_main_job(paths, execute_notebooks=False, refresh=True) == 1
+    out = capsys.readouterr().out
+    assert "giving up: 2 searches failed in a row" in out and "REFRESH FAILED" in out
+    assert [r.utility for r in server.state.requests] == ["einfo", "esearch", "esearch"]
+
+
+@pytest.mark.parametrize(("action", "answered"), [("503", True), ("drop", False)])
+def test_repeated_failures_stop_the_searches_and_say_whether_eutilities_answered(server, data_dir, action, answered):
+    from evidence.pubmed.update import GIVE_UP_AFTER, update_searches
+
+    client = make_client(server, max_attempts=2)
+    server.state.plan["esearch"] = [action] * 100
+    defs = load_search_definitions(DataPaths(data_dir).searches)
+    run_ = update_searches(
+        client, defs, PubmedStore(DataPaths(data_dir).pubmed), defs.ids, echo=lambda _: None, keep_going=True
+    )
+    assert not run_.summaries and set(run_.failed) == set(defs.ids)
+    assert [r.utility for r in server.state.requests] == ["esearch"] * (2 * GIVE_UP_AFTER)
+    assert run_.answered_errors == (defs.ids[:GIVE_UP_AFTER] if answered else [])

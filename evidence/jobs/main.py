@@ -6,11 +6,15 @@ validate   load and validate every human-edited input once (``evidence.curation.
            list them all and stop with exit code 2
 refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
            (``EutilsClient.probe``); when it answers, run every search (``update.update_searches``,
-           a failing search is reported and its stored rows kept); otherwise say why the
-           committed snapshot is used. The whole step, probe included, stops at one deadline
-           (``--deadline``, default ``config.REPORT_DEADLINE`` = 120 s): no request is sent and no
-           retry is waited for after it, and the searches not run by then keep their snapshot
-           rows, which the step says. So the network adds at most about the deadline to the run.
+           a failing search is reported and its stored rows kept; after two failures in a row no
+           further search is started); otherwise say why the committed snapshot is used. The whole
+           step, probe included, stops at one deadline (``--deadline``, default
+           ``config.REPORT_DEADLINE`` = 120 s): no request is sent and no retry is waited for after
+           it, and the searches not run by then keep their snapshot rows, which the step says. So
+           the network adds at most about the deadline to the run. When E-utilities (or a proxy)
+           answered with errors (the probe or a search: HTTP 404, 503, an error body), the refresh
+           *failed*: the job still builds the report from the snapshot, says so and exits 1.
+           When it was not reached (no network) or the deadline passed, the job exits 0.
 rebuild    compute the derived tables from the loaded inputs and write them (``evidence.jobs.analyse``)
 notebooks  execute and export the notebooks (``evidence.jobs.notebooks``; exit code 1 when one fails)
 report     render the report from the in-memory results of this run (``evidence.report.render``)
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -35,21 +39,33 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 INDENT = " " * 11
 
 
-def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadline: float = REPORT_DEADLINE) -> str:
+@dataclass(frozen=True)
+class Refresh:
+    """What the refresh step did, in one line; ``failed``: E-utilities answered with errors, so the
+    snapshot was used where a refresh was asked for (the job exits 1)."""
+
+    text: str
+    failed: bool = False
+
+
+def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadline: float = REPORT_DEADLINE) -> Refresh:
     """Run every search when NCBI_EMAIL is set and E-utilities answers, within ``deadline``
-    seconds in all; return a one-line summary (which says why the committed snapshot is used
+    seconds in all; say what was done in one line (which says why the committed snapshot is used
     otherwise, and for which searches)."""
-    from evidence.pubmed.eutils import PROBE_TIMEOUT, Deadline, EutilsClient
+    from evidence.pubmed.eutils import PROBE_TIMEOUT, Deadline, EutilsClient, EutilsError
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
     settings = load_settings()
     if not settings.email:
-        return "uses the committed PubMed snapshot: NCBI_EMAIL is not set"
+        return Refresh("uses the committed PubMed snapshot: NCBI_EMAIL is not set")
     client = EutilsClient(settings, deadline=Deadline(deadline))
-    why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    try:
+        why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    except EutilsError as exc:
+        return Refresh(f"REFRESH FAILED ({exc}); uses the committed PubMed snapshot", failed=True)
     if why:
-        return f"uses the committed PubMed snapshot: network unreachable, {why}"
+        return Refresh(f"uses the committed PubMed snapshot: network unreachable, {why}")
     definitions = inputs.definitions
     run = update_searches(
         client,
@@ -61,12 +77,16 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
         progress=False,
     )
     late = f"the deadline of {deadline:g} s passed" if client.deadline.passed else ""
+    failed = bool(run.answered_errors)
+    prefix = (
+        f"REFRESH FAILED (E-utilities answered errors to {len(run.answered_errors)} search(es)); " if failed else ""
+    )
     if not run.summaries:
-        return f"uses the committed PubMed snapshot: {late or 'every search failed'}"
+        return Refresh(f"{prefix}uses the committed PubMed snapshot: {late or 'every search failed'}", failed)
     text = f"refreshed from PubMed: {len(run.summaries)} of {len(definitions.ids)} search(es), {run.new} new record(s)"
     if run.failed:
         text += f"; {late + ', ' if late else ''}uses the committed PubMed snapshot for {', '.join(run.failed)}"
-    return text
+    return Refresh(prefix + text, failed)
 
 
 def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
@@ -101,7 +121,8 @@ def run_main_job(
     """The main command: validate, refresh (if possible, within ``deadline`` seconds), rebuild, run
     the notebooks, write the report.
 
-    Returns 0 on success, 2 when the human-edited inputs have problems, 1 when a notebook fails.
+    Returns 0 on success, 2 when the human-edited inputs have problems, 1 when a notebook fails or
+    the refresh failed (E-utilities answered with errors; the report is still built from the snapshot).
     """
     from evidence.jobs import analyse
     from evidence.pubmed.status import Snapshot
@@ -127,10 +148,15 @@ def run_main_job(
         return EXIT_USAGE
     inputs = loaded[0]
 
-    if refresh:
-        _step("refresh", lambda: refresh_snapshot(inputs, deadline=deadline))
-    else:
-        _step("refresh", lambda: "uses the committed PubMed snapshot: --offline")
+    refreshed = Refresh("uses the committed PubMed snapshot: --offline")
+
+    def refresh_step() -> str:
+        nonlocal refreshed
+        if refresh:
+            refreshed = refresh_snapshot(inputs, deadline=deadline)
+        return refreshed.text
+
+    _step("refresh", refresh_step)
 
     verdicts_path = paths.derived_table("verdicts")
     previous = read_csv(verdicts_path) if verdicts_path.exists() else None
@@ -178,4 +204,7 @@ def run_main_job(
 
     _step("report", write_report)
     print(f"report: {index.resolve()}")
+    if refreshed.failed:
+        print("the PubMed refresh failed (see the refresh line above): the report uses the committed snapshot")
+        return EXIT_FAILED
     return EXIT_OK

@@ -25,6 +25,8 @@ The API key is never logged and is redacted from every message this module raise
 Functions and classes
 ---------------------
 Deadline          one total time limit for a run, on top of the per-request timeout
+NoAnswer          the error when no attempt got an answer (E-utilities not reached), as opposed to an
+                  answer that is an error (``EutilsError``)
 RateLimiter       sliding one-second window, shared by the whole process (``RATE_LIMITER``)
 EutilsClient      ``esearch(term)`` -> SearchResult; ``fetch_pubmed(ids, history=...)`` -> batches;
                   ``probe()`` -> None when NCBI answers, else why not
@@ -71,6 +73,11 @@ class DeadlineExceeded(EutilsError):
     """The run's deadline has passed, or a wait would pass it: no further request is sent."""
 
 
+class NoAnswer(EutilsError):
+    """Every attempt ended without an answer (connection refused or dropped, timeouts): E-utilities
+    was not reached, as opposed to answering with an error."""
+
+
 class Deadline:
     """One total time limit for a run: ``remaining()`` seconds are left of ``seconds`` from now.
 
@@ -98,11 +105,13 @@ class Deadline:
 
 
 class _Retryable(Exception):
-    """An attempt failed in a way worth retrying; ``wait`` is the server's Retry-After, if any."""
+    """An attempt failed in a way worth retrying; ``wait`` is the server's Retry-After, if any;
+    ``answered``: the server answered (an error status, a truncated body), rather than not at all."""
 
-    def __init__(self, reason: str, wait: float | None = None):
+    def __init__(self, reason: str, wait: float | None = None, answered: bool = True):
         super().__init__(reason)
         self.wait = wait
+        self.answered = answered
 
 
 class RateLimiter:
@@ -247,7 +256,7 @@ class EutilsClient:
             response = self.session.post(url, data=self._params(params), timeout=timeout)
             body = response.content
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+            raise _Retryable(f"{type(exc).__name__}: {exc}", answered=False) from None
         if response.status_code == 429 or response.status_code >= 500:
             header = response.headers.get("Retry-After")
             wait = Retry().parse_retry_after(header) if header else None
@@ -268,12 +277,12 @@ class EutilsClient:
 
     def _post(self, utility: str, params: dict, parse: Callable[[bytes], object]):
         """POST to one utility and parse the body, retrying transient failures."""
-        last = ""
+        last, answered = "", False
         for attempt in range(1, self.settings.max_attempts + 1):
             try:
                 return parse(self._attempt(utility, params))
             except _Retryable as exc:
-                last = self._redact(str(exc))
+                last, answered = self._redact(str(exc)), exc.answered
                 if attempt == self.settings.max_attempts:
                     break
                 backoff = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
@@ -287,20 +296,26 @@ class EutilsClient:
                 self._sleep(delay)
             except EutilsError as exc:
                 raise type(exc)(self._redact(str(exc))) from None
-        raise EutilsError(f"{utility} failed after {self.settings.max_attempts} attempts: {last}")
+        error = EutilsError if answered else NoAnswer
+        raise error(f"{utility} failed after {self.settings.max_attempts} attempts: {last}")
 
     def probe(self, timeout: float = PROBE_TIMEOUT) -> str | None:
-        """None when E-utilities answers one einfo request within ``timeout`` seconds (any HTTP
-        status counts as an answer), else why not. One attempt, no retries: the main job asks this
-        once before it decides between a refresh and the committed snapshot."""
+        """None when E-utilities answers one einfo request within ``timeout`` seconds, else why not
+        (it was not reached). One attempt, no retries: the main job asks this once before it
+        decides between a refresh and the committed snapshot.
+
+        Raises ``EutilsError`` when the answer is an HTTP error status (4xx, 5xx): E-utilities, or a
+        proxy in front of it, is reached but refuses, so a refresh would fail too."""
         self.limiter.wait(self.settings.requests_per_second)
         self.requests_made += 1
         try:
-            self.session.post(
+            response = self.session.post(
                 self.settings.base_url + "einfo.fcgi", data=self._params({"db": "pubmed"}), timeout=timeout
             )
         except requests.RequestException as exc:
             return self._redact(f"no answer from {self.settings.base_url} within {timeout:g} s ({type(exc).__name__})")
+        if response.status_code >= 400:
+            raise EutilsError(self._redact(f"einfo: {self.settings.base_url} answered HTTP {response.status_code}"))
         return None
 
     # -- the utilities ------------------------------------------------------------------
