@@ -7,7 +7,10 @@ named by its line in the file: the header is line 1, the first data row line 2 (
 numbers its rows; a quoted cell that spans lines would shift the count, the tables have none).
 
 Cross-table rules (beyond pandera's per-column checks): no duplicate keys; every study has a PMID
-or a DOI; outcome rows refer to known studies; arm ns are not above n randomised; a timepoint's
+or a DOI; rows that share an id (a study under two conditions, or the same id in studies, reviews
+and sources) are the same publication: the same PMID, DOI, first author and year (an id is how
+outcome, risk-of-bias and coverage rows find their trial, so two trials under one id would mix);
+outcome rows refer to known studies; arm ns are not above n randomised; a timepoint's
 window matches its weeks; ids used by other tables exist.
 
 Value rules, so that data which validates cannot trip the analysis (``validate`` passing means
@@ -478,10 +481,46 @@ def _unknown_refs(table: str, frame: pd.DataFrame, column: str, known: set[str],
     ]
 
 
+# the tables whose rows carry a citation, and the column of each that holds the id
+CITED_IDS = (("studies", "study_id"), ("reviews", "review_id"), ("sources", "source_id"))
+IDENTITY = ("pmid", "doi", "first_author", "year")  # what makes two rows one publication
+
+
+def _shared_id_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rows sharing an id (within or across ``CITED_IDS``) cite the same publication (``IDENTITY``;
+    DOIs compared without case); each other row is compared with the first, and the problem names both."""
+    first: dict[str, tuple[str, int, dict[str, str]]] = {}
+    problems = []
+    for table, column in CITED_IDS:
+        frame = t[table]
+        for i, r in frame.iterrows():
+            if not r[column]:
+                continue
+            ident = {c: r[c].strip().lower() if c == "doi" else r[c].strip() for c in IDENTITY}
+            if r[column] not in first:
+                first[r[column]] = (f"{table}.csv", line(i), ident)
+                continue
+            file, row, other = first[r[column]]
+            differ = [c for c in IDENTITY if ident[c] != other[c]]
+            if differ:
+                problems.append(
+                    Problem(
+                        f"{table}.csv",
+                        line(i),
+                        column,
+                        f"id {r[column]!r} is also used by {file}, row {row}, for another publication "
+                        f"({'; '.join(f'{c} {ident[c]!r} here, {other[c]!r} there' for c in differ)}): rows sharing "
+                        "an id must be the same trial (same PMID/DOI, first author and year); give one a new id",
+                    )
+                )
+    return problems
+
+
 def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems: list[Problem] = []
     for table, frame in t.items():
         problems += _duplicate_keys(table, frame)
+    problems += _shared_id_problems(t)
     for table in ("studies", "reviews", "sources"):
         frame = t[table]
         for i in frame.index[(frame["pmid"] == "") & (frame["doi"] == "")]:
