@@ -379,3 +379,38 @@ def test_a_trial_under_two_conditions_shares_its_id_legitimately(tmp_path, capsy
     shared_ids = studies.loc[studies["study_id"].duplicated(), "study_id"]
     assert len(shared_ids) >= 1  # the committed data has one (Anjana2023: neck pain and myofascial pain)
     assert main(["validate", "--data-dir", str(paths.root)]) == 0
+
+
+# -- 2. one error, one line ----------------------------------------------------------------------
+def _cp1252(curated):
+    path = curated / "studies.csv"
+    text = path.read_text(encoding="utf-8")
+    data = text.encode("cp1252", errors="replace")  # what a spreadsheet saving in Windows-1252 leaves
+    first = next(i for i, b in enumerate(data) if b > 127)
+    line_no = data.count(b"\n", 0, first) + 1
+    path.write_bytes(data)
+    return f"studies.csv, row {line_no}: cannot be read: not UTF-8 (byte 0x{data[first]:02x}"
+
+
+def _missing_column(curated):
+    path = curated / "studies.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("study_id,condition_id,", "study_id,condition,", 1), encoding="utf-8")
+    return "studies.csv, row 1: header does not match the schema: missing condition_id; unexpected condition"
+
+
+def _document_typo(curated):
+    path = curated / "documents.csv"
+    text = path.read_text(encoding="utf-8")
+    name = text.splitlines()[1].split(",")[0]
+    path.write_text(text.replace(name, name.removesuffix(".txt") + ".tx", 1), encoding="utf-8")
+    return f"documents.csv, row 2, column document: {name.removesuffix('.txt') + '.tx'!r} is a document of no claim"
+
+
+@pytest.mark.parametrize("breakage", [_cp1252, _missing_column, _document_typo])
+def test_a_file_that_cannot_be_read_is_one_line_naming_it(tmp_path, capsys, breakage):
+    paths = copy_data(tmp_path / "data")
+    expected = breakage(paths.curated)
+    assert main(["validate", "--data-dir", str(paths.root)]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith(expected), out[:5]
