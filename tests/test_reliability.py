@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -414,3 +415,68 @@ def test_a_file_that_cannot_be_read_is_one_line_naming_it(tmp_path, capsys, brea
     assert main(["validate", "--data-dir", str(paths.root)]) == 2
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 and out[0].startswith(expected), out[:5]
+
+
+# -- 3. a run is all or nothing ------------------------------------------------------------------
+def _derived_files(paths) -> dict[str, bytes]:
+    return {str(p.relative_to(paths.derived)): p.read_bytes() for p in sorted(paths.derived.rglob("*")) if p.is_file()}
+
+
+def _stale(paths) -> dict[str, bytes]:
+    """Mark every derived table as an earlier run's (so that a rewrite shows); return the files."""
+    for table in paths.derived.glob("*.csv"):
+        table.write_bytes(b"an earlier run\n")
+    return _derived_files(paths)
+
+
+def _fail_after(monkeypatch, module, name: str, n: int) -> None:
+    """``module.name`` (a writer) raises once it has written ``n`` files."""
+    real, calls = getattr(module, name), []
+
+    def writer(*args, **kwargs):
+        if len(calls) == n:
+            raise OSError("disk full (test)")
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, writer)
+
+
+def test_analyse_failing_part_way_leaves_derived_wholly_old(tmp_path, monkeypatch, capsys):
+    from evidence.jobs import analyse
+
+    paths = copy_data(tmp_path / "data")
+    before = _stale(paths)
+    _fail_after(monkeypatch, analyse, "write_csv", 4)
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 1
+    assert "disk full" in capsys.readouterr().err
+    assert _derived_files(paths) == before
+    assert not list(paths.root.glob(".derived-staging-*"))
+    monkeypatch.undo()
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 0
+    after = _derived_files(paths)
+    assert after.keys() == before.keys() and all(after[f] != before[f] for f in before if f.endswith(".csv"))
+
+
+def test_report_failing_part_way_leaves_derived_wholly_old(tmp_path, monkeypatch):
+    from evidence.jobs.main import run_main_job
+    from evidence.report import render
+
+    paths = copy_data(tmp_path / "data")
+    before = _stale(paths)
+    _fail_after(monkeypatch, render, "atomic_write_bytes", 10)  # the report: 10 pages written, then a failure
+    with pytest.raises(OSError, match="disk full"):
+        run_main_job(paths, execute_notebooks=False, refresh=False)
+    assert _derived_files(paths) == before and not paths.report.exists()
+    assert not list(paths.root.glob(".derived-staging-*"))
+
+
+def test_a_run_killed_between_the_two_renames_is_completed_by_the_next(tmp_path, capsys):
+    paths = copy_data(tmp_path / "data")
+    staging = paths.root / ".derived-staging-killed"
+    staging.mkdir()
+    paths.derived.rename(staging / "old")  # the swap's first rename happened, the second did not
+    shutil.copytree(staging / "old", staging / "derived")
+    built = _derived_files(DataPaths(staging))
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 0
+    assert _derived_files(paths) == built and not list(paths.root.glob(".derived-staging-*"))

@@ -18,6 +18,10 @@ refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
 rebuild    compute the derived tables from the loaded inputs and write them (``evidence.jobs.analyse``)
 notebooks  execute and export the notebooks (``evidence.jobs.notebooks``; exit code 1 when one fails)
 report     render the report from the in-memory results of this run (``evidence.report.render``)
+
+rebuild, notebooks and report write into one staging folder (``analyse.staged_derived``), put in
+place as ``data/derived/`` only when all three have completed: a run that fails or is killed part-way
+leaves ``data/derived/`` wholly as it was.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pandas as pd
 
@@ -125,9 +128,6 @@ def run_main_job(
     the refresh failed (E-utilities answered with errors; the report is still built from the snapshot).
     """
     from evidence.jobs import analyse
-    from evidence.pubmed.status import Snapshot
-    from evidence.pubmed.store import PubmedStore
-    from evidence.report import render
 
     loaded: list[Inputs] = []
     problems: list = []
@@ -160,10 +160,38 @@ def run_main_job(
 
     verdicts_path = paths.derived_table("verdicts")
     previous = read_csv(verdicts_path) if verdicts_path.exists() else None
+    try:
+        with analyse.staged_derived(paths) as staged:
+            _build(paths, staged, inputs, previous, execute_notebooks)
+    except _NotebooksFailed:
+        print(f"nothing was changed in {paths.derived}")
+        return EXIT_FAILED
+    print(f"report: {(paths.report / 'index.html').resolve()}")
+    if refreshed.failed:
+        print("the PubMed refresh failed (see the refresh line above): the report uses the committed snapshot")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+class _NotebooksFailed(Exception):
+    """A notebook failed: the run's outputs are not put in place."""
+
+
+def _build(
+    paths: DataPaths, staged: DataPaths, inputs: Inputs, previous: pd.DataFrame | None, execute_notebooks: bool
+) -> None:
+    """The steps that write: rebuild, notebooks, report, all into ``staged`` (the run's staging folder,
+    put in place as ``paths.derived`` when every step has completed)."""
+    from evidence.jobs import analyse
+    from evidence.pubmed.status import Snapshot
+    from evidence.pubmed.store import PubmedStore
+    from evidence.report import render
+
     built: list[analyse.Derived] = []
 
     def rebuild() -> str:
-        built.append(analyse.build_derived(paths, inputs))
+        built.append(analyse.compute_derived(paths, inputs))
+        analyse.write_derived(built[0], staged)
         q = built[0].questions
         return (
             f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
@@ -181,30 +209,22 @@ def run_main_job(
             _step(
                 "notebooks",
                 lambda: (
-                    f"{len(run_notebooks(paths))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
+                    f"{len(run_notebooks(staged))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
                 ),
             )
         except (CellExecutionError, RuntimeError, TimeoutError) as exc:
             print(f"notebooks  failed: {exc}")
-            return EXIT_FAILED
+            raise _NotebooksFailed from exc
     else:
         _step("notebooks", lambda: "skipped (--no-notebooks)")
 
-    index = Path()
-
     def write_report() -> str:
-        nonlocal index
         written = built[0].as_written()
         pages, note = document_pages(inputs, written.verdicts)
         run = render.ReportInputs.of_run(
-            inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous
+            inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), staged.figures, previous
         )
-        index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), paths.report)
+        index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), staged.report)
         return f"{len(list(index.parent.rglob('*.html')))} page(s)"
 
     _step("report", write_report)
-    print(f"report: {index.resolve()}")
-    if refreshed.failed:
-        print("the PubMed refresh failed (see the refresh line above): the report uses the committed snapshot")
-        return EXIT_FAILED
-    return EXIT_OK
