@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from evidence.config import REPORT_DEADLINE, DataPaths, load_settings, materials_dir
+from evidence.config import MATERIALS_ENV, REPORT_DEADLINE, DataPaths, load_settings, materials_dir
 from evidence.curation.inputs import Inputs
 from evidence.curation.schema import CurationError
 from evidence.jobs.validate import load_checked_inputs
@@ -95,19 +95,14 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
 def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
     """The wording checker's page of each patient document (``wording.patient_document_pages``) read from
     ``config.materials_dir()`` and checked with the lexicon of the inputs' data directory, and a note
-    naming what is missing, without machine paths."""
+    naming what is missing and where it was looked for ("" when every document was found). The pages
+    and the note go to ``report/documents/``, which is not committed, and the note to the console."""
     from evidence.wording.lexicon import lexicon_path, load_lexicon
     from evidence.wording.rules import patient_document_pages
 
     lexicon = load_lexicon(lexicon_path(inputs.paths))
     pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts, lexicon)
-    note = (
-        ""
-        if not missing
-        else "Some patient documents were not found beside the project "
-        "(../shared/patient-materials, or $EVIDENCE_MATERIALS_DIR), so their pages were not built."
-    )
-    return pages, note
+    return pages, missing and f"{missing} (set ${MATERIALS_ENV} to the folder that holds them)"
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -225,6 +220,10 @@ def _build(
             inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), staged.figures, previous
         )
         index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), staged.report)
-        return f"{len(list(index.parent.rglob('*.html')))} page(s)"
+        built_pages = f"{len(list(index.parent.rglob('*.html')))} page(s)"
+        if not pages:
+            return f"{built_pages}; NO PATIENT DOCUMENT PAGES: {note}"
+        where = f"{len(pages)} patient document page(s) in {paths.report / 'documents' / 'index.html'} (not committed)"
+        return f"{built_pages}; {where}" + (f"; {note}" if note else "")
 
     _step("report", write_report)
