@@ -480,3 +480,27 @@ def test_a_run_killed_between_the_two_renames_is_completed_by_the_next(tmp_path,
     built = _derived_files(DataPaths(staging))
     assert main(["analyse", "--data-dir", str(paths.root)]) == 0
     assert _derived_files(paths) == built and not list(paths.root.glob(".derived-staging-*"))
+
+
+def test_analyse_killed_part_way_leaves_derived_wholly_old(tmp_path):
+    import time
+
+    paths = copy_data(tmp_path / "data")
+    before = _stale(paths)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evidence", "analyse", "--data-dir", str(paths.root)],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    # kill -9 as soon as the first table of the new run is written (the figures come after it)
+    while not any(p.read_bytes() != before["effects.csv"] for p in paths.root.rglob("effects.csv")):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _derived_files(paths) == before
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 0  # the next run clears the staging folder
+    assert not list(paths.root.glob(".derived-staging-*"))
