@@ -220,10 +220,10 @@ def _build(
             inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), staged.figures, previous
         )
         index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), staged.report)
-        built_pages = f"{len(list(index.parent.rglob('*.html')))} page(s)"
-        if not pages:
-            return f"{built_pages}; NO PATIENT DOCUMENT PAGES: {note}"
-        where = f"{len(pages)} patient document page(s) in {paths.report / 'documents' / 'index.html'} (not committed)"
-        return f"{built_pages}; {where}" + (f"; {note}" if note else "")
+        text = f"{len(list(index.parent.rglob('*.html')))} page(s)"
+        if pages:
+            text += f"; {len(pages)} patient document page(s) in {paths.report / 'documents' / 'index.html'}"
+            text += " (not committed)"
+        return text + (f"; {'' if pages else 'NO PATIENT DOCUMENT PAGES: '}{note}" if note else "")
 
     _step("report", write_report)
