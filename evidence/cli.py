@@ -114,13 +114,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise ConfigError(f"{path}: file not found")
     try:
-        replaced, deleted, retracted = apply_pubmed_file(PubmedStore(_paths(args).pubmed), path)
+        result = apply_pubmed_file(PubmedStore(_paths(args).pubmed), path)
     except PubmedXMLError as exc:  # a bad file to import is bad input, not a failed run
         raise ConfigError(f"{exc}; nothing was changed") from None
-    print(
-        f"{path}: {replaced} stored record(s) replaced, {len(deleted)} deleted"
-        + (f"; now retracted: {', '.join(retracted)}" if retracted else "")
-    )
+    print(f"{path}: {result.line()}")
     return EXIT_OK
 
 

@@ -59,9 +59,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class DataPaths:
-    """Where each data zone lives below one data directory."""
+    """Where each data zone lives below one data directory; ``derived_dir``, when given, is where a
+    run builds its derived outputs instead of ``<root>/derived`` (a staging folder, put in place at
+    the end: ``evidence.jobs.analyse.staged_derived``)."""
 
     root: Path
+    derived_dir: Path | None = None
 
     @property
     def pubmed(self) -> Path:
@@ -81,7 +84,7 @@ class DataPaths:
     @property
     def derived(self) -> Path:
         """Tables, figures and the report rebuilt by ``evidence report``."""
-        return self.root / "derived"
+        return self.derived_dir if self.derived_dir is not None else self.root / "derived"
 
     @property
     def searches(self) -> Path:

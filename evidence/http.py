@@ -50,12 +50,19 @@ class DeadlineExceeded(HttpError):
     """The run's deadline has passed, or a wait would pass it: no further request is sent."""
 
 
-class Retryable(Exception):
-    """An attempt failed in a way worth retrying; ``wait`` is the server's Retry-After, if any."""
+class NoAnswer(HttpError):
+    """Every attempt ended without an answer (connection refused or dropped, timeouts): the service
+    was not reached, as opposed to answering with an error."""
 
-    def __init__(self, reason: str, wait: float | None = None):
+
+class Retryable(Exception):
+    """An attempt failed in a way worth retrying; ``wait`` is the server's Retry-After, if any;
+    ``answered``: the server answered (an error status, a truncated body), rather than not at all."""
+
+    def __init__(self, reason: str, wait: float | None = None, answered: bool = True):
         super().__init__(reason)
         self.wait = wait
+        self.answered = answered
 
 
 class RetryPolicy(Protocol):
@@ -139,7 +146,7 @@ def read_response(
         response = send()
         body = response.content
     except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-        raise Retryable(f"{type(exc).__name__}: {exc}") from None
+        raise Retryable(f"{type(exc).__name__}: {exc}", answered=False) from None
     if response.status_code == 429 or response.status_code >= 500:
         header = response.headers.get("Retry-After")
         wait = Retry().parse_retry_after(header) if header else None
@@ -164,15 +171,15 @@ def with_retries(
     """Call ``attempt`` until it returns, retrying ``Retryable`` failures (policy in the module docstring).
 
     An ``HttpError`` it raises is raised again with its message redacted; after ``max_attempts``
-    failures ``error`` says how many and the last reason; a wait that would pass the deadline raises
-    ``DeadlineExceeded`` at once.
+    failures ``error`` says how many and the last reason, or ``NoAnswer`` when the last attempt got
+    no answer at all; a wait that would pass the deadline raises ``DeadlineExceeded`` at once.
     """
-    last = ""
+    last, answered = "", False
     for number in range(1, policy.max_attempts + 1):
         try:
             return attempt()
         except Retryable as exc:
-            last = redact(str(exc))
+            last, answered = redact(str(exc)), exc.answered
             if number == policy.max_attempts:
                 break
             backoff = min(policy.backoff_max, policy.backoff_base * 2 ** (number - 1))
@@ -185,15 +192,25 @@ def with_retries(
             sleep(delay)
         except HttpError as exc:
             raise type(exc)(redact(str(exc))) from None
-    raise error(f"{what} failed after {policy.max_attempts} attempts: {last}")
+    raise (error if answered else NoAnswer)(f"{what} failed after {policy.max_attempts} attempts: {last}")
 
 
-def probe(send: Callable[[float], object], where: str, timeout: float = PROBE_TIMEOUT) -> str | None:
-    """None when ``send(timeout)`` gets any answer (any HTTP status counts) within ``timeout`` seconds,
-    else why not. One attempt, no retries: a job asks this once before it decides between a refresh
-    and the committed snapshot."""
+def probe(
+    send: Callable[[float], requests.Response],
+    where: str,
+    timeout: float = PROBE_TIMEOUT,
+    error: type[HttpError] = HttpError,
+) -> str | None:
+    """None when ``send(timeout)`` gets an answer within ``timeout`` seconds, else why not (the
+    service was not reached). One attempt, no retries: a job asks this once before it decides
+    between a refresh and the committed snapshot.
+
+    Raises ``error`` when the answer is an HTTP error status (4xx, 5xx): the service, or a proxy in
+    front of it, is reached but refuses, so a refresh would fail too."""
     try:
-        send(timeout)
+        response = send(timeout)
     except requests.RequestException as exc:
         return f"no answer from {where} within {timeout:g} s ({type(exc).__name__})"
+    if response.status_code >= 400:
+        raise error(f"{where} answered HTTP {response.status_code}")
     return None

@@ -45,7 +45,7 @@ def curated_tables(**rows: list[dict]) -> Curated:
 
 def copy_data(target: Path) -> DataPaths:
     """A copy of the project's data/ (without staging folders or an earlier report)."""
-    shutil.copytree(PROJECT / "data", target, ignore=shutil.ignore_patterns("staging*", "report"))
+    shutil.copytree(PROJECT / "data", target, ignore=shutil.ignore_patterns("staging*", ".derived-staging-*", "report"))
     return DataPaths(target)
 
 

@@ -10,13 +10,17 @@ It serves real recorded NCBI material from ``../shared/fixtures/eutils/``:
 * error bodies are the recorded ones (``esummary8.xml``-style ``<ERROR>``, ``esearch8.xml``'s
   ``ErrorList``, ``transcribed/efetch_error_history_unavailable.xml``, the 429 JSON body).
 
+* einfo (the main job's probe) answers with the recorded ``einfo2.xml``.
+
 ``server.plan`` queues misbehaviours per utility, consumed one per request: ``"429"``,
-``"429-retry-after"``, ``"500"``, ``"502"``, ``"503"``, ``"drop"`` (connection closed without an
+``"429-retry-after"``, ``"404"``, ``"500"``, ``"502"``, ``"503"``, ``"drop"`` (connection closed without an
 answer), ``"silent"`` (accepts the request and never answers, until the server stops),
 ``"slow"`` (answers after ``slow_seconds``), ``"truncate"`` (half the XML, with a
 matching Content-Length), ``"short-body"`` (a Content-Length larger than the body sent),
 ``"error-body"``, ``"error-list"``, ``"expired"`` (history not found), ``"missing:N"`` (leave out
-the last N records asked for). Every request is recorded with its time and parameters.
+the last N records asked for). ``server.always`` is a misbehaviour for every request of every
+utility, einfo included (a proxy that answers 404 or 503 to everything). Every request is recorded
+with its time and parameters.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=Tru
 # Hand-written stand-ins for the recorded bodies, used only when ../shared is absent so that a
 # clone without it still tests the core paths (same shape as the recordings listed in its README).
 _FALLBACK_BODIES = {
+    "biopython/einfo2.xml": b'<?xml version="1.0" ?>\n<eInfoResult><DbInfo><DbName>pubmed</DbName></DbInfo></eInfoResult>\n',
     "transcribed/http429_rate_limit_exceeded.json": b'{"error":"API rate limit exceeded","api-key":"192.0.2.1","count":"5","limit":"3"}\n',
     "biopython/esummary8.xml": b'<?xml version="1.0" ?>\n<eSummaryResult><ERROR>Neither query_key nor id specified</ERROR></eSummaryResult>\n',
     "biopython/esearch8.xml": b'<?xml version="1.0" ?>\n<eSearchResult><Count>0</Count><RetMax>0</RetMax><RetStart>0</RetStart><IdList/>'
@@ -103,6 +108,7 @@ class FakeEutils:
         self.articles = dict(articles)
         self.search_ids: list[str] = list(articles)
         self.plan: dict[str, list[str]] = {}
+        self.always: str | None = None
         self.requests: list[Request] = []
         self.slow_seconds = 2.0
         self.webenv = "MCID_TEST_0001"
@@ -110,6 +116,8 @@ class FakeEutils:
         self.stopped = threading.Event()
 
     def take(self, utility: str) -> str | None:
+        if self.always:
+            return self.always
         with self.lock:
             queue = self.plan.get(utility) or []
             return queue.pop(0) if queue else None
@@ -191,7 +199,7 @@ def _handler(state: FakeEutils):
                 headers = {"Retry-After": "1"} if action == "429-retry-after" else {}
                 body = fixture_body("transcribed/http429_rate_limit_exceeded.json")
                 return self._send(429, body, "application/json", headers)
-            if action in ("500", "502", "503"):
+            if action in ("404", "500", "502", "503"):
                 return self._send(int(action), b"<html><body>Server error</body></html>", "text/html")
             if action == "error-body":
                 return self._send(200, fixture_body("biopython/esummary8.xml"))
@@ -200,7 +208,9 @@ def _handler(state: FakeEutils):
             if action == "expired" or (params.get("WebEnv") and params["WebEnv"] != state.webenv):
                 return self._send(200, fixture_body("transcribed/efetch_error_history_unavailable.xml"))
             leave_out = int(action.split(":")[1]) if action.startswith("missing:") else 0
-            if utility == "esearch":
+            if utility == "einfo":
+                body = fixture_body("biopython/einfo2.xml")
+            elif utility == "esearch":
                 body = state.esearch()
             elif utility == "efetch":
                 body = state.efetch(params, leave_out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -248,3 +249,258 @@ def test_atomic_writes_get_the_mode_the_umask_gives(tmp_path):
         os.umask(old)
     assert (tmp_path / "a.csv").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.csv").stat().st_mode & 0o777 == 0o640
+
+
+# == issue 21: nothing mixed up, nothing half-written ============================================
+# -- 4. import of the wrong file -----------------------------------------------------------------
+def test_import_of_xml_that_is_not_pubmed_exits_2_saying_what_it_expected(data_dir, capsys):
+    store, _ = _store_with_handwritten(data_dir)
+    before = store.records_path.read_bytes()
+    wrong = data_dir / "esearch.xml"
+    wrong.write_text('<?xml version="1.0"?>\n<eSearchResult><Count>0</Count><IdList/></eSearchResult>\n')
+    assert main(["import", str(wrong), "--data-dir", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert str(wrong) in err and "<PubmedArticleSet>" in err and "<eSearchResult>" in err
+    assert len(err.strip().splitlines()) == 1
+    assert store.records_path.read_bytes() == before
+
+
+def test_import_of_a_pubmed_file_that_matches_nothing_stored_says_so(data_dir, capsys):
+    from evidence.pubmed.parser import parse_pubmed_xml
+
+    n = len(list(parse_pubmed_xml(HANDWRITTEN)))
+    assert main(["import", str(HANDWRITTEN), "--data-dir", str(data_dir)]) == 0
+    assert f"{n} record(s) read, none stored here; `update` adds records" in capsys.readouterr().out
+
+
+# -- 6. report --data-dir X uses X's lexicon -----------------------------------------------------
+def test_the_document_pages_use_the_lexicon_of_the_data_directory(tmp_path, shared):
+    import yaml
+
+    from evidence.curation.inputs import load_inputs
+    from evidence.jobs.main import document_pages
+    from evidence.tables import read_csv
+
+    shared("patient-materials", "patient materials")
+    paths = copy_data(tmp_path / "data")
+    verdicts = read_csv(paths.derived_table("verdicts"))
+
+    def flagged() -> int:
+        pages, _ = document_pages(load_inputs(paths), verdicts)
+        return sum(page.count('class="claim flagged"') for page in pages.values())
+
+    with_project_lexicon = flagged()
+    lexicon = paths.curated / "wording_lexicon.yaml"
+    raw = yaml.safe_load(lexicon.read_text(encoding="utf-8"))
+    raw["subjects"] = [r"\bno such subject\b"]  # X's lexicon: no sentence names dry needling
+    lexicon.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    assert with_project_lexicon > 0 and flagged() < with_project_lexicon
+
+
+# -- 5. a failed refresh is not a success --------------------------------------------------------
+@pytest.mark.parametrize("status", ["404", "503"])
+def test_report_against_a_server_that_answers_errors_builds_from_the_snapshot_and_exits_1(
+    tmp_path, server, monkeypatch, capsys, status
+):
+    from evidence.jobs.main import run_main_job
+
+    monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
+    monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
+    server.state.always = status  # a proxy answering every request with this status
+    paths = copy_data(tmp_path / "data")
+    before = {p.name: p.read_bytes() for p in paths.pubmed.glob("*.csv")}
+    assert run_main_job(paths, execute_notebooks=False, refresh=True, deadline=60.0) == 1
+    out = capsys.readouterr().out
+    assert "REFRESH FAILED" in out and f"HTTP {status}" in out and "committed PubMed snapshot" in out
+    assert [r.utility for r in server.state.requests] == ["einfo"]  # gave up at once, not at the deadline
+    assert (paths.report / "index.html").exists()
+    assert {p.name: p.read_bytes() for p in paths.pubmed.glob("*.csv")} == before
+
+
+def test_report_gives_up_after_two_searches_answered_with_errors(tmp_path, server, monkeypatch, capsys):
+    from evidence.jobs.main import run_main_job
+
+    monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
+    monkeypatch.setenv("EVIDENCE_EUTILS_URL", server.url)
+    server.state.plan["esearch"] = ["404"] * 100  # the probe is answered, every search refused
+    paths = copy_data(tmp_path / "data")
+    assert run_main_job(paths, execute_notebooks=False, refresh=True) == 1
+    out = capsys.readouterr().out
+    assert "giving up: 2 searches failed in a row" in out and "REFRESH FAILED" in out
+    assert [r.utility for r in server.state.requests] == ["einfo", "esearch", "esearch"]
+
+
+@pytest.mark.parametrize(("action", "answered"), [("503", True), ("drop", False)])
+def test_repeated_failures_stop_the_searches_and_say_whether_eutilities_answered(server, data_dir, action, answered):
+    from evidence.pubmed.update import GIVE_UP_AFTER, update_searches
+
+    client = make_client(server, max_attempts=2)
+    server.state.plan["esearch"] = [action] * 100
+    defs = load_search_definitions(DataPaths(data_dir).searches)
+    run_ = update_searches(
+        client, defs, PubmedStore(DataPaths(data_dir).pubmed), defs.ids, echo=lambda _: None, keep_going=True
+    )
+    assert not run_.summaries and set(run_.failed) == set(defs.ids)
+    assert [r.utility for r in server.state.requests] == ["esearch"] * (2 * GIVE_UP_AFTER)
+    assert run_.answered_errors == (defs.ids[:GIVE_UP_AFTER] if answered else [])
+
+
+# -- 1. two trials under one study id ------------------------------------------------------------
+def _rename_study(curated, old: str, new: str) -> None:
+    """What a clinical lead does by hand: every study_id ``old`` in every curated table becomes ``new``."""
+    from evidence.tables import read_csv, write_csv
+
+    for path in sorted(curated.glob("*.csv")):
+        frame = read_csv(path)
+        if "study_id" in frame.columns and (frame["study_id"] == old).any():
+            frame.loc[frame["study_id"] == old, "study_id"] = new
+            write_csv(frame, path)
+
+
+def test_two_trials_sharing_a_study_id_fail_validation_naming_both_rows(tmp_path, capsys):
+    from evidence.tables import read_csv
+
+    paths = copy_data(tmp_path / "data")
+    studies = read_csv(paths.curated / "studies.csv")
+    # a plantar heel pain trial renamed to a fibromyalgia trial's id (neither has a risk-of-bias row)
+    _rename_study(paths.curated, "Bagcier2020", "Casanueva2014")
+    rows = [i + 2 for i in studies.index[studies["study_id"].isin(["Casanueva2014", "Bagcier2020"])]]
+    assert main(["validate", "--data-dir", str(paths.root)]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith(f"studies.csv, row {max(rows)}, column study_id: id 'Casanueva2014'")
+    assert f"studies.csv, row {min(rows)}" in out[0] and "same trial" in out[0]
+
+
+def test_a_trial_under_two_conditions_shares_its_id_legitimately(tmp_path, capsys):
+    from evidence.tables import read_csv
+
+    paths = copy_data(tmp_path / "data")
+    studies = read_csv(paths.curated / "studies.csv")
+    shared_ids = studies.loc[studies["study_id"].duplicated(), "study_id"]
+    assert len(shared_ids) >= 1  # the committed data has one (Anjana2023: neck pain and myofascial pain)
+    assert main(["validate", "--data-dir", str(paths.root)]) == 0
+
+
+# -- 2. one error, one line ----------------------------------------------------------------------
+def _cp1252(curated):
+    path = curated / "studies.csv"
+    text = path.read_text(encoding="utf-8")
+    data = text.encode("cp1252", errors="replace")  # what a spreadsheet saving in Windows-1252 leaves
+    first = next(i for i, b in enumerate(data) if b > 127)
+    line_no = data.count(b"\n", 0, first) + 1
+    path.write_bytes(data)
+    return f"studies.csv, row {line_no}: cannot be read: not UTF-8 (byte 0x{data[first]:02x}"
+
+
+def _missing_column(curated):
+    path = curated / "studies.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("study_id,condition_id,", "study_id,condition,", 1), encoding="utf-8")
+    return "studies.csv, row 1: header does not match the schema: missing condition_id; unexpected condition"
+
+
+def _document_typo(curated):
+    path = curated / "documents.csv"
+    text = path.read_text(encoding="utf-8")
+    name = text.splitlines()[1].split(",")[0]
+    path.write_text(text.replace(name, name.removesuffix(".txt") + ".tx", 1), encoding="utf-8")
+    return f"documents.csv, row 2, column document: {name.removesuffix('.txt') + '.tx'!r} is a document of no claim"
+
+
+@pytest.mark.parametrize("breakage", [_cp1252, _missing_column, _document_typo])
+def test_a_file_that_cannot_be_read_is_one_line_naming_it(tmp_path, capsys, breakage):
+    paths = copy_data(tmp_path / "data")
+    expected = breakage(paths.curated)
+    assert main(["validate", "--data-dir", str(paths.root)]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith(expected), out[:5]
+
+
+# -- 3. a run is all or nothing ------------------------------------------------------------------
+def _derived_files(paths) -> dict[str, bytes]:
+    return {str(p.relative_to(paths.derived)): p.read_bytes() for p in sorted(paths.derived.rglob("*")) if p.is_file()}
+
+
+def _stale(paths) -> dict[str, bytes]:
+    """Mark every derived table as an earlier run's (so that a rewrite shows); return the files."""
+    for table in paths.derived.glob("*.csv"):
+        table.write_bytes(b"an earlier run\n")
+    return _derived_files(paths)
+
+
+def _fail_after(monkeypatch, module, name: str, n: int) -> None:
+    """``module.name`` (a writer) raises once it has written ``n`` files."""
+    real, calls = getattr(module, name), []
+
+    def writer(*args, **kwargs):
+        if len(calls) == n:
+            raise OSError("disk full (test)")
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, writer)
+
+
+def test_analyse_failing_part_way_leaves_derived_wholly_old(tmp_path, monkeypatch, capsys):
+    from evidence.jobs import analyse
+
+    paths = copy_data(tmp_path / "data")
+    before = _stale(paths)
+    _fail_after(monkeypatch, analyse, "write_csv", 4)
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 1
+    assert "disk full" in capsys.readouterr().err
+    assert _derived_files(paths) == before
+    assert not list(paths.root.glob(".derived-staging-*"))
+    monkeypatch.undo()
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 0
+    after = _derived_files(paths)
+    assert after.keys() == before.keys() and all(after[f] != before[f] for f in before if f.endswith(".csv"))
+
+
+def test_report_failing_part_way_leaves_derived_wholly_old(tmp_path, monkeypatch):
+    from evidence.jobs.main import run_main_job
+    from evidence.report import render
+
+    paths = copy_data(tmp_path / "data")
+    before = _stale(paths)
+    _fail_after(monkeypatch, render, "atomic_write_bytes", 10)  # the report: 10 pages written, then a failure
+    with pytest.raises(OSError, match="disk full"):
+        run_main_job(paths, execute_notebooks=False, refresh=False)
+    assert _derived_files(paths) == before and not paths.report.exists()
+    assert not list(paths.root.glob(".derived-staging-*"))
+
+
+def test_a_run_killed_between_the_two_renames_is_completed_by_the_next(tmp_path, capsys):
+    paths = copy_data(tmp_path / "data")
+    staging = paths.root / ".derived-staging-killed"
+    staging.mkdir()
+    paths.derived.rename(staging / "old")  # the swap's first rename happened, the second did not
+    shutil.copytree(staging / "old", staging / "derived")
+    built = _derived_files(DataPaths(staging))
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 0
+    assert _derived_files(paths) == built and not list(paths.root.glob(".derived-staging-*"))
+
+
+def test_analyse_killed_part_way_leaves_derived_wholly_old(tmp_path):
+    import time
+
+    paths = copy_data(tmp_path / "data")
+    before = _stale(paths)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evidence", "analyse", "--data-dir", str(paths.root)],
+        cwd=PROJECT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    # kill -9 as soon as the first table of the new run is written (the figures come after it)
+    while not any(p.read_bytes() != before["effects.csv"] for p in paths.root.rglob("effects.csv")):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert _derived_files(paths) == before
+    assert main(["analyse", "--data-dir", str(paths.root)]) == 0  # the next run clears the staging folder
+    assert not list(paths.root.glob(".derived-staging-*"))

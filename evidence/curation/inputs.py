@@ -10,13 +10,21 @@ files again.
 
 Cross-file rules (beyond each file's own): the evidence ids of each claim exist in the curated
 tables; every verdict override names a registered claim; every document a claim occurs in has a
-row in ``documents.csv`` (its title).
+row in ``documents.csv`` (its title), and every row there names such a document (a typo in a file
+name is one problem on ``documents.csv``, with the name it most likely meant).
+
+A file that cannot be read is one problem, and the checks that need it are skipped
+(``schema.read_tables``); the cross-file rules run only when every input was read without problems.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from evidence.config import ConfigError, DataPaths
 from evidence.curation.claims import Claim, check_evidence_ids, load_claims
@@ -80,12 +88,34 @@ def cross_file_problems(curated: Curated, claims: list[Claim]) -> list[Problem]:
         for i, cid in overrides["claim_id"].items()
         if cid and cid not in known
     ]
-    titled = set(curated.documents["document"])
+    return problems + _document_problems(curated.documents, claims)
+
+
+def _document_problems(documents: pd.DataFrame, claims: list[Claim]) -> list[Problem]:
+    """Each document the claims occur in has a row in documents.csv, and each row names such a
+    document. One problem per document, on documents.csv (the file to fix): a row whose name is
+    close to a missing one (a typo) is one problem with the likely name."""
+    cited = Counter(name for claim in claims for name in {o.document for o in claim.occurrences})
+    rows = dict(zip(documents["document"], documents.index))
+    missing = sorted(set(cited) - set(rows))
+    problems = []
+    for name, i in rows.items():
+        if name in cited:
+            continue
+        close = difflib.get_close_matches(name, missing, n=1)
+        hint = f"; did you mean {close[0]!r} ({cited[close[0]]} claim(s) occur in it)?" if close else ""
+        missing = [m for m in missing if m not in close]
+        problems.append(
+            Problem("documents.csv", line(i), "document", f"{name!r} is a document of no claim in claims.yaml{hint}")
+        )
     problems += [
-        Problem("claims.yaml", None, None, f"claim {claim.id}: document {name!r} has no row in documents.csv")
-        for claim in claims
-        for name in sorted({o.document for o in claim.occurrences})
-        if name not in titled
+        Problem(
+            "documents.csv",
+            None,
+            "document",
+            f"document {name!r} has no row in documents.csv ({cited[name]} claim(s) in claims.yaml occur in it)",
+        )
+        for name in missing
     ]
     return problems
 

@@ -7,7 +7,10 @@ named by its line in the file: the header is line 1, the first data row line 2 (
 numbers its rows; a quoted cell that spans lines would shift the count, the tables have none).
 
 Cross-table rules (beyond pandera's per-column checks): no duplicate keys; every study has a PMID
-or a DOI; outcome rows refer to known studies; arm ns are not above n randomised; a timepoint's
+or a DOI; rows that share an id (a study under two conditions, or the same id in studies, reviews
+and sources) are the same publication: the same PMID, DOI, first author and year (an id is how
+outcome, risk-of-bias and coverage rows find their trial, so two trials under one id would mix);
+outcome rows refer to known studies; arm ns are not above n randomised; a timepoint's
 window matches its weeks; ids used by other tables exist.
 
 Value rules, so that data which validates cannot trip the analysis (``validate`` passing means
@@ -514,10 +517,43 @@ def _unknown_refs(table: str, frame: pd.DataFrame, column: str, known: set[str],
     ]
 
 
+# the tables whose rows carry a citation, and the column of each that holds the id
+CITED_IDS = (("studies", "study_id"), ("reviews", "review_id"), ("sources", "source_id"))
+IDENTITY = ("pmid", "doi", "first_author", "year")  # what makes two rows one publication
+
+
+def _shared_id_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Rows sharing an id (within or across ``CITED_IDS``) cite the same publication (``IDENTITY``;
+    DOIs compared without case); each other row is compared with the first, and the problem names both."""
+    first: dict[str, tuple[str, int, dict[str, str]]] = {}
+    problems = []
+    for table, column in CITED_IDS:
+        frame = t[table]
+        for i, r in frame.iterrows():
+            if not r[column]:
+                continue
+            ident = {c: r[c].strip().lower() if c == "doi" else r[c].strip() for c in IDENTITY}
+            if r[column] not in first:
+                first[r[column]] = (f"{table}.csv", line(i), ident)
+                continue
+            file, row, other = first[r[column]]
+            differ = [c for c in IDENTITY if ident[c] != other[c]]
+            if differ:
+                problems.append(
+                    Problem(
+                        f"{table}.csv",
+                        line(i),
+                        column,
+                        f"id {r[column]!r} is also used by {file}, row {row}, for another publication "
+                        f"({'; '.join(f'{c} {ident[c]!r} here, {other[c]!r} there' for c in differ)}): rows sharing "
+                        "an id must be the same trial (same PMID/DOI, first author and year); give one a new id",
+                    )
+                )
+    return problems
+
+
 def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
-    problems: list[Problem] = []
-    for table, frame in t.items():
-        problems += _duplicate_keys(table, frame)
+    problems = _shared_id_problems(t)
     for table in ("studies", "reviews", "sources"):
         frame = t[table]
         for i in frame.index[(frame["pmid"] == "") & (frame["doi"] == "")]:
@@ -813,8 +849,42 @@ def _outcome_problems(outcomes: pd.DataFrame, studies: pd.DataFrame) -> list[Pro
     return problems
 
 
+def _undecodable(path: Path) -> Problem | None:
+    """A problem naming the line and byte where ``path`` stops being UTF-8 (as a spreadsheet saving
+    in its own encoding, e.g. Windows-1252, leaves it), or None."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return Problem(
+            path.name,
+            row,
+            None,
+            f"cannot be read: not UTF-8 (byte 0x{data[exc.start]:02x} at byte {column} of the line); "
+            "save it as UTF-8 (a spreadsheet's 'CSV UTF-8'). Checks that need this table were skipped",
+        )
+    return None
+
+
+def _header_problem(path: Path, names: list[str], found: list[str]) -> Problem:
+    missing = [c for c in names if c not in found]
+    extra = [c for c in found if c not in names]
+    parts = [
+        f"missing {', '.join(missing)}" if missing else "",
+        f"unexpected {', '.join(map(str, extra))}" if extra else "",
+    ]
+    detail = "; ".join(filter(None, parts)) or "columns out of order"
+    return Problem(
+        path.name, 1, None, f"header does not match the schema: {detail}. Checks that need this table were skipped"
+    )
+
+
 def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
-    """Read every curated table; problems with files themselves (missing, unreadable, columns)."""
+    """Read every curated table; problems with files themselves (missing, not UTF-8, not CSV, a header
+    other than the schema's), one per file. A table that cannot be read is left out of the tables
+    returned, so that the checks that need it are skipped instead of reporting each of its rows."""
     directory = Path(directory)
     tables, problems = {}, []
     version_file = directory / "schema_version.txt"
@@ -828,40 +898,31 @@ def read_tables(directory: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]
         names = [c.name for c in columns]
         if not path.exists():
             problems.append(Problem(path.name, None, None, "file is missing"))
-            tables[table] = pd.DataFrame(columns=names, dtype=str)
+            continue
+        undecodable = _undecodable(path)
+        if undecodable:
+            problems.append(undecodable)
             continue
         try:
             frame = read_csv(path)
-        except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        except (ValueError, pd.errors.ParserError) as exc:
             problems.append(Problem(path.name, None, None, f"cannot be read as CSV: {exc}"))
-            tables[table] = pd.DataFrame(columns=names, dtype=str)
             continue
         if list(frame.columns) != names:
-            missing = [c for c in names if c not in frame.columns]
-            extra = [c for c in frame.columns if c not in names]
-            detail = (
-                "; ".join(
-                    filter(
-                        None,
-                        [
-                            missing and f"missing {', '.join(missing)}",
-                            extra and f"unexpected {', '.join(map(str, extra))}",
-                        ],
-                    )
-                )
-                or "columns out of order"
-            )
-            problems.append(Problem(path.name, 1, None, f"header does not match the schema: {detail}"))
-            frame = frame.reindex(columns=names, fill_value="")
+            problems.append(_header_problem(path, names, list(frame.columns)))
+            continue
         tables[table] = frame.fillna("").astype(str)
     return tables, problems
 
 
 def table_problems(tables: dict[str, pd.DataFrame]) -> list[Problem]:
-    """Every problem in tables as read by ``read_tables``: each column's schema, then the cross-table rules."""
+    """Every problem in tables as read by ``read_tables``: each table's schema and keys, then the
+    cross-table rules (only when every table could be read: they need them all)."""
     problems = []
     for table, frame in tables.items():
-        problems += _pandera_problems(table, frame)
+        problems += _pandera_problems(table, frame) + _duplicate_keys(table, frame)
+    if set(tables) != set(TABLES):
+        return problems
     return problems + _cross_table_problems(tables)
 
 

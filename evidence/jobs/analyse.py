@@ -21,11 +21,19 @@ registry.csv             the registry cross-check: each registration (curated se
 registry_summary.csv     per condition: registered, completed, published, results posted, unreported,
                          ongoing; the unreported counts feed GRADE's publication-bias domain
 figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg when k >= 10)
+
+All or nothing: ``build_derived`` (and the main job) write a run's outputs into a staging folder
+beside ``data/derived/`` and put them in place together (``staged_derived``), so a run that fails
+or is killed part-way leaves ``data/derived/`` as it was, and a reader never sees a mixture.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -233,9 +241,57 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
     return written
 
 
-def build_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
-    """Compute and write everything (loading and validating the inputs unless given); return the tables."""
+STAGING_PREFIX = ".derived-staging-"  # <data dir>/.derived-staging-XXXX/: one run's outputs, built aside
+
+
+def _clear_staging(paths: DataPaths) -> None:
+    """Remove the staging folders of runs that were killed. One killed between the two renames of
+    its swap (``derived/`` moved aside, the new one not yet in) had built everything: its new folder
+    is put in place first."""
+    for staging in sorted(paths.root.glob(STAGING_PREFIX + "*")):
+        if not paths.derived.exists() and (staging / "old").is_dir() and (staging / "derived").is_dir():
+            (staging / "derived").rename(paths.derived)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def staged_derived(paths: DataPaths) -> Iterator[DataPaths]:
+    """Build a run's outputs aside, then put them in place together.
+
+    Yields ``paths`` whose ``derived`` is a copy of ``data/derived/`` in a fresh staging folder beside
+    it (``<data dir>/.derived-staging-XXXX/derived``), for the run to update. When the block completes,
+    the copy replaces ``data/derived/`` by two renames on one file system (the old folder moved aside,
+    the new one moved in) and the old one is removed. When the block raises, or the process is killed,
+    ``data/derived/`` is left untouched and the staging folder is removed (after a kill, by the next
+    run). A reader sees the old outputs or the new ones, never a mixture (between the two renames, for
+    an instant, no folder). Call it under the data directory's writer lock.
+    """
+    _clear_staging(paths)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=paths.root))
+    built = staging / "derived"
+    try:
+        if paths.derived.exists():
+            shutil.copytree(paths.derived, built, symlinks=True)
+        else:
+            built.mkdir()
+        yield replace(paths, derived_dir=built)
+        if paths.derived.exists():
+            paths.derived.rename(staging / "old")
+        built.rename(paths.derived)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def compute_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
+    """``compute`` on the inputs of ``paths`` (loaded and validated unless given), with the retractions
+    its PubMed store knows of."""
     retracted = frozenset(Snapshot.read(PubmedStore(paths.pubmed)).retracted)
-    derived = compute(inputs or load_inputs(paths), retracted, RegistryStore(paths.registry).registrations())
-    write_derived(derived, paths)
+    return compute(inputs or load_inputs(paths), retracted, RegistryStore(paths.registry).registrations())
+
+
+def build_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
+    """Compute and write everything, all or nothing (``staged_derived``); return the tables."""
+    derived = compute_derived(paths, inputs)
+    with staged_derived(paths) as staged:
+        write_derived(derived, staged)
     return derived

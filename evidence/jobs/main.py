@@ -6,11 +6,15 @@ validate   load and validate every human-edited input once (``evidence.curation.
            list them all and stop with exit code 2
 refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
            (``EutilsClient.probe``); when it answers, run every search (``update.update_searches``,
-           a failing search is reported and its stored rows kept); otherwise say why the
-           committed snapshot is used. The whole step, probe included, stops at one deadline
-           (``--deadline``, default ``config.REPORT_DEADLINE`` = 120 s): no request is sent and no
-           retry is waited for after it, and the searches not run by then keep their snapshot
-           rows, which the step says. So the network adds at most about the deadline to the run.
+           a failing search is reported and its stored rows kept; after two failures in a row no
+           further search is started); otherwise say why the committed snapshot is used. The whole
+           step, probe included, stops at one deadline (``--deadline``, default
+           ``config.REPORT_DEADLINE`` = 120 s): no request is sent and no retry is waited for after
+           it, and the searches not run by then keep their snapshot rows, which the step says. So
+           the network adds at most about the deadline to the run. When E-utilities (or a proxy)
+           answered with errors (the probe or a search: HTTP 404, 503, an error body), the refresh
+           *failed*: the job still builds the report from the snapshot, says so and exits 1.
+           When it was not reached (no network) or the deadline passed, the job exits 0.
 registry   unless ``--offline``: probe ClinicalTrials.gov once (``CtgovClient.probe``, 5 s at most); when
            it answers, search it for every condition, those searched longest ago first
            (``registry.update.update_registry``; a failing search is reported and its stored rows kept),
@@ -21,18 +25,22 @@ registry   unless ``--offline``: probe ClinicalTrials.gov once (``CtgovClient.pr
 rebuild    compute the derived tables from the loaded inputs and write them (``evidence.jobs.analyse``)
 notebooks  execute and export the notebooks (``evidence.jobs.notebooks``; exit code 1 when one fails)
 report     render the report from the in-memory results of this run (``evidence.report.render``)
+
+rebuild, notebooks and report write into one staging folder (``analyse.staged_derived``), put in
+place as ``data/derived/`` only when all three have completed: a run that fails or is killed part-way
+leaves ``data/derived/`` wholly as it was.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from evidence.config import (
+    MATERIALS_ENV,
     REGISTRY_REPORT_DEADLINE,
     REPORT_DEADLINE,
     DataPaths,
@@ -49,22 +57,34 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 INDENT = " " * 11
 
 
-def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadline: float = REPORT_DEADLINE) -> str:
+@dataclass(frozen=True)
+class Refresh:
+    """What the refresh step did, in one line; ``failed``: E-utilities answered with errors, so the
+    snapshot was used where a refresh was asked for (the job exits 1)."""
+
+    text: str
+    failed: bool = False
+
+
+def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadline: float = REPORT_DEADLINE) -> Refresh:
     """Run every search when NCBI_EMAIL is set and E-utilities answers, within ``deadline``
-    seconds in all; return a one-line summary (which says why the committed snapshot is used
+    seconds in all; say what was done in one line (which says why the committed snapshot is used
     otherwise, and for which searches)."""
     from evidence.http import PROBE_TIMEOUT, Deadline
-    from evidence.pubmed.eutils import EutilsClient
+    from evidence.pubmed.eutils import EutilsClient, EutilsError
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
     settings = load_settings()
     if not settings.email:
-        return "uses the committed PubMed snapshot: NCBI_EMAIL is not set"
+        return Refresh("uses the committed PubMed snapshot: NCBI_EMAIL is not set")
     client = EutilsClient(settings, deadline=Deadline(deadline))
-    why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    try:
+        why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    except EutilsError as exc:
+        return Refresh(f"REFRESH FAILED ({exc}); uses the committed PubMed snapshot", failed=True)
     if why:
-        return f"uses the committed PubMed snapshot: network unreachable, {why}"
+        return Refresh(f"uses the committed PubMed snapshot: network unreachable, {why}")
     definitions = inputs.definitions
     run = update_searches(
         client,
@@ -76,12 +96,16 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
         progress=False,
     )
     late = f"the deadline of {deadline:g} s passed" if client.deadline.passed else ""
+    failed = bool(run.answered_errors)
+    prefix = (
+        f"REFRESH FAILED (E-utilities answered errors to {len(run.answered_errors)} search(es)); " if failed else ""
+    )
     if not run.summaries:
-        return f"uses the committed PubMed snapshot: {late or 'every search failed'}"
+        return Refresh(f"{prefix}uses the committed PubMed snapshot: {late or 'every search failed'}", failed)
     text = f"refreshed from PubMed: {len(run.summaries)} of {len(definitions.ids)} search(es), {run.new} new record(s)"
     if run.failed:
         text += f"; {late + ', ' if late else ''}uses the committed PubMed snapshot for {', '.join(run.failed)}"
-    return text
+    return Refresh(prefix + text, failed)
 
 
 def refresh_registry(
@@ -89,14 +113,17 @@ def refresh_registry(
 ) -> str:
     """Search ClinicalTrials.gov for every condition when it answers, within ``deadline`` seconds in
     all; return a one-line summary (which says why the committed registry snapshot is used otherwise)."""
-    from evidence.http import PROBE_TIMEOUT, Deadline
+    from evidence.http import PROBE_TIMEOUT, Deadline, HttpError
     from evidence.registry.crosscheck import differences
     from evidence.registry.ctgov import CtgovClient
     from evidence.registry.store import RegistryStore
     from evidence.registry.update import update_registry
 
     client = CtgovClient(load_registry_settings(), deadline=Deadline(deadline))
-    why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    try:
+        why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    except HttpError as exc:
+        return f"uses the committed registry snapshot: the registry answered with an error ({exc})"
     if why:
         return f"uses the committed registry snapshot: network unreachable, {why}"
     store = RegistryStore(inputs.paths.registry)
@@ -118,17 +145,15 @@ def refresh_registry(
 
 def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
     """The wording checker's page of each patient document (``wording.patient_document_pages``) read from
-    ``config.materials_dir()``, and a note naming what is missing, without machine paths."""
+    ``config.materials_dir()`` and checked with the lexicon of the inputs' data directory, and a note
+    naming what is missing and where it was looked for ("" when every document was found). The pages
+    and the note go to ``report/documents/``, which is not committed, and the note to the console."""
+    from evidence.wording.lexicon import lexicon_path, load_lexicon
     from evidence.wording.rules import patient_document_pages
 
-    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts)
-    note = (
-        ""
-        if not missing
-        else "Some patient documents were not found beside the project "
-        "(../shared/patient-materials, or $EVIDENCE_MATERIALS_DIR), so their pages were not built."
-    )
-    return pages, note
+    lexicon = load_lexicon(lexicon_path(inputs.paths))
+    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts, lexicon)
+    return pages, missing and f"{missing} (set ${MATERIALS_ENV} to the folder that holds them)"
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -145,12 +170,10 @@ def run_main_job(
     """The main command: validate, refresh (if possible, within ``deadline`` seconds), rebuild, run
     the notebooks, write the report.
 
-    Returns 0 on success, 2 when the human-edited inputs have problems, 1 when a notebook fails.
+    Returns 0 on success, 2 when the human-edited inputs have problems, 1 when a notebook fails or
+    the refresh failed (E-utilities answered with errors; the report is still built from the snapshot).
     """
     from evidence.jobs import analyse
-    from evidence.pubmed.status import Snapshot
-    from evidence.pubmed.store import PubmedStore
-    from evidence.report import render
 
     loaded: list[Inputs] = []
     problems: list = []
@@ -171,19 +194,54 @@ def run_main_job(
         return EXIT_USAGE
     inputs = loaded[0]
 
+    refreshed = Refresh("uses the committed PubMed snapshot: --offline")
+
+    def refresh_step() -> str:
+        nonlocal refreshed
+        if refresh:
+            refreshed = refresh_snapshot(inputs, deadline=deadline)
+        return refreshed.text
+
+    _step("refresh", refresh_step)
     if refresh:
-        _step("refresh", lambda: refresh_snapshot(inputs, deadline=deadline))
         _step("registry", lambda: refresh_registry(inputs))
     else:
-        _step("refresh", lambda: "uses the committed PubMed snapshot: --offline")
         _step("registry", lambda: "uses the committed registry snapshot: --offline")
 
     verdicts_path = paths.derived_table("verdicts")
     previous = read_csv(verdicts_path) if verdicts_path.exists() else None
+    try:
+        with analyse.staged_derived(paths) as staged:
+            _build(paths, staged, inputs, previous, execute_notebooks)
+    except _NotebooksFailed:
+        print(f"nothing was changed in {paths.derived}")
+        return EXIT_FAILED
+    print(f"report: {(paths.report / 'index.html').resolve()}")
+    if refreshed.failed:
+        print("the PubMed refresh failed (see the refresh line above): the report uses the committed snapshot")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+class _NotebooksFailed(Exception):
+    """A notebook failed: the run's outputs are not put in place."""
+
+
+def _build(
+    paths: DataPaths, staged: DataPaths, inputs: Inputs, previous: pd.DataFrame | None, execute_notebooks: bool
+) -> None:
+    """The steps that write: rebuild, notebooks, report, all into ``staged`` (the run's staging folder,
+    put in place as ``paths.derived`` when every step has completed)."""
+    from evidence.jobs import analyse
+    from evidence.pubmed.status import Snapshot
+    from evidence.pubmed.store import PubmedStore
+    from evidence.report import render
+
     built: list[analyse.Derived] = []
 
     def rebuild() -> str:
-        built.append(analyse.build_derived(paths, inputs))
+        built.append(analyse.compute_derived(paths, inputs))
+        analyse.write_derived(built[0], staged)
         q = built[0].questions
         return (
             f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
@@ -201,27 +259,26 @@ def run_main_job(
             _step(
                 "notebooks",
                 lambda: (
-                    f"{len(run_notebooks(paths))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
+                    f"{len(run_notebooks(staged))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
                 ),
             )
         except (CellExecutionError, RuntimeError, TimeoutError) as exc:
             print(f"notebooks  failed: {exc}")
-            return EXIT_FAILED
+            raise _NotebooksFailed from exc
     else:
         _step("notebooks", lambda: "skipped (--no-notebooks)")
 
-    index = Path()
-
     def write_report() -> str:
-        nonlocal index
         written = built[0].as_written()
         pages, note = document_pages(inputs, written.verdicts)
         run = render.ReportInputs.of_run(
-            inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous
+            inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), staged.figures, previous
         )
-        index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), paths.report)
-        return f"{len(list(index.parent.rglob('*.html')))} page(s)"
+        index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), staged.report)
+        text = f"{len(list(index.parent.rglob('*.html')))} page(s)"
+        if pages:
+            text += f"; {len(pages)} patient document page(s) in {paths.report / 'documents' / 'index.html'}"
+            text += " (not committed)"
+        return text + (f"; {'' if pages else 'NO PATIENT DOCUMENT PAGES: '}{note}" if note else "")
 
     _step("report", write_report)
-    print(f"report: {index.resolve()}")
-    return EXIT_OK

@@ -34,6 +34,7 @@ from evidence.tables import atomic_write_bytes, read_csv
 from evidence.vocab import QuestionId
 
 DATA_DIR_ENV = "EVIDENCE_DATA_DIR"
+DERIVED_DIR_ENV = "EVIDENCE_DERIVED_DIR"  # where the run builds data/derived (its staging folder), if elsewhere
 REPORT_BASE_ENV = "EVIDENCE_REPORT_BASE"  # the report folder as seen from where the notebook is read
 EXPORT_REPORT_BASE = "../"  # from report/notebooks/<name>.html
 DECIMALS = {
@@ -50,8 +51,10 @@ NOTEBOOK_TIMEOUT = 600
 
 
 def notebook_paths() -> DataPaths:
-    """The data directory a notebook reads: ``$EVIDENCE_DATA_DIR``, else the project's ``data/``."""
-    return DataPaths(Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR))
+    """The data directory a notebook reads: ``$EVIDENCE_DATA_DIR``, else the project's ``data/``; its
+    derived outputs from ``$EVIDENCE_DERIVED_DIR`` when set (the main job's staging folder)."""
+    derived = os.environ.get(DERIVED_DIR_ENV)
+    return DataPaths(Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR), Path(derived) if derived else None)
 
 
 def display_path(path: Path) -> str:
@@ -240,11 +243,16 @@ def set_parameters(nb: Any, **parameters: Any) -> Any:
 
 
 def execute_notebook(
-    path: Path, data_dir: Path, parameters: Mapping[str, Any] | None = None, timeout: int = NOTEBOOK_TIMEOUT
+    path: Path,
+    data_dir: Path,
+    parameters: Mapping[str, Any] | None = None,
+    timeout: int = NOTEBOOK_TIMEOUT,
+    derived_dir: Path | None = None,
 ) -> Any:
-    """Execute one notebook with nbclient (kernel python3, ``$EVIDENCE_DATA_DIR`` = ``data_dir``, the
-    project root on ``PYTHONPATH``, working directory the notebooks folder) and return the executed
-    notebook. A failing cell raises ``nbclient.exceptions.CellExecutionError``."""
+    """Execute one notebook with nbclient (kernel python3, ``$EVIDENCE_DATA_DIR`` = ``data_dir``,
+    ``$EVIDENCE_DERIVED_DIR`` = ``derived_dir`` when given, the project root on ``PYTHONPATH``,
+    working directory the notebooks folder) and return the executed notebook. A failing cell raises
+    ``nbclient.exceptions.CellExecutionError``."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -260,6 +268,9 @@ def execute_notebook(
         "PYTHONPATH": pythonpath,
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
+    env.pop(DERIVED_DIR_ENV, None)
+    if derived_dir is not None:
+        env[DERIVED_DIR_ENV] = str(Path(derived_dir).resolve())
     client = NotebookClient(
         nb,
         kernel_name=KERNEL_NAME,
@@ -286,7 +297,8 @@ def notebook_html(nb: Any, title: str = "Notebook") -> str:
 
 
 def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """Execute every notebook against ``paths`` and export it to ``report/notebooks/<name>.html``.
+    """Execute every notebook against ``paths`` (its derived outputs where ``paths`` has them) and
+    export it to ``report/notebooks/<name>.html``.
 
     The notebooks run at the same time, each in its own kernel (a process: most of the time is the
     kernels starting and importing), and are written in name order; the first failure is raised."""
@@ -294,7 +306,9 @@ def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list
 
     notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
     with ThreadPoolExecutor(max_workers=max(1, len(notebooks))) as pool:
-        executed = list(pool.map(lambda nb_path: execute_notebook(nb_path, paths.root), notebooks))
+        executed = list(
+            pool.map(lambda nb_path: execute_notebook(nb_path, paths.root, derived_dir=paths.derived_dir), notebooks)
+        )
     written = []
     for nb_path, nb in zip(notebooks, executed):
         target = paths.report / "notebooks" / f"{nb_path.stem}.html"

@@ -196,16 +196,20 @@ class EutilsClient:
         )
 
     def probe(self, timeout: float = PROBE_TIMEOUT) -> str | None:
-        """None when E-utilities answers one einfo request within ``timeout`` seconds (any HTTP
-        status counts as an answer), else why not (``evidence.http.probe``)."""
+        """None when E-utilities answers one einfo request within ``timeout`` seconds, else why not
+        (``evidence.http.probe``); ``EutilsError`` when the answer is an HTTP error status."""
         self.limiter.wait(self.settings.requests_per_second)
         self.requests_made += 1
         url = self.settings.base_url + "einfo.fcgi"
-        why = probe(
-            lambda t: self.session.post(url, data=self._params({"db": "pubmed"}), timeout=t),
-            self.settings.base_url,
-            timeout,
-        )
+        try:
+            why = probe(
+                lambda t: self.session.post(url, data=self._params({"db": "pubmed"}), timeout=t),
+                self.settings.base_url,
+                timeout,
+                EutilsError,
+            )
+        except EutilsError as exc:
+            raise EutilsError(self._redact(f"einfo: {exc}")) from None
         return self._redact(why) if why else None
 
     # -- the utilities ------------------------------------------------------------------

@@ -33,6 +33,8 @@ from lxml import etree
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 GZIP_MAGIC = b"\x1f\x8b"
+# the root element of PubMed XML: efetch answers, baseline and update files alike
+ROOT = "PubmedArticleSet"
 
 
 class PubmedXMLError(ValueError):
@@ -154,7 +156,8 @@ def parse_pubmed_xml(source: str | PathLike | bytes | BinaryIO) -> Iterator[dict
     Raises
     ------
     PubmedXMLError
-        On malformed or truncated XML (with the line), or a document that declares entities.
+        On malformed or truncated XML (with the line), a document that declares entities, or one
+        whose root element is not ``PubmedArticleSet`` (well-formed XML that is not PubMed XML).
     """
     name = str(source) if isinstance(source, (str, PathLike)) else "PubMed XML"
     stream = _open(source)
@@ -172,6 +175,11 @@ def parse_pubmed_xml(source: str | PathLike | bytes | BinaryIO) -> Iterator[dict
         for event, element in context:
             if not checked:
                 _refuse_entity_declarations(element.getroottree(), name)
+                if element.tag != ROOT:
+                    raise PubmedXMLError(
+                        f"{name}: not PubMed XML: expected a <{ROOT}> root element (an efetch answer, "
+                        f"a PubMed baseline or update file), found <{element.tag}>"
+                    )
                 checked = True
             if event != "end":
                 continue

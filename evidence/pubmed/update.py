@@ -14,6 +14,13 @@ uninterrupted run would have.
 Deadline: ``update_searches`` starts no search once the client's deadline has passed (the client
 itself sends no request after it); with ``keep_going`` the searches not run are reported as such.
 
+Giving up: with ``keep_going``, after ``GIVE_UP_AFTER`` searches in a row have failed, the run
+starts no further search (they are reported as not run): a server or proxy that answers every
+request with an error (HTTP 404, 503) would otherwise use the whole deadline, search after search.
+A failure is *answered* when E-utilities (or a proxy) answered with an error, not when it was not
+reached in time (``NoAnswer``, ``DeadlineExceeded``); ``UpdateRun.answered_errors`` lists those
+searches, so that the main job can tell a failed refresh from an unreachable network.
+
 Request budget: one esearch per search plus ceil(to fetch / batch size) efetch requests (plus
 retries); an immediate re-run with nothing new makes no efetch request.
 """
@@ -32,10 +39,12 @@ from tqdm import tqdm
 
 from evidence import __version__
 from evidence.curation.searches import SearchDefinitions, search_id
-from evidence.http import HttpError
-from evidence.pubmed.eutils import EutilsClient
+from evidence.http import DeadlineExceeded, HttpError, NoAnswer
+from evidence.pubmed.eutils import EutilsClient, EutilsError
 from evidence.pubmed.parser import PubmedXMLError, parse_pubmed_xml
 from evidence.pubmed.store import LIST_SEP, PubmedStore
+
+GIVE_UP_AFTER = 2  # searches failed in a row after which a keep-going run starts no further search
 
 
 @dataclass
@@ -130,10 +139,13 @@ def update_search(
 @dataclass
 class UpdateRun:
     """What one update of several searches did: a summary per search that ran, and the searches
-    that failed with why (only when the run was asked to go on after a failure)."""
+    that failed or were not run, with why (only when the run was asked to go on after a failure);
+    ``answered_errors``: the failed searches that E-utilities answered with an error (rather than
+    not answering in time)."""
 
     summaries: list[SearchSummary] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    answered_errors: list[str] = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -156,50 +168,78 @@ def update_searches(
     """Run the searches of ``condition_ids`` one after the other (``update_search`` with ``options``),
     echoing one line per search. The one update loop of ``evidence update`` and the main job.
 
-    ``keep_going``: a search that fails (E-utilities, network, the deadline, malformed XML) is reported, recorded in
-    ``UpdateRun.failed`` and skipped, and its stored rows are kept; otherwise the failure propagates.
+    ``keep_going``: a search that fails (E-utilities, network, the deadline, malformed XML) is reported,
+    recorded in ``UpdateRun.failed`` and skipped, and its stored rows are kept, until ``GIVE_UP_AFTER``
+    have failed in a row; otherwise the failure propagates.
     """
     run = UpdateRun()
     deadline = client.deadline
+    in_a_row = 0
     for cid in condition_ids:
         if deadline is not None and deadline.passed:
             if not keep_going:
                 deadline.check(f"search {cid}")
             run.failed[cid] = "not run: the deadline had passed"
             continue
+        if in_a_row >= GIVE_UP_AFTER:
+            run.failed[cid] = f"not run: given up after {in_a_row} searches failed in a row"
+            continue
         try:
             summary = update_search(client, definitions, store, cid, **options)
         except (HttpError, PubmedXMLError, requests.RequestException, OSError) as exc:
             if not keep_going:
                 raise
+            in_a_row += 1
             run.failed[cid] = str(exc)
-            echo(f"search {cid} failed, going on: {exc}")
+            if isinstance(exc, (EutilsError, PubmedXMLError)) and not isinstance(exc, (NoAnswer, DeadlineExceeded)):
+                run.answered_errors.append(cid)
+            echo(f"search {cid} failed: {exc}")
+            if in_a_row == GIVE_UP_AFTER:
+                echo(f"giving up: {in_a_row} searches failed in a row; the others keep their stored rows")
             continue
+        in_a_row = 0
         run.summaries.append(summary)
         echo(summary.line())
     return run
 
 
-def apply_pubmed_file(
-    store: PubmedStore, source: Path, today: dt.date | None = None
-) -> tuple[int, list[str], list[str]]:
+@dataclass(frozen=True)
+class ImportResult:
+    """What applying one PubMed file did: records read from it (articles and deletions), stored
+    records replaced, PMIDs deleted, PMIDs that became retracted."""
+
+    read: int
+    replaced: int
+    deleted: list[str]
+    retracted: list[str]
+
+    def line(self) -> str:
+        """One line for the console; says so when nothing in the file concerns the stored records."""
+        if not self.replaced and not self.deleted:
+            return f"{self.read} record(s) read, none stored here; `update` adds records"
+        return f"{self.read} record(s) read: {self.replaced} stored record(s) replaced, {len(self.deleted)} deleted" + (
+            f"; now retracted: {', '.join(self.retracted)}" if self.retracted else ""
+        )
+
+
+def apply_pubmed_file(store: PubmedStore, source: Path, today: dt.date | None = None) -> ImportResult:
     """Apply a PubMed baseline or update file (``.xml`` or ``.xml.gz``, or any efetch XML) to the
     stored records: articles already stored are replaced (so retractions and errata show up);
     ``DeleteCitation`` PMIDs are removed from the records and from the search hits, and each
     removal is logged in deletions.csv. Articles not yet stored are left out: the searches decide
-    what the snapshot holds. Nothing is written unless the whole file parses.
-
-    Returns (records replaced, PMIDs deleted, PMIDs that became retracted).
+    what the snapshot holds. Nothing is written unless the whole file parses (XML that is not
+    PubMed XML raises ``PubmedXMLError``).
     """
     today = today or dt.date.today()
     stored = set(store.records()["pmid"])
     known = stored | set(store.hits()["pmid"])
-    replaced, deleted = [], []
+    replaced, deleted, read = [], [], 0
     for record in parse_pubmed_xml(source):
+        read += 1
         if record["deleted"] and record["pmid"] in known:
             deleted.append(record["pmid"])
         elif not record["deleted"] and record["pmid"] in stored:
             replaced.append(record)
     retracted = store.upsert_records(replaced, today.isoformat())
     store.delete_records(deleted, Path(source).name, today.isoformat())
-    return len(replaced), deleted, retracted
+    return ImportResult(read, len(replaced), deleted, retracted)

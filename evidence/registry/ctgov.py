@@ -206,8 +206,9 @@ class CtgovClient:
             seen.add(token)
 
     def probe(self, timeout: float = PROBE_TIMEOUT) -> str | None:
-        """None when the registry answers ``GET version`` within ``timeout`` seconds, else why not."""
+        """None when the registry answers ``GET version`` within ``timeout`` seconds, else why not;
+        ``RegistryError`` when the answer is an HTTP error status."""
         self.limiter.wait(self.settings.requests_per_minute)
         self.requests_made += 1
         url = self.settings.base_url + "version"
-        return probe(lambda t: self.session.get(url, timeout=t), self.settings.base_url, timeout)
+        return probe(lambda t: self.session.get(url, timeout=t), self.settings.base_url, timeout, RegistryError)

@@ -412,11 +412,17 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
         "notebooks": notebooks,
         "exports": {"all": exports.reference_counts(inputs.curated)},
         "snapshot": _snapshot_line(inputs),
-        "document_pages": [
-            {"title": titles.get(d, d), "href": f"documents/{Path(d).stem}.html"}
-            for d in documents
-            if d in inputs.document_pages
-        ],
+    }
+
+
+def _documents_context(inputs: ReportInputs) -> dict:
+    """``documents/index.html``: the links to the patient documents' pages that were built (the index
+    does not link to them: they are not committed) and why any is missing."""
+    titles = inputs.document_titles
+    built = sorted(inputs.document_pages, key=lambda d: (titles.get(d, d), d))
+    return {
+        "title": "The patient documents, sentence by sentence",
+        "document_pages": [{"title": titles.get(d, d), "href": f"{Path(d).stem}.html"} for d in built],
         "document_pages_note": inputs.document_pages_note,
     }
 
@@ -1014,6 +1020,8 @@ def render_pages(inputs: ReportInputs, report_dir: Path) -> dict[str, str]:
         pages[f"conditions/{cid}.html"] = page("condition.html.j2", "../", _condition_context(inputs, cid))
     for claim in inputs.claims:
         pages[f"claims/{claim.id}.html"] = page("claim.html.j2", "../", _claim_context(inputs, claim))
+    if inputs.document_pages:
+        pages["documents/index.html"] = page("documents.html.j2", "../", _documents_context(inputs))
     return pages
 
 

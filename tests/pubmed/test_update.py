@@ -163,9 +163,10 @@ def test_update_file_replaces_stored_records_and_applies_deletions(tmp_path):
     stale = {"pmid": "8655018", "title": "old title", "retracted": False, "deleted": False}
     gone = [{"pmid": p, "title": "to be deleted", "deleted": False} for p in deleted_pmids[:2]]
     store.upsert_records([stale, *gone], "2025-01-01")
-    replaced, deleted, retracted = apply_pubmed_file(store, sample, DAY1)
+    result = apply_pubmed_file(store, sample, DAY1)
     records = store.records().set_index("pmid")
-    assert replaced == 1 and sorted(deleted) == sorted(deleted_pmids[:2]) and retracted == ["8655018"]
+    assert result.replaced == 1 and sorted(result.deleted) == sorted(deleted_pmids[:2])
+    assert result.retracted == ["8655018"] and result.read == len(list(parse_pubmed_xml(sample)))
     assert list(records.index) == ["8655018"] and records.loc["8655018", "title"] != "old title"
 
 

@@ -6,6 +6,7 @@ Debian's headless Chromium through Selenium and is skipped when Chromium is not 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import replace
@@ -632,25 +633,61 @@ def test_each_patient_document_gets_its_wording_page_which_git_ignores(built, cl
 
     skip_without(materials_dir(), "patient materials")
     documents = sorted({o.document for c in claims for o in c.occurrences})
-    pages = sorted(p.name for p in (built.report / "documents").glob("*.html"))
+    pages = sorted(p.name for p in (built.report / "documents").glob("*.html") if p.name != "index.html")
     assert pages == sorted(Path(d).stem + ".html" for d in documents)
-    index = parse(built.report / "index.html")
-    assert sorted(Path(h).name for h in index.xpath('//section[@id="documents"]//a/@href')) == pages
+    listing = parse(built.report / "documents" / "index.html")
+    assert sorted(listing.xpath("//main//li/a/@href")) == pages
+    # the index is committed, the pages are not: it never links to them
+    assert not [h for h in parse(built.report / "index.html").xpath("//a/@href") if h.startswith("documents/")]
     page = parse(built.report / "documents" / pages[0])
     assert page.xpath('//*[@class="claim flagged"]')  # the checker's highlighted claims
     # the pages hold the documents' own text: never committed
-    tracked = PROJECT / "data" / "derived" / "report" / "documents" / pages[0]
-    ignored = subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT)
-    assert ignored.returncode == 0
+    for name in (pages[0], "index.html"):
+        tracked = PROJECT / "data" / "derived" / "report" / "documents" / name
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT)
+        assert ignored.returncode == 0
 
 
-def test_without_the_materials_the_index_says_so(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVIDENCE_MATERIALS_DIR", str(tmp_path / "nowhere"))
+def test_without_the_materials_the_console_says_so_and_the_index_is_the_same(built, tmp_path, monkeypatch, capsys):
+    nowhere = tmp_path / "nowhere"
+    monkeypatch.setenv("EVIDENCE_MATERIALS_DIR", str(nowhere))
     paths = copy_data(tmp_path / "data")
+    capsys.readouterr()
     assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
-    section = parse(paths.report / "index.html").xpath('//section[@id="documents"]')[0]
-    assert not section.xpath(".//a") and "were not found beside the project" in section.text_content()
+    report_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("report "))
+    assert "NO PATIENT DOCUMENT PAGES" in report_line and str(nowhere) in report_line
+    assert "EVIDENCE_MATERIALS_DIR" in report_line
+    assert (paths.report / "index.html").read_bytes() == (built.report / "index.html").read_bytes()
     assert not list((paths.report / "documents").glob("*.html"))
+    assert dead_links(paths.report, {str(p.relative_to(paths.report)) for p in paths.report.rglob("*")}) == []
+
+
+def dead_links(report: Path, files: set[str]) -> list[str]:
+    """Every link (href, src) of the report's pages to a file of the report that is not in ``files``
+    (paths relative to the report folder): "page -> target"."""
+    dead = []
+    for name in sorted(f for f in files if f.endswith(".html")):
+        page = lxml_html.parse(str(report / name))
+        for link in page.xpath("//@href | //@src"):
+            target = urlparse(link)
+            if target.scheme or target.netloc or not target.path:
+                continue
+            resolved = (Path(name).parent / unquote(target.path)).as_posix()
+            if os.path.normpath(resolved) not in files:
+                dead.append(f"{name} -> {link}")
+    return dead
+
+
+def test_the_committed_report_has_no_dead_links():
+    report = PROJECT / "data" / "derived" / "report"
+    listed = (
+        subprocess.run(["git", "ls-files", "-z", "."], cwd=report, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    committed = {f for f in listed if f}
+    assert "index.html" in committed
+    assert dead_links(report, committed) == []
 
 
 def test_condition_pages_show_the_registry_panel(built):
