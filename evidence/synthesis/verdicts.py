@@ -104,11 +104,13 @@ from evidence.vocab import (
     OUTCOME_NOUNS,
     SUBCONDITION_LABELS,
     SUBCONDITIONS,
+    VERDICTS,
     QuestionId,
     certainty_rank,
     direction,
     effect_class,
     effect_text,
+    order_of,
     review_finding_id,
 )
 
@@ -448,19 +450,27 @@ def _down(level: str) -> str:
     return LEVELS[max(0, LEVELS.index(level) - 1)] if level in LEVELS else level
 
 
+def best_estimate_key(certainty: str, n_participants: float, year: int, evidence_id: str, direct: bool = True) -> tuple:
+    """THE best-estimate rule, wherever an estimate is picked (a profile cell, the estimate that decides a
+    part's verdict, the report's evidence map): direct before indirect, then higher certainty (for a
+    claim: the certainty for that claim, an indirect estimate's one level down), then more participants
+    (unknown counts as none), then the newer source, then the id. The best has the largest key."""
+    n = n_participants if not math.isnan(n_participants) else -1.0
+    return (direct, certainty_rank(certainty), n, year, evidence_id)
+
+
+def _entry_key(e: Entry) -> tuple:
+    c = e.candidate
+    return best_estimate_key(e.certainty, c.n_participants, c.year, c.evidence_id, e.direct)
+
+
 def _best(entries: list[tuple[Candidate, str]]) -> tuple[Candidate, str]:
-    """Direct before indirect, higher certainty (for the claim), more participants, newer, then the id."""
+    """The best candidate of one profile cell (``best_estimate_key``)."""
 
     def key(item):
         c, why = item
-        n = c.n_participants if not math.isnan(c.n_participants) else -1.0
-        return (
-            why == "",
-            certainty_rank(_down(c.finding_certainty) if why else c.finding_certainty),
-            n,
-            c.year,
-            c.evidence_id,
-        )
+        certainty = _down(c.finding_certainty) if why else c.finding_certainty
+        return best_estimate_key(certainty, c.n_participants, c.year, c.evidence_id, why == "")
 
     return max(entries, key=key)
 
@@ -583,19 +593,7 @@ def _part_verdict(
             f"{refuting[0].certainty} certainty shows little or no difference, or favours the control",
         )
 
-    def closeness(e: Entry) -> tuple:
-        """Higher certainty, direct, fewest shortfalls against the claim, more participants, newer, id."""
-        n = e.candidate.n_participants
-        return (
-            -certainty_rank(e.certainty),
-            not e.direct,
-            len(_shortfalls(e, claimed_classes, claimed_windows)),
-            -(n if not math.isnan(n) else -1.0),
-            -e.candidate.year,
-            e.candidate.evidence_id,
-        )
-
-    ranked = sorted(rows, key=closeness)
+    ranked = sorted(rows, key=_entry_key, reverse=True)
     benefits = [e for e in ranked if _benefit(e) and certainty_rank(e.certainty) >= certainty_rank("low")]
     if not asserted and benefits:
         return PartVerdict(
@@ -618,7 +616,9 @@ def _part_verdict(
     )
 
 
-STRENGTH = ("contradicted", "unsupported", "uncertain", "overstated", "supported")
+def weakest(found: Sequence[str]) -> str:
+    """The weakest of some verdicts in the vocabulary's order (``vocab.VERDICTS``, strongest support first)."""
+    return max(found, key=lambda v: order_of(v, VERDICTS))
 
 
 def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) -> Verdict:
@@ -635,10 +635,10 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     main = parts[0]
     verdict = judged[main]
     rule = verdict.rule
-    named = [p for p in parts[1:] if STRENGTH.index(judged[p].verdict) < STRENGTH.index(verdict.verdict)]
+    named = [p for p in parts[1:] if order_of(judged[p].verdict, VERDICTS) > order_of(verdict.verdict, VERDICTS)]
     if claim.subcondition_only:
-        weakest = min(parts, key=lambda p: STRENGTH.index(judged[p].verdict))
-        verdict, rule = judged[weakest], judged[weakest].rule
+        weak = next(p for p in parts if judged[p].verdict == weakest([judged[q].verdict for q in parts]))
+        verdict, rule = judged[weak], judged[weak].rule
     elif named and verdict.verdict == "supported":
         verdict = PartVerdict("overstated", verdict.entry, "")
         rule = (
@@ -804,6 +804,28 @@ def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
     return out
 
 
+def _common_mild_events(safety: pd.DataFrame) -> str:
+    """The clause naming the mild events of a named type (not all-cause, not "other") that the safety
+    table counts as common or very common (highest recorded rate >= 1%), each with its range, most
+    frequent first; "" when there is none."""
+    mild = safety[(safety["severity"] == "mild") & ~safety["event_type"].isin((*ALL_CAUSE, "other"))]
+    mild = mild[mild["denominator_unit"] != "reports"]
+    ranges = {}
+    for event_type, rows in mild.groupby("event_type"):
+        rates = [r for _, r, upper, _ in _rates(rows) if not upper]
+        if rates and max(rates) >= 1.0:
+            ranges[event_type] = (min(rates), max(rates))
+    if not ranges:
+        return ""
+    parts = [
+        f"{TOPICS.get(e, ('', e.replace('_', ' ')))[1]} ({lo:.2g}%" + ("" if lo == hi else f" to {hi:.2g}%") + ")"
+        for e, (lo, hi) in sorted(ranges.items(), key=lambda item: (-item[1][1], item[0]))
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    bands = sorted({band(hi) for _, hi in ranges.values()}, key=[b for _, b in BANDS].index)
+    return f"; mild ones were {' or '.join(bands)}: {listed}"
+
+
 def _safety_rows(claim, safety: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(rows giving the event's own rate, all-cause serious rows usable as an upper bound, what they
     count). The claim's linked rows if it links any, else the rows of its event type."""
@@ -904,7 +926,7 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
         if claim.topic == "general_safety" and claimed != "common":
             wording = (
                 f"Significant adverse events were {band(high)} in large surveys of physiotherapists (at most "
-                f"{high:.2g}% of treatments); mild ones such as bruising, bleeding and soreness were common."
+                f"{high:.2g}% of treatments)" + _common_mild_events(ev.curated.safety) + "."
             )
     if claimed == "not_stated":
         return Verdict(
