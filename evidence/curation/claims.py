@@ -31,7 +31,15 @@ EVIDENCE_KINDS = {
     "mechanisms": ("mechanisms", "mechanism_id"),
 }
 REQUIRED = ("id", "statement", "topic", "conditions", "asserted", "evidence", "occurrences")
-OPTIONAL = ("outcome_domain", "frequency_claimed", "note", "subconditions", "subcondition_only", "tested_by")
+OPTIONAL = (
+    "outcome_domain",
+    "frequency_claimed",
+    "duration_claimed_hours",
+    "note",
+    "subconditions",
+    "subcondition_only",
+    "tested_by",
+)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # typographic characters folded to their plain forms before matching a locator
 _FOLD = str.maketrans(
@@ -90,6 +98,8 @@ class Claim:
     # mechanism ids of the studies that tested this claim's own mechanism or outcome: only these can
     # support or contradict a mechanism claim (a neighbouring finding leaves it uncertain)
     tested_by: tuple[str, ...] = ()
+    # safety claims about how long an event lasts: the longest duration the materials promise, in hours
+    duration_hours: float | None = None
 
 
 def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
@@ -165,6 +175,11 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
             )
     elif frequency is not None:
         raise ConfigError(f"{where}: frequency_claimed is only for safety claims, not {kind}")
+    duration = entry.get("duration_claimed_hours")
+    if duration is not None and (
+        kind != "safety" or isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration <= 0
+    ):
+        raise ConfigError(f"{where}: duration_claimed_hours must be a positive number of hours, on a safety claim")
     if not isinstance(entry["asserted"], bool):
         raise ConfigError(f"{where}: asserted must be true or false")
     evidence = entry["evidence"]
@@ -205,6 +220,7 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
         subconditions=subconditions,
         subcondition_only=only,
         tested_by=tested_by,
+        duration_hours=None if duration is None else float(duration),
     )
 
 

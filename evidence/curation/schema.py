@@ -246,6 +246,8 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("rate_percent", "number"),
             _c("source_location", required=True),
             _c("note"),
+            _c("reported_by", "enum", False, ("clinician", "patient")),
+            _c("resolved_within_hours", "number"),
         ],
     ),
     "mechanisms": (
@@ -623,6 +625,7 @@ BOUNDS = (
     ("risk_of_bias", "pedro_score", 0, 10, True),
     ("safety", "denominator", 0, INF, False),
     ("safety", "rate_percent", 0, 100, True),
+    ("safety", "resolved_within_hours", 0, INF, False),
     ("mids", "scale_max", 0, INF, False),
     ("mids", "mid", 0, INF, False),
 )

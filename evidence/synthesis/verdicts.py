@@ -75,7 +75,15 @@ Safety claims (our frequency policy)
     reports or survey counts; a frequency word it carries is still checked against the bands
     (``uncertain`` when no rate can check it), and a warning is never ``unsupported`` only
     because no data were found (``uncertain``: keep the warning). A claim that dry needling is
-    safe needs rates.
+    safe needs rates. Events patients feel after the session (soreness, tiredness, a temporary
+    increase in pain: ``FELT_LATER``) are undercounted by clinicians' per-treatment surveys (about 2%
+    post-needling soreness there, 29-91% when trials ask patients): patient-reported rates decide when
+    there are any; clinician rates alone are a lower bound (low certainty) that can show an event is
+    common, never that it is not (``uncertain``). A claim about how long an event lasts
+    (``duration_claimed_hours``) is judged only on recorded durations (``resolved_within_hours``):
+    supported (low) when all are within it, overstated when one is longer, uncertain when none is
+    recorded. The general-safety wording names the mild events the safety table counts as common or
+    very common, with their ranges.
 Logistics claims
     ``not_checkable``; so are contraindications (precautions, not effect claims).
 """
@@ -211,6 +219,8 @@ SAFETY_EVENTS = {
     "pain_during": ("pain_during",),
 }
 ALL_CAUSE = ("any_mild", "any_significant", "serious")
+# events patients feel after the session: a clinician's per-treatment count is a lower bound for them
+FELT_LATER = ("soreness", "fatigue", "temporary_pain_increase")
 SERIOUS = ("any_significant", "serious")
 GENERAL = "all_dry_needling"
 GENERAL_POPULATION = "musculoskeletal pain"
@@ -804,6 +814,39 @@ def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
     return out
 
 
+def _duration_verdict(claim, rows: pd.DataFrame, ids: tuple[str, ...], what: str) -> Verdict:
+    """A claim about how long an event lasts, judged only on recorded durations (``resolved_within_hours``):
+    supported (low: trial reports) when every recorded duration is within the claimed one, overstated when
+    one is longer, uncertain when no row records a duration (a rate says nothing about how long it lasts)."""
+    hours = number(rows["resolved_within_hours"]).dropna()
+    claimed = claim.duration_hours
+    if hours.empty:
+        return Verdict(
+            claim.id,
+            "uncertain",
+            "very_low",
+            "",
+            f"How long {what} lasts was not recorded in the studies found; the claimed duration cannot be checked.",
+            ids,
+            "no duration data",
+            "uncertain: a claim about how long something lasts needs duration data, and none was found",
+        )
+    longest = float(hours.max())
+    timed = tuple(sorted(rows.loc[hours.index, "safety_id"]))
+    verdict = "supported" if longest <= claimed else "overstated"
+    return Verdict(
+        claim.id,
+        verdict,
+        "low",
+        f"resolved within {float(hours.min()):g} to {longest:g} hours ({len(hours)} report(s))",
+        f"Where trials recorded it, {what} resolved within {longest:g} hours.",
+        timed,
+        f"claimed at most {claimed:g} hours, recorded at most {longest:g} hours",
+        f"{verdict}: the claimed duration against the recorded durations (claimed at most {claimed:g} h, "
+        f"recorded at most {longest:g} h)",
+    )
+
+
 def _common_mild_events(safety: pd.DataFrame) -> str:
     """The clause naming the mild events of a named type (not all-cause, not "other") that the safety
     table counts as common or very common (highest recorded rate >= 1%), each with its range, most
@@ -857,7 +900,15 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
         )
     own, bound, what = _safety_rows(claim, ev.curated.safety)
     ids = tuple(sorted(set(own["safety_id"]) | set(bound["safety_id"])))
+    if claim.duration_hours is not None:
+        return _duration_verdict(claim, own, ids, what)
     rated = _rates(own[own["denominator_unit"] != "reports"])
+    # events patients feel after the session: clinicians' per-treatment counts undercount them
+    felt_later = claim.topic in FELT_LATER
+    by_patients = _rates(own[own["reported_by"] == "patient"]) if felt_later else []
+    if by_patients:
+        rated = by_patients
+    clinician_only = felt_later and bool(rated) and not by_patients
     reports = own[own["denominator_unit"] == "reports"]
     upper_only = not rated and not bound.empty
     if upper_only:
@@ -908,7 +959,7 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
     high = max(r for _, r, _, _ in rated)
     low = min(r for _, r, _, _ in rated)
     big = any(d >= SURVEY_SIZE for *_, d in rated if not math.isnan(d))
-    certainty = ("low" if upper_only else "moderate") if big else "low"
+    certainty = ("low" if upper_only or felt_later else "moderate") if big else "low"
     span = f"{low:.2g}%" if low == high else f"{low:.2g}% to {high:.2g}%"
     bands = band(low) if band(low) == band(high) else f"{band(low)} to {band(high)}"
     if upper_only:
@@ -949,6 +1000,20 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
     else:
         verdict = "supported" if high < hi_lim else ("contradicted" if low >= 1.0 else "overstated")
     observed = f"claimed {claimed.replace('_', ' ')}, observed {'at most ' if upper_only else ''}{band(high)}"
+    if clinician_only and verdict != ("supported" if claimed == "common" else "contradicted"):
+        # a lower bound can show that an event is common, never that it is not
+        return Verdict(
+            claim.id,
+            "uncertain",
+            "low",
+            effect + "; clinician-reported, a lower bound",
+            f"Clinicians recorded {what} in {span} of treatments; they count what they see during the session, "
+            "so how often patients feel it afterwards is not known.",
+            ids,
+            f"{observed} in clinician surveys only",
+            "uncertain: clinician surveys undercount what patients feel after the session, and no patient-reported "
+            "rate was found",
+        )
     return Verdict(
         claim.id,
         verdict,

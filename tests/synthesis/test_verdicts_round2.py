@@ -4,6 +4,7 @@ links and the wording limit. Each test failed on the code before the rule."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 from evidence.report import render
@@ -54,3 +55,47 @@ def test_the_common_mild_events_sentence_comes_from_the_safety_data():
     v = verdicts.verdict_for(c, evidence(curated=tables(safety=rows)))
     assert "bleeding" in v.allowed_wording and "very common" in v.allowed_wording
     assert "bruising" not in v.allowed_wording and "soreness" not in v.allowed_wording
+
+
+# ----------------------------------------------------------------------------- rule 6: safety durations and reporters
+
+
+def reported(event_type, rate, by, hours=""):
+    row = event(event_type, rate, denominator=7000 if by == "clinician" else "", unit="treatments")
+    if by == "patient":
+        row["denominator_unit"] = "patients"
+    return {**row, "safety_id": f"{row['safety_id']}_{by}_{hours}", "reported_by": by, "resolved_within_hours": hours}
+
+
+def safety_claim(topic, frequency, rows, duration=None):
+    c = claim(topic, conditions=(), frequency=frequency)
+    return replace(c, safety=tuple(r["safety_id"] for r in rows), duration_hours=duration)
+
+
+def test_a_claim_about_how_long_something_lasts_needs_duration_data():
+    rates_only = [reported("soreness", 55, "patient")]
+    v = verdicts.verdict_for(
+        safety_claim("soreness", "not_stated", rates_only, 48), evidence(curated=tables(safety=rates_only))
+    )
+    assert v.verdict == "uncertain" and "duration" in v.rule
+    timed = [reported("soreness", 55, "patient", "48"), reported("soreness", 88, "patient", "36")]
+    v = verdicts.verdict_for(safety_claim("soreness", "not_stated", timed, 48), evidence(curated=tables(safety=timed)))
+    assert v.verdict == "supported" and v.certainty == "low" and "48" in v.allowed_wording
+    longer = [reported("soreness", 55, "patient", "72")]
+    v = verdicts.verdict_for(
+        safety_claim("soreness", "not_stated", longer, 48), evidence(curated=tables(safety=longer))
+    )
+    assert v.verdict == "overstated"
+
+
+def test_clinician_surveys_undercount_what_patients_feel_later():
+    survey = [reported("fatigue", 0.26, "clinician")]
+    v = verdicts.verdict_for(safety_claim("fatigue", "common", survey), evidence(curated=tables(safety=survey)))
+    assert v.verdict == "uncertain" and "clinician" in v.rule
+    both = [reported("soreness", 2.19, "clinician"), reported("soreness", 29.4, "patient")]
+    v = verdicts.verdict_for(safety_claim("soreness", "common", both), evidence(curated=tables(safety=both)))
+    assert v.verdict == "supported" and v.certainty == "low"
+    # bruising is seen by the clinician during the session: the survey rate stands
+    bruise = [reported("bruising", 7.5, "clinician")]
+    v = verdicts.verdict_for(safety_claim("bruising", "rare", bruise), evidence(curated=tables(safety=bruise)))
+    assert v.verdict == "contradicted" and v.certainty == "moderate"
