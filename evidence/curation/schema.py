@@ -38,6 +38,7 @@ from evidence.vocab import (
     EXTRACTION_STATUS,
     INTERVENTION_SCOPES,
     LEVELS,
+    NARRATIVE_RESULTS,
     POPULATION_SCOPES,
     PUBLICATION_STATUSES,
     SUBCONDITIONS,
@@ -155,7 +156,12 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         [
             _c("review_id", required=True),
             *CITATION,
-            _c("design", "enum", True, ("systematic_review", "meta_analysis", "umbrella_review")),
+            _c(
+                "design",
+                "enum",
+                True,
+                ("systematic_review", "meta_analysis", "network_meta_analysis", "umbrella_review"),
+            ),
             _c("search_date"),
             _c("note"),
         ],
@@ -185,6 +191,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("intervention_scope", "enum", True, INTERVENTION_SCOPES),
             _c("population_scope", "enum", True, POPULATION_SCOPES),
             _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
+            _c("narrative_result", "enum", False, NARRATIVE_RESULTS),
         ],
     ),
     "sources": (

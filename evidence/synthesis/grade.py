@@ -31,13 +31,18 @@ Findings of published reviews (``rate_finding``): the authors' GRADE rating wher
 (a stated range such as "low to moderate" counts as its lower level and is shown as a range);
 otherwise this tracker rates the finding with the same rules applied to what was recorded,
 starting at high: risk of bias of the pooled trials is not recorded at the finding level, so down
-1; inconsistency from the recorded I^2 (not assessed when none was recorded); imprecision from
+1; inconsistency from the recorded I^2 (pooled trials without a reported I^2: not assessable, down
+1; a single trial: not assessable, no downgrade); imprecision from
 the recorded CI against no effect and the MID (SMD 0.5 or the instrument's MID when the scale
 is stated) and from the recorded participants against the optimal information size (unknown
 counts as below it); no CI recorded (a narrative synthesis or a vote count) is down 2;
 indirectness down 1 when the review's intervention scope is not dry needling only (needling
-including acupuncture, dry and wet needling pooled) or the outcome is a surrogate. Every reason is
-recorded, labelled "rated by this tracker". The population scope of a finding is weighed where a
+including acupuncture, dry and wet needling pooled) or the outcome is a surrogate. A network
+meta-analysis gets its own reasons: risk of bias of the trials in the network not recorded (down 1)
+and indirectness, its estimates being partly from indirect comparisons (down 1). The tracker's
+rating is never higher than the authors' own rating of the same or an overlapping comparison of
+the same review (same condition and outcome; comparators and windows equal or either pooled): it
+is capped there, with the reason. Every reason is recorded, labelled "rated by this tracker". The population scope of a finding is weighed where a
 claim is judged (``evidence.synthesis.verdicts``), because it depends on what the claim is about.
 
 Informative statements follow Santesso et al. 2020 (J Clin Epidemiol 119:126, "GRADE guidelines
@@ -55,6 +60,7 @@ import pandas as pd
 from evidence.curation.schema import Curated
 from evidence.synthesis.meta import egger_test
 from evidence.vocab import (
+    ANY,
     COMPARATOR_PHRASES,
     LEVELS,
     LOWER_IS_BETTER,
@@ -305,9 +311,34 @@ class FindingRating:
         return f"{low} to {high}" if self.certainty_high and self.certainty_high != self.certainty else low
 
 
-def rate_finding(f: dict, mid: float) -> FindingRating:
+def _overlaps(a: str, b: str) -> bool:
+    """Two comparator types or windows overlap when equal or when either is pooled (``any``)."""
+    return a == b or ANY in (a, b)
+
+
+def authors_ceiling(f: dict, findings: pd.DataFrame) -> str:
+    """The lowest authors' rating (a range counts as its lower level) among the findings of the same
+    review that overlap ``f``: same condition and outcome, comparators and windows equal or either pooled;
+    "" when the authors rated none."""
+    same = findings[
+        (findings["review_id"] == f["review_id"])
+        & (findings["condition_id"] == f["condition_id"])
+        & (findings["outcome_domain"] == f["outcome_domain"])
+        & (findings["certainty"] != "")
+    ]
+    levels = [
+        r["certainty"]
+        for r in same.to_dict("records")
+        if _overlaps(r["comparator_type"], f["comparator_type"]) and _overlaps(r["window"], f["window"])
+    ]
+    return min(levels, key=LEVELS.index) if levels else ""
+
+
+def rate_finding(f: dict, mid: float, network: bool = False, ceiling: str = "") -> FindingRating:
     """Certainty of one review_findings row (``f``: its cells as strings) with the MID on its scale
-    (NaN when unknown); the policy is in the module docstring."""
+    (NaN when unknown), whether the review is a network meta-analysis, and the authors' lowest rating
+    of an overlapping comparison of the same review (``authors_ceiling``); the policy is in the module
+    docstring."""
     if f["certainty"]:
         high = f.get("certainty_high", "")
         return FindingRating(
@@ -330,7 +361,7 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
     if k == 1:
         inconsistency = Downgrade("inconsistency", 0, "single study: not assessable")
     elif math.isnan(i2):
-        inconsistency = Downgrade("inconsistency", 0, "I2 not recorded: not assessed")
+        inconsistency = Downgrade("inconsistency", 1, "serious: I2 not reported, so consistency is not assessable")
     else:
         inconsistency = _inconsistency(
             {
@@ -366,11 +397,23 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
         indirectness = Downgrade("indirectness", 1, "serious: pressure pain threshold is a surrogate for pain")
     elif scope and scope != "dn_only":
         indirectness = Downgrade("indirectness", 1, f"serious: intervention scope {scope.replace('_', ' ')}")
+    elif network:
+        indirectness = Downgrade(
+            "indirectness", 1, "serious: network meta-analysis, estimates partly from indirect comparisons"
+        )
     else:
         indirectness = Downgrade("indirectness", 0, "dry needling only")
+    if network:
+        rob = Downgrade(
+            "risk_of_bias", 1, "serious: network meta-analysis, risk of bias of the trials in the network not recorded"
+        )
     downgrades = (rob, inconsistency, imprecision, indirectness)
     level = LEVELS[max(0, 3 - sum(d.levels for d in downgrades))]
-    return FindingRating(level, "", RATED_BY_TRACKER, "; ".join(f"{d.domain}: {d.reason}" for d in downgrades))
+    reasons = "; ".join(f"{d.domain}: {d.reason}" for d in downgrades)
+    if ceiling and LEVELS.index(ceiling) < LEVELS.index(level):
+        level = ceiling
+        reasons += f"; capped: the review authors rate an overlapping comparison {ceiling.replace('_', ' ')}"
+    return FindingRating(level, "", RATED_BY_TRACKER, reasons)
 
 
 def informative_statement(

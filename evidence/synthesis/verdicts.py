@@ -28,6 +28,11 @@ Efficacy and outcome claims: the evidence profile
     judged against the MID (``vocab.effect_class``: an MD against the instrument's MID, an SMD
     against 0.2 / 0.5 / 0.8).
 
+    A finding reported only in words counts as tested with the result its ``narrative_result`` records
+    (favours dry needling, no difference, favours the control); "no difference from placebo" is a
+    tested null, not missing data. A narrative finding with mixed or no stated result is shown but
+    decides nothing.
+
     The verdict of a part is read from its profile, first rule that applies (comparisons with
     another active treatment say which treatment is better, not whether dry needling works, and
     never decide):
@@ -101,6 +106,7 @@ from evidence.curation.schema import Curated, cell_number, number
 from evidence.curation.topics import TOPICS
 from evidence.synthesis.grade import (
     RATED_BY_TRACKER,
+    authors_ceiling,
     informative_statement,
     rate_finding,
 )
@@ -189,6 +195,8 @@ WINDOW_ORDER = ("immediate", "short", "mid", "long", ANY)
 BEYOND_FIRST_WEEK = ("short", "mid", "long", ANY)
 IMPORTANT = ("moderate", "large")
 FAVOURS = {True: "dry needling", False: "control", None: "no clear difference"}
+# a finding reported only in words counts as tested with this result ("mixed" is not a tested result)
+NARRATIVE_FAVOURS = {"favours_dn": True, "no_difference": None, "favours_control": False}
 
 # outcome topics -> (domain, claimed window, claimed comparator class)
 OUTCOME_FILTERS = {
@@ -270,6 +278,8 @@ class Candidate:
     certainty_reasons: str
     text: str
     applicability: str  # the trials' techniques and co-interventions, or a review's intervention and population scope
+    # the comparison was tested with a stated result: an estimate with a CI, or a result reported in words
+    tested: bool = True
 
 
 @dataclass(frozen=True)
@@ -383,7 +393,9 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
 
 def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
     f = ev.curated.review_findings
-    years = number(ev.curated.reviews.set_index("review_id")["year"])
+    reviews = ev.curated.reviews.set_index("review_id")
+    years = number(reviews["year"])
+    networks = set(reviews.index[reviews["design"] == "network_meta_analysis"])
     out = []
     for r in f[f["outcome_domain"] == domain].to_dict("records"):
         est, low, high = cell_number(r["effect"]), cell_number(r["ci_low"]), cell_number(r["ci_high"])
@@ -392,7 +404,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         sign = -1.0 if r["lower_is_better"] == "false" else 1.0
         est, (low, high) = sign * est, sorted((sign * low, sign * high))
         mid = _finding_mid(r, ev.curated.mids)
-        rating = rate_finding(r, mid)
+        rating = rate_finding(r, mid, r["review_id"] in networks, authors_ceiling(r, f))
         numbers = (
             effect_text(
                 r["effect_measure"],
@@ -423,13 +435,14 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 cell_number(r["n_trials"]),
                 cell_number(r["n_participants"]),
                 effect_class(est, r["effect_measure"], mid),
-                direction(est, low, high) if numbers else None,
+                direction(est, low, high) if numbers else NARRATIVE_FAVOURS.get(r["narrative_result"]),
                 rating.certainty,
                 rating.shown,
                 rating.rated_by,
                 rating.reasons,
                 numbers or r["conclusion"],
                 f"intervention: {r['intervention_scope'].replace('_', ' ')}; population: {r['population_scope']}",
+                bool(numbers) or r["narrative_result"] in NARRATIVE_FAVOURS,
             )
         )
     return out
@@ -545,8 +558,10 @@ def _benefit(e: Entry) -> bool:
 
 
 def _no_difference(e: Entry) -> bool:
+    """Tested (a CI, or a result reported in words) and no clear benefit: little or no difference, a
+    trivial effect, or a result favouring the control."""
     c = e.candidate
-    if math.isnan(c.ci_low):
+    if not c.tested:
         return False
     return c.favours is False or c.favours is None or c.size == "trivial"
 
@@ -707,13 +722,13 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
                 "k": c.k,
                 "n_participants": c.n_participants,
                 "size": c.size,
-                "favours": FAVOURS[c.favours] if not math.isnan(c.ci_low) else "not reported (narrative finding)",
+                "favours": FAVOURS[c.favours] if c.tested else "not reported (narrative finding)",
                 "finding_certainty": c.finding_certainty,
                 "certainty_range": c.certainty_range,
                 "rated_by": c.rated_by,
                 "certainty": e.certainty,
                 "certainty_reasons": c.certainty_reasons,
-                "statement": _statement(e, domain, ev) if c.favours is not None or not math.isnan(c.ci_low) else c.text,
+                "statement": _statement(e, domain, ev) if c.tested else c.text,
                 "applicability": c.applicability,
                 "candidates": e.candidates,
             }

@@ -224,12 +224,12 @@ def test_authors_rating_counts_and_a_range_counts_as_its_lower_level():
 @pytest.mark.parametrize(
     "row,expected,reason",
     [
-        (finding(), "moderate", "risk of bias of the pooled trials not recorded"),
+        (finding(i2="10"), "moderate", "risk of bias of the pooled trials not recorded"),
         (finding(i2="80"), "very_low", "I2 80%"),
-        (finding(intervention_scope="needling_incl_acupuncture"), "low", "needling incl acupuncture"),
-        (finding(n_participants=""), "low", "participants not recorded"),
+        (finding(i2="10", intervention_scope="needling_incl_acupuncture"), "low", "needling incl acupuncture"),
+        (finding(i2="10", n_participants=""), "low", "participants not recorded"),
         (finding(effect="", ci_low="", ci_high=""), "very_low", "no effect estimate with a 95% CI"),
-        (finding(outcome_domain="ppt"), "low", "surrogate"),
+        (finding(i2="10", outcome_domain="ppt"), "low", "surrogate"),
     ],
 )
 def test_unrated_findings_are_rated_by_this_tracker(row, expected, reason):

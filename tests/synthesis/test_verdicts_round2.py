@@ -4,13 +4,16 @@ links and the wording limit. Each test failed on the code before the rule."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from types import SimpleNamespace
 
+import pandas as pd
+
 from evidence.report import render
-from evidence.synthesis import verdicts
+from evidence.synthesis import grade, verdicts
 from evidence.vocab import VERDICTS, QuestionId
-from tests.synthesis.test_verdicts import claim, event, evidence, question, tables
+from tests.synthesis.test_verdicts import claim, event, evidence, finding, question, tables
 
 # ----------------------------------------------------------------------------- rule 8: one home per decision
 
@@ -99,3 +102,44 @@ def test_clinician_surveys_undercount_what_patients_feel_later():
     bruise = [reported("bruising", 7.5, "clinician")]
     v = verdicts.verdict_for(safety_claim("bruising", "rare", bruise), evidence(curated=tables(safety=bruise)))
     assert v.verdict == "contradicted" and v.certainty == "moderate"
+
+
+# ----------------------------------------------------------------------------- rule 3: ratings never above the authors'
+
+
+def test_a_missing_i2_is_not_assessable_not_no_downgrade():
+    pooled = grade.rate_finding(finding(n_trials="5"), math.nan)
+    assert "I2 not reported" in pooled.reasons and pooled.certainty == "low"  # was moderate (no downgrade)
+    single = grade.rate_finding(finding(n_trials="1"), math.nan)
+    assert "single study" in single.reasons
+
+
+def test_the_trackers_rating_is_never_above_the_authors_rating_of_an_overlapping_comparison():
+    rated = finding(review_id="R", comparator_type="any", window="any", certainty="very_low", i2="10")
+    mine = finding(review_id="R", comparator_type="sham", window="mid", i2="10", n_trials="4")
+    other = finding(review_id="Q", comparator_type="sham", window="mid", i2="10", n_trials="4")
+    findings = pd.DataFrame([rated, mine, other])
+    capped = grade.rate_finding(mine, math.nan, ceiling=grade.authors_ceiling(mine, findings))
+    assert capped.certainty == "very_low" and "authors rate an overlapping comparison very low" in capped.reasons
+    free = grade.rate_finding(other, math.nan, ceiling=grade.authors_ceiling(other, findings))
+    assert free.certainty == "moderate"
+
+
+def test_a_network_meta_analysis_gets_its_own_indirectness_reason():
+    r = grade.rate_finding(finding(i2="10", n_trials="4"), math.nan, network=True)
+    assert "network" in r.reasons and r.certainty == "low"
+
+
+# ----------------------------------------------------------------------------- rule 4: findings reported in words
+
+
+def test_a_finding_reported_only_in_words_counts_as_tested_and_null():
+    words = finding(effect="", ci_low="", ci_high="", comparator_type="sham", narrative_result="no_difference")
+    ev = evidence(curated=tables(review_findings=[words]))
+    [row] = verdicts.profile_rows(claim("neck_pain"), ev, verdicts.claim_profile(claim("neck_pain"), ev))
+    assert row["favours"] == "no clear difference"
+    assert "little to no difference" in row["statement"] or "very uncertain" in row["statement"]
+    unknown = finding(effect="", ci_low="", ci_high="", comparator_type="sham")
+    ev = evidence(curated=tables(review_findings=[unknown]))
+    [row] = verdicts.profile_rows(claim("neck_pain"), ev, verdicts.claim_profile(claim("neck_pain"), ev))
+    assert row["favours"] == "not reported (narrative finding)"
