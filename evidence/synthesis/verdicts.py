@@ -54,6 +54,11 @@ Efficacy and outcome claims: the evidence profile
     uncertain       anything else: every estimate very low, or no clear benefit at low certainty
     ==============  =====================================================================================
 
+    The allowed wording never says more than the interval: its size is that of the CI end nearest no
+    effect (SMD -1.40, CI -2.39 to -0.40, reads "slightly", not "large"), an interval that reaches no
+    effect reads "little or no difference", and when a later window of the same part and comparator
+    class shows no clear difference the wording says so.
+
     A claim that names sub-conditions ("knee pain, including iliotibial band syndrome") is judged
     on its condition; when the condition is supported but a named sub-condition is not, the claim
     is overstated. A claim only about a sub-condition (``subcondition_only``) is judged on that
@@ -119,6 +124,8 @@ from evidence.vocab import (
     SUBCONDITION_LABELS,
     SUBCONDITIONS,
     VERDICTS,
+    WINDOW_PHRASES,
+    WINDOWS,
     QuestionId,
     certainty_rank,
     direction,
@@ -280,6 +287,7 @@ class Candidate:
     applicability: str  # the trials' techniques and co-interventions, or a review's intervention and population scope
     # the comparison was tested with a stated result: an estimate with a CI, or a result reported in words
     tested: bool = True
+    mid: float = math.nan  # the MID on the estimate's scale (an MD's), NaN when unknown or an SMD
 
 
 @dataclass(frozen=True)
@@ -386,6 +394,7 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 r.reasons if isinstance(r.reasons, str) else "",
                 text,
                 labels,
+                mid=float(getattr(r, "mid", math.nan)),
             )
         )
     return out
@@ -443,6 +452,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 numbers or r["conclusion"],
                 f"intervention: {r['intervention_scope'].replace('_', ' ')}; population: {r['population_scope']}",
                 bool(numbers) or r["narrative_result"] in NARRATIVE_FAVOURS,
+                mid,
             )
         )
     return out
@@ -547,10 +557,37 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
 def _statement(e: Entry, domain: str, ev: Evidence) -> str:
     c = e.candidate
     population = _label(ev, c.condition) if e.indirect else e.part_label
-    size = "trivial" if c.favours is None else c.size  # a CI that includes no effect: little or no difference
+    size = "trivial" if c.favours is None else _size_within_interval(c)
     return informative_statement(
         e.certainty, size, bool(c.favours), domain, population, CLASS_COMPARATOR[c.comparator_class], c.window
     )
+
+
+def _size_within_interval(c: Candidate) -> str:
+    """The size the wording may claim: that of the CI end nearest no effect (the smallest effect the
+    interval is compatible with), so the wording never says more than the interval; the point
+    estimate's size when there is no CI or its end cannot be classed."""
+    if math.isnan(c.ci_low) or math.isnan(c.ci_high):
+        return c.size
+    nearest = min((c.ci_low, c.ci_high), key=abs)
+    return effect_class(nearest, c.measure, c.mid) or c.size
+
+
+def _later_null(e: Entry, profile: list[Entry]) -> str:
+    """The sentence saying that later follow-up of the same part and comparator class showed no clear
+    difference ("" when none did), so that a benefit in one window is not read as lasting."""
+    start = WINDOW_ORDER.index(e.candidate.window) if e.candidate.window in WINDOWS else len(WINDOWS)
+    later = [
+        x.candidate.window
+        for x in profile
+        if x.part == e.part
+        and x.candidate.comparator_class == e.candidate.comparator_class
+        and x.candidate.window in WINDOWS[start + 1 :]
+        and _no_difference(x)
+    ]
+    if not later:
+        return ""
+    return f" There was no clear difference {WINDOW_PHRASES[later[0]]}."
 
 
 def _benefit(e: Entry) -> bool:
@@ -688,7 +725,7 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     if e.certainty == "very_low" or verdict.verdict == "uncertain":
         wording = f"The evidence is very uncertain about the effect of dry needling on {noun} in people with {label}."
     else:
-        wording = _statement(e, domain, ev)
+        wording = _statement(e, domain, ev) + _later_null(e, profile)
     effect = f"{c.text}; {c.certainty_range} certainty, rated by {c.rated_by}" + (
         f"; indirect ({e.indirect}), so {e.certainty.replace('_', ' ')} for this claim" if e.indirect else ""
     )

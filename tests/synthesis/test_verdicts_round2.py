@@ -143,3 +143,24 @@ def test_a_finding_reported_only_in_words_counts_as_tested_and_null():
     ev = evidence(curated=tables(review_findings=[unknown]))
     [row] = verdicts.profile_rows(claim("neck_pain"), ev, verdicts.claim_profile(claim("neck_pain"), ev))
     assert row["favours"] == "not reported (narrative finding)"
+
+
+# ----------------------------------------------------------------------------- rule 9: wording within the interval
+
+
+def test_allowed_wording_never_says_more_than_the_interval():
+    # SMD -1.40 (-2.39 to -0.40): the end nearest no effect is a small effect, so no "large reduction"
+    mid_term = finding(
+        window="mid", effect="-1.40", ci_low="-2.39", ci_high="-0.40", certainty="moderate", n_participants="600"
+    )
+    v = verdicts.verdict_for(claim("neck_pain", asserted=False), evidence(curated=tables(review_findings=[mid_term])))
+    assert "large" not in v.allowed_wording and "slightly" in v.allowed_wording
+
+
+def test_allowed_wording_says_when_a_later_window_shows_no_difference():
+    mid_term = finding(window="mid", effect="-0.9", ci_low="-1.1", ci_high="-0.7", certainty="moderate")
+    later = finding(window="long", effect="-0.2", ci_low="-0.6", ci_high="0.2", certainty="low")
+    ev = evidence(curated=tables(review_findings=[mid_term, later]))
+    v = verdicts.verdict_for(claim("neck_pain", asserted=False), ev)
+    assert "at 3 to 6 months" in v.allowed_wording
+    assert "no clear difference after more than 6 months" in v.allowed_wording
