@@ -192,6 +192,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("population_scope", "enum", True, POPULATION_SCOPES),
             _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
             _c("narrative_result", "enum", False, NARRATIVE_RESULTS),
+            _c("trials_risk_of_bias", "enum", False, RATINGS),
         ],
     ),
     "sources": (

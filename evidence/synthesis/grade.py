@@ -30,8 +30,9 @@ Policies (ours, stated once):
 Findings of published reviews (``rate_finding``): the authors' GRADE rating where they gave one
 (a stated range such as "low to moderate" counts as its lower level and is shown as a range);
 otherwise this tracker rates the finding with the same rules applied to what was recorded,
-starting at high: risk of bias of the pooled trials is not recorded at the finding level, so down
-1; inconsistency from the recorded I^2 (pooled trials without a reported I^2: not assessable, down
+starting at high: risk of bias from the review's own judgement of the pooled trials where the
+finding records one (``trials_risk_of_bias``: low 0, some concerns down 1, high down 2), else not
+recorded at the finding level, so down 1; inconsistency from the recorded I^2 (pooled trials without a reported I^2: not assessable, down
 1; a single trial: not assessable, no downgrade); imprecision from
 the recorded CI against no effect and the MID (SMD 0.5 or the instrument's MID when the scale
 is stated) and from the recorded participants against the optimal information size (unknown
@@ -356,7 +357,15 @@ def rate_finding(f: dict, mid: float, network: bool = False, ceiling: str = "") 
             return math.nan
 
     k = num("n_trials")
-    rob = Downgrade("risk_of_bias", 1, "serious: risk of bias of the pooled trials not recorded for this finding")
+    stated_rob = f.get("trials_risk_of_bias", "")
+    if stated_rob:
+        rob = Downgrade(
+            "risk_of_bias",
+            {"low": 0, "some_concerns": 1, "high": 2}[stated_rob],
+            f"the review judged the pooled trials at {stated_rob.replace('_', ' ')} risk of bias",
+        )
+    else:
+        rob = Downgrade("risk_of_bias", 1, "serious: risk of bias of the pooled trials not recorded for this finding")
     i2 = num("i2")
     if k == 1:
         inconsistency = Downgrade("inconsistency", 0, "single study: not assessable")
@@ -403,7 +412,7 @@ def rate_finding(f: dict, mid: float, network: bool = False, ceiling: str = "") 
         )
     else:
         indirectness = Downgrade("indirectness", 0, "dry needling only")
-    if network:
+    if network and not stated_rob:
         rob = Downgrade(
             "risk_of_bias", 1, "serious: network meta-analysis, risk of bias of the trials in the network not recorded"
         )

@@ -164,3 +164,9 @@ def test_allowed_wording_says_when_a_later_window_shows_no_difference():
     v = verdicts.verdict_for(claim("neck_pain", asserted=False), ev)
     assert "at 3 to 6 months" in v.allowed_wording
     assert "no clear difference after more than 6 months" in v.allowed_wording
+
+
+def test_the_reviews_own_risk_of_bias_judgement_replaces_not_recorded():
+    stated = grade.rate_finding(finding(i2="10", trials_risk_of_bias="low"), math.nan)
+    assert stated.certainty == "high" and "the review judged the pooled trials at low risk" in stated.reasons
+    assert grade.rate_finding(finding(i2="10", trials_risk_of_bias="high"), math.nan).certainty == "low"
