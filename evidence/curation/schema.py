@@ -344,6 +344,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("question_id", required=True),
             _c("certainty", "enum", True, LEVELS),
             _c("reason", required=True),
+            _c("source", required=True),
         ],
     ),
     "verdict_overrides": (
@@ -354,6 +355,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("certainty", "enum", False, LEVELS),
             _c("allowed_wording"),
             _c("reason", required=True),
+            _c("source", required=True),
         ],
     ),
 }
@@ -520,7 +522,34 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
     problems += _value_problems(t)
     problems += _question_id_problems(t["grade_overrides"])
+    for table in ("grade_overrides", "verdict_overrides"):
+        problems += _override_source_problems(table, t[table], source_ids, studies)
     problems += _applicability_problems(t["studies"], t["review_findings"])
+    return problems
+
+
+def _override_source_problems(table: str, frame: pd.DataFrame, known: set[str], studies: pd.DataFrame) -> list[Problem]:
+    """An override's ``source`` names ids of the curated tables ("; "-separated: studies, reviews,
+    sources, so each has a PMID or DOI), and not only conference abstracts: an abstract alone never
+    decides a judgement."""
+    abstracts = set(studies.loc[studies["publication_status"] == "conference_abstract", "study_id"])
+    problems = []
+    for i, cell in frame["source"].items():
+        ids = [s.strip() for s in cell.split(";") if s.strip()]
+        unknown = [s for s in ids if s not in known]
+        if unknown:
+            problems.append(
+                Problem(
+                    f"{table}.csv",
+                    line(i),
+                    "source",
+                    f"unknown source id(s) {', '.join(map(repr, unknown))} (use a study, review or source id)",
+                )
+            )
+        elif ids and set(ids) <= abstracts:
+            problems.append(
+                Problem(f"{table}.csv", line(i), "source", "a conference abstract alone cannot decide an override")
+            )
     return problems
 
 

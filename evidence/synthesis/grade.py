@@ -255,9 +255,13 @@ GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness",
 
 
 def overrides(curated: Curated) -> dict[str, tuple[str, str]]:
-    """question_id -> (certainty, reason) from the validated ``grade_overrides`` table."""
+    """question_id -> (certainty, reason) from the validated ``grade_overrides`` table; the reason names
+    its source when the row gives one."""
     table = curated.grade_overrides
-    return {r.question_id: (r.certainty, r.reason) for r in table.itertuples()}
+    return {
+        r.question_id: (r.certainty, r.reason + (f" (source: {r.source})" if r.source else ""))
+        for r in table.itertuples()
+    }
 
 
 def _egger_p(studies: pd.DataFrame) -> float | None:

@@ -1106,12 +1106,15 @@ class Override:
     reason: str
     certainty: str = ""
     allowed_wording: str = ""
+    source: str = ""
 
 
 def overrides(curated: Curated) -> dict[str, Override]:
     """claim_id -> Override from the validated ``verdict_overrides`` table."""
     table = curated.verdict_overrides
-    return {r.claim_id: Override(r.verdict, r.reason, r.certainty, r.allowed_wording) for r in table.itertuples()}
+    return {
+        r.claim_id: Override(r.verdict, r.reason, r.certainty, r.allowed_wording, r.source) for r in table.itertuples()
+    }
 
 
 def verdict_tables(claims: Sequence, ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1141,7 +1144,7 @@ def verdict_tables(claims: Sequence, ev: Evidence) -> tuple[pd.DataFrame, pd.Dat
                 "evidence_ids": "; ".join(v.evidence_ids),
                 "reason": v.reason,
                 "rule": "set by hand (verdict_overrides.csv); computed " + v.rule if o else v.rule,
-                "override_reason": o.reason if o else "",
+                "override_reason": (o.reason + (f" (source: {o.source})" if o.source else "")) if o else "",
             }
         )
     return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS)), pd.DataFrame(evidence, columns=list(PROFILE_COLUMNS))
