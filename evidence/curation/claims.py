@@ -19,7 +19,7 @@ from typing import Any
 from evidence.config import ConfigError, load_versioned_yaml
 from evidence.curation.schema import Curated
 from evidence.curation.topics import TOPICS, topic_type
-from evidence.vocab import CONDITIONS, DOMAINS, SUBCONDITIONS
+from evidence.vocab import CLAIM_QUESTIONS, CONDITIONS, DOMAINS, SUBCONDITIONS
 
 SCHEMA_VERSION = 1
 MAX_LOCATOR_WORDS = 10
@@ -35,6 +35,9 @@ OPTIONAL = (
     "outcome_domain",
     "frequency_claimed",
     "duration_claimed_hours",
+    "question",
+    "states_limit",
+    "unstudied_population",
     "note",
     "subconditions",
     "subcondition_only",
@@ -100,6 +103,12 @@ class Claim:
     tested_by: tuple[str, ...] = ()
     # safety claims about how long an event lasts: the longest duration the materials promise, in hours
     duration_hours: float | None = None
+    # efficacy and outcome claims: what the claim asks (vocab.CLAIM_QUESTIONS) when its topic does not say
+    question: str = ""
+    # a cautious claim that states a limit ("relief is mostly short-lived"), not a promise
+    states_limit: bool = False
+    # a population the claim names that the cross-condition reviews did not study (indirect evidence)
+    unstudied_population: str = ""
 
 
 def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
@@ -175,6 +184,17 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
             )
     elif frequency is not None:
         raise ConfigError(f"{where}: frequency_claimed is only for safety claims, not {kind}")
+    question = entry.get("question") or ""
+    if question and (kind not in ("efficacy", "outcome") or question not in CLAIM_QUESTIONS):
+        raise ConfigError(
+            f"{where}: question must be one of {', '.join(CLAIM_QUESTIONS)}, on an efficacy or outcome claim"
+        )
+    states_limit = entry.get("states_limit", False)
+    if not isinstance(states_limit, bool):
+        raise ConfigError(f"{where}: states_limit must be true or false")
+    unstudied = entry.get("unstudied_population") or ""
+    if not isinstance(unstudied, str) or (unstudied and conditions):
+        raise ConfigError(f"{where}: unstudied_population is text, only for a claim that names no condition")
     duration = entry.get("duration_claimed_hours")
     if duration is not None and (
         kind != "safety" or isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration <= 0
@@ -221,6 +241,9 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
         subcondition_only=only,
         tested_by=tested_by,
         duration_hours=None if duration is None else float(duration),
+        question=question,
+        states_limit=states_limit,
+        unstudied_population=unstudied.strip(),
     )
 
 

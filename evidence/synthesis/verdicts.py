@@ -178,6 +178,7 @@ PROFILE_COLUMNS = (
     "statement",
     "applicability",
     "candidates",
+    "outcome_domain",
 )
 
 # comparator type -> comparator class of the profile, in the order the profile lists them
@@ -205,6 +206,19 @@ FAVOURS = {True: "dry needling", False: "control", None: "no clear difference"}
 # a finding reported only in words counts as tested with this result ("mixed" is not a tested result)
 NARRATIVE_FAVOURS = {"favours_dn": True, "no_difference": None, "favours_control": False}
 
+# what an outcome topic asks (vocab.CLAIM_QUESTIONS); a claim's own ``question`` comes first
+TOPIC_QUESTIONS = {
+    "sessions_needed": "dose",
+    "relief_24_48h": "onset",
+    "lasting_effect": "duration",
+    "add_on_to_exercise": "comparison",
+}
+# questions no column of the curated tables records a comparison for (number of sessions, one needling
+# technique against another): claims asking them are unsupported until a study that compared it is added
+UNTESTED = {
+    "dose": "how many sessions are needed (a comparison of numbers of sessions)",
+    "technique": "one needling technique against another (such as deep against superficial needling)",
+}
 # outcome topics -> (domain, claimed window, claimed comparator class)
 OUTCOME_FILTERS = {
     "pain_relief": ("pain", None, None),
@@ -288,6 +302,7 @@ class Candidate:
     # the comparison was tested with a stated result: an estimate with a CI, or a result reported in words
     tested: bool = True
     mid: float = math.nan  # the MID on the estimate's scale (an MD's), NaN when unknown or an SMD
+    domain: str = "pain"  # the outcome domain of the estimate
 
 
 @dataclass(frozen=True)
@@ -395,6 +410,7 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 text,
                 labels,
                 mid=float(getattr(r, "mid", math.nan)),
+                domain=domain,
             )
         )
     return out
@@ -453,6 +469,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 f"intervention: {r['intervention_scope'].replace('_', ' ')}; population: {r['population_scope']}",
                 bool(numbers) or r["narrative_result"] in NARRATIVE_FAVOURS,
                 mid,
+                domain,
             )
         )
     return out
@@ -518,10 +535,25 @@ def _scope(claim) -> tuple[str, str | None, str | None, list[str]]:
     return domain, window, comparator, conditions + list(claim.subconditions)
 
 
+def claim_question(claim) -> str:
+    """What an efficacy or outcome claim asks (``vocab.CLAIM_QUESTIONS``): the claim's own ``question``,
+    else its topic's (``TOPIC_QUESTIONS``), else whether dry needling works (``effect``)."""
+    return claim.question or TOPIC_QUESTIONS.get(claim.topic, "effect")
+
+
+def _domains(claim, domain: str) -> tuple[str, ...]:
+    """The outcome domains a claim is judged on: a condition's efficacy claim about pain weighs function
+    (disability instruments such as tendinopathy scales) as well as pain; other claims their own domain."""
+    return (domain, "disability") if claim.type == "efficacy" and domain == "pain" else (domain,)
+
+
 def claim_profile(claim, ev: Evidence) -> list[Entry]:
-    """The evidence profile of an efficacy or outcome claim (module docstring), parts in claim order."""
+    """The evidence profile of an efficacy or outcome claim (module docstring), parts in claim order; empty
+    for a question the tables cannot answer (``UNTESTED``)."""
     domain, window, comparator, parts = _scope(claim)
-    candidates = _question_candidates(ev, domain) + _review_candidates(ev, domain)
+    if claim_question(claim) in UNTESTED:
+        return []
+    candidates = [c for d in _domains(claim, domain) for c in _question_candidates(ev, d) + _review_candidates(ev, d)]
 
     def label(part: str) -> str:
         return _label(ev, part)
@@ -530,17 +562,22 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
     for part in parts:
         parent = SUBCONDITIONS.get(part, part)
         bearing = [
-            (c, why)
+            (
+                c,
+                why
+                or (f"the reviews did not study {claim.unstudied_population}" if claim.unstudied_population else ""),
+            )
             for c in candidates
             if (why := _indirect(c, part, parent, claim.reviews, label)) is not None
             and (window is None or c.window in (window, ANY))
             and (comparator is None or c.comparator_class == comparator)
         ]
-        groups: dict[tuple[str, str], list] = {}
+        groups: dict[tuple[str, str, str], list] = {}
         for c, why in bearing:
-            groups.setdefault((c.comparator_class, c.window), []).append((c, why))
-        for cls, win in sorted(groups, key=lambda k: (CLASS_ORDER.index(k[0]), WINDOW_ORDER.index(k[1]))):
-            best, why = _best(groups[(cls, win)])
+            groups.setdefault((c.domain, c.comparator_class, c.window), []).append((c, why))
+        order = _domains(claim, domain)
+        for key in sorted(groups, key=lambda k: (order.index(k[0]), CLASS_ORDER.index(k[1]), WINDOW_ORDER.index(k[2]))):
+            best, why = _best(groups[key])
             profile.append(
                 Entry(
                     part,
@@ -548,14 +585,15 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
                     best,
                     why,
                     _down(best.finding_certainty) if why else best.finding_certainty,
-                    len(groups[(cls, win)]),
+                    len(groups[key]),
                 )
             )
     return profile
 
 
-def _statement(e: Entry, domain: str, ev: Evidence) -> str:
+def _statement(e: Entry, ev: Evidence) -> str:
     c = e.candidate
+    domain = c.domain
     population = _label(ev, c.condition) if e.indirect else e.part_label
     size = "trivial" if c.favours is None else _size_within_interval(c)
     return informative_statement(
@@ -686,14 +724,34 @@ def weakest(found: Sequence[str]) -> str:
 def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) -> Verdict:
     """Verdict for an efficacy or outcome claim, computed from its profile (module docstring)."""
     domain, window, comparator, parts = _scope(claim)
+    question = claim_question(claim)
+    if question in UNTESTED:
+        what = UNTESTED[question]
+        return Verdict(
+            claim.id,
+            "unsupported",
+            "",
+            "",
+            f"No study in the tables tested {what} for {OUTCOME_NOUNS.get(domain, domain)}; evidence that dry "
+            "needling works in general does not answer it, so do not make this claim.",
+            (),
+            f"no study tested {what}",
+            f"unsupported: the claim is about {what}, and no study in the tables compared it",
+        )
     profile = claim_profile(claim, ev) if profile is None else profile
+    if claim.states_limit:
+        return _limit_verdict(claim, ev, profile, parts[0])
     claimed = (comparator,) if comparator else ("sham", "no_treatment")
     refuting = (comparator,) if comparator else ("sham",)
     windows = (window, ANY) if window else BEYOND_FIRST_WEEK
     judged = {
         p: _part_verdict([e for e in profile if e.part == p], claim.asserted, claimed, refuting, windows) for p in parts
     }
-    noun = TOPICS[claim.topic][1] if domain == "other" else OUTCOME_NOUNS.get(domain, domain)
+    noun = (
+        TOPICS[claim.topic][1]
+        if domain == "other"
+        else " or ".join(OUTCOME_NOUNS.get(d, d) for d in _domains(claim, domain))
+    )
     main = parts[0]
     verdict = judged[main]
     rule = verdict.rule
@@ -725,7 +783,7 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     if e.certainty == "very_low" or verdict.verdict == "uncertain":
         wording = f"The evidence is very uncertain about the effect of dry needling on {noun} in people with {label}."
     else:
-        wording = _statement(e, domain, ev) + _later_null(e, profile)
+        wording = _statement(e, ev) + _later_null(e, profile)
     effect = f"{c.text}; {c.certainty_range} certainty, rated by {c.rated_by}" + (
         f"; indirect ({e.indirect}), so {e.certainty.replace('_', ' ')} for this claim" if e.indirect else ""
     )
@@ -733,9 +791,61 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     return Verdict(claim.id, verdict.verdict, e.certainty, effect, wording, ids, reason, rule)
 
 
+def _limit_verdict(claim, ev: Evidence, profile: list[Entry], part: str) -> Verdict:
+    """A cautious claim that states a limit ("relief is mostly short-lived"): judged on the claimed window
+    (``OUTCOME_FILTERS``), read as a limit, not a promise. A tested result there with little or no
+    difference at low certainty or above supports it; a direct benefit against sham or no treatment at
+    moderate or high certainty contradicts it; anything else leaves it uncertain."""
+    rows = [e for e in profile if e.part == part and e.candidate.comparator_class not in HEAD_TO_HEAD]
+    ids = tuple(sorted({e.candidate.evidence_id for e in profile}))
+    what = TOPICS[claim.topic][1]
+    ranked = sorted(rows, key=_entry_key, reverse=True)
+    lasting = [
+        e
+        for e in ranked
+        if e.direct
+        and _benefit(e)
+        and e.candidate.comparator_class in ("sham", "no_treatment")
+        and certainty_rank(e.certainty) >= certainty_rank("moderate")
+    ]
+    null = [e for e in ranked if _no_difference(e) and certainty_rank(e.certainty) >= certainty_rank("low")]
+    if lasting:
+        e, verdict, why = lasting[0], "contradicted", "a direct benefit there at moderate or high certainty"
+    elif null:
+        e, verdict, why = null[0], "supported", "little or no difference there"
+    else:
+        e, verdict, why = (ranked[0] if ranked else None), "uncertain", "no clear result there"
+    if e is None:
+        return Verdict(
+            claim.id,
+            "unsupported",
+            "",
+            "",
+            f"No study was found on {what}.",
+            (),
+            "no evidence found",
+            "unsupported: no trial or review data in the window the claim speaks of",
+        )
+    c = e.candidate
+    wording = (
+        f"The evidence is very uncertain about {what}."
+        if verdict == "uncertain" or e.certainty == "very_low"
+        else _statement(e, ev)
+    )
+    return Verdict(
+        claim.id,
+        verdict,
+        e.certainty,
+        f"{c.text}; {c.certainty_range} certainty, rated by {c.rated_by}",
+        wording,
+        ids,
+        f"deciding evidence: {c.evidence_id} ({CLASS_LABELS[c.comparator_class]}, {c.window})",
+        f"{verdict}: a claim that states a limit, read against the window it speaks of ({why})",
+    )
+
+
 def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
     """The claim_evidence rows of one claim (``PROFILE_COLUMNS``)."""
-    domain = _scope(claim)[0]
     rows = []
     for e in profile:
         c = e.candidate
@@ -765,9 +875,10 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
                 "rated_by": c.rated_by,
                 "certainty": e.certainty,
                 "certainty_reasons": c.certainty_reasons,
-                "statement": _statement(e, domain, ev) if c.tested else c.text,
+                "statement": _statement(e, ev) if c.tested else c.text,
                 "applicability": c.applicability,
                 "candidates": e.candidates,
+                "outcome_domain": c.domain,
             }
         )
     return rows

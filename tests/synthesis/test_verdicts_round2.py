@@ -170,3 +170,50 @@ def test_the_reviews_own_risk_of_bias_judgement_replaces_not_recorded():
     stated = grade.rate_finding(finding(i2="10", trials_risk_of_bias="low"), math.nan)
     assert stated.certainty == "high" and "the review judged the pooled trials at low risk" in stated.reasons
     assert grade.rate_finding(finding(i2="10", trials_risk_of_bias="high"), math.nan).certainty == "low"
+
+
+# ----------------------------------------------------------------------------- rule 1: what a claim is about
+
+
+def test_a_dose_claim_is_not_judged_on_generic_pain_evidence():
+    c = replace(claim("sessions_needed", conditions=("neck_pain",)), asserted=True)
+    v = verdicts.verdict_for(c, evidence(question("moderate", window="short")))
+    assert v.verdict == "unsupported" and "how many sessions" in v.allowed_wording
+
+
+def test_a_technique_comparison_claim_needs_a_study_that_compared_the_techniques():
+    c = replace(claim("neck_pain"), question="technique")
+    v = verdicts.verdict_for(c, evidence(question("moderate")))
+    assert v.verdict == "unsupported" and "compared" in v.rule
+
+
+def test_a_cautious_claim_about_a_limit_is_not_read_as_a_promise():
+    c = replace(claim("lasting_effect", conditions=("neck_pain",)), states_limit=True)
+    short = question("moderate", window="short")
+    null_long = question("moderate", -0.1, -0.4, 0.2, window="long", size="trivial")
+    v = verdicts.verdict_for(c, evidence(short, null_long))
+    assert v.verdict == "supported" and "long" in v.reason
+    lasting = question("moderate", window="long")
+    assert verdicts.verdict_for(c, evidence(short, lasting)).verdict == "contradicted"
+
+
+# ----------------------------------------------------------------------------- rule 2: claims that name no condition
+
+
+def test_a_population_the_reviews_did_not_study_is_indirect():
+    general = finding(condition_id="all_dry_needling", certainty="moderate", comparator_type="sham", i2="10")
+    c = replace(claim("sports_injuries", conditions=()), unstudied_population="acute strains and sprains")
+    [entry] = verdicts.claim_profile(c, evidence(curated=tables(review_findings=[general])))
+    assert entry.indirect == "the reviews did not study acute strains and sprains" and entry.certainty == "low"
+    plain = claim("muscle_pain_general", conditions=())
+    [entry] = verdicts.claim_profile(plain, evidence(curated=tables(review_findings=[general])))
+    assert entry.direct  # cross-condition reviews are direct for a claim that names no condition
+
+
+# ----------------------------------------------------------------------------- rule 5: function counts
+
+
+def test_a_conditions_efficacy_claim_weighs_function_as_well_as_pain():
+    function = finding(outcome_domain="disability", certainty="moderate", comparator_type="sham", i2="10")
+    v = verdicts.verdict_for(claim("neck_pain", domain="pain"), evidence(curated=tables(review_findings=[function])))
+    assert v.verdict != "unsupported" and "disability" in v.allowed_wording
