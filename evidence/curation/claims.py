@@ -38,6 +38,7 @@ OPTIONAL = (
     "question",
     "states_limit",
     "unstudied_population",
+    "link_reason",
     "note",
     "subconditions",
     "subcondition_only",
@@ -109,6 +110,8 @@ class Claim:
     states_limit: bool = False
     # a population the claim names that the cross-condition reviews did not study (indirect evidence)
     unstudied_population: str = ""
+    # why the linked reviews, safety rows and mechanism rows bear on the claim (required when it links any)
+    link_reason: str = ""
 
 
 def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
@@ -205,6 +208,14 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
     evidence = entry["evidence"]
     if not isinstance(evidence, dict) or set(evidence) - set(EVIDENCE_KINDS):
         raise ConfigError(f"{where}: evidence must be a mapping with keys {', '.join(EVIDENCE_KINDS)}")
+    link_reason = entry.get("link_reason") or ""
+    if not isinstance(link_reason, str):
+        raise ConfigError(f"{where}: link_reason must be text")
+    if any(evidence.get(k) for k in EVIDENCE_KINDS) and not link_reason.strip():
+        raise ConfigError(
+            f"{where}: the claim links evidence, so it needs a link_reason (why each linked review, safety row "
+            "or mechanism bears on it)"
+        )
     note = entry.get("note") or ""
     if not isinstance(note, str):
         raise ConfigError(f"{where}: note must be text")
@@ -244,6 +255,7 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
         question=question,
         states_limit=states_limit,
         unstudied_population=unstudied.strip(),
+        link_reason=link_reason.strip(),
     )
 
 
@@ -287,7 +299,39 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
                 for ref in getattr(claim, kind)
                 if ref not in known
             ]
+    for claim in claims:
+        problems += [
+            f"claim {claim.id}: the {s.kind} link {s.ref!r} has no source with a PMID or DOI"
+            for s in link_sources(claim, curated)
+            if s.source_id and not s.identifier
+        ]
     return problems
+
+
+@dataclass(frozen=True)
+class LinkSource:
+    """Where one per-claim link comes from: the linked id, its source id and that source's PMID or DOI."""
+
+    kind: str
+    ref: str
+    source_id: str
+    identifier: str  # "PMID 123" or "DOI 10..." ("" when the source has neither)
+
+
+def link_sources(claim: Claim, curated: Curated) -> list[LinkSource]:
+    """The source of each per-claim link (a linked review is its own source; a safety or mechanism row
+    names its ``source_id``, a study, review or source), with the source's PMID, else its DOI."""
+    cited = {}
+    for table, key in (("sources", "source_id"), ("studies", "study_id"), ("reviews", "review_id")):
+        for r in getattr(curated, table).drop_duplicates(key).itertuples():
+            cited.setdefault(getattr(r, key), f"PMID {r.pmid}" if r.pmid else (f"DOI {r.doi}" if r.doi else ""))
+    out = []
+    for kind, (table, key) in EVIDENCE_KINDS.items():
+        rows = getattr(curated, table).set_index(key)
+        for ref in getattr(claim, kind):
+            source = ref if kind == "reviews" else (rows.loc[ref, "source_id"] if ref in rows.index else "")
+            out.append(LinkSource(kind, ref, source, cited.get(source, "")))
+    return out
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
