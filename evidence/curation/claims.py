@@ -329,7 +329,7 @@ def link_sources(claim: Claim, curated: Curated) -> list[LinkSource]:
     for kind, (table, key) in EVIDENCE_KINDS.items():
         rows = getattr(curated, table).set_index(key)
         for ref in getattr(claim, kind):
-            source = ref if kind == "reviews" else (rows.loc[ref, "source_id"] if ref in rows.index else "")
+            source = "" if ref not in rows.index else (ref if kind == "reviews" else rows.loc[ref, "source_id"])
             out.append(LinkSource(kind, ref, source, cited.get(source, "")))
     return out
 
