@@ -202,6 +202,7 @@ CLASS_COMPARATOR = {
 WINDOW_ORDER = ("immediate", "short", "mid", "long", ANY)
 BEYOND_FIRST_WEEK = ("short", "mid", "long", ANY)
 IMPORTANT = ("moderate", "large")
+SIZES = ("trivial", "small", "moderate", "large")
 FAVOURS = {True: "dry needling", False: "control", None: "no clear difference"}
 # a finding reported only in words counts as tested with this result ("mixed" is not a tested result)
 NARRATIVE_FAVOURS = {"favours_dn": True, "no_difference": None, "favours_control": False}
@@ -603,12 +604,17 @@ def _statement(e: Entry, ev: Evidence) -> str:
 
 def _size_within_interval(c: Candidate) -> str:
     """The size the wording may claim: that of the CI end nearest no effect (the smallest effect the
-    interval is compatible with), so the wording never says more than the interval; the point
-    estimate's size when there is no CI or its end cannot be classed."""
-    if math.isnan(c.ci_low) or math.isnan(c.ci_high):
+    interval is compatible with), so the wording never says more than the interval; never above the
+    point estimate's size, and small rather than trivial when only the interval's end is trivial (an
+    interval that excludes no effect around a non-trivial estimate is not "little to no difference").
+    The point estimate's size when there is no CI or its end cannot be classed."""
+    if math.isnan(c.ci_low) or math.isnan(c.ci_high) or c.size not in SIZES:
         return c.size
-    nearest = min((c.ci_low, c.ci_high), key=abs)
-    return effect_class(nearest, c.measure, c.mid) or c.size
+    nearest = effect_class(min((c.ci_low, c.ci_high), key=abs), c.measure, c.mid)
+    if nearest not in SIZES:
+        return c.size
+    size = min(nearest, c.size, key=SIZES.index)
+    return "small" if size == "trivial" and c.size != "trivial" else size
 
 
 def _later_null(e: Entry, profile: list[Entry]) -> str:

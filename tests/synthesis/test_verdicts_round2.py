@@ -217,3 +217,9 @@ def test_a_conditions_efficacy_claim_weighs_function_as_well_as_pain():
     function = finding(outcome_domain="disability", certainty="moderate", comparator_type="sham", i2="10")
     v = verdicts.verdict_for(claim("neck_pain", domain="pain"), evidence(curated=tables(review_findings=[function])))
     assert v.verdict != "unsupported" and "disability" in v.allowed_wording
+
+
+def test_an_interval_that_excludes_no_effect_never_reads_little_to_no_difference():
+    near_zero = finding(effect="-0.53", ci_low="-0.87", ci_high="-0.19", certainty="moderate", comparator_type="sham")
+    v = verdicts.verdict_for(claim("neck_pain", asserted=False), evidence(curated=tables(review_findings=[near_zero])))
+    assert "slightly" in v.allowed_wording and "little to no" not in v.allowed_wording
