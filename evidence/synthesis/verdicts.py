@@ -738,8 +738,9 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
             "unsupported",
             "",
             "",
-            f"No study in the tables tested {what} for {OUTCOME_NOUNS.get(domain, domain)}; evidence that dry "
-            "needling works in general does not answer it, so do not make this claim.",
+            f"No study in the tables tested {what} for {OUTCOME_NOUNS.get(domain, domain)} in people with "
+            f"{' and '.join(_label(ev, p) for p in parts)}; evidence that dry needling works in general does not "
+            "answer it, so do not make this claim.",
             (),
             f"no study tested {what}",
             f"unsupported: the claim is about {what}, and no study in the tables compared it",
@@ -804,7 +805,7 @@ def _limit_verdict(claim, ev: Evidence, profile: list[Entry], part: str) -> Verd
     moderate or high certainty contradicts it; anything else leaves it uncertain."""
     rows = [e for e in profile if e.part == part and e.candidate.comparator_class not in HEAD_TO_HEAD]
     ids = tuple(sorted({e.candidate.evidence_id for e in profile}))
-    what = TOPICS[claim.topic][1]
+    what = f"{TOPICS[claim.topic][1]} of dry needling for {OUTCOME_NOUNS.get(_scope(claim)[0], 'pain')}"
     ranked = sorted(rows, key=_entry_key, reverse=True)
     lasting = [
         e
