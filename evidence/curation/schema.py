@@ -164,6 +164,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             ),
             _c("search_date"),
             _c("note"),
+            _c("mostly_regional_trials", "bool"),
         ],
     ),
     "review_findings": (

@@ -40,7 +40,10 @@ counts as below it); no CI recorded (a narrative synthesis or a vote count) is d
 indirectness down 1 when the review's intervention scope is not dry needling only (needling
 including acupuncture, dry and wet needling pooled) or the outcome is a surrogate. A network
 meta-analysis gets its own reasons: risk of bias of the trials in the network not recorded (down 1)
-and indirectness, its estimates being partly from indirect comparisons (down 1). The tracker's
+and indirectness, its estimates being partly from indirect comparisons (down 1). A review whose pooled
+trials mostly come from regional databases (``reviews.mostly_regional_trials``) gets its own reasons too:
+risk of bias at least serious (selective publication, often unclear concealment and blinding) and
+indirectness (one region's needling and care), each down 1. The tracker's
 rating is never higher than the authors' own rating of the same or an overlapping comparison of
 the same review (same condition and outcome; comparators and windows equal or either pooled): it
 is capped there, with the reason. Every reason is recorded, labelled "rated by this tracker". The population scope of a finding is weighed where a
@@ -339,7 +342,9 @@ def authors_ceiling(f: dict, findings: pd.DataFrame) -> str:
     return min(levels, key=LEVELS.index) if levels else ""
 
 
-def rate_finding(f: dict, mid: float, network: bool = False, ceiling: str = "") -> FindingRating:
+def rate_finding(
+    f: dict, mid: float, network: bool = False, ceiling: str = "", regional: bool = False
+) -> FindingRating:
     """Certainty of one review_findings row (``f``: its cells as strings) with the MID on its scale
     (NaN when unknown), whether the review is a network meta-analysis, and the authors' lowest rating
     of an overlapping comparison of the same review (``authors_ceiling``); the policy is in the module
@@ -416,6 +421,19 @@ def rate_finding(f: dict, mid: float, network: bool = False, ceiling: str = "") 
         )
     else:
         indirectness = Downgrade("indirectness", 0, "dry needling only")
+    if regional:
+        rob = Downgrade(
+            "risk_of_bias",
+            max(rob.levels, 1),
+            "serious: most pooled trials come from regional databases (selective publication, often unclear "
+            "concealment and blinding)" + (f"; {rob.reason}" if stated_rob else ""),
+        )
+        if not indirectness.levels:
+            indirectness = Downgrade(
+                "indirectness",
+                1,
+                "serious: most pooled trials come from regional databases (one region's needling and care)",
+            )
     if network and not stated_rob:
         rob = Downgrade(
             "risk_of_bias", 1, "serious: network meta-analysis, risk of bias of the trials in the network not recorded"

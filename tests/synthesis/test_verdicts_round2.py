@@ -223,3 +223,14 @@ def test_an_interval_that_excludes_no_effect_never_reads_little_to_no_difference
     near_zero = finding(effect="-0.53", ci_low="-0.87", ci_high="-0.19", certainty="moderate", comparator_type="sham")
     v = verdicts.verdict_for(claim("neck_pain", asserted=False), evidence(curated=tables(review_findings=[near_zero])))
     assert "slightly" in v.allowed_wording and "little to no" not in v.allowed_wording
+
+
+def test_a_review_pooling_mostly_trials_from_regional_databases_gets_its_own_risk_of_bias_reason():
+    r = grade.rate_finding(finding(i2="10", n_trials="4"), math.nan, regional=True)
+    assert r.reasons.count("regional databases") == 2 and r.certainty == "low"  # risk of bias and indirectness
+    stated = grade.rate_finding(finding(i2="10", trials_risk_of_bias="low"), math.nan, regional=True)
+    assert stated.certainty == "low"  # the review's own low rating does not lift the regional reasons
+    review = {"review_id": "R2020", "year": "2020", "design": "meta_analysis", "mostly_regional_trials": "true"}
+    ev = evidence(curated=tables(review_findings=[finding(i2="10")], reviews=[review]))
+    [entry] = verdicts.claim_profile(claim("neck_pain"), ev)
+    assert "regional databases" in entry.candidate.certainty_reasons
