@@ -6,6 +6,16 @@ and refuted) or ``not_checkable``, with the certainty, the effect, the rule that
 wording the evidence allows. A hand-set verdict is only a recorded override
 (``data/curated/verdict_overrides.csv``: claim_id, verdict, reason).
 
+Efficacy and outcome claims: what the claim asks
+    A claim is judged on evidence that tested its own question (``claim_question``: the claim's
+    ``question`` or its topic's). Dose (how many sessions) and technique comparisons (deep against
+    superficial) are ``UNTESTED`` by any column of the tables: such a claim is ``unsupported``, saying
+    that no study compared it, rather than judged on generic pain evidence. Onset claims are judged in
+    the first week, duration claims in the long window. A cautious claim that states a limit
+    (``states_limit``: "relief is mostly short-lived") is judged as a limit (``_limit_verdict``), never
+    as a promise. A claim that names no condition takes cross-condition reviews as direct evidence; a
+    population it names that they did not study (``unstudied_population``) makes them indirect. A
+    condition's efficacy claim about pain weighs function (disability) outcomes too (``_domains``).
 Efficacy and outcome claims: the evidence profile
     Candidates are this tracker's evidence questions (condition x domain x comparator x window,
     rated in ``certainty.csv``) and the published reviews' findings, each with a certainty
