@@ -9,13 +9,16 @@ CONDITIONS      condition ids of the curated tables (search definitions use the 
 SUBCONDITIONS   named sub-conditions (frozen shoulder, piriformis ...) -> their broader condition
 TECHNIQUES, PUBLICATION_STATUSES, INTERVENTION_SCOPES, POPULATION_SCOPES
                 the applicability columns of studies and review findings
+NARRATIVE_RESULTS  what a review finding reported only in words says (tested, with this result)
+CLAIM_QUESTIONS what an efficacy or outcome claim asks (effect, dose, onset, duration, technique, comparison)
 DOMAINS         outcome domains, in the order pages and tables show them
 COMPARATORS     comparator types of a trial: sham, no treatment, usual care, another active
                 treatment, the same treatment without dry needling (add-on)
 WINDOWS         time windows after the end of treatment (``WINDOW_LIMITS`` in weeks)
 ANY             the value of a review finding that pools several comparators or windows
 LEVELS          GRADE certainty, lowest first (``certainty_rank`` orders them)
-VERDICTS        claim verdicts, in the order the report lists them
+VERDICTS        claim verdicts, strongest support first: the order the report lists them in and
+                the one order of strength (``verdicts.weakest``)
 PROBLEM_VERDICTS  the verdicts that mark a claim as a problem (listed first in the report)
 REGISTRY_STATUSES  a ClinicalTrials.gov registration's overall status (API v2 ``overallStatus``);
                 ``ONGOING_STATUSES`` the ones of a trial that has not ended
@@ -82,6 +85,11 @@ TECHNIQUES = ("trigger_point_dn", "tendon_needling", "electrical_periosteal", "o
 PUBLICATION_STATUSES = ("peer_reviewed", "preprint", "conference_abstract")
 INTERVENTION_SCOPES = ("dn_only", "needling_incl_acupuncture", "dry_and_wet")
 POPULATION_SCOPES = ("condition", "broader", "mixed")
+# what an efficacy or outcome claim asks: whether it works (effect), how many sessions (dose), how soon
+# (onset), how long (duration), one technique against another (technique), against other care (comparison)
+CLAIM_QUESTIONS = ("effect", "dose", "onset", "duration", "technique", "comparison")
+# what a review finding reported only in words says (no estimate with a CI): tested, with this result
+NARRATIVE_RESULTS = ("favours_dn", "no_difference", "favours_control", "mixed")
 DOMAINS = ("pain", "disability", "rom", "ppt", "qol", "medication", "global", "strength", "other")
 COMPARATORS = ("sham", "no_treatment", "usual_care", "active_other", "add_on")
 WINDOWS = ("immediate", "short", "mid", "long")

@@ -19,7 +19,7 @@ from typing import Any
 from evidence.config import ConfigError, load_versioned_yaml
 from evidence.curation.schema import Curated
 from evidence.curation.topics import TOPICS, topic_type
-from evidence.vocab import CONDITIONS, DOMAINS, SUBCONDITIONS
+from evidence.vocab import CLAIM_QUESTIONS, CONDITIONS, DOMAINS, SUBCONDITIONS
 
 SCHEMA_VERSION = 1
 MAX_LOCATOR_WORDS = 10
@@ -31,7 +31,19 @@ EVIDENCE_KINDS = {
     "mechanisms": ("mechanisms", "mechanism_id"),
 }
 REQUIRED = ("id", "statement", "topic", "conditions", "asserted", "evidence", "occurrences")
-OPTIONAL = ("outcome_domain", "frequency_claimed", "note", "subconditions", "subcondition_only", "tested_by")
+OPTIONAL = (
+    "outcome_domain",
+    "frequency_claimed",
+    "duration_claimed_hours",
+    "question",
+    "states_limit",
+    "unstudied_population",
+    "link_reason",
+    "note",
+    "subconditions",
+    "subcondition_only",
+    "tested_by",
+)
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # typographic characters folded to their plain forms before matching a locator
 _FOLD = str.maketrans(
@@ -90,6 +102,16 @@ class Claim:
     # mechanism ids of the studies that tested this claim's own mechanism or outcome: only these can
     # support or contradict a mechanism claim (a neighbouring finding leaves it uncertain)
     tested_by: tuple[str, ...] = ()
+    # safety claims about how long an event lasts: the longest duration the materials promise, in hours
+    duration_hours: float | None = None
+    # efficacy and outcome claims: what the claim asks (vocab.CLAIM_QUESTIONS) when its topic does not say
+    question: str = ""
+    # a cautious claim that states a limit ("relief is mostly short-lived"), not a promise
+    states_limit: bool = False
+    # a population the claim names that the cross-condition reviews did not study (indirect evidence)
+    unstudied_population: str = ""
+    # why the linked reviews, safety rows and mechanism rows bear on the claim (required when it links any)
+    link_reason: str = ""
 
 
 def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
@@ -165,11 +187,35 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
             )
     elif frequency is not None:
         raise ConfigError(f"{where}: frequency_claimed is only for safety claims, not {kind}")
+    question = entry.get("question") or ""
+    if question and (kind not in ("efficacy", "outcome") or question not in CLAIM_QUESTIONS):
+        raise ConfigError(
+            f"{where}: question must be one of {', '.join(CLAIM_QUESTIONS)}, on an efficacy or outcome claim"
+        )
+    states_limit = entry.get("states_limit", False)
+    if not isinstance(states_limit, bool):
+        raise ConfigError(f"{where}: states_limit must be true or false")
+    unstudied = entry.get("unstudied_population") or ""
+    if not isinstance(unstudied, str) or (unstudied and conditions):
+        raise ConfigError(f"{where}: unstudied_population is text, only for a claim that names no condition")
+    duration = entry.get("duration_claimed_hours")
+    if duration is not None and (
+        kind != "safety" or isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration <= 0
+    ):
+        raise ConfigError(f"{where}: duration_claimed_hours must be a positive number of hours, on a safety claim")
     if not isinstance(entry["asserted"], bool):
         raise ConfigError(f"{where}: asserted must be true or false")
     evidence = entry["evidence"]
     if not isinstance(evidence, dict) or set(evidence) - set(EVIDENCE_KINDS):
         raise ConfigError(f"{where}: evidence must be a mapping with keys {', '.join(EVIDENCE_KINDS)}")
+    link_reason = entry.get("link_reason") or ""
+    if not isinstance(link_reason, str):
+        raise ConfigError(f"{where}: link_reason must be text")
+    if any(evidence.get(k) for k in EVIDENCE_KINDS) and not link_reason.strip():
+        raise ConfigError(
+            f"{where}: the claim links evidence, so it needs a link_reason (why each linked review, safety row "
+            "or mechanism bears on it)"
+        )
     note = entry.get("note") or ""
     if not isinstance(note, str):
         raise ConfigError(f"{where}: note must be text")
@@ -205,6 +251,11 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
         subconditions=subconditions,
         subcondition_only=only,
         tested_by=tested_by,
+        duration_hours=None if duration is None else float(duration),
+        question=question,
+        states_limit=states_limit,
+        unstudied_population=unstudied.strip(),
+        link_reason=link_reason.strip(),
     )
 
 
@@ -248,7 +299,39 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
                 for ref in getattr(claim, kind)
                 if ref not in known
             ]
+    for claim in claims:
+        problems += [
+            f"claim {claim.id}: the {s.kind} link {s.ref!r} has no source with a PMID or DOI"
+            for s in link_sources(claim, curated)
+            if s.source_id and not s.identifier
+        ]
     return problems
+
+
+@dataclass(frozen=True)
+class LinkSource:
+    """Where one per-claim link comes from: the linked id, its source id and that source's PMID or DOI."""
+
+    kind: str
+    ref: str
+    source_id: str
+    identifier: str  # "PMID 123" or "DOI 10..." ("" when the source has neither)
+
+
+def link_sources(claim: Claim, curated: Curated) -> list[LinkSource]:
+    """The source of each per-claim link (a linked review is its own source; a safety or mechanism row
+    names its ``source_id``, a study, review or source), with the source's PMID, else its DOI."""
+    cited = {}
+    for table, key in (("sources", "source_id"), ("studies", "study_id"), ("reviews", "review_id")):
+        for r in getattr(curated, table).drop_duplicates(key).itertuples():
+            cited.setdefault(getattr(r, key), f"PMID {r.pmid}" if r.pmid else (f"DOI {r.doi}" if r.doi else ""))
+    out = []
+    for kind, (table, key) in EVIDENCE_KINDS.items():
+        rows = getattr(curated, table).set_index(key)
+        for ref in getattr(claim, kind):
+            source = "" if ref not in rows.index else (ref if kind == "reviews" else rows.loc[ref, "source_id"])
+            out.append(LinkSource(kind, ref, source, cited.get(source, "")))
+    return out
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:

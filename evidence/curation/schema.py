@@ -41,6 +41,7 @@ from evidence.vocab import (
     EXTRACTION_STATUS,
     INTERVENTION_SCOPES,
     LEVELS,
+    NARRATIVE_RESULTS,
     POPULATION_SCOPES,
     PUBLICATION_STATUSES,
     REGISTRY_STATUSES,
@@ -159,9 +160,15 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         [
             _c("review_id", required=True),
             *CITATION,
-            _c("design", "enum", True, ("systematic_review", "meta_analysis", "umbrella_review")),
+            _c(
+                "design",
+                "enum",
+                True,
+                ("systematic_review", "meta_analysis", "network_meta_analysis", "umbrella_review"),
+            ),
             _c("search_date"),
             _c("note"),
+            _c("mostly_regional_trials", "bool"),
         ],
     ),
     "review_findings": (
@@ -189,6 +196,8 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("intervention_scope", "enum", True, INTERVENTION_SCOPES),
             _c("population_scope", "enum", True, POPULATION_SCOPES),
             _c("subcondition", "enum", False, tuple(SUBCONDITIONS)),
+            _c("narrative_result", "enum", False, NARRATIVE_RESULTS),
+            _c("trials_risk_of_bias", "enum", False, RATINGS),
         ],
     ),
     "sources": (
@@ -250,6 +259,8 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("rate_percent", "number"),
             _c("source_location", required=True),
             _c("note"),
+            _c("reported_by", "enum", False, ("clinician", "patient")),
+            _c("resolved_within_hours", "number"),
         ],
     ),
     "mechanisms": (
@@ -363,6 +374,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("question_id", required=True),
             _c("certainty", "enum", True, LEVELS),
             _c("reason", required=True),
+            _c("source", required=True),
         ],
     ),
     "verdict_overrides": (
@@ -373,6 +385,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("certainty", "enum", False, LEVELS),
             _c("allowed_wording"),
             _c("reason", required=True),
+            _c("source", required=True),
         ],
     ),
 }
@@ -582,7 +595,34 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
     problems += _value_problems(t)
     problems += _question_id_problems(t["grade_overrides"])
+    for table in ("grade_overrides", "verdict_overrides"):
+        problems += _override_source_problems(table, t[table], source_ids, studies)
     problems += _applicability_problems(t["studies"], t["review_findings"])
+    return problems
+
+
+def _override_source_problems(table: str, frame: pd.DataFrame, known: set[str], studies: pd.DataFrame) -> list[Problem]:
+    """An override's ``source`` names ids of the curated tables ("; "-separated: studies, reviews,
+    sources, so each has a PMID or DOI), and not only conference abstracts: an abstract alone never
+    decides a judgement."""
+    abstracts = set(studies.loc[studies["publication_status"] == "conference_abstract", "study_id"])
+    problems = []
+    for i, cell in frame["source"].items():
+        ids = [s.strip() for s in cell.split(";") if s.strip()]
+        unknown = [s for s in ids if s not in known]
+        if unknown:
+            problems.append(
+                Problem(
+                    f"{table}.csv",
+                    line(i),
+                    "source",
+                    f"unknown source id(s) {', '.join(map(repr, unknown))} (use a study, review or source id)",
+                )
+            )
+        elif ids and set(ids) <= abstracts:
+            problems.append(
+                Problem(f"{table}.csv", line(i), "source", "a conference abstract alone cannot decide an override")
+            )
     return problems
 
 
@@ -695,6 +735,7 @@ BOUNDS = (
     ("risk_of_bias", "pedro_score", 0, 10, True),
     ("safety", "denominator", 0, INF, False),
     ("safety", "rate_percent", 0, 100, True),
+    ("safety", "resolved_within_hours", 0, INF, False),
     ("mids", "scale_max", 0, INF, False),
     ("mids", "mid", 0, INF, False),
 )

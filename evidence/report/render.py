@@ -58,6 +58,7 @@ from evidence.pubmed.status import (
 )
 from evidence.report import TEMPLATES_DIR, exports, prisma
 from evidence.synthesis.grade import rob_category
+from evidence.synthesis.verdicts import best_estimate_key
 from evidence.tables import atomic_write_bytes
 from evidence.vocab import (
     ANY,
@@ -73,7 +74,6 @@ from evidence.vocab import (
     WINDOW_PHRASES,
     WINDOWS,
     QuestionId,
-    certainty_rank,
     direction,
     effect_text,
     order_of,
@@ -275,8 +275,8 @@ def _claim_groups(inputs: ReportInputs) -> list[dict]:
 
 
 def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
-    """One cell of the evidence map: the best evidence question of a condition and outcome domain (highest
-    certainty, then most studies, then most participants) with its certainty, direction and size; else the
+    """One cell of the evidence map: the best evidence question of a condition and outcome domain (the one
+    best-estimate rule, ``verdicts.best_estimate_key``) with its certainty, direction and size; else the
     published review findings; else a gap."""
     q = inputs.questions
     mine = q[(q["condition_id"] == condition_id) & (q["outcome_domain"] == domain)]
@@ -285,11 +285,8 @@ def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
     if not mine.empty:
         best = max(
             mine.to_dict("records"),
-            key=lambda r: (
-                certainty_rank(cert.get(r["question_id"], {}).get("final", "")),
-                cell_number(r["k"]),
-                cell_number(r["n_participants"]),
-                r["question_id"],
+            key=lambda r: best_estimate_key(
+                cert.get(r["question_id"], {}).get("final", ""), cell_number(r["n_participants"]), 0, r["question_id"]
             ),
         )
         question = QuestionId.parse(best["question_id"])

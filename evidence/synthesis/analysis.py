@@ -17,8 +17,15 @@ How a row becomes an effect (first that applies; ``basis`` says which):
    the 95% CI of the mean, ``sd_from_ci`` (Cochrane Handbook 6.5.2.2), or mean and SD from median
    and quartiles/range, Wan et al. 2014 and Luo et al. 2018; all flagged ``converted``);
    gives an MD and Hedges' g.
-2. ``reported_ci``: a reported MD or SMD with its 95% CI, SE = CI width / 3.92.
+2. ``reported_ci``: a reported MD or SMD with its 95% CI, SE = CI width / 3.92. A printed CI that
+   is asymmetric around its estimate (``effects.is_asymmetric``) is kept as printed: SE from the half
+   on the side of no effect (``effects.from_printed_ci``), and a single-study question reports the
+   printed interval, never a symmetric one rebuilt around the estimate (which can cross no effect
+   where the printed one does not).
 3. ``reported_p``: a reported MD with an exact p-value and the arm ns (t distribution).
+4. ``arm_ci``: arm means with their 95% CIs but no arm sizes: MD = m1 - m2 with
+   Var = SE1^2 + SE2^2, SE = CI width / 3.92 per arm (``effects.md_from_arm_cis``; flagged
+   ``converted``); no SMD, since an SD needs n.
 Anything else (a p-value bound only, within-group results only) is not usable, and the reason
 is kept.
 
@@ -39,7 +46,7 @@ For an SMD, Cohen's rule of thumb as given in the Cochrane Handbook (section 15.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -76,6 +83,8 @@ EFFECT_COLUMNS = (
     "usable",
     "reason",
     "source_location",
+    "printed_ci_low",
+    "printed_ci_high",
 )
 QUESTION_COLUMNS = (
     "question_id",
@@ -152,6 +161,8 @@ def row_effect(row: pd.Series) -> dict:
         "smd_var": math.nan,
         "usable": False,
         "reason": "",
+        "printed_ci_low": math.nan,
+        "printed_ci_high": math.nan,
     }
     scale, from_max, to_max = _scale(row)
     out["md_scale"] = scale
@@ -185,7 +196,10 @@ def row_effect(row: pd.Series) -> dict:
         )
         measure = row["effect_measure"]
         if measure and not math.isnan(est) and not (math.isnan(low) or math.isnan(high)):
-            est, var = effects.from_ci(est, low, high)
+            if effects.is_asymmetric(est, low, high):  # kept as printed (module docstring)
+                c = to_max / from_max if measure == "MD" else 1.0
+                out["printed_ci_low"], out["printed_ci_high"] = sorted((sign * low * c, sign * high * c))
+            est, var = effects.from_printed_ci(est, low, high)
             if measure == "MD":
                 return {**out, "basis": "reported_ci", **md_on_scale(est, var), "usable": True}
             return {**out, "basis": "reported_ci", "smd": sign * est, "smd_var": var, "usable": True}
@@ -193,6 +207,10 @@ def row_effect(row: pd.Series) -> dict:
         if measure == "MD" and not math.isnan(est) and not math.isnan(p) and n1 > 0 and n2 > 0:
             est, var = effects.from_p(est, p, n1, n2)
             return {**out, "basis": "reported_p", **md_on_scale(est, var), "usable": True}
+        arm_cis = [cell_number(row[f"{a}_ci_{e}"]) for a in ("dn", "ctrl") for e in ("low", "high")]
+        if all(math.isfinite(x) for x in (m1, m2, *arm_cis)) and not (n1 > 0 and n2 > 0):
+            md, var = effects.md_from_arm_cis(m1, arm_cis[0], arm_cis[1], m2, arm_cis[2], arm_cis[3])
+            return {**out, "basis": "arm_ci", "converted": True, **md_on_scale(md, var), "usable": True}
     except ValueError as exc:
         return {**out, "reason": f"inconsistent numbers: {exc}"}
     if all(math.isfinite(x) for x in (m1, s1, m2, s2)) and not (n1 > 0 and n2 > 0):
@@ -311,6 +329,9 @@ def build_questions(effects_table: pd.DataFrame) -> list[Question]:
         measure, scale, used, dropped = _choose_measure(picked)
         col = "md" if measure == "MD" else "smd"
         result = pool(used[col].to_numpy(), used[col + "_var"].to_numpy(), method="REML")
+        printed = used[["printed_ci_low", "printed_ci_high"]].to_numpy(dtype=float)
+        if result.k == 1 and col == "md" and not np.isnan(printed).any():  # a single study's printed CI stands
+            result = replace(result, ci_low=float(printed[0, 0]), ci_high=float(printed[0, 1]))
         questions.append(Question(qid, measure, scale, used, result, tuple(not_used + dropped)))
     return questions
 

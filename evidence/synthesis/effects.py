@@ -177,6 +177,59 @@ def from_ci(estimate: float, ci_low: float, ci_high: float, level: float = 0.95)
     return estimate, se**2
 
 
+def from_printed_ci(estimate: float, ci_low: float, ci_high: float, level: float = 0.95) -> tuple[float, float]:
+    """Variance of a reported contrast from its CI as printed, symmetric or not.
+
+    Notes
+    -----
+    A symmetric CI gives ``SE = (ci_high - ci_low) / (2 z)`` (``from_ci``). A printed CI that is
+    asymmetric around its estimate (a bootstrap or transformed-scale interval, or a misprint we cannot
+    correct) is not rebuilt as a symmetric one around the estimate, which can move its end across no
+    effect: ``SE = h / z`` with ``h`` the half on the side of no effect (from the estimate towards 0),
+    so that the test of no effect (``p = 2 (1 - Phi(|estimate| / SE))``) agrees with the printed
+    interval. The interval itself is kept as printed by the caller (``ASYMMETRY`` says when it counts
+    as asymmetric: the halves differ by more than rounding).
+    """
+    _check_order(ci_low, ci_high, "confidence interval")
+    if not ci_low <= estimate <= ci_high:
+        raise ValueError(f"estimate {estimate!r} lies outside its CI ({ci_low!r}, {ci_high!r})")
+    if not is_asymmetric(estimate, ci_low, ci_high):
+        return from_ci(estimate, ci_low, ci_high, level)
+    half = estimate - ci_low if estimate > 0 else ci_high - estimate
+    return estimate, (half / _z(level)) ** 2
+
+
+ASYMMETRY = 0.1  # halves differing by more than 10% of the wider half (and by more than printed rounding)
+
+
+def is_asymmetric(estimate: float, ci_low: float, ci_high: float) -> bool:
+    """Whether a printed CI is asymmetric around its estimate beyond rounding: the halves differ by more
+    than ``ASYMMETRY`` of the wider half and by more than 0.05 (rounding of one printed decimal)."""
+    below, above = estimate - ci_low, ci_high - estimate
+    gap = abs(below - above)
+    return gap > 0.05 and gap > ASYMMETRY * max(below, above)
+
+
+def md_from_arm_cis(
+    m1: float, low1: float, high1: float, m2: float, low2: float, high2: float, level: float = 0.95
+) -> tuple[float, float]:
+    """Mean difference and its variance from each arm's mean and CI of the mean, without the arm sizes.
+
+    Notes
+    -----
+    Each arm's SE is its CI width over ``2 z`` (the normal-based CI of a mean, Cochrane Handbook
+    6.5.2.2, whose t correction needs n and is negligible for arms of 30 or more); for independent
+    arms ``MD = m1 - m2`` and ``Var(MD) = SE1^2 + SE2^2``. No SD, so no SMD, follows without n.
+    Bureau et al. 2022 (PRTEE change 26.9 [19.4, 34.4] vs 33.4 [25.2, 41.5]) gives MD -6.5, SE 5.65,
+    p = 0.25, the p-value the trial prints.
+    """
+    _check_order(low1, high1, "confidence interval")
+    _check_order(low2, high2, "confidence interval")
+    se1, se2 = (high1 - low1) / (2 * _z(level)), (high2 - low2) / (2 * _z(level))
+    _check_positive(se1=se1, se2=se2)
+    return m1 - m2, se1**2 + se2**2
+
+
 def from_p(estimate: float, p: float, n1: float, n2: float, dist: Literal["t", "z"] = "t") -> tuple[float, float]:
     """Variance of a reported contrast from its exact two-sided p-value.
 

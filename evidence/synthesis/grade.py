@@ -37,14 +37,23 @@ Policies (ours, stated once):
 Findings of published reviews (``rate_finding``): the authors' GRADE rating where they gave one
 (a stated range such as "low to moderate" counts as its lower level and is shown as a range);
 otherwise this tracker rates the finding with the same rules applied to what was recorded,
-starting at high: risk of bias of the pooled trials is not recorded at the finding level, so down
-1; inconsistency from the recorded I^2 (not assessed when none was recorded); imprecision from
+starting at high: risk of bias from the review's own judgement of the pooled trials where the
+finding records one (``trials_risk_of_bias``: low 0, some concerns down 1, high down 2), else not
+recorded at the finding level, so down 1; inconsistency from the recorded I^2 (pooled trials without a reported I^2: not assessable, down
+1; a single trial: not assessable, no downgrade); imprecision from
 the recorded CI against no effect and the MID (SMD 0.5 or the instrument's MID when the scale
 is stated) and from the recorded participants against the optimal information size (unknown
 counts as below it); no CI recorded (a narrative synthesis or a vote count) is down 2;
 indirectness down 1 when the review's intervention scope is not dry needling only (needling
-including acupuncture, dry and wet needling pooled) or the outcome is a surrogate. Every reason is
-recorded, labelled "rated by this tracker". The population scope of a finding is weighed where a
+including acupuncture, dry and wet needling pooled) or the outcome is a surrogate. A network
+meta-analysis gets its own reasons: risk of bias of the trials in the network not recorded (down 1)
+and indirectness, its estimates being partly from indirect comparisons (down 1). A review whose pooled
+trials mostly come from regional databases (``reviews.mostly_regional_trials``) gets its own reasons too:
+risk of bias at least serious (selective publication, often unclear concealment and blinding) and
+indirectness (one region's needling and care), each down 1. The tracker's
+rating is never higher than the authors' own rating of the same or an overlapping comparison of
+the same review (same condition and outcome; comparators and windows equal or either pooled): it
+is capped there, with the reason. Every reason is recorded, labelled "rated by this tracker". The population scope of a finding is weighed where a
 claim is judged (``evidence.synthesis.verdicts``), because it depends on what the claim is about.
 
 Informative statements follow Santesso et al. 2020 (J Clin Epidemiol 119:126, "GRADE guidelines
@@ -63,6 +72,7 @@ import pandas as pd
 from evidence.curation.schema import Curated
 from evidence.synthesis.meta import egger_test
 from evidence.vocab import (
+    ANY,
     COMPARATOR_PHRASES,
     LEVELS,
     LOWER_IS_BETTER,
@@ -296,9 +306,13 @@ GRADE_DOMAINS = ("risk_of_bias", "inconsistency", "imprecision", "indirectness",
 
 
 def overrides(curated: Curated) -> dict[str, tuple[str, str]]:
-    """question_id -> (certainty, reason) from the validated ``grade_overrides`` table."""
+    """question_id -> (certainty, reason) from the validated ``grade_overrides`` table; the reason names
+    its source when the row gives one."""
     table = curated.grade_overrides
-    return {r.question_id: (r.certainty, r.reason) for r in table.itertuples()}
+    return {
+        r.question_id: (r.certainty, r.reason + (f" (source: {r.source})" if r.source else ""))
+        for r in table.itertuples()
+    }
 
 
 def _egger_p(studies: pd.DataFrame) -> float | None:
@@ -360,9 +374,36 @@ class FindingRating:
         return f"{low} to {high}" if self.certainty_high and self.certainty_high != self.certainty else low
 
 
-def rate_finding(f: dict, mid: float) -> FindingRating:
+def _overlaps(a: str, b: str) -> bool:
+    """Two comparator types or windows overlap when equal or when either is pooled (``any``)."""
+    return a == b or ANY in (a, b)
+
+
+def authors_ceiling(f: dict, findings: pd.DataFrame) -> str:
+    """The lowest authors' rating (a range counts as its lower level) among the findings of the same
+    review that overlap ``f``: same condition and outcome, comparators and windows equal or either pooled;
+    "" when the authors rated none."""
+    same = findings[
+        (findings["review_id"] == f["review_id"])
+        & (findings["condition_id"] == f["condition_id"])
+        & (findings["outcome_domain"] == f["outcome_domain"])
+        & (findings["certainty"] != "")
+    ]
+    levels = [
+        r["certainty"]
+        for r in same.to_dict("records")
+        if _overlaps(r["comparator_type"], f["comparator_type"]) and _overlaps(r["window"], f["window"])
+    ]
+    return min(levels, key=LEVELS.index) if levels else ""
+
+
+def rate_finding(
+    f: dict, mid: float, network: bool = False, ceiling: str = "", regional: bool = False
+) -> FindingRating:
     """Certainty of one review_findings row (``f``: its cells as strings) with the MID on its scale
-    (NaN when unknown); the policy is in the module docstring."""
+    (NaN when unknown), whether the review is a network meta-analysis, and the authors' lowest rating
+    of an overlapping comparison of the same review (``authors_ceiling``); the policy is in the module
+    docstring."""
     if f["certainty"]:
         high = f.get("certainty_high", "")
         return FindingRating(
@@ -380,12 +421,20 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
             return math.nan
 
     k = num("n_trials")
-    rob = Downgrade("risk_of_bias", 1, "serious: risk of bias of the pooled trials not recorded for this finding")
+    stated_rob = f.get("trials_risk_of_bias", "")
+    if stated_rob:
+        rob = Downgrade(
+            "risk_of_bias",
+            {"low": 0, "some_concerns": 1, "high": 2}[stated_rob],
+            f"the review judged the pooled trials at {stated_rob.replace('_', ' ')} risk of bias",
+        )
+    else:
+        rob = Downgrade("risk_of_bias", 1, "serious: risk of bias of the pooled trials not recorded for this finding")
     i2 = num("i2")
     if k == 1:
         inconsistency = Downgrade("inconsistency", 0, "single study: not assessable")
     elif math.isnan(i2):
-        inconsistency = Downgrade("inconsistency", 0, "I2 not recorded: not assessed")
+        inconsistency = Downgrade("inconsistency", 1, "serious: I2 not reported, so consistency is not assessable")
     else:
         inconsistency = _inconsistency(
             {
@@ -421,11 +470,36 @@ def rate_finding(f: dict, mid: float) -> FindingRating:
         indirectness = Downgrade("indirectness", 1, "serious: pressure pain threshold is a surrogate for pain")
     elif scope and scope != "dn_only":
         indirectness = Downgrade("indirectness", 1, f"serious: intervention scope {scope.replace('_', ' ')}")
+    elif network:
+        indirectness = Downgrade(
+            "indirectness", 1, "serious: network meta-analysis, estimates partly from indirect comparisons"
+        )
     else:
         indirectness = Downgrade("indirectness", 0, "dry needling only")
+    if regional:
+        rob = Downgrade(
+            "risk_of_bias",
+            max(rob.levels, 1),
+            "serious: most pooled trials come from regional databases (selective publication, often unclear "
+            "concealment and blinding)" + (f"; {rob.reason}" if stated_rob else ""),
+        )
+        if not indirectness.levels:
+            indirectness = Downgrade(
+                "indirectness",
+                1,
+                "serious: most pooled trials come from regional databases (one region's needling and care)",
+            )
+    if network and not stated_rob:
+        rob = Downgrade(
+            "risk_of_bias", 1, "serious: network meta-analysis, risk of bias of the trials in the network not recorded"
+        )
     downgrades = (rob, inconsistency, imprecision, indirectness)
     level = LEVELS[max(0, 3 - sum(d.levels for d in downgrades))]
-    return FindingRating(level, "", RATED_BY_TRACKER, "; ".join(f"{d.domain}: {d.reason}" for d in downgrades))
+    reasons = "; ".join(f"{d.domain}: {d.reason}" for d in downgrades)
+    if ceiling and LEVELS.index(ceiling) < LEVELS.index(level):
+        level = ceiling
+        reasons += f"; capped: the review authors rate an overlapping comparison {ceiling.replace('_', ' ')}"
+    return FindingRating(level, "", RATED_BY_TRACKER, reasons)
 
 
 def informative_statement(

@@ -6,6 +6,16 @@ and refuted) or ``not_checkable``, with the certainty, the effect, the rule that
 wording the evidence allows. A hand-set verdict is only a recorded override
 (``data/curated/verdict_overrides.csv``: claim_id, verdict, reason).
 
+Efficacy and outcome claims: what the claim asks
+    A claim is judged on evidence that tested its own question (``claim_question``: the claim's
+    ``question`` or its topic's). Dose (how many sessions) and technique comparisons (deep against
+    superficial) are ``UNTESTED`` by any column of the tables: such a claim is ``unsupported``, saying
+    that no study compared it, rather than judged on generic pain evidence. Onset claims are judged in
+    the first week, duration claims in the long window. A cautious claim that states a limit
+    (``states_limit``: "relief is mostly short-lived") is judged as a limit (``_limit_verdict``), never
+    as a promise. A claim that names no condition takes cross-condition reviews as direct evidence; a
+    population it names that they did not study (``unstudied_population``) makes them indirect. A
+    condition's efficacy claim about pain weighs function (disability) outcomes too (``_domains``).
 Efficacy and outcome claims: the evidence profile
     Candidates are this tracker's evidence questions (condition x domain x comparator x window,
     rated in ``certainty.csv``) and the published reviews' findings, each with a certainty
@@ -28,6 +38,11 @@ Efficacy and outcome claims: the evidence profile
     judged against the MID (``vocab.effect_class``: an MD against the instrument's MID, an SMD
     against 0.2 / 0.5 / 0.8).
 
+    A finding reported only in words counts as tested with the result its ``narrative_result`` records
+    (favours dry needling, no difference, favours the control); "no difference from placebo" is a
+    tested null, not missing data. A narrative finding with mixed or no stated result is shown but
+    decides nothing.
+
     The verdict of a part is read from its profile, first rule that applies (comparisons with
     another active treatment say which treatment is better, not whether dry needling works, and
     never decide):
@@ -48,6 +63,11 @@ Efficacy and outcome claims: the evidence profile
                     add-on comparators, only at low certainty, or only indirect (the reason names which)
     uncertain       anything else: every estimate very low, or no clear benefit at low certainty
     ==============  =====================================================================================
+
+    The allowed wording never says more than the interval: its size is that of the CI end nearest no
+    effect (SMD -1.40, CI -2.39 to -0.40, reads "slightly", not "large"), an interval that reaches no
+    effect reads "little or no difference", and when a later window of the same part and comparator
+    class shows no clear difference the wording says so.
 
     A claim that names sub-conditions ("knee pain, including iliotibial band syndrome") is judged
     on its condition; when the condition is supported but a named sub-condition is not, the claim
@@ -75,7 +95,15 @@ Safety claims (our frequency policy)
     reports or survey counts; a frequency word it carries is still checked against the bands
     (``uncertain`` when no rate can check it), and a warning is never ``unsupported`` only
     because no data were found (``uncertain``: keep the warning). A claim that dry needling is
-    safe needs rates.
+    safe needs rates. Events patients feel after the session (soreness, tiredness, a temporary
+    increase in pain: ``FELT_LATER``) are undercounted by clinicians' per-treatment surveys (about 2%
+    post-needling soreness there, 29-91% when trials ask patients): patient-reported rates decide when
+    there are any; clinician rates alone are a lower bound (low certainty) that can show an event is
+    common, never that it is not (``uncertain``). A claim about how long an event lasts
+    (``duration_claimed_hours``) is judged only on recorded durations (``resolved_within_hours``):
+    supported (low) when all are within it, overstated when one is longer, uncertain when none is
+    recorded. The general-safety wording names the mild events the safety table counts as common or
+    very common, with their ranges.
 Logistics claims
     ``not_checkable``; so are contraindications (precautions, not effect claims).
 """
@@ -93,6 +121,7 @@ from evidence.curation.schema import Curated, cell_number, number
 from evidence.curation.topics import TOPICS
 from evidence.synthesis.grade import (
     RATED_BY_TRACKER,
+    authors_ceiling,
     informative_statement,
     rate_finding,
 )
@@ -104,11 +133,15 @@ from evidence.vocab import (
     OUTCOME_NOUNS,
     SUBCONDITION_LABELS,
     SUBCONDITIONS,
+    VERDICTS,
+    WINDOW_PHRASES,
+    WINDOWS,
     QuestionId,
     certainty_rank,
     direction,
     effect_class,
     effect_text,
+    order_of,
     review_finding_id,
 )
 
@@ -155,6 +188,7 @@ PROFILE_COLUMNS = (
     "statement",
     "applicability",
     "candidates",
+    "outcome_domain",
 )
 
 # comparator type -> comparator class of the profile, in the order the profile lists them
@@ -178,8 +212,24 @@ CLASS_COMPARATOR = {
 WINDOW_ORDER = ("immediate", "short", "mid", "long", ANY)
 BEYOND_FIRST_WEEK = ("short", "mid", "long", ANY)
 IMPORTANT = ("moderate", "large")
+SIZES = ("trivial", "small", "moderate", "large")
 FAVOURS = {True: "dry needling", False: "control", None: "no clear difference"}
+# a finding reported only in words counts as tested with this result ("mixed" is not a tested result)
+NARRATIVE_FAVOURS = {"favours_dn": True, "no_difference": None, "favours_control": False}
 
+# what an outcome topic asks (vocab.CLAIM_QUESTIONS); a claim's own ``question`` comes first
+TOPIC_QUESTIONS = {
+    "sessions_needed": "dose",
+    "relief_24_48h": "onset",
+    "lasting_effect": "duration",
+    "add_on_to_exercise": "comparison",
+}
+# questions no column of the curated tables records a comparison for (number of sessions, one needling
+# technique against another): claims asking them are unsupported until a study that compared it is added
+UNTESTED = {
+    "dose": "how many sessions are needed (a comparison of numbers of sessions)",
+    "technique": "one needling technique against another (such as deep against superficial needling)",
+}
 # outcome topics -> (domain, claimed window, claimed comparator class)
 OUTCOME_FILTERS = {
     "pain_relief": ("pain", None, None),
@@ -209,6 +259,8 @@ SAFETY_EVENTS = {
     "pain_during": ("pain_during",),
 }
 ALL_CAUSE = ("any_mild", "any_significant", "serious")
+# events patients feel after the session: a clinician's per-treatment count is a lower bound for them
+FELT_LATER = ("soreness", "fatigue", "temporary_pain_increase")
 SERIOUS = ("any_significant", "serious")
 GENERAL = "all_dry_needling"
 GENERAL_POPULATION = "musculoskeletal pain"
@@ -258,6 +310,10 @@ class Candidate:
     certainty_reasons: str
     text: str
     applicability: str  # the trials' techniques and co-interventions, or a review's intervention and population scope
+    # the comparison was tested with a stated result: an estimate with a CI, or a result reported in words
+    tested: bool = True
+    mid: float = math.nan  # the MID on the estimate's scale (an MD's), NaN when unknown or an SMD
+    domain: str = "pain"  # the outcome domain of the estimate
 
 
 @dataclass(frozen=True)
@@ -364,6 +420,8 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 r.reasons if isinstance(r.reasons, str) else "",
                 text,
                 labels,
+                mid=float(getattr(r, "mid", math.nan)),
+                domain=domain,
             )
         )
     return out
@@ -371,7 +429,10 @@ def _question_candidates(ev: Evidence, domain: str) -> list[Candidate]:
 
 def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
     f = ev.curated.review_findings
-    years = number(ev.curated.reviews.set_index("review_id")["year"])
+    reviews = ev.curated.reviews.set_index("review_id")
+    years = number(reviews["year"])
+    networks = set(reviews.index[reviews["design"] == "network_meta_analysis"])
+    regional = set(reviews.index[reviews["mostly_regional_trials"] == "true"])
     out = []
     for r in f[f["outcome_domain"] == domain].to_dict("records"):
         est, low, high = cell_number(r["effect"]), cell_number(r["ci_low"]), cell_number(r["ci_high"])
@@ -380,7 +441,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         sign = -1.0 if r["lower_is_better"] == "false" else 1.0
         est, (low, high) = sign * est, sorted((sign * low, sign * high))
         mid = _finding_mid(r, ev.curated.mids)
-        rating = rate_finding(r, mid)
+        rating = rate_finding(r, mid, r["review_id"] in networks, authors_ceiling(r, f), r["review_id"] in regional)
         numbers = (
             effect_text(
                 r["effect_measure"],
@@ -411,13 +472,16 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
                 cell_number(r["n_trials"]),
                 cell_number(r["n_participants"]),
                 effect_class(est, r["effect_measure"], mid),
-                direction(est, low, high) if numbers else None,
+                direction(est, low, high) if numbers else NARRATIVE_FAVOURS.get(r["narrative_result"]),
                 rating.certainty,
                 rating.shown,
                 rating.rated_by,
                 rating.reasons,
                 numbers or r["conclusion"],
                 f"intervention: {r['intervention_scope'].replace('_', ' ')}; population: {r['population_scope']}",
+                bool(numbers) or r["narrative_result"] in NARRATIVE_FAVOURS,
+                mid,
+                domain,
             )
         )
     return out
@@ -448,19 +512,27 @@ def _down(level: str) -> str:
     return LEVELS[max(0, LEVELS.index(level) - 1)] if level in LEVELS else level
 
 
+def best_estimate_key(certainty: str, n_participants: float, year: int, evidence_id: str, direct: bool = True) -> tuple:
+    """THE best-estimate rule, wherever an estimate is picked (a profile cell, the estimate that decides a
+    part's verdict, the report's evidence map): direct before indirect, then higher certainty (for a
+    claim: the certainty for that claim, an indirect estimate's one level down), then more participants
+    (unknown counts as none), then the newer source, then the id. The best has the largest key."""
+    n = n_participants if not math.isnan(n_participants) else -1.0
+    return (direct, certainty_rank(certainty), n, year, evidence_id)
+
+
+def _entry_key(e: Entry) -> tuple:
+    c = e.candidate
+    return best_estimate_key(e.certainty, c.n_participants, c.year, c.evidence_id, e.direct)
+
+
 def _best(entries: list[tuple[Candidate, str]]) -> tuple[Candidate, str]:
-    """Direct before indirect, higher certainty (for the claim), more participants, newer, then the id."""
+    """The best candidate of one profile cell (``best_estimate_key``)."""
 
     def key(item):
         c, why = item
-        n = c.n_participants if not math.isnan(c.n_participants) else -1.0
-        return (
-            why == "",
-            certainty_rank(_down(c.finding_certainty) if why else c.finding_certainty),
-            n,
-            c.year,
-            c.evidence_id,
-        )
+        certainty = _down(c.finding_certainty) if why else c.finding_certainty
+        return best_estimate_key(certainty, c.n_participants, c.year, c.evidence_id, why == "")
 
     return max(entries, key=key)
 
@@ -475,10 +547,25 @@ def _scope(claim) -> tuple[str, str | None, str | None, list[str]]:
     return domain, window, comparator, conditions + list(claim.subconditions)
 
 
+def claim_question(claim) -> str:
+    """What an efficacy or outcome claim asks (``vocab.CLAIM_QUESTIONS``): the claim's own ``question``,
+    else its topic's (``TOPIC_QUESTIONS``), else whether dry needling works (``effect``)."""
+    return claim.question or TOPIC_QUESTIONS.get(claim.topic, "effect")
+
+
+def _domains(claim, domain: str) -> tuple[str, ...]:
+    """The outcome domains a claim is judged on: a condition's efficacy claim about pain weighs function
+    (disability instruments such as tendinopathy scales) as well as pain; other claims their own domain."""
+    return (domain, "disability") if claim.type == "efficacy" and domain == "pain" else (domain,)
+
+
 def claim_profile(claim, ev: Evidence) -> list[Entry]:
-    """The evidence profile of an efficacy or outcome claim (module docstring), parts in claim order."""
+    """The evidence profile of an efficacy or outcome claim (module docstring), parts in claim order; empty
+    for a question the tables cannot answer (``UNTESTED``)."""
     domain, window, comparator, parts = _scope(claim)
-    candidates = _question_candidates(ev, domain) + _review_candidates(ev, domain)
+    if claim_question(claim) in UNTESTED:
+        return []
+    candidates = [c for d in _domains(claim, domain) for c in _question_candidates(ev, d) + _review_candidates(ev, d)]
 
     def label(part: str) -> str:
         return _label(ev, part)
@@ -487,17 +574,22 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
     for part in parts:
         parent = SUBCONDITIONS.get(part, part)
         bearing = [
-            (c, why)
+            (
+                c,
+                why
+                or (f"the reviews did not study {claim.unstudied_population}" if claim.unstudied_population else ""),
+            )
             for c in candidates
             if (why := _indirect(c, part, parent, claim.reviews, label)) is not None
             and (window is None or c.window in (window, ANY))
             and (comparator is None or c.comparator_class == comparator)
         ]
-        groups: dict[tuple[str, str], list] = {}
+        groups: dict[tuple[str, str, str], list] = {}
         for c, why in bearing:
-            groups.setdefault((c.comparator_class, c.window), []).append((c, why))
-        for cls, win in sorted(groups, key=lambda k: (CLASS_ORDER.index(k[0]), WINDOW_ORDER.index(k[1]))):
-            best, why = _best(groups[(cls, win)])
+            groups.setdefault((c.domain, c.comparator_class, c.window), []).append((c, why))
+        order = _domains(claim, domain)
+        for key in sorted(groups, key=lambda k: (order.index(k[0]), CLASS_ORDER.index(k[1]), WINDOW_ORDER.index(k[2]))):
+            best, why = _best(groups[key])
             profile.append(
                 Entry(
                     part,
@@ -505,19 +597,52 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
                     best,
                     why,
                     _down(best.finding_certainty) if why else best.finding_certainty,
-                    len(groups[(cls, win)]),
+                    len(groups[key]),
                 )
             )
     return profile
 
 
-def _statement(e: Entry, domain: str, ev: Evidence) -> str:
+def _statement(e: Entry, ev: Evidence) -> str:
     c = e.candidate
+    domain = c.domain
     population = _label(ev, c.condition) if e.indirect else e.part_label
-    size = "trivial" if c.favours is None else c.size  # a CI that includes no effect: little or no difference
+    size = "trivial" if c.favours is None else _size_within_interval(c)
     return informative_statement(
         e.certainty, size, bool(c.favours), domain, population, CLASS_COMPARATOR[c.comparator_class], c.window
     )
+
+
+def _size_within_interval(c: Candidate) -> str:
+    """The size the wording may claim: that of the CI end nearest no effect (the smallest effect the
+    interval is compatible with), so the wording never says more than the interval; never above the
+    point estimate's size, and small rather than trivial when only the interval's end is trivial (an
+    interval that excludes no effect around a non-trivial estimate is not "little to no difference").
+    The point estimate's size when there is no CI or its end cannot be classed."""
+    if math.isnan(c.ci_low) or math.isnan(c.ci_high) or c.size not in SIZES:
+        return c.size
+    nearest = effect_class(min((c.ci_low, c.ci_high), key=abs), c.measure, c.mid)
+    if nearest not in SIZES:
+        return c.size
+    size = min(nearest, c.size, key=SIZES.index)
+    return "small" if size == "trivial" and c.size != "trivial" else size
+
+
+def _later_null(e: Entry, profile: list[Entry]) -> str:
+    """The sentence saying that later follow-up of the same part and comparator class showed no clear
+    difference ("" when none did), so that a benefit in one window is not read as lasting."""
+    start = WINDOW_ORDER.index(e.candidate.window) if e.candidate.window in WINDOWS else len(WINDOWS)
+    later = [
+        x.candidate.window
+        for x in profile
+        if x.part == e.part
+        and x.candidate.comparator_class == e.candidate.comparator_class
+        and x.candidate.window in WINDOWS[start + 1 :]
+        and _no_difference(x)
+    ]
+    if not later:
+        return ""
+    return f" There was no clear difference {WINDOW_PHRASES[later[0]]}."
 
 
 def _benefit(e: Entry) -> bool:
@@ -525,8 +650,10 @@ def _benefit(e: Entry) -> bool:
 
 
 def _no_difference(e: Entry) -> bool:
+    """Tested (a CI, or a result reported in words) and no clear benefit: little or no difference, a
+    trivial effect, or a result favouring the control."""
     c = e.candidate
-    if math.isnan(c.ci_low):
+    if not c.tested:
         return False
     return c.favours is False or c.favours is None or c.size == "trivial"
 
@@ -583,19 +710,7 @@ def _part_verdict(
             f"{refuting[0].certainty} certainty shows little or no difference, or favours the control",
         )
 
-    def closeness(e: Entry) -> tuple:
-        """Higher certainty, direct, fewest shortfalls against the claim, more participants, newer, id."""
-        n = e.candidate.n_participants
-        return (
-            -certainty_rank(e.certainty),
-            not e.direct,
-            len(_shortfalls(e, claimed_classes, claimed_windows)),
-            -(n if not math.isnan(n) else -1.0),
-            -e.candidate.year,
-            e.candidate.evidence_id,
-        )
-
-    ranked = sorted(rows, key=closeness)
+    ranked = sorted(rows, key=_entry_key, reverse=True)
     benefits = [e for e in ranked if _benefit(e) and certainty_rank(e.certainty) >= certainty_rank("low")]
     if not asserted and benefits:
         return PartVerdict(
@@ -618,27 +733,50 @@ def _part_verdict(
     )
 
 
-STRENGTH = ("contradicted", "unsupported", "uncertain", "overstated", "supported")
+def weakest(found: Sequence[str]) -> str:
+    """The weakest of some verdicts in the vocabulary's order (``vocab.VERDICTS``, strongest support first)."""
+    return max(found, key=lambda v: order_of(v, VERDICTS))
 
 
 def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) -> Verdict:
     """Verdict for an efficacy or outcome claim, computed from its profile (module docstring)."""
     domain, window, comparator, parts = _scope(claim)
+    question = claim_question(claim)
+    if question in UNTESTED:
+        what = UNTESTED[question]
+        return Verdict(
+            claim.id,
+            "unsupported",
+            "",
+            "",
+            f"No study in the tables tested {what} for {OUTCOME_NOUNS.get(domain, domain)} in people with "
+            f"{' and '.join(_label(ev, p) for p in parts)}; evidence that dry needling works in general does not "
+            "answer it, so do not make this claim.",
+            (),
+            f"no study tested {what}",
+            f"unsupported: the claim is about {what}, and no study in the tables compared it",
+        )
     profile = claim_profile(claim, ev) if profile is None else profile
+    if claim.states_limit:
+        return _limit_verdict(claim, ev, profile, parts[0])
     claimed = (comparator,) if comparator else ("sham", "no_treatment")
     refuting = (comparator,) if comparator else ("sham",)
     windows = (window, ANY) if window else BEYOND_FIRST_WEEK
     judged = {
         p: _part_verdict([e for e in profile if e.part == p], claim.asserted, claimed, refuting, windows) for p in parts
     }
-    noun = TOPICS[claim.topic][1] if domain == "other" else OUTCOME_NOUNS.get(domain, domain)
+    noun = (
+        TOPICS[claim.topic][1]
+        if domain == "other"
+        else " or ".join(OUTCOME_NOUNS.get(d, d) for d in _domains(claim, domain))
+    )
     main = parts[0]
     verdict = judged[main]
     rule = verdict.rule
-    named = [p for p in parts[1:] if STRENGTH.index(judged[p].verdict) < STRENGTH.index(verdict.verdict)]
+    named = [p for p in parts[1:] if order_of(judged[p].verdict, VERDICTS) > order_of(verdict.verdict, VERDICTS)]
     if claim.subcondition_only:
-        weakest = min(parts, key=lambda p: STRENGTH.index(judged[p].verdict))
-        verdict, rule = judged[weakest], judged[weakest].rule
+        weak = next(p for p in parts if judged[p].verdict == weakest([judged[q].verdict for q in parts]))
+        verdict, rule = judged[weak], judged[weak].rule
     elif named and verdict.verdict == "supported":
         verdict = PartVerdict("overstated", verdict.entry, "")
         rule = (
@@ -663,7 +801,7 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     if e.certainty == "very_low" or verdict.verdict == "uncertain":
         wording = f"The evidence is very uncertain about the effect of dry needling on {noun} in people with {label}."
     else:
-        wording = _statement(e, domain, ev)
+        wording = _statement(e, ev) + _later_null(e, profile)
     effect = f"{c.text}; {c.certainty_range} certainty, rated by {c.rated_by}" + (
         f"; indirect ({e.indirect}), so {e.certainty.replace('_', ' ')} for this claim" if e.indirect else ""
     )
@@ -671,9 +809,61 @@ def efficacy_verdict(claim, ev: Evidence, profile: list[Entry] | None = None) ->
     return Verdict(claim.id, verdict.verdict, e.certainty, effect, wording, ids, reason, rule)
 
 
+def _limit_verdict(claim, ev: Evidence, profile: list[Entry], part: str) -> Verdict:
+    """A cautious claim that states a limit ("relief is mostly short-lived"): judged on the claimed window
+    (``OUTCOME_FILTERS``), read as a limit, not a promise. A tested result there with little or no
+    difference at low certainty or above supports it; a direct benefit against sham or no treatment at
+    moderate or high certainty contradicts it; anything else leaves it uncertain."""
+    rows = [e for e in profile if e.part == part and e.candidate.comparator_class not in HEAD_TO_HEAD]
+    ids = tuple(sorted({e.candidate.evidence_id for e in profile}))
+    what = f"{TOPICS[claim.topic][1]} of dry needling for {OUTCOME_NOUNS.get(_scope(claim)[0], 'pain')}"
+    ranked = sorted(rows, key=_entry_key, reverse=True)
+    lasting = [
+        e
+        for e in ranked
+        if e.direct
+        and _benefit(e)
+        and e.candidate.comparator_class in ("sham", "no_treatment")
+        and certainty_rank(e.certainty) >= certainty_rank("moderate")
+    ]
+    null = [e for e in ranked if _no_difference(e) and certainty_rank(e.certainty) >= certainty_rank("low")]
+    if lasting:
+        e, verdict, why = lasting[0], "contradicted", "a direct benefit there at moderate or high certainty"
+    elif null:
+        e, verdict, why = null[0], "supported", "little or no difference there"
+    else:
+        e, verdict, why = (ranked[0] if ranked else None), "uncertain", "no clear result there"
+    if e is None:
+        return Verdict(
+            claim.id,
+            "unsupported",
+            "",
+            "",
+            f"No study was found on {what}.",
+            (),
+            "no evidence found",
+            "unsupported: no trial or review data in the window the claim speaks of",
+        )
+    c = e.candidate
+    wording = (
+        f"The evidence is very uncertain about {what}."
+        if verdict == "uncertain" or e.certainty == "very_low"
+        else _statement(e, ev)
+    )
+    return Verdict(
+        claim.id,
+        verdict,
+        e.certainty,
+        f"{c.text}; {c.certainty_range} certainty, rated by {c.rated_by}",
+        wording,
+        ids,
+        f"deciding evidence: {c.evidence_id} ({CLASS_LABELS[c.comparator_class]}, {c.window})",
+        f"{verdict}: a claim that states a limit, read against the window it speaks of ({why})",
+    )
+
+
 def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
     """The claim_evidence rows of one claim (``PROFILE_COLUMNS``)."""
-    domain = _scope(claim)[0]
     rows = []
     for e in profile:
         c = e.candidate
@@ -697,15 +887,16 @@ def profile_rows(claim, ev: Evidence, profile: list[Entry]) -> list[dict]:
                 "k": c.k,
                 "n_participants": c.n_participants,
                 "size": c.size,
-                "favours": FAVOURS[c.favours] if not math.isnan(c.ci_low) else "not reported (narrative finding)",
+                "favours": FAVOURS[c.favours] if c.tested else "not reported (narrative finding)",
                 "finding_certainty": c.finding_certainty,
                 "certainty_range": c.certainty_range,
                 "rated_by": c.rated_by,
                 "certainty": e.certainty,
                 "certainty_reasons": c.certainty_reasons,
-                "statement": _statement(e, domain, ev) if c.favours is not None or not math.isnan(c.ci_low) else c.text,
+                "statement": _statement(e, ev) if c.tested else c.text,
                 "applicability": c.applicability,
                 "candidates": e.candidates,
+                "outcome_domain": c.domain,
             }
         )
     return rows
@@ -804,6 +995,61 @@ def _rates(rows: pd.DataFrame) -> list[tuple[str, float, bool, float]]:
     return out
 
 
+def _duration_verdict(claim, rows: pd.DataFrame, ids: tuple[str, ...], what: str) -> Verdict:
+    """A claim about how long an event lasts, judged only on recorded durations (``resolved_within_hours``):
+    supported (low: trial reports) when every recorded duration is within the claimed one, overstated when
+    one is longer, uncertain when no row records a duration (a rate says nothing about how long it lasts)."""
+    hours = number(rows["resolved_within_hours"]).dropna()
+    claimed = claim.duration_hours
+    if hours.empty:
+        return Verdict(
+            claim.id,
+            "uncertain",
+            "very_low",
+            "",
+            f"How long {what} lasts was not recorded in the studies found; the claimed duration cannot be checked.",
+            ids,
+            "no duration data",
+            "uncertain: a claim about how long something lasts needs duration data, and none was found",
+        )
+    longest = float(hours.max())
+    timed = tuple(sorted(rows.loc[hours.index, "safety_id"]))
+    verdict = "supported" if longest <= claimed else "overstated"
+    return Verdict(
+        claim.id,
+        verdict,
+        "low",
+        f"resolved within {float(hours.min()):g} to {longest:g} hours ({len(hours)} report(s))",
+        f"Where trials recorded it, {what} resolved within {longest:g} hours.",
+        timed,
+        f"claimed at most {claimed:g} hours, recorded at most {longest:g} hours",
+        f"{verdict}: the claimed duration against the recorded durations (claimed at most {claimed:g} h, "
+        f"recorded at most {longest:g} h)",
+    )
+
+
+def _common_mild_events(safety: pd.DataFrame) -> str:
+    """The clause naming the mild events of a named type (not all-cause, not "other") that the safety
+    table counts as common or very common (highest recorded rate >= 1%), each with its range, most
+    frequent first; "" when there is none."""
+    mild = safety[(safety["severity"] == "mild") & ~safety["event_type"].isin((*ALL_CAUSE, "other"))]
+    mild = mild[mild["denominator_unit"] != "reports"]
+    ranges = {}
+    for event_type, rows in mild.groupby("event_type"):
+        rates = [r for _, r, upper, _ in _rates(rows) if not upper]
+        if rates and max(rates) >= 1.0:
+            ranges[event_type] = (min(rates), max(rates))
+    if not ranges:
+        return ""
+    parts = [
+        f"{TOPICS.get(e, ('', e.replace('_', ' ')))[1]} ({lo:.2g}%" + ("" if lo == hi else f" to {hi:.2g}%") + ")"
+        for e, (lo, hi) in sorted(ranges.items(), key=lambda item: (-item[1][1], item[0]))
+    ]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    bands = sorted({band(hi) for _, hi in ranges.values()}, key=[b for _, b in BANDS].index)
+    return f"; mild ones were {' or '.join(bands)}: {listed}"
+
+
 def _safety_rows(claim, safety: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """(rows giving the event's own rate, all-cause serious rows usable as an upper bound, what they
     count). The claim's linked rows if it links any, else the rows of its event type."""
@@ -835,7 +1081,15 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
         )
     own, bound, what = _safety_rows(claim, ev.curated.safety)
     ids = tuple(sorted(set(own["safety_id"]) | set(bound["safety_id"])))
+    if claim.duration_hours is not None:
+        return _duration_verdict(claim, own, ids, what)
     rated = _rates(own[own["denominator_unit"] != "reports"])
+    # events patients feel after the session: clinicians' per-treatment counts undercount them
+    felt_later = claim.topic in FELT_LATER
+    by_patients = _rates(own[own["reported_by"] == "patient"]) if felt_later else []
+    if by_patients:
+        rated = by_patients
+    clinician_only = felt_later and bool(rated) and not by_patients
     reports = own[own["denominator_unit"] == "reports"]
     upper_only = not rated and not bound.empty
     if upper_only:
@@ -886,7 +1140,7 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
     high = max(r for _, r, _, _ in rated)
     low = min(r for _, r, _, _ in rated)
     big = any(d >= SURVEY_SIZE for *_, d in rated if not math.isnan(d))
-    certainty = ("low" if upper_only else "moderate") if big else "low"
+    certainty = ("low" if upper_only or felt_later else "moderate") if big else "low"
     span = f"{low:.2g}%" if low == high else f"{low:.2g}% to {high:.2g}%"
     bands = band(low) if band(low) == band(high) else f"{band(low)} to {band(high)}"
     if upper_only:
@@ -904,7 +1158,7 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
         if claim.topic == "general_safety" and claimed != "common":
             wording = (
                 f"Significant adverse events were {band(high)} in large surveys of physiotherapists (at most "
-                f"{high:.2g}% of treatments); mild ones such as bruising, bleeding and soreness were common."
+                f"{high:.2g}% of treatments)" + _common_mild_events(ev.curated.safety) + "."
             )
     if claimed == "not_stated":
         return Verdict(
@@ -927,6 +1181,20 @@ def safety_verdict(claim, ev: Evidence) -> Verdict:
     else:
         verdict = "supported" if high < hi_lim else ("contradicted" if low >= 1.0 else "overstated")
     observed = f"claimed {claimed.replace('_', ' ')}, observed {'at most ' if upper_only else ''}{band(high)}"
+    if clinician_only and verdict != ("supported" if claimed == "common" else "contradicted"):
+        # a lower bound can show that an event is common, never that it is not
+        return Verdict(
+            claim.id,
+            "uncertain",
+            "low",
+            effect + "; clinician-reported, a lower bound",
+            f"Clinicians recorded {what} in {span} of treatments; they count what they see during the session, "
+            "so how often patients feel it afterwards is not known.",
+            ids,
+            f"{observed} in clinician surveys only",
+            "uncertain: clinician surveys undercount what patients feel after the session, and no patient-reported "
+            "rate was found",
+        )
     return Verdict(
         claim.id,
         verdict,
@@ -967,12 +1235,15 @@ class Override:
     reason: str
     certainty: str = ""
     allowed_wording: str = ""
+    source: str = ""
 
 
 def overrides(curated: Curated) -> dict[str, Override]:
     """claim_id -> Override from the validated ``verdict_overrides`` table."""
     table = curated.verdict_overrides
-    return {r.claim_id: Override(r.verdict, r.reason, r.certainty, r.allowed_wording) for r in table.itertuples()}
+    return {
+        r.claim_id: Override(r.verdict, r.reason, r.certainty, r.allowed_wording, r.source) for r in table.itertuples()
+    }
 
 
 def verdict_tables(claims: Sequence, ev: Evidence) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -1002,7 +1273,7 @@ def verdict_tables(claims: Sequence, ev: Evidence) -> tuple[pd.DataFrame, pd.Dat
                 "evidence_ids": "; ".join(v.evidence_ids),
                 "reason": v.reason,
                 "rule": "set by hand (verdict_overrides.csv); computed " + v.rule if o else v.rule,
-                "override_reason": o.reason if o else "",
+                "override_reason": (o.reason + (f" (source: {o.source})" if o.source else "")) if o else "",
             }
         )
     return pd.DataFrame(rows, columns=list(VERDICT_COLUMNS)), pd.DataFrame(evidence, columns=list(PROFILE_COLUMNS))

@@ -55,19 +55,33 @@ def test_problems_of_every_file_are_reported_together(paths):
 @pytest.mark.parametrize(
     "row,column,message",
     [
-        ({"question_id": "neck_pain:pain:sham", "certainty": "low", "reason": "r"}, "question_id", "not a question id"),
         (
-            {"question_id": "neck_pain:pain:placebo:short", "certainty": "low", "reason": "r"},
+            {"question_id": "neck_pain:pain:sham", "certainty": "low", "reason": "r", "source": "Sterling2015"},
+            "question_id",
+            "not a question id",
+        ),
+        (
+            {
+                "question_id": "neck_pain:pain:placebo:short",
+                "certainty": "low",
+                "reason": "r",
+                "source": "Sterling2015",
+            },
             "question_id",
             "'placebo'",
         ),
         (
-            {"question_id": "neck_pain:pain:sham:short", "certainty": "medium", "reason": "r"},
+            {
+                "question_id": "neck_pain:pain:sham:short",
+                "certainty": "medium",
+                "reason": "r",
+                "source": "Sterling2015",
+            },
             "certainty",
             "must be one of",
         ),
         (
-            {"question_id": "neck_pain:pain:sham:short", "certainty": "low", "reason": ""},
+            {"question_id": "neck_pain:pain:sham:short", "certainty": "low", "reason": "", "source": "Sterling2015"},
             "reason",
             "a value is required",
         ),
@@ -90,6 +104,7 @@ def test_grade_override_errors_name_row_and_column(paths, row, column, message):
                 "certainty": "",
                 "allowed_wording": "",
                 "reason": "r",
+                "source": "Sterling2015",
             },
             "claim_id",
             "unknown claim_id",
@@ -101,6 +116,7 @@ def test_grade_override_errors_name_row_and_column(paths, row, column, message):
                 "certainty": "",
                 "allowed_wording": "",
                 "reason": "r",
+                "source": "Sterling2015",
             },
             "verdict",
             "must be one of",
@@ -112,6 +128,7 @@ def test_grade_override_errors_name_row_and_column(paths, row, column, message):
                 "certainty": "meh",
                 "allowed_wording": "",
                 "reason": "r",
+                "source": "Sterling2015",
             },
             "certainty",
             "must be one of",

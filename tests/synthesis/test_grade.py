@@ -459,7 +459,7 @@ def test_very_low_certainty_says_the_evidence_is_very_uncertain(size, favours):
 def _curated_with_overrides(tmp_path, rows: list[str]):
     paths = copy_data(tmp_path / "data")
     (paths.curated / "grade_overrides.csv").write_text(
-        "question_id,certainty,reason\n" + "".join(r + "\n" for r in rows), encoding="utf-8"
+        "question_id,certainty,reason,source\n" + "".join(r + ",Sterling2015\n" for r in rows), encoding="utf-8"
     )
     return paths
 
@@ -475,8 +475,8 @@ def test_valid_overrides_are_loaded(tmp_path):
         [f'{QID},very_low,"indirect population, see notes"', "knee_pain:pain:sham:short,high,large consistent effect"],
     )
     assert grade.overrides(load_inputs(paths).curated) == {
-        QID: ("very_low", "indirect population, see notes"),
-        "knee_pain:pain:sham:short": ("high", "large consistent effect"),
+        QID: ("very_low", "indirect population, see notes (source: Sterling2015)"),
+        "knee_pain:pain:sham:short": ("high", "large consistent effect (source: Sterling2015)"),
     }
 
 

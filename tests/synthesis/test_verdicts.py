@@ -224,12 +224,12 @@ def test_authors_rating_counts_and_a_range_counts_as_its_lower_level():
 @pytest.mark.parametrize(
     "row,expected,reason",
     [
-        (finding(), "moderate", "risk of bias of the pooled trials not recorded"),
+        (finding(i2="10"), "moderate", "risk of bias of the pooled trials not recorded"),
         (finding(i2="80"), "very_low", "I2 80%"),
-        (finding(intervention_scope="needling_incl_acupuncture"), "low", "needling incl acupuncture"),
-        (finding(n_participants=""), "low", "participants not recorded"),
+        (finding(i2="10", intervention_scope="needling_incl_acupuncture"), "low", "needling incl acupuncture"),
+        (finding(i2="10", n_participants=""), "low", "participants not recorded"),
         (finding(effect="", ci_low="", ci_high=""), "very_low", "no effect estimate with a 95% CI"),
-        (finding(outcome_domain="ppt"), "low", "surrogate"),
+        (finding(i2="10", outcome_domain="ppt"), "low", "surrogate"),
     ],
 )
 def test_unrated_findings_are_rated_by_this_tracker(row, expected, reason):
@@ -610,13 +610,13 @@ def test_grade_indirectness_reads_technique_and_co_intervention():
 
 # --- verdict_overrides.csv (validated with the other curated tables) ------------------------------------
 
-OVERRIDE_HEADER = "claim_id,verdict,certainty,allowed_wording,reason\n"
+OVERRIDE_HEADER = "claim_id,verdict,certainty,allowed_wording,reason,source\n"
 
 
 def _curated_with_overrides(tmp_path, *rows: str):
     paths = copy_data(tmp_path / "data")
     (paths.curated / "verdict_overrides.csv").write_text(
-        OVERRIDE_HEADER + "".join(r + "\n" for r in rows), encoding="utf-8"
+        OVERRIDE_HEADER + "".join(r + ",Sterling2015\n" for r in rows), encoding="utf-8"
     )
     return paths
 
@@ -628,8 +628,12 @@ def test_verdict_overrides_are_loaded_with_optional_certainty_and_wording(tmp_pa
         "efficacy_plantar_heel_pain,supported,,,the review authors' rating",
     )
     assert verdicts.overrides(load_inputs(paths).curated) == {
-        "efficacy_neck_pain": verdicts.Override("uncertain", "panel decision", "very_low", "Say less, please."),
-        "efficacy_plantar_heel_pain": verdicts.Override("supported", "the review authors' rating", "", ""),
+        "efficacy_neck_pain": verdicts.Override(
+            "uncertain", "panel decision", "very_low", "Say less, please.", "Sterling2015"
+        ),
+        "efficacy_plantar_heel_pain": verdicts.Override(
+            "supported", "the review authors' rating", "", "", "Sterling2015"
+        ),
     }
 
 
