@@ -23,12 +23,15 @@ Policies (ours, stated once):
   replicated); down 1 for any one of these problems.
 * Publication bias: only with k >= 10, down 1 when Egger's test gives p < 0.10. With the trial
   registry (``registry_publication_bias``, when the build has registry counts): down 1 ("suspected")
-  when one or more trials of the condition registered on ClinicalTrials.gov were completed two or
-  more years before the registry snapshot and have neither posted results nor a publication found
-  (GRADE Handbook 5.2.5; Guyatt et al. 2011, J Clin Epidemiol 64:1277, "GRADE guidelines: 5. Rating
-  the quality of evidence - publication bias": registered trials that stay unpublished are direct
-  evidence of missing results). The domain takes the larger of the two (at most 1 level) and both
-  reasons.
+  when at least two, and at least half, of the condition's completed ClinicalTrials.gov
+  registrations were completed two or more years before the registry snapshot and have neither
+  posted results nor a publication found (GRADE Handbook 5.2.5; Guyatt et al. 2011, J Clin
+  Epidemiol 64:1277, "GRADE guidelines: 5. Rating the quality of evidence - publication bias":
+  registered trials that stay unpublished are direct evidence of missing results, and rating down
+  is warranted when they are a substantial share of the evidence). A single unreported trial, or a
+  minority of the completed ones, is named in the reason without a downgrade: "no publication
+  found" means none among this tracker's studies, which may miss a published trial. The domain
+  takes the larger of the two (at most 1 level) and both reasons.
 * Indirectness: down 1 for a surrogate outcome (pressure pain threshold), or when at least a
   quarter of the weight comes from trials whose ``technique`` (studies.csv) is not trigger-point
   dry needling (tendon needling, electrical or periosteal needling, other techniques; ``not_stated``
@@ -243,6 +246,15 @@ def registry_publication_bias(counts: RegistryCounts) -> Downgrade:
     """The publication-bias downgrade the trial registry suggests (rule and reference in the module docstring)."""
     if not counts.registered:
         return Downgrade("publication_bias", 0, "registry: no registration of this condition recorded")
+    substantial = len(counts.unreported) >= max(2, counts.completed / 2)
+    if counts.unreported and not substantial:
+        return Downgrade(
+            "publication_bias",
+            0,
+            f"not serious: {len(counts.unreported)} of {counts.completed} completed registered trial(s) with no "
+            f"results found ({', '.join(counts.unreported)}); a downgrade needs at least two and at least half "
+            "(Guyatt 2011, GRADE guidelines 5)",
+        )
     if counts.unreported:
         return Downgrade(
             "publication_bias",

@@ -282,12 +282,27 @@ def test_publication_bias_reasons():
 
 
 def test_registry_with_unreported_trials_suggests_publication_bias():
-    counts = grade.RegistryCounts(registered=5, completed=4, unreported=("NCT03844802",), snapshot_date="2026-12-06")
+    """Down one level when at least two, and at least half, of the completed registrations are unreported."""
+    counts = grade.RegistryCounts(
+        registered=5, completed=4, unreported=("NCT03844802", "NCT02373618"), snapshot_date="2026-12-06"
+    )
     c = rate(question(k=4), registry=counts)
     assert c.levels("publication_bias") == 1 and c.suggested == "moderate"
     reason = c.downgrades[4].reason
-    assert reason.startswith("not assessable with fewer than 10 studies; suspected: 1 of 5 registered trial(s)")
+    assert reason.startswith("not assessable with fewer than 10 studies; suspected: 2 of 5 registered trial(s)")
     assert "NCT03844802" in reason and "2026-12-06" in reason and "Guyatt 2011" in reason
+
+
+@pytest.mark.parametrize(
+    "completed, unreported",
+    [(4, ("NCT03844802",)), (9, ("NCT02731014", "NCT03719352", "NCT03844802")), (1, ("NCT02532595",))],
+)
+def test_one_unreported_trial_or_a_minority_is_named_without_a_downgrade(completed, unreported):
+    c = rate(question(k=4), registry=grade.RegistryCounts(completed + 1, completed, unreported, "2026-12-06"))
+    assert c.levels("publication_bias") == 0
+    reason = c.downgrades[4].reason
+    assert reason.endswith("a downgrade needs at least two and at least half (Guyatt 2011, GRADE guidelines 5)")
+    assert f"{len(unreported)} of {completed} completed" in reason and unreported[0] in reason
 
 
 def test_registry_without_unreported_trials_leaves_the_domain_and_says_so():
@@ -380,7 +395,7 @@ def test_certainty_table_rates_questions_with_data_using_curated_rob_and_interve
     assert (second["risk_of_bias"], second["suggested"], second["final"]) == (2, "low", "moderate")
     assert second["override_reason"] == "both trials at high risk, effect large"
     # the registry's counts of the question's condition feed the publication-bias domain
-    flagged = {"neck_pain": grade.RegistryCounts(3, 2, ("NCT03844802",), "2026-12-06")}
+    flagged = {"neck_pain": grade.RegistryCounts(4, 3, ("NCT03844802", "NCT02731014"), "2026-12-06")}
     with_registry = grade.certainty_table(
         questions.assign(condition_id="neck_pain"), forest, curated(rob, studies, [override]), flagged
     )
