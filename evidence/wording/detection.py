@@ -244,7 +244,7 @@ def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool, bool]:
             rest = text[m.end() :]
             end = _RELATIVE.search(rest) if is_purpose else None
             end = end or _OWN_VOICE.search(rest)
-            if is_purpose and rest.lstrip().startswith(":"):
+            if is_purpose and (m.group(0).endswith(":") or rest.lstrip().startswith(":")):
                 end = None  # "is used to: a; b; c": the whole list is the purpose
             relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start() :]))
             stop = m.end() + end.start() if end else len(text)

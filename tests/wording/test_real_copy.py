@@ -78,6 +78,11 @@ def test_sentences_about_something_else_are_not_claims_on_a_needling_page(senten
     [
         "Dry needling involves putting fine needles into tight muscle to calm the nerve and ease pain.",
         "The aim is to settle the trigger point and restore movement.",
+        "Needling is used to: relax the muscle; speed up healing; calm irritated nerves.",
+        "It is a method for the treatment of stubborn muscle pain in the back.",
+        "“My headaches eased after two visits,” a patient wrote in her review.",
+        "The history of needling goes back to doctors who mapped tender spots in muscles.",
+        "We can also treat jaw pain with dry needling.",
     ],
 )
 def test_purpose_and_definition_are_no_claims(sentence):
