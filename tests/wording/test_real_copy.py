@@ -134,3 +134,13 @@ def test_a_suggestion_never_says_more_than_the_sentence():
     neck = next(f for f in flagged if f.topic == "neck_pain")
     allowed = VERDICTS.set_index("claim_id").loc[neck.claim_id, "allowed_wording"]
     assert neck.flagged and neck.suggestion == allowed and "neck" in neck.suggestion.lower()
+
+
+def test_the_most_common_serious_complication_is_not_a_claim_that_it_is_common():
+    """Naming the most frequent serious complication says nothing about how often it happens."""
+    findings = rules.check_sentences(
+        ["The most common serious complication of needling is a collapsed lung."], CLAIMS, VERDICTS
+    )
+    assert not any(f.flagged for f in findings), findings
+    common = rules.check_sentences(["A collapsed lung is common after needling."], CLAIMS, VERDICTS)
+    assert any(f.flagged for f in common if f.topic == "pneumothorax")
