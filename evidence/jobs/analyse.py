@@ -29,11 +29,13 @@ or is killed part-way leaves ``data/derived/`` as it was, and a reader never see
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -47,7 +49,7 @@ from evidence.registry.crosscheck import crosscheck
 from evidence.registry.store import FETCHED_COLUMNS, RegistryStore
 from evidence.report import plots
 from evidence.synthesis import analysis, grade, verdicts
-from evidence.tables import as_written, write_csv
+from evidence.tables import as_written, read_csv, write_csv
 from evidence.vocab import COMPARATOR_PHRASES, QuestionId, direction
 
 FLOAT_FORMAT = "%.6g"
@@ -223,22 +225,62 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
         written.append(file)
     figures = paths.figures
     figures.mkdir(parents=True, exist_ok=True)
-    wanted = set()
+    drawn = _figure_inputs(figures)
+    inputs: dict[str, str] = {}
+
+    def draw(name: str, key_parts: tuple, make: Callable[[Path], Path]) -> None:
+        """Draw a figure unless the same inputs drew the file that is there (``FIGURE_INPUTS``)."""
+        key = _figure_key(key_parts)
+        path = figures / name
+        if drawn.get(name) != key or not path.exists():
+            make(path)
+        inputs[name] = key
+        written.append(path)
+
     for _, q in derived.questions[derived.questions["k"] > 0].iterrows():
         studies = derived.forest[derived.forest["question_id"] == q["question_id"]]
         qid = QuestionId.parse(q["question_id"])
         comparator = COMPARATOR_PHRASES.get(qid.comparator, "control")
-        path = plots.forest_plot(q, studies, figures / qid.figure_name(), comparator)
-        wanted.add(path.name)
-        written.append(path)
+        key_parts = ("forest", q.to_csv(), studies.to_csv(), comparator)
+        draw(qid.figure_name(), key_parts, partial(plots.forest_plot, q, studies, comparator_label=comparator))
         if q["k"] >= 10:
-            funnel = plots.funnel_plot(studies, q["estimate"], figures / qid.figure_name("funnel"))
-            wanted.add(funnel.name)
-            written.append(funnel)
+            draw(
+                qid.figure_name("funnel"),
+                ("funnel", studies.to_csv(), q["estimate"]),
+                partial(plots.funnel_plot, studies, q["estimate"]),
+            )
     for stale in [*figures.glob("forest_*.svg"), *figures.glob("funnel_*.svg")]:
-        if stale.name not in wanted:
+        if stale.name not in inputs:
             stale.unlink()
+    manifest = pd.DataFrame(sorted(inputs.items()), columns=["figure", "inputs_sha256"])
+    write_csv(manifest, figures / FIGURE_INPUTS)
+    written.append(figures / FIGURE_INPUTS)
     return written
+
+
+#: figures/figure_inputs.csv: each figure with the sha256 of what it was drawn from (the figure's
+#: rows, the plotting module's source and matplotlib's version), so a rebuild draws only figures whose
+#: inputs changed; same inputs, same bytes (the SVGs are deterministic), so nothing else changes
+FIGURE_INPUTS = "figure_inputs.csv"
+
+
+def _figure_inputs(figures: Path) -> dict[str, str]:
+    table = figures / FIGURE_INPUTS
+    if not table.exists():
+        return {}
+    frame = read_csv(table)
+    return dict(zip(frame["figure"], frame["inputs_sha256"]))
+
+
+def _figure_key(parts: tuple) -> str:
+    """sha256 of a figure's inputs, the plotting code and the matplotlib version."""
+    import matplotlib
+
+    digest = hashlib.sha256(Path(plots.__file__).read_bytes())
+    digest.update(matplotlib.__version__.encode())
+    for part in parts:
+        digest.update(b"\0" + str(part).encode("utf-8"))
+    return digest.hexdigest()
 
 
 STAGING_PREFIX = ".derived-staging-"  # <data dir>/.derived-staging-XXXX/: one run's outputs, built aside

@@ -4,6 +4,7 @@ are up to date (drift check: if this fails, run `python -m evidence analyse` and
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -83,3 +84,32 @@ def test_forest_plot_per_question_with_data(rebuilt):
     for question_id in with_data:
         svg = (root / "derived" / "figures" / QuestionId.parse(question_id).figure_name()).read_text()
         assert question_id.replace(":", " \u00b7 ") in svg and "favours dry needling" in svg  # the plot's own title
+
+
+def test_a_rebuild_draws_only_the_figures_whose_inputs_changed(tmp_path, monkeypatch):
+    """figure_inputs.csv records what each figure was drawn from: the same inputs draw nothing again,
+    a changed row draws that question's figure only, and a deleted figure is drawn again."""
+    from evidence.curation.inputs import load_inputs
+    from evidence.jobs import analyse
+    from evidence.report import plots
+
+    paths = DataPaths(tmp_path / "data")
+    shutil.copytree(PROJECT / "data", paths.root, ignore=shutil.ignore_patterns("report", "staging*"))
+    derived = analyse.compute_derived(paths, load_inputs(paths))
+    analyse.write_derived(derived, paths)
+    drawn: list[str] = []
+    real = plots.forest_plot
+    monkeypatch.setattr(
+        plots, "forest_plot", lambda q, s, path, **kw: drawn.append(path.name) or real(q, s, path, **kw)
+    )
+    analyse.write_derived(derived, paths)
+    assert drawn == []
+    first = derived.questions[derived.questions["k"] > 0].iloc[0]
+    changed = derived.questions.copy()
+    changed.loc[first.name, "estimate"] = float(first["estimate"]) - 0.5
+    analyse.write_derived(replace(derived, questions=changed), paths)
+    assert drawn == [QuestionId.parse(first["question_id"]).figure_name()]
+    (paths.figures / drawn[0]).unlink()
+    drawn.clear()
+    analyse.write_derived(replace(derived, questions=changed), paths)
+    assert drawn == [QuestionId.parse(first["question_id"]).figure_name()]
