@@ -16,11 +16,14 @@ claim_verdicts.csv       one row per registered claim, with the rule that decide
 claim_evidence.csv       the evidence profile of each efficacy or outcome claim (``verdicts.PROFILE_COLUMNS``)
 withdrawn.csv            studies taken out of the analysis (retracted, or not peer reviewed) and the
                          questions they had been used in
+change_log.csv           the dated change log, kept across builds (``evidence.report.changelog``): search
+                         runs, verdicts that changed and why, studies withdrawn
 figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg when k >= 10)
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -31,9 +34,9 @@ from evidence.curation.inputs import Inputs, load_inputs
 from evidence.curation.schema import Curated
 from evidence.pubmed.status import Snapshot
 from evidence.pubmed.store import PubmedStore
-from evidence.report import plots
+from evidence.report import changelog, plots
 from evidence.synthesis import analysis, grade, verdicts
-from evidence.tables import as_written, write_csv
+from evidence.tables import as_written, read_csv, write_csv
 from evidence.vocab import COMPARATOR_PHRASES, QuestionId, direction
 
 FLOAT_FORMAT = "%.6g"
@@ -209,9 +212,32 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
     return written
 
 
-def build_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
-    """Compute and write everything (loading and validating the inputs unless given); return the tables."""
-    retracted = frozenset(Snapshot.read(PubmedStore(paths.pubmed)).retracted)
-    derived = compute(inputs or load_inputs(paths), retracted)
+def change_log_path(paths: DataPaths) -> Path:
+    """The dated change log kept across builds."""
+    return paths.derived / "change_log.csv"
+
+
+def build_derived(paths: DataPaths, inputs: Inputs | None = None, today: str | None = None) -> Derived:
+    """Compute and write everything (loading and validating the inputs unless given); return the tables.
+
+    Before the tables are replaced, the change log is brought up to date from the previous build's verdicts
+    and withdrawn studies (``today``: the date its new rows carry, by default today's UTC date)."""
+    snapshot = Snapshot.read(PubmedStore(paths.pubmed))
+    derived = compute(inputs or load_inputs(paths), frozenset(snapshot.retracted))
+    previous = {
+        name: read_csv(paths.derived_table(name)) if paths.derived_table(name).exists() else None
+        for name in ("verdicts", "withdrawn")
+    }
+    log_file = change_log_path(paths)
+    log = changelog.update_change_log(
+        read_csv(log_file, changelog.COLUMNS) if log_file.exists() else None,
+        today or datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+        snapshot.log,
+        as_written(derived.verdicts, FLOAT_FORMAT),
+        as_written(derived.withdrawn, FLOAT_FORMAT),
+        previous["verdicts"],
+        previous["withdrawn"],
+    )
     write_derived(derived, paths)
+    write_csv(log, log_file, columns=changelog.COLUMNS)
     return derived

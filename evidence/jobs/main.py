@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -69,19 +70,19 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
     return text
 
 
-def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
-    """The wording checker's page of each patient document (``wording.patient_document_pages``) read from
-    ``config.materials_dir()``, and a note naming what is missing, without machine paths."""
-    from evidence.wording.rules import patient_document_pages
+def patient_documents(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, Any], str]:
+    """Each patient document as the wording checker reads it (``wording.rules.patient_documents``: sentences
+    and findings) from ``config.materials_dir()``, and a note naming what is missing, without machine paths."""
+    from evidence.wording.rules import patient_documents as checked
 
-    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts)
+    documents, missing = checked(materials_dir(), inputs.claims, verdicts)
     note = (
         ""
         if not missing
         else "Some patient documents were not found beside the project "
         "(../shared/patient-materials, or $EVIDENCE_MATERIALS_DIR), so their pages were not built."
     )
-    return pages, note
+    return documents, note
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -166,11 +167,13 @@ def run_main_job(
     def write_report() -> str:
         nonlocal index
         written = built[0].as_written()
-        pages, note = document_pages(inputs, written.verdicts)
+        documents, note = patient_documents(inputs, written.verdicts)
         run = render.ReportInputs.of_run(
             inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous
         )
-        index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), paths.report)
+        log = read_csv(analyse.change_log_path(paths))
+        run = replace(run, documents=documents, document_pages_note=note, change_log=log)
+        index = render.build_report(run, paths.report)
         return f"{len(list(index.parent.rglob('*.html')))} page(s)"
 
     _step("report", write_report)

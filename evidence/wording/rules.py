@@ -464,15 +464,6 @@ def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
     )
 
 
-def document_page(
-    path: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
-) -> str:
-    """The HTML page of one patient document as marketing would see it from ``check-wording
-    --format html`` (for the report: one page per document, read at build time, never stored)."""
-    drafts = [replace(d, name=Path(path).name) for d in check_drafts([path], claims, verdicts, lexicon)]
-    return to_html(drafts, title=f"Wording check: {Path(path).name}")
-
-
 # --------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------
@@ -519,10 +510,10 @@ def run_check_wording(
     return exit_code(findings, bad_input=any(d.error for d in drafts))
 
 
-def patient_document_pages(
+def patient_documents(
     materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
-) -> tuple[dict[str, str], str]:
-    """For the report: ``{document file name: HTML page}`` for every document of the claims register
+) -> tuple[dict[str, Draft], str]:
+    """For the report: ``{document file name: checked Draft}`` for every document of the claims register
     found in ``materials`` (``../shared/patient-materials``), read at build time and never stored in
     the repository, and a note ("" when every document was there; else which are missing and why
     their pages are left out)."""
@@ -532,7 +523,7 @@ def patient_document_pages(
     if not materials.is_dir():
         return {}, f"patient materials not found at {materials}; the wording pages of the documents are left out"
     present = [d for d in documents if (materials / d).is_file()]
-    pages = {d: document_page(materials / d, claims, verdicts, lexicon) for d in present}
+    drafts = check_drafts([materials / d for d in present], claims, verdicts, lexicon)
     missing = sorted(set(documents) - set(present))
     note = f"not found in {materials}: {', '.join(missing)}; their wording pages are left out" if missing else ""
-    return pages, note
+    return {d: replace(draft, name=d) for d, draft in zip(present, drafts)}, note

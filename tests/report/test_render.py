@@ -21,8 +21,8 @@ from evidence.config import DataPaths
 from evidence.curation.claims import load_claims
 from evidence.curation.inputs import load_inputs
 from evidence.curation.searches import load_search_definitions
-from evidence.jobs.analyse import compute
-from evidence.jobs.main import document_pages, run_main_job
+from evidence.jobs.analyse import change_log_path, compute
+from evidence.jobs.main import patient_documents, run_main_job
 from evidence.pubmed.status import Snapshot
 from evidence.pubmed.store import PubmedStore
 from evidence.report.render import ReportInputs, build_report, verdict_changes
@@ -48,11 +48,12 @@ def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> Rep
     """What the main job hands the report, computed here from the files of ``paths``."""
     inputs = load_inputs(paths)
     derived = compute(inputs).as_written()
-    pages, note = document_pages(inputs, derived.verdicts)
+    documents, note = patient_documents(inputs, derived.verdicts)
     return replace(
         ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous),
-        document_pages=pages,
+        documents=documents,
         document_pages_note=note,
+        change_log=read_csv(change_log_path(paths)),
     )
 
 
@@ -121,6 +122,9 @@ def test_claims_name_their_documents_by_title(built, claims):
 
 
 def test_evidence_map_cells_follow_the_questions(built, condition_ids):
+    """ "Does it work" cells use only sham, no-treatment and usual-care comparisons; add-on and head-to-head
+    comparisons have a column each; a cell names its certainty in words and its studies and participants."""
+    from evidence.report.render import DOES_IT_WORK, OTHER_COLUMNS
     from evidence.vocab import DOMAINS, direction
 
     doc = parse(built.derived / "report" / "index.html")
@@ -131,12 +135,18 @@ def test_evidence_map_cells_follow_the_questions(built, condition_ids):
     rows = doc.xpath('//table[@id="evidence-map"]/tbody/tr[@data-condition]')
     assert [r.get("data-condition") for r in rows] == condition_ids
     marks = {True: "\u25b2", False: "\u25bc", None: "\u25c6"}
+    columns = [(DOES_IT_WORK, d) for d in DOMAINS] + [((c,), None) for c, _ in OTHER_COLUMNS]
+    ranks = ["very_low", "low", "moderate", "high"]
+    checked = set()
     for row in rows:
         cid = row.get("data-condition")
         cells = row.xpath("td")
-        assert len(cells) == len(DOMAINS)
-        for domain, cell in zip(DOMAINS, cells):
-            mine = questions[(questions["condition_id"] == cid) & (questions["outcome_domain"] == domain)]
+        assert len(cells) == len(columns)
+        for (comparators, domain), cell in zip(columns, cells):
+            mine = questions[(questions["condition_id"] == cid) & questions["comparator_type"].isin(comparators)]
+            theirs = findings[(findings["condition_id"] == cid) & findings["comparator_type"].isin(comparators)]
+            if domain:
+                mine, theirs = mine[mine["outcome_domain"] == domain], theirs[theirs["outcome_domain"] == domain]
             classes = cell.get("class").split()
             if not mine.empty:
                 hrefs = cell.xpath("a/@href")
@@ -144,19 +154,46 @@ def test_evidence_map_cells_follow_the_questions(built, condition_ids):
                 best = mine[mine["question_id"].map(lambda q: QuestionId.parse(q).anchor) == hrefs[0].split("#")[1]]
                 assert len(best) == 1, (cid, domain)
                 b = best.iloc[0]
+                assert b.comparator_type in comparators
+                checked.add(b.comparator_type)
                 assert f"certainty-{final[b.question_id]}" in classes
+                assert cell.xpath("string(a/span[@class='map-cert'])") == final[b.question_id].replace("_", " ")
+                assert cell.xpath("string(a/span[@class='map-n'])") == f"k {b.k} \u00b7 n {b.n_participants}"
                 assert (
                     cell.xpath("string(a/span[contains(@class, 'mark')])")
                     == marks[direction(float(b.estimate), float(b.ci_low), float(b.ci_high))]
                 )
                 assert f"size-{b.effect_class or 'unclassified'}" in cell.xpath("a/span[1]/@class")[0]
                 levels = {final[q] for q in mine["question_id"]}
-                ranks = ["very_low", "low", "moderate", "high"]
                 assert ranks.index(final[b.question_id]) == max(ranks.index(level) for level in levels)
-            elif ((findings["condition_id"] == cid) & (findings["outcome_domain"] == domain)).any():
+            elif not theirs.empty:
                 assert "map-reviews" in classes and cell.xpath("a/@href") == [f"conditions/{cid}.html#reviews"]
             else:
                 assert "map-gap" in classes and not cell.xpath(".//a")
+    assert {"sham", "add_on", "active_other"} <= checked  # each kind of column has data somewhere
+    legend = " ".join(doc.xpath('string(//*[@id="map-legend"])').split())
+    assert all(word in legend for word in ("very low", "moderate", "favours dry needling", "2 studies"))
+
+
+def test_one_colour_meaning_for_verdicts(built):
+    """A verdict is drawn with its verdict badge everywhere (never in certainty colours), and certainty colours
+    are no verdict's colours."""
+    import re as regex
+
+    css = (built.report / "style.css").read_text()
+
+    def background(selector: str) -> str:
+        return regex.search(regex.escape(selector) + r"[^{]*\{[^}]*background: (#[0-9a-f]+)", css).group(1)
+
+    verdict_colours = {background(f".verdict-{v}") for v in ("supported", "overstated", "contradicted")}
+    assert not verdict_colours & {background(f".certainty-{c}") for c in ("high", "moderate", "low", "very_low")}
+    index = parse(built.report / "index.html")
+    topic_claims = index.xpath('//tbody[@class="map-topics"]//a')
+    assert topic_claims and all("verdict" in a.get("class").split() for a in topic_claims)
+    for a in topic_claims:
+        verdict = next(c for c in a.get("class").split() if c.startswith("verdict-")).removeprefix("verdict-")
+        assert a.text_content().startswith(verdict.replace("_", " "))
+        assert not any(c.startswith("certainty-") for c in a.get("class").split())
 
 
 def test_every_condition_and_claim_has_a_page(built, claims, condition_ids):
@@ -203,8 +240,11 @@ def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
     for page in pages(built):
         doc = parse(page)
         assert not doc.xpath("//script[@src]"), f"{page}: external script"
-        for _element, attribute, link, _ in doc.iterlinks():
+        for element, attribute, link, _ in doc.iterlinks():
             url = urlparse(link)
+            if element.get("data-served-link") is not None:  # the checker beside the served report (test_tasks)
+                assert link == "../" and page == report / "index.html"
+                continue
             if attribute == "src":
                 assert not url.scheme.startswith("http") and not link.startswith("//"), f"{page}: {link}"
             if url.scheme in ("http", "https", "mailto", "data"):
@@ -535,7 +575,7 @@ def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
     curated = load_inputs(built).curated
     studies, reviews, findings = curated.studies, curated.reviews, curated.review_findings
     exports = built.derived / "report" / "exports"
-    for name in ["all", *condition_ids]:
+    for name in ["all", *condition_ids]:  # trials and reviews in separate files
         if name == "all":
             want_studies = set(studies.loc[studies["decision"] == "include", "study_id"])
             want_reviews = set(reviews["review_id"])
@@ -545,30 +585,30 @@ def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
             want_reviews = set(findings.loc[findings["condition_id"] == name, "review_id"])
         page = None if name == "all" else parse(built.derived / "report" / "conditions" / f"{name}.html")
         if not want_studies | want_reviews:
-            assert not (exports / f"{name}.ris").exists() and not page.xpath('//section[@id="exports"]')
+            assert not list(exports.glob(f"{name}-*")) and not page.xpath('//section[@id="exports"]')
             continue
-        ris = rispy.loads((exports / f"{name}.ris").read_text(encoding="utf-8"))
-        assert [r["id"] for r in ris] and {r["id"] for r in ris} == want_studies | want_reviews
-        assert len(ris) == len(want_studies | want_reviews)
-        library = bibtexparser.parse_string((exports / f"{name}.bib").read_text(encoding="utf-8"))
-        assert not library.failed_blocks
-        assert {e.key for e in library.entries} == want_studies | want_reviews
-        by_key = {e.key: e.fields_dict for e in library.entries}
-        for r in ris:
-            row = (
-                studies[studies["study_id"] == r["id"]]
-                if r["id"] in want_studies
-                else reviews[reviews["review_id"] == r["id"]]
-            ).iloc[0]
-            assert r.get("doi", "") == row["doi"] and r.get("accession_number", "") == row["pmid"]
-            assert r.get("title", "") == " ".join(row["title"].split())
-            if row["doi"]:
-                assert by_key[r["id"]]["doi"].value == row["doi"]
-            if row["year"]:
-                assert by_key[r["id"]]["year"].value == row["year"]
-        if page is not None:
-            links = set(page.xpath('//section[@id="exports"]//a/@href'))
-            assert {f"../exports/{name}.ris", f"../exports/{name}.bib"} <= links
+        for kind, want in (("trials", want_studies), ("reviews", want_reviews)):
+            if not want:
+                assert not (exports / f"{name}-{kind}.ris").exists()
+                continue
+            ris = rispy.loads((exports / f"{name}-{kind}.ris").read_text(encoding="utf-8"))
+            assert [r["id"] for r in ris] and {r["id"] for r in ris} == want and len(ris) == len(want)
+            library = bibtexparser.parse_string((exports / f"{name}-{kind}.bib").read_text(encoding="utf-8"))
+            assert not library.failed_blocks
+            assert {e.key for e in library.entries} == want
+            by_key = {e.key: e.fields_dict for e in library.entries}
+            table = studies if kind == "trials" else reviews
+            for r in ris:
+                row = table[table["study_id" if kind == "trials" else "review_id"] == r["id"]].iloc[0]
+                assert r.get("doi", "") == row["doi"] and r.get("accession_number", "") == row["pmid"]
+                assert r.get("title", "") == " ".join(row["title"].split())
+                if row["doi"]:
+                    assert by_key[r["id"]]["doi"].value == row["doi"]
+                if row["year"]:
+                    assert by_key[r["id"]]["year"].value == row["year"]
+            if page is not None:
+                links = set(page.xpath('//section[@id="exports"]//a/@href'))
+                assert {f"../exports/{name}-{kind}.ris", f"../exports/{name}-{kind}.bib"} <= links
 
 
 def test_a_second_main_job_changes_no_byte(tmp_path):
