@@ -890,8 +890,8 @@ def _study_link(inputs: ReportInputs, study_id: str, root: str = "../") -> dict[
 
 
 def _review_trials(inputs: ReportInputs, review_id: str) -> list[dict[str, str]]:
-    """The trials we hold that a review includes, where the curated data show it: risk-of-bias ratings taken
-    from the review's tables, or trial numbers read from it (``source_location`` names the review)."""
+    """The trials we hold that a review includes, where the curated data show it: risk-of-bias ratings that
+    were taken out of the review's tables, or trial numbers read in it (``source_location`` names the review)."""
     rob = inputs.curated.risk_of_bias
     studies = inputs.curated.studies
     ids = set(rob.loc[rob["source"] == review_id, "study_id"])

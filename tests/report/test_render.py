@@ -29,9 +29,7 @@ from evidence.report.render import ReportInputs, build_report, verdict_changes
 from evidence.tables import read_csv
 from evidence.vocab import QuestionId
 from tests.conftest import PROJECT, copy_data, skip_without
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from tests.report.browser import open_chrome
 
 
 def report_files(paths: DataPaths) -> dict[str, bytes]:
@@ -59,14 +57,6 @@ def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> Rep
 
 def pages(paths: DataPaths) -> list[Path]:
     return sorted((paths.derived / "report").rglob("*.html"))
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> DataPaths:
-    """The main job, offline and without notebooks, on a copy of data/."""
-    paths = copy_data(tmp_path_factory.mktemp("report") / "data")
-    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
-    return paths
 
 
 @pytest.fixture(scope="module")
@@ -321,33 +311,6 @@ def test_prisma_flow_adds_up(built, condition_ids):
 # ----------------------------------------------------------------------------- the browser test
 
 
-def _chrome(tmp_path: Path):
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip(
-            "headless Chromium not installed (/usr/bin/chromium and /usr/bin/chromedriver; "
-            "install with `apt-get update && apt-get install -y chromium chromium-driver`)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chrome-profile'}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-
-
 BROKEN_IMAGES = "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);"
 
 
@@ -358,7 +321,7 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
 
     report = built.derived / "report"
     labels = {c.id: c.label for c in load_search_definitions(built.searches).conditions}
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.get((report / "index.html").as_uri())
         shot = tmp_path / "index.png"
@@ -651,7 +614,7 @@ def test_applicability_filter_in_headless_chromium(built, tmp_path):
     studies = read_csv(built.curated / "studies.csv")
     included = studies[(studies["decision"] == "include") & (studies["condition_id"] == "lateral_elbow_tendinopathy")]
     assert included["technique"].nunique() > 1  # the page offers the filter
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.get((built.report / "conditions" / "lateral_elbow_tendinopathy.html").as_uri())
         rows = driver.find_elements(By.CSS_SELECTOR, "#included-studies tbody tr")
