@@ -51,19 +51,19 @@ def _draw_forest(question: pd.Series, studies: pd.DataFrame, path: Path, compara
     ys = list(range(rows, rows - k, -1))
     right = ax.get_yaxis_transform()
     ax.text(1.02, rows + 0.7, "Estimate [95% CI]", transform=right, va="center", fontsize=8, weight="bold")
-    ax.text(1.36, rows + 0.7, "Weight", transform=right, va="center", fontsize=8, weight="bold")
+    ax.text(1.3, rows + 0.7, "Weight", transform=right, va="center", fontsize=8, weight="bold")
     for y, r in zip(ys, studies.itertuples()):
         ax.plot([r.ci_low, r.ci_high], [y, y], color="black", lw=1)
         ax.plot([r.yi], [y], marker="s", color="#1f4e79", markersize=4 + 8 * math.sqrt(r.weight / 100))
         ax.text(1.02, y, _interval(r.yi, r.ci_low, r.ci_high), transform=right, va="center", fontsize=8)
-        ax.text(1.36, y, f"{r.weight:.1f}%", transform=right, va="center", fontsize=8)
+        ax.text(1.3, y, f"{r.weight:.1f}%", transform=right, va="center", fontsize=8)
     labels, ticks = list(studies["study_id"]), list(ys)
     if pooled:
         est, lo, hi = question["estimate"], question["ci_low"], question["ci_high"]
         y = 2
         ax.fill([lo, est, hi, est], [y, y + 0.3, y, y - 0.3], color="#c0504d", zorder=3)
         ax.text(1.02, y, _interval(est, lo, hi), transform=right, va="center", fontsize=8, weight="bold")
-        ax.text(1.36, y, "100%", transform=right, va="center", fontsize=8)
+        ax.text(1.3, y, "100%", transform=right, va="center", fontsize=8)
         pi_low, pi_high = question.get("pi_low"), question.get("pi_high")
         stats = [f"\u03c4\u00b2 = {question['tau2']:.3f}", f"I\u00b2 = {question['i2']:.0f}%"]
         if k >= 3 and pd.notna(pi_low) and pd.notna(pi_high):
@@ -71,7 +71,7 @@ def _draw_forest(question: pd.Series, studies: pd.DataFrame, path: Path, compara
             stats.append(f"95% prediction interval {pi_low:.2f} to {pi_high:.2f}")
         else:
             stats.append("prediction interval: needs 3 or more studies")
-        ax.text(1.02, 1, "; ".join(stats), transform=right, va="center", fontsize=7)
+        ax.text(0.01, 1, "; ".join(stats), transform=right, va="center", fontsize=7)
         labels.append(f"Pooled, random effects ({question['method']})")
         ticks.append(2)
     ax.axvline(0, color="grey", lw=0.8)

@@ -206,6 +206,11 @@ class ReportInputs:
         return {r["review_id"]: r for r in self.curated.reviews.to_dict("records")}
 
     @cached_property
+    def study_by_id(self) -> dict[str, dict[str, str]]:
+        """The first curated row of each study id."""
+        return {r["study_id"]: r for r in self.curated.studies.drop_duplicates("study_id").to_dict("records")}
+
+    @cached_property
     def certainty_by_question(self) -> dict[str, dict[str, str]]:
         return {r["question_id"]: r for r in self.certainty.to_dict("records")}
 
@@ -881,11 +886,9 @@ def _deciding_ids(verdict: Mapping[str, str]) -> list[str]:
 def _study_link(inputs: ReportInputs, study_id: str, root: str = "../") -> dict[str, str]:
     """A study as {text, href}: "First author year" linked to its row on its condition page (``root``: the
     way from the page to the report folder)."""
-    studies = inputs.curated.studies
-    rows = studies[studies["study_id"] == study_id].to_dict("records")
-    if not rows:
+    r = inputs.study_by_id.get(study_id)
+    if r is None:
         return {"text": study_id, "href": ""}
-    r = rows[0]
     return {"text": _cite(r) or study_id, "href": f"{root}conditions/{r['condition_id']}.html#study-{study_id}"}
 
 
@@ -929,6 +932,15 @@ def _deciding(inputs: ReportInputs, verdict: Mapping[str, str], labels: dict[str
     return out
 
 
+EVIDENCE_ID = re.compile(r"\b\w+(?::\w+){3,4}\b")  # a question id, or a review finding id
+
+
+def in_words(inputs: ReportInputs, text: str) -> str:
+    """``text`` (a verdict's reason) with each question or review finding id replaced by its label."""
+    labels = inputs.condition_labels
+    return EVIDENCE_ID.sub(lambda m: _evidence_item(inputs, m.group(0), labels)["text"], text)
+
+
 def document_href(document: str, root: str = "") -> str:
     """The report-relative link of a patient document's page."""
     return f"{root}documents/{Path(document).stem}.html"
@@ -962,7 +974,7 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
         "answer": ANSWERS.get(verdict, ANSWERS["not_built"]),
         "certainty": v.get("certainty", ""),
         "effect": v.get("effect", ""),
-        "reason": v.get("reason", ""),
+        "reason": in_words(inputs, v.get("reason", "")),
         "override_reason": v.get("override_reason", ""),
         "wording": v.get("allowed_wording", ""),
         "conditions": [{"id": c, "label": labels.get(c, c), "linked": c in known} for c in claim.conditions],
@@ -1161,7 +1173,11 @@ def _changes_context(inputs: ReportInputs) -> dict:
                     for r in rows
                     if r["kind"] == "search"
                 ],
-                "verdicts": [{**r, "linked": r["subject"] in claims} for r in rows if r["kind"] == "verdict"],
+                "verdicts": [
+                    {**r, "why": in_words(inputs, r["why"]), "linked": r["subject"] in claims}
+                    for r in rows
+                    if r["kind"] == "verdict"
+                ],
                 "withdrawn": [
                     {**r, "link": _study_link(inputs, r["subject"], "")} for r in rows if r["kind"] == "withdrawn"
                 ],

@@ -18,7 +18,7 @@ from evidence.config import ConfigError
 from evidence.curation.topics import TOPICS
 from evidence.wording import drafts, rules
 from tests.conftest import PROJECT
-from tests.report.test_render import _chrome
+from tests.report.browser import open_chrome
 from tests.wording_helpers import (
     ALL,
     NECK_LOW,
@@ -119,7 +119,7 @@ def test_html_output_in_headless_chromium(tmp_path):
     page = tmp_path / "report.html"
     with page.open("w", encoding="utf-8") as out:
         assert rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out) == 1
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.get(page.as_uri())
         assert driver.title == "Wording check"
