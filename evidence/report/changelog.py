@@ -89,15 +89,16 @@ def update_change_log(
                 "why": "the tracker began keeping this log",
             }
         )
-    seen = {(r["date"], r["kind"], r["subject"]) for r in rows}
+    key = ("date", "kind", "subject", "before", "after")  # a search run is logged once however often it is read
+    seen = {tuple(r[k] for k in key) for r in rows}
     for row in [
         *_search_rows(search_log),
         *_verdict_rows(previous_verdicts, verdicts, today),
         *_withdrawn_rows(previous_withdrawn, withdrawn, today),
     ]:
-        if (row["date"], row["kind"], row["subject"]) not in seen:
+        if tuple(row[k] for k in key) not in seen:
             rows.append(row)
-            seen.add((row["date"], row["kind"], row["subject"]))
+            seen.add(tuple(row[k] for k in key))
     frame = pd.DataFrame(rows, columns=list(COLUMNS)).fillna("").astype(str)
     order = frame["kind"].map({k: i for i, k in enumerate(KINDS)})
     frame = frame.assign(_order=order).sort_values(["date", "_order", "subject"], kind="mergesort")
