@@ -285,12 +285,23 @@ def notebook_html(nb: Any, title: str = "Notebook") -> str:
     return body
 
 
+def notebook_title(nb: Any, fallback: str) -> str:
+    """The page title of a notebook: "Notebook: " and the first markdown heading ("# 01 · Search overview"),
+    else ``fallback``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return f"Notebook: {line[2:].strip()}"
+    return fallback
+
+
 def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
     """Execute every notebook against ``paths`` and export it to ``report/notebooks/<name>.html``."""
     written = []
     for nb_path in sorted(Path(notebooks_dir).glob("*.ipynb")):
         nb = execute_notebook(nb_path, paths.root)
         target = paths.report / "notebooks" / f"{nb_path.stem}.html"
-        atomic_write_bytes(target, notebook_html(nb, nb_path.stem).encode("utf-8"))
+        atomic_write_bytes(target, notebook_html(nb, notebook_title(nb, nb_path.stem)).encode("utf-8"))
         written.append(target)
     return written

@@ -250,6 +250,32 @@ def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
         assert b"fetch(" not in page.read_bytes()
 
 
+def test_the_committed_report_has_no_broken_link():
+    """Every local link of the committed report leads to a committed file or anchor. The one exception is
+    the patient documents' pages (``documents/``): they hold the documents' own text, so they are built on
+    each machine and git-ignored (test_each_patient_document_gets_its_wording_page_which_git_ignores)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "data/derived/report"], cwd=PROJECT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    tracked = {(PROJECT / name).resolve() for name in listed}
+    report = (PROJECT / "data" / "derived" / "report").resolve()
+    assert report / "index.html" in tracked
+    broken = []
+    for page in sorted(p for p in tracked if p.suffix == ".html" and "notebooks" not in p.parts):
+        for element, _attribute, link, _ in parse(page).iterlinks():
+            url = urlparse(link)
+            if url.scheme or element.get("data-served-link") is not None:
+                continue
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            if target.parent == report / "documents":
+                continue
+            if target not in tracked:
+                broken.append(f"{page.relative_to(report)}: {link}")
+            elif url.fragment and target.suffix == ".html" and not parse(target).xpath(f'//*[@id="{url.fragment}"]'):
+                broken.append(f"{page.relative_to(report)}: {link} (no such anchor)")
+    assert broken == [], broken[:10]
+
+
 def test_rebuild_is_byte_identical(built):
     previous = read_csv(built.derived / "claim_verdicts.csv")
     first = report_files(built)
