@@ -32,8 +32,9 @@ sys.path.insert(0, str(PROJECT))
 from evidence.config import DataPaths, Settings  # noqa: E402
 from evidence.curation.inputs import load_inputs  # noqa: E402
 from evidence.curation.searches import load_search_definitions  # noqa: E402
+from evidence.http import Deadline, RateLimiter  # noqa: E402
 from evidence.jobs.main import refresh_snapshot  # noqa: E402
-from evidence.pubmed.eutils import Deadline, EutilsClient, RateLimiter  # noqa: E402
+from evidence.pubmed.eutils import EutilsClient  # noqa: E402
 from evidence.pubmed.store import PubmedStore  # noqa: E402
 from evidence.pubmed.update import update_searches  # noqa: E402
 from tests.eutils_server import EutilsServer, cloned_articles, recorded_articles  # noqa: E402

@@ -40,7 +40,7 @@ sys.path.insert(0, str(PROJECT))
 
 import pandas as pd  # noqa: E402
 
-from evidence import wording  # noqa: E402
+from evidence.wording import rules  # noqa: E402
 from evidence.wording.drafts import split_sentences  # noqa: E402
 from tests.wording_helpers import fixture  # noqa: E402
 
@@ -96,7 +96,7 @@ def dev_units() -> list[Unit]:
 
 def check_unit(text: str, claims, verdicts) -> list:
     """Findings of one labelled unit, the text checked as one small draft."""
-    return wording.check_sentences(split_sentences(text), claims, verdicts)
+    return rules.check_sentences(split_sentences(text), claims, verdicts)
 
 
 def _ratio(a: int, b: int) -> float:
@@ -165,13 +165,31 @@ def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
         text = generated_text(int(mb * 1_000_000))
         start, cpu = time.perf_counter(), time.process_time()
         sentences = split_sentences(text)
-        findings = wording.check_sentences(sentences, claims, verdicts)
+        findings = rules.check_sentences(sentences, claims, verdicts)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
             f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
             f"{elapsed:.2f} s wall ({cpu:.2f} s CPU) = {len(sentences) / elapsed:,.0f} sentences/s "
             f"({len(sentences) / cpu:,.0f} per CPU second)"
         )
+
+
+RUN_ON_UNIT = "dry needling relieves neck pain and it boosts blood flow, and the muscles relax "
+
+
+def report_run_on(claims, verdicts) -> None:
+    """Run-on text (no sentence end at all, no capitals): 20 KB and 200 KB; linear reading takes
+    about 10 times as long for 10 times the text (the target: at most 15 times)."""
+    seconds = {}
+    for size in (20_000, 200_000):
+        text = (RUN_ON_UNIT * (size // len(RUN_ON_UNIT) + 1))[:size]
+        cpu = time.process_time()
+        rules.check_sentences(split_sentences(text), claims, verdicts)
+        seconds[size] = time.process_time() - cpu
+    print(
+        f"run-on: 20 KB {seconds[20_000]:.2f} s CPU, 200 KB {seconds[200_000]:.2f} s CPU "
+        f"({seconds[200_000] / seconds[20_000]:.1f} times as long for 10 times the text)"
+    )
 
 
 def main() -> None:
@@ -207,6 +225,7 @@ def main() -> None:
     )
     if not args.no_speed:
         report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")])
+        report_run_on(claims, verdicts)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ runs stop at a total deadline (``--deadline``) on top of each request's timeout.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import math
 import os
@@ -27,14 +28,17 @@ from pathlib import Path
 from evidence.config import (
     DEFAULT_DATA_DIR,
     MIN_BATCH_SIZE,
+    REGISTRY_DEADLINE,
     REPORT_DEADLINE,
     UPDATE_DEADLINE,
     ConfigError,
     DataPaths,
+    load_registry_settings,
     load_settings,
 )
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+LOOPBACK, DEFAULT_PORT = "127.0.0.1", 8000
 REFRESH_AFTER_DAYS = 180
 log = logging.getLogger("evidence")
 
@@ -45,7 +49,8 @@ def _paths(args: argparse.Namespace) -> DataPaths:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from evidence.curation.searches import load_search_definitions
-    from evidence.pubmed.eutils import Deadline, EutilsClient
+    from evidence.http import Deadline
+    from evidence.pubmed.eutils import EutilsClient
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
@@ -66,6 +71,37 @@ def cmd_update(args: argparse.Namespace) -> int:
     print(f"update done: {len(run.summaries)} search(es), {run.new} new record(s), {client.requests_made} request(s)")
     if run.newly_retracted:
         print(f"WARNING: record(s) now retracted: {', '.join(run.newly_retracted)}")
+    return EXIT_OK
+
+
+def cmd_registry(args: argparse.Namespace) -> int:
+    from evidence.curation.schema import TABLES
+    from evidence.curation.searches import load_search_definitions
+    from evidence.http import Deadline
+    from evidence.registry.crosscheck import differences
+    from evidence.registry.ctgov import CtgovClient
+    from evidence.registry.store import RegistryStore
+    from evidence.registry.update import update_registry
+    from evidence.tables import read_csv
+
+    paths = _paths(args)
+    definitions = load_search_definitions(paths.searches)
+    ids = [definitions.condition(args.condition).id] if args.condition else definitions.ids
+    client = CtgovClient(load_registry_settings(), deadline=Deadline(args.deadline))
+    store = RegistryStore(paths.registry)
+    run = update_registry(
+        client, definitions, store, ids, echo=lambda line: print(line, flush=True), page_size=args.page_size
+    )
+    print(
+        f"registry done: {len(run.summaries)} search(es), {run.new} new registration(s), "
+        f"{client.requests_made} request(s)"
+    )
+    curated = read_csv(paths.curated / "registrations.csv", [c.name for c in TABLES["registrations"][1]])
+    differ = differences(curated, store.registrations())
+    if differ:
+        print(f"{len(differ)} fetched registration(s) differ from the curated seed (the fetched values are used):")
+        for line in differ:
+            print("  " + line)
     return EXIT_OK
 
 
@@ -138,10 +174,28 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.wording.rules import load_verdicts, run_check_wording
 
     paths = _paths(args)
-    verdicts = load_verdicts(paths.derived_table("verdicts"))
-    return run_check_wording(
-        args.files, args.format, load_claims(paths.claims), verdicts, lexicon=load_lexicon(lexicon_path(paths))
-    )
+    claims, verdicts = load_claims(paths.claims), load_verdicts(paths.derived_table("verdicts"))
+    lexicon = load_lexicon(lexicon_path(paths))
+    if args.format == "docx":
+        from evidence.wording.docx_output import run_check_wording_docx
+
+        if not args.output:
+            raise ConfigError("--format docx needs --output OUT.docx (a Word document is not written to the terminal)")
+        return run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon)
+    if not args.output:
+        return run_check_wording(args.files, args.format, claims, verdicts, lexicon=lexicon)
+    from evidence.tables import atomic_write_bytes
+
+    report = io.StringIO()
+    code = run_check_wording(args.files, args.format, claims, verdicts, out=report, lexicon=lexicon)
+    atomic_write_bytes(Path(args.output), report.getvalue().encode("utf-8"))
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from evidence.serve.app import serve
+
+    return serve(_paths(args), args.host, args.port, echo=lambda line: print(line, flush=True))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,6 +262,30 @@ def build_parser() -> argparse.ArgumentParser:
     add_deadline(p, UPDATE_DEADLINE)
 
     p = add(
+        "registry",
+        cmd_registry,
+        "search ClinicalTrials.gov (API v2) for dry needling trials per condition and store the "
+        "registrations in data/registry/ (needs network)",
+        writes=True,
+    )
+    p.add_argument("--condition", help="only this condition id (default: all searches)")
+    p.add_argument(
+        "--page-size",
+        type=int,
+        default=100,
+        metavar="N",
+        help="studies per page (default 100; the registry allows up to 1000)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=float,
+        default=REGISTRY_DEADLINE,
+        metavar="SECONDS",
+        help=f"stop talking to the registry after SECONDS in all (default {REGISTRY_DEADLINE:g}); "
+        "conditions not searched by then keep their stored rows",
+    )
+
+    p = add(
         "import",
         cmd_import,
         "apply a PubMed baseline/update XML file to the stored records "
@@ -250,10 +328,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help=".txt, .md, .html or .docx files; - for stdin")
     p.add_argument(
         "--format",
-        choices=("table", "json", "csv", "html"),
+        choices=("table", "json", "csv", "html", "docx"),
         default="table",
-        help="output format (html: the drafts with each claim highlighted, to save and open in a browser)",
+        help="output format (html: the drafts with each claim highlighted, to save and open in a browser; "
+        "docx: the draft as a Word document with one comment per flagged claim, needs --output and one FILE)",
     )
+    p.add_argument("--output", metavar="OUT", help="write the output to OUT instead of stdout (needed for docx)")
+    p = add(
+        "serve",
+        cmd_serve,
+        "a local web page to check a draft (paste or upload; annotated .docx and HTML to download) and the "
+        "built report at /report/; read-only",
+    )
+    p.add_argument("--host", default=LOOPBACK, help=f"address to listen on (default {LOOPBACK}, this machine only)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     return parser
 
 
@@ -263,11 +351,15 @@ def check_flags(args: argparse.Namespace) -> None:
         raise ConfigError(
             f"--batch-size must be at least {MIN_BATCH_SIZE} (NCBI asks for large batches), got {args.batch_size}"
         )
+    if not 1 <= getattr(args, "page_size", 1) <= 1000:
+        raise ConfigError(f"--page-size must be 1 to 1000, got {args.page_size}")
     if getattr(args, "refresh_days", 0) < 0:
         raise ConfigError(f"--refresh-days must be 0 or more, got {args.refresh_days}")
     deadline = getattr(args, "deadline", 1.0)
     if not (deadline > 0 and math.isfinite(deadline)):
         raise ConfigError(f"--deadline must be a positive number of seconds, got {deadline:g}")
+    if not 0 <= getattr(args, "port", 0) <= 65535:
+        raise ConfigError(f"--port must be between 0 and 65535, got {args.port}")
     if not Path(args.data_dir).is_dir():
         raise ConfigError(f"no such directory: {args.data_dir}")
 
@@ -298,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    from evidence.pubmed.eutils import EutilsError
+    from evidence.http import HttpError
     from evidence.pubmed.parser import PubmedXMLError
 
     try:
@@ -309,6 +401,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (EutilsError, PubmedXMLError, OSError) as exc:
+    except (HttpError, PubmedXMLError, OSError) as exc:
         print(f"failed: {exc}", file=sys.stderr)
         return EXIT_FAILED

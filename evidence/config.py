@@ -8,6 +8,7 @@ Environment variables
 NCBI_EMAIL            required for a live PubMed run (NCBI asks every client for a contact)
 NCBI_API_KEY          optional; raises the rate limit from 3 to 10 requests per second
 EVIDENCE_EUTILS_URL   base URL of E-utilities (default: NCBI's); tests point it at 127.0.0.1
+EVIDENCE_CTGOV_URL    base URL of the ClinicalTrials.gov API v2 (default: the registry's); tests too
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 MATERIALS_ENV = "EVIDENCE_MATERIALS_DIR"
 DEFAULT_MATERIALS_DIR = PROJECT_ROOT.parent / "shared" / "patient-materials"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
 TOOL_NAME = "evidence-dry-needling-tracker"
 MIN_BATCH_SIZE = 200  # efetch batch size NCBI asks for at the least
 # total time a run may spend talking to E-utilities (``--deadline``), in seconds: the main job's
 # refresh must not hold up the report for long; a full update may need minutes for a first fetch
 REPORT_DEADLINE = 120.0
 UPDATE_DEADLINE = 3600.0
+# the same for ClinicalTrials.gov: the main job's registry refresh (probe included; one page per condition
+# of a dry needling search, so the main job stays under 30 s) and the ``registry`` command
+REGISTRY_REPORT_DEADLINE = 8.0
+REGISTRY_DEADLINE = 600.0
 # the derived tables by name, and their files in data/derived/
 DERIVED_TABLES = {
     "effects": "effects.csv",
@@ -42,6 +48,8 @@ DERIVED_TABLES = {
     "verdicts": "claim_verdicts.csv",
     "claim_evidence": "claim_evidence.csv",
     "withdrawn": "withdrawn.csv",
+    "registry": "registry.csv",
+    "registry_summary": "registry_summary.csv",
 }
 
 
@@ -59,6 +67,11 @@ class DataPaths:
     def pubmed(self) -> Path:
         """Machine-written PubMed tables."""
         return self.root / "pubmed"
+
+    @property
+    def registry(self) -> Path:
+        """Machine-written ClinicalTrials.gov tables (the curated seed is ``curated/registrations.csv``)."""
+        return self.root / "registry"
 
     @property
     def curated(self) -> Path:
@@ -120,6 +133,26 @@ class Settings:
                 "Set it (export NCBI_EMAIL=you@example.org) to run a live PubMed update."
             )
         return self.email
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    """How to reach the ClinicalTrials.gov API v2 (no key; the registry asks clients to stay near
+    50 requests per minute)."""
+
+    base_url: str = DEFAULT_CTGOV_URL
+    timeout: float = 30.0
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    requests_per_minute: int = 50
+
+
+def load_registry_settings(environ: Mapping[str, str] | None = None) -> RegistrySettings:
+    """The registry settings from the environment (``EVIDENCE_CTGOV_URL``)."""
+    env = os.environ if environ is None else environ
+    base_url = env.get("EVIDENCE_CTGOV_URL") or DEFAULT_CTGOV_URL
+    return RegistrySettings(base_url=base_url if base_url.endswith("/") else base_url + "/")
 
 
 def load_versioned_yaml(path: Path, schema_version: int, what: str) -> dict:

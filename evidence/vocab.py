@@ -17,6 +17,8 @@ ANY             the value of a review finding that pools several comparators or 
 LEVELS          GRADE certainty, lowest first (``certainty_rank`` orders them)
 VERDICTS        claim verdicts, in the order the report lists them
 PROBLEM_VERDICTS  the verdicts that mark a claim as a problem (listed first in the report)
+REGISTRY_STATUSES  a ClinicalTrials.gov registration's overall status (API v2 ``overallStatus``);
+                ``ONGOING_STATUSES`` the ones of a trial that has not ended
 
 Effect sizes
 ------------
@@ -89,6 +91,23 @@ WINDOW_LIMITS = {"immediate": (0.0, 1.0), "short": (1.0, 13.0), "mid": (13.0, 26
 LEVELS = ("very_low", "low", "moderate", "high")
 VERDICTS = ("supported", "overstated", "uncertain", "unsupported", "contradicted", "not_checkable")
 PROBLEM_VERDICTS = ("contradicted", "overstated")
+REGISTRY_STATUSES = (
+    "NOT_YET_RECRUITING",
+    "RECRUITING",
+    "ENROLLING_BY_INVITATION",
+    "ACTIVE_NOT_RECRUITING",
+    "SUSPENDED",
+    "COMPLETED",
+    "TERMINATED",
+    "WITHDRAWN",
+    "UNKNOWN",
+    "AVAILABLE",
+    "NO_LONGER_AVAILABLE",
+    "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING",
+    "WITHHELD",
+)
+ONGOING_STATUSES = ("NOT_YET_RECRUITING", "RECRUITING", "ENROLLING_BY_INVITATION", "ACTIVE_NOT_RECRUITING")
 # comparisons that say which of two active treatments is better, not whether dry needling works
 HEAD_TO_HEAD = ("active_other",)
 

@@ -24,6 +24,14 @@ from tests.eutils_server import (
 from tests.paths import FIXTURES, PROJECT, SHARED  # noqa: F401 (re-exported for the test modules)
 
 HANDWRITTEN = FIXTURES / "pubmed_handwritten.xml"
+NOTHING_LISTENS = "http://127.0.0.1:9/api/v2/"  # the discard port
+
+
+@pytest.fixture(autouse=True)
+def no_live_registry(monkeypatch):
+    """No test reaches the real ClinicalTrials.gov: the main job's registry probe goes to a closed port
+    unless a test points EVIDENCE_CTGOV_URL at the local server."""
+    monkeypatch.setenv("EVIDENCE_CTGOV_URL", NOTHING_LISTENS)
 
 
 def curated_tables(**rows: list[dict]) -> Curated:

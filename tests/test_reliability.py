@@ -66,7 +66,7 @@ def test_second_writer_is_refused_readers_go_on_and_a_kill_releases_the_lock(big
 
 # -- 2. bounded waiting --------------------------------------------------------------------------
 def test_backoff_never_sleeps_past_the_deadline(server):
-    from evidence.pubmed.eutils import Deadline, DeadlineExceeded
+    from evidence.http import Deadline, DeadlineExceeded
 
     slept = []
     client = make_client(server, max_attempts=6)
@@ -82,7 +82,7 @@ def test_backoff_never_sleeps_past_the_deadline(server):
 
 
 def test_a_silent_server_costs_at_most_the_deadline(server):
-    from evidence.pubmed.eutils import Deadline, DeadlineExceeded
+    from evidence.http import Deadline, DeadlineExceeded
 
     client = make_client(server, timeout=30.0)
     client.deadline = Deadline(0.5)

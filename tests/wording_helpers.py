@@ -162,3 +162,22 @@ def make_docx(path: Path, paragraphs: list[tuple[str, str | None]]) -> Path:
     document.add_table(rows=1, cols=1).cell(0, 0).text = "Table cell text."
     document.save(str(path))
     return path
+
+
+#: the labelled sets written in our own words (real clinic copy is never stored in the project)
+OWN_LABELLED_SETS = {
+    "wording_clinic_style.csv": "text",
+    "wording_fresh_1.csv": "text",
+    "wording_fresh_2.csv": "text",
+    "wording_labelled.csv": "sentence",
+}
+
+
+def own_labelled_texts() -> list[str]:
+    """Every text of our own labelled sets and dev sentences (a row's lines joined by newlines)."""
+    curated = Path(__file__).resolve().parents[1] / "data" / "curated"
+    texts = []
+    for name, column in OWN_LABELLED_SETS.items():
+        texts += list(pd.read_csv(curated / name, dtype=str, keep_default_na=False)[column])
+    dev = pd.read_csv(VERDICTS_FIXTURE.parent / "wording_dev_sentences.csv", dtype=str, keep_default_na=False)
+    return [t.replace("\\n", "\n") for t in [*texts, *dev["text"]]]

@@ -40,6 +40,7 @@ from evidence.vocab import (
     LEVELS,
     POPULATION_SCOPES,
     PUBLICATION_STATUSES,
+    REGISTRY_STATUSES,
     SUBCONDITIONS,
     TECHNIQUES,
     VERDICTS,
@@ -56,8 +57,8 @@ RATINGS = ("low", "some_concerns", "high")
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its kind (text, int, number, bool, enum), whether a value is required, the
-    allowed values of an enum."""
+    """One column: its kind (text, int, number, bool, enum, date: YYYY-MM or YYYY-MM-DD, nct: an NCT
+    id), whether a value is required, the allowed values of an enum."""
 
     name: str
     kind: str = "text"
@@ -328,6 +329,31 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         ],
     ),
     # judgements that the data cannot make: a final GRADE certainty or a claim verdict, always with a reason
+    # trial registrations read by hand from public registry pages (the seed a networked
+    # ``evidence registry`` run extends in data/registry/; evidence.registry)
+    "registrations": (
+        ("condition_id", "nct_id"),
+        [
+            _c("nct_id", "nct", True),
+            _c("condition_id", "enum", True, CONDITIONS),
+            _c("origin", "enum", True, ("curated",)),
+            _c("title"),
+            _c("conditions"),
+            _c("overall_status", "enum", False, REGISTRY_STATUSES),
+            _c("start_date", "date"),
+            _c("completion_date", "date"),
+            _c("completion_kind"),
+            _c("enrollment", "int"),
+            _c("enrollment_type", "enum", False, ("ACTUAL", "ESTIMATED")),
+            _c("primary_outcomes"),
+            _c("has_results", "bool"),
+            _c("linked_pmids"),
+            _c("primary_outcome_note"),
+            _c("source_url", required=True),
+            _c("read_date", "date", True),
+            _c("notes"),
+        ],
+    ),
     "grade_overrides": (
         ("question_id",),
         [
@@ -404,6 +430,16 @@ def _check(column: Column) -> list[pa.Check]:
         checks.append(pa.Check(_is_number, error="must be a (finite) number"))
     elif column.kind == "bool":
         checks.append(pa.Check(lambda s: s.isin(["", "true", "false"]), error="must be true or false"))
+    elif column.kind == "date":
+        checks.append(
+            pa.Check(
+                lambda s: (s == "") | s.str.fullmatch(r"\d{4}-\d{2}(-\d{2})?"), error="must be YYYY-MM or YYYY-MM-DD"
+            )
+        )
+    elif column.kind == "nct":
+        checks.append(
+            pa.Check(lambda s: (s == "") | s.str.fullmatch(r"NCT\d{8}"), error="must be an NCT id (NCT and 8 digits)")
+        )
     elif column.kind == "enum":
         allowed = ["", *column.allowed]
         checks.append(pa.Check(lambda s: s.isin(allowed), error="must be one of: " + ", ".join(column.allowed)))

@@ -16,6 +16,10 @@ claim_verdicts.csv       one row per registered claim, with the rule that decide
 claim_evidence.csv       the evidence profile of each efficacy or outcome claim (``verdicts.PROFILE_COLUMNS``)
 withdrawn.csv            studies taken out of the analysis (retracted, or not peer reviewed) and the
                          questions they had been used in
+registry.csv             the registry cross-check: each registration (curated seed joined with the
+                         fetched rows) with its matched studies and finding (``evidence.registry.crosscheck``)
+registry_summary.csv     per condition: registered, completed, published, results posted, unreported,
+                         ongoing; the unreported counts feed GRADE's publication-bias domain
 change_log.csv           the dated change log, kept across builds (``evidence.report.changelog``): search
                          runs, verdicts that changed and why, studies withdrawn
 figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg when k >= 10)
@@ -34,6 +38,8 @@ from evidence.curation.inputs import Inputs, load_inputs
 from evidence.curation.schema import Curated
 from evidence.pubmed.status import Snapshot
 from evidence.pubmed.store import PubmedStore
+from evidence.registry.crosscheck import crosscheck
+from evidence.registry.store import FETCHED_COLUMNS, RegistryStore
 from evidence.report import changelog, plots
 from evidence.synthesis import analysis, grade, verdicts
 from evidence.tables import as_written, read_csv, write_csv
@@ -70,6 +76,8 @@ class Derived:
     verdicts: pd.DataFrame
     claim_evidence: pd.DataFrame
     withdrawn: pd.DataFrame
+    registry: pd.DataFrame
+    registry_summary: pd.DataFrame
 
     def as_written(self) -> Derived:
         """The same tables as their files hold them (every cell a string, floats to 6 significant digits)."""
@@ -157,9 +165,21 @@ def analysable(curated: Curated, withdrawn: pd.DataFrame) -> Curated:
     return Curated({**curated.tables, "studies": studies[~studies["study_id"].isin(withdrawn["study_id"])]})
 
 
-def compute(inputs: Inputs, retracted_pmids: frozenset[str] = frozenset()) -> Derived:
+def registry_counts(summary: pd.DataFrame) -> dict[str, grade.RegistryCounts]:
+    """condition_id -> the registry's counts for GRADE, from the cross-check's summary."""
+    return {
+        r.condition_id: grade.RegistryCounts(
+            int(r.registered), int(r.completed), tuple(filter(None, r.unreported_ids.split("; "))), r.snapshot_date
+        )
+        for r in summary.itertuples()
+    }
+
+
+def compute(
+    inputs: Inputs, retracted_pmids: frozenset[str] = frozenset(), fetched_registrations: pd.DataFrame | None = None
+) -> Derived:
     """Compute all derived tables in memory (no files written); ``retracted_pmids`` are the PMIDs whose
-    stored PubMed record is retracted."""
+    stored PubMed record is retracted, ``fetched_registrations`` the rows of ``data/registry/registrations.csv``."""
     labels = inputs.condition_labels
     withdrawn = withdrawn_studies(inputs.curated, retracted_pmids)
     curated = analysable(inputs.curated, withdrawn)
@@ -167,7 +187,9 @@ def compute(inputs: Inputs, retracted_pmids: frozenset[str] = frozenset()) -> De
     questions_list = analysis.build_questions(effects)
     questions = analysis.question_table(questions_list, curated)
     forest = analysis.forest_table(questions_list)
-    certainty = grade.certainty_table(questions, forest, curated)
+    fetched = pd.DataFrame(columns=list(FETCHED_COLUMNS)) if fetched_registrations is None else fetched_registrations
+    registry, registry_summary = crosscheck(inputs.curated.registrations, fetched, inputs.curated.studies)
+    certainty = grade.certainty_table(questions, forest, curated, registry_counts(registry_summary))
     summary = summary_of_findings(questions, certainty, labels)
     evidence = verdicts.Evidence(curated, questions, certainty, labels)
     verdict_rows, profile = verdicts.verdict_tables(inputs.claims, evidence)
@@ -182,6 +204,8 @@ def compute(inputs: Inputs, retracted_pmids: frozenset[str] = frozenset()) -> De
         verdict_rows,
         profile,
         withdrawn,
+        registry,
+        registry_summary,
     )
 
 
@@ -223,7 +247,9 @@ def build_derived(paths: DataPaths, inputs: Inputs | None = None, today: str | N
     Before the tables are replaced, the change log is brought up to date from the previous build's verdicts
     and withdrawn studies (``today``: the date its new rows carry, by default today's UTC date)."""
     snapshot = Snapshot.read(PubmedStore(paths.pubmed))
-    derived = compute(inputs or load_inputs(paths), frozenset(snapshot.retracted))
+    derived = compute(
+        inputs or load_inputs(paths), frozenset(snapshot.retracted), RegistryStore(paths.registry).registrations()
+    )
     previous = {
         name: read_csv(paths.derived_table(name)) if paths.derived_table(name).exists() else None
         for name in ("verdicts", "withdrawn")

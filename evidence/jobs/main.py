@@ -11,6 +11,13 @@ refresh    with ``NCBI_EMAIL`` set and not ``--offline``: probe E-utilities once
            (``--deadline``, default ``config.REPORT_DEADLINE`` = 120 s): no request is sent and no
            retry is waited for after it, and the searches not run by then keep their snapshot
            rows, which the step says. So the network adds at most about the deadline to the run.
+registry   unless ``--offline``: probe ClinicalTrials.gov once (``CtgovClient.probe``, 5 s at most); when
+           it answers, search it for every condition, those searched longest ago first
+           (``registry.update.update_registry``; a failing search is reported and its stored rows kept),
+           all within ``config.REGISTRY_REPORT_DEADLINE`` = 8 s, probe included, so that runs cut short
+           by the deadline take turns; say how many fetched rows differ from the curated seed;
+           otherwise say once that the committed registry snapshot (the curated seed and any fetched
+           rows) is used.
 rebuild    compute the derived tables from the loaded inputs and write them (``evidence.jobs.analyse``)
 notebooks  execute and export the notebooks (``evidence.jobs.notebooks``; exit code 1 when one fails)
 report     render the report from the in-memory results of this run (``evidence.report.render``)
@@ -26,7 +33,14 @@ from typing import Any
 
 import pandas as pd
 
-from evidence.config import REPORT_DEADLINE, DataPaths, load_settings, materials_dir
+from evidence.config import (
+    REGISTRY_REPORT_DEADLINE,
+    REPORT_DEADLINE,
+    DataPaths,
+    load_registry_settings,
+    load_settings,
+    materials_dir,
+)
 from evidence.curation.inputs import Inputs
 from evidence.curation.schema import CurationError
 from evidence.jobs.validate import load_checked_inputs
@@ -40,7 +54,8 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
     """Run every search when NCBI_EMAIL is set and E-utilities answers, within ``deadline``
     seconds in all; return a one-line summary (which says why the committed snapshot is used
     otherwise, and for which searches)."""
-    from evidence.pubmed.eutils import PROBE_TIMEOUT, Deadline, EutilsClient
+    from evidence.http import PROBE_TIMEOUT, Deadline
+    from evidence.pubmed.eutils import EutilsClient
     from evidence.pubmed.store import PubmedStore
     from evidence.pubmed.update import update_searches
 
@@ -67,6 +82,38 @@ def refresh_snapshot(inputs: Inputs, echo: Callable[[str], None] = print, deadli
     text = f"refreshed from PubMed: {len(run.summaries)} of {len(definitions.ids)} search(es), {run.new} new record(s)"
     if run.failed:
         text += f"; {late + ', ' if late else ''}uses the committed PubMed snapshot for {', '.join(run.failed)}"
+    return text
+
+
+def refresh_registry(
+    inputs: Inputs, echo: Callable[[str], None] = print, deadline: float = REGISTRY_REPORT_DEADLINE
+) -> str:
+    """Search ClinicalTrials.gov for every condition when it answers, within ``deadline`` seconds in
+    all; return a one-line summary (which says why the committed registry snapshot is used otherwise)."""
+    from evidence.http import PROBE_TIMEOUT, Deadline
+    from evidence.registry.crosscheck import differences
+    from evidence.registry.ctgov import CtgovClient
+    from evidence.registry.store import RegistryStore
+    from evidence.registry.update import update_registry
+
+    client = CtgovClient(load_registry_settings(), deadline=Deadline(deadline))
+    why = client.probe(timeout=min(PROBE_TIMEOUT, deadline))
+    if why:
+        return f"uses the committed registry snapshot: network unreachable, {why}"
+    store = RegistryStore(inputs.paths.registry)
+    last_run = store.log().groupby("condition_id")["date"].max().to_dict()
+    ids = sorted(inputs.definitions.ids, key=lambda cid: last_run.get(cid, ""))
+    run = update_registry(
+        client, inputs.definitions, store, ids, echo=lambda line: echo(INDENT + line), keep_going=True
+    )
+    if not run.summaries:
+        return "uses the committed registry snapshot: every registry search failed"
+    text = f"refreshed from ClinicalTrials.gov: {len(run.summaries)} of {len(ids)} search(es), {run.new} new"
+    differ = differences(inputs.curated.registrations, store.registrations())
+    if differ:
+        text += f"; {len(differ)} fetched row(s) differ from the curated seed (data/derived/registry.csv, differs)"
+    if run.failed:
+        text += f"; uses the committed registry snapshot for {', '.join(run.failed)}"
     return text
 
 
@@ -127,8 +174,10 @@ def run_main_job(
 
     if refresh:
         _step("refresh", lambda: refresh_snapshot(inputs, deadline=deadline))
+        _step("registry", lambda: refresh_registry(inputs))
     else:
         _step("refresh", lambda: "uses the committed PubMed snapshot: --offline")
+        _step("registry", lambda: "uses the committed registry snapshot: --offline")
 
     verdicts_path = paths.derived_table("verdicts")
     previous = read_csv(verdicts_path) if verdicts_path.exists() else None

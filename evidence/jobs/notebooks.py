@@ -274,13 +274,17 @@ def execute_notebook(
 def notebook_html(nb: Any, title: str = "Notebook") -> str:
     """An executed notebook as a self-contained HTML page with no external script
     (``templates/notebook.html.j2`` drops nbconvert's CDN links for MathJax, require.js, Mermaid).
-    nbconvert's warnings (SVG outputs without alt text) go to a private logger that drops them."""
+    nbconvert's warnings (SVG outputs without alt text) go to a private logger that drops them. Consecutive
+    stream outputs of a cell are joined first: how a kernel splits printed text into messages varies from run
+    to run, and the page must not."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     quiet = logging.Logger("evidence.nbconvert", logging.ERROR)  # not registered: no global logger changes
     exporter = HTMLExporter(
         template_name="lab", extra_template_paths=[str(TEMPLATES_DIR)], template_file="notebook.html.j2", log=quiet
     )
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
 
@@ -297,10 +301,17 @@ def notebook_title(nb: Any, fallback: str) -> str:
 
 
 def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """Execute every notebook against ``paths`` and export it to ``report/notebooks/<name>.html``."""
+    """Execute every notebook against ``paths`` and export it to ``report/notebooks/<name>.html``.
+
+    The notebooks run at the same time, each in its own kernel (a process: most of the time is the
+    kernels starting and importing), and are written in name order; the first failure is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
+    with ThreadPoolExecutor(max_workers=max(1, len(notebooks))) as pool:
+        executed = list(pool.map(lambda nb_path: execute_notebook(nb_path, paths.root), notebooks))
     written = []
-    for nb_path in sorted(Path(notebooks_dir).glob("*.ipynb")):
-        nb = execute_notebook(nb_path, paths.root)
+    for nb_path, nb in zip(notebooks, executed):
         target = paths.report / "notebooks" / f"{nb_path.stem}.html"
         atomic_write_bytes(target, notebook_html(nb, notebook_title(nb, nb_path.stem)).encode("utf-8"))
         written.append(target)

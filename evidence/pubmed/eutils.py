@@ -1,61 +1,65 @@
-"""NCBI E-utilities client: the project's only network boundary.
+"""NCBI E-utilities client: the only module that talks to NCBI.
 
-Every request goes through ``EutilsClient._post``, which
+Every request goes through ``EutilsClient._post``, which uses the shared HTTP layer
+(``evidence.http``: rate limiter, total deadline, retries honouring ``Retry-After``, clear errors)
+and adds what is NCBI's:
 
-* waits for the process-wide rate limiter (3 requests in any second without an API key,
-  10 with one: NCBI's published limits),
-* sends ``tool`` and ``email`` (and ``api_key`` when set) in a POST body with a timeout,
-* retries with exponential backoff on HTTP 429 and 5xx, dropped connections, timeouts and
-  truncated bodies, waiting as long as ``Retry-After`` says when the server sends it
-  (NCBI's 429 body is JSON even when XML was asked for),
-* stops at the run's deadline (``Deadline``, when the client has one): a request's timeout is cut
-  to the time left, no backoff sleeps past it, and once it has passed no request is sent
-  (``DeadlineExceeded``),
-* treats an HTTP-200 body that carries a non-empty ``<ERROR>`` or an ``<ErrorList>`` as a
-  failure, never as "zero results" (espell's empty ``<ERROR/>`` is not an error).
+* the process-wide rate limiter ``RATE_LIMITER`` at 3 requests in any second without an API key,
+  10 with one (NCBI's published limits),
+* ``tool`` and ``email`` (and ``api_key`` when set) in a POST body,
+* a truncated XML body is retried like a dropped connection (NCBI's 429 body is JSON even when XML
+  was asked for),
+* an HTTP-200 body that carries a non-empty ``<ERROR>`` or an ``<ErrorList>`` is a failure, never
+  "zero results" (espell's empty ``<ERROR/>`` is not an error).
 
 Why not ``Bio.Entrez`` for the requests (Biopython 1.88): its URLs are hard-coded (no local
 test server), it sets no request timeout, it retries 429 and 5xx at once without a pause and
-does not read ``Retry-After``. Why not urllib3's ``Retry`` inside the HTTP adapter: its retries
-happen out of the rate limiter's sight and it cannot retry a truncated body or an HTTP-200
-error body. It still parses ``Retry-After`` here (seconds or an HTTP date).
+does not read ``Retry-After``.
 
 The API key is never logged and is redacted from every message this module raises.
 
 Functions and classes
 ---------------------
-Deadline          one total time limit for a run, on top of the per-request timeout
-RateLimiter       sliding one-second window, shared by the whole process (``RATE_LIMITER``)
+EutilsError       E-utilities failed (an ``evidence.http.HttpError``); ``HistoryExpired``, ``EmptyIdList``
 EutilsClient      ``esearch(term)`` -> SearchResult; ``fetch_pubmed(ids, history=...)`` -> batches;
                   ``probe()`` -> None when NCBI answers, else why not
 """
 
 from __future__ import annotations
 
-import collections
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import requests
 from lxml import etree
-from urllib3.util import Retry
 
 from evidence.config import MIN_BATCH_SIZE, Settings
+from evidence.http import (
+    PROBE_TIMEOUT,
+    Deadline,
+    HttpError,
+    RateLimiter,
+    Retryable,
+    probe,
+    read_response,
+    request_timeout,
+    with_retries,
+)
 from evidence.pubmed.parser import PubmedXMLError, parse_pubmed_xml
 
 log = logging.getLogger(__name__)
 
-PROBE_TIMEOUT = 5.0
 _ERROR = re.compile(rb"<ERROR>\s*(.*?)\s*</ERROR>", re.S)
 _ERROR_LIST = re.compile(rb"<ErrorList>(.*?)</ErrorList>", re.S)
 _SAFE_XML = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True)
+# NCBI's limits hold for the whole process: every E-utilities client shares this limiter
+RATE_LIMITER = RateLimiter()
 
 
-class EutilsError(RuntimeError):
+class EutilsError(HttpError):
     """E-utilities failed (after retries, or with an error body)."""
 
 
@@ -65,76 +69,6 @@ class HistoryExpired(EutilsError):
 
 class EmptyIdList(EutilsError):
     """efetch found none of the ids it was given ("ID list is empty")."""
-
-
-class DeadlineExceeded(EutilsError):
-    """The run's deadline has passed, or a wait would pass it: no further request is sent."""
-
-
-class Deadline:
-    """One total time limit for a run: ``remaining()`` seconds are left of ``seconds`` from now.
-
-    The E-utilities client cuts each request's timeout to the time left and never sleeps past it;
-    the update loop starts no search once it has passed.
-    """
-
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
-        self.seconds, self._clock = seconds, clock
-        self._end = clock() + seconds
-
-    def remaining(self) -> float:
-        return max(0.0, self._end - self._clock())
-
-    @property
-    def passed(self) -> bool:
-        return self.remaining() <= 0
-
-    def check(self, what: str) -> float:
-        """The seconds left; ``DeadlineExceeded`` naming ``what`` when none are."""
-        left = self.remaining()
-        if left <= 0:
-            raise DeadlineExceeded(f"{what}: the run's deadline of {self.seconds:g} s has passed")
-        return left
-
-
-class _Retryable(Exception):
-    """An attempt failed in a way worth retrying; ``wait`` is the server's Retry-After, if any."""
-
-    def __init__(self, reason: str, wait: float | None = None):
-        super().__init__(reason)
-        self.wait = wait
-
-
-class RateLimiter:
-    """At most ``n`` calls of ``wait(n)`` in any window of one second (a sliding window).
-
-    Thread-safe; the process shares one instance, ``RATE_LIMITER``, so that two clients in one
-    process together stay within NCBI's limit.
-    """
-
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        window: float = 1.0,
-    ):
-        self._clock, self._sleep, self._window = clock, sleep, window
-        self._times: collections.deque[float] = collections.deque()
-        self._lock = threading.Lock()
-
-    def wait(self, per_second: int) -> None:
-        with self._lock:
-            while True:
-                now = self._clock()
-                while self._times and now - self._times[0] >= self._window:
-                    self._times.popleft()
-                if len(self._times) < per_second:
-                    self._times.append(now)
-                    return
-                self._sleep(self._window - (now - self._times[0]) + 0.005)
-
-
-RATE_LIMITER = RateLimiter()
 
 
 @dataclass(frozen=True)
@@ -175,11 +109,11 @@ def error_in_body(body: bytes) -> str | None:
 
 
 def parse_esearch(body: bytes) -> SearchResult:
-    """Read an eSearchResult; raise ``_Retryable`` if it is truncated."""
+    """Read an eSearchResult; raise ``Retryable`` if it is truncated."""
     try:
         root = etree.fromstring(body, _SAFE_XML)
     except etree.XMLSyntaxError as exc:
-        raise _Retryable(f"truncated or malformed esearch answer: {exc}") from exc
+        raise Retryable(f"truncated or malformed esearch answer: {exc}") from exc
     count = root.findtext("Count")
     if root.tag != "eSearchResult" or count is None:
         raise EutilsError(f"unexpected esearch answer (root element {root.tag!r}, no Count)")
@@ -193,13 +127,13 @@ def parse_esearch(body: bytes) -> SearchResult:
 
 
 def parse_efetch(body: bytes) -> list[dict]:
-    """Records of a PubMed efetch answer; raise ``_Retryable`` if the XML is truncated."""
+    """Records of a PubMed efetch answer; raise ``Retryable`` if the XML is truncated."""
     try:
         return list(parse_pubmed_xml(body))
     except PubmedXMLError as exc:
         if "declares entities" in str(exc):
             raise
-        raise _Retryable(f"truncated or malformed efetch answer: {exc}") from exc
+        raise Retryable(f"truncated or malformed efetch answer: {exc}") from exc
 
 
 class EutilsClient:
@@ -232,31 +166,14 @@ class EutilsClient:
             full["api_key"] = self.settings.api_key
         return full
 
-    def _timeout(self, utility: str) -> float:
-        """The per-request timeout, cut to the time left before the deadline."""
-        if self.deadline is None:
-            return self.settings.timeout
-        return min(self.settings.timeout, self.deadline.check(utility))
-
     def _attempt(self, utility: str, params: dict) -> bytes:
         self.limiter.wait(self.settings.requests_per_second)
-        timeout = self._timeout(utility)
+        timeout = request_timeout(self.settings.timeout, self.deadline, utility)
         self.requests_made += 1
         url = self.settings.base_url + utility + ".fcgi"
-        try:
-            response = self.session.post(url, data=self._params(params), timeout=timeout)
-            body = response.content
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
-        if response.status_code == 429 or response.status_code >= 500:
-            header = response.headers.get("Retry-After")
-            wait = Retry().parse_retry_after(header) if header else None
-            raise _Retryable(f"HTTP {response.status_code}: {body[:200]!r}", wait)
-        if response.status_code >= 400:
-            raise EutilsError(f"{utility}: HTTP {response.status_code}: {body[:300]!r}")
-        expected = response.headers.get("Content-Length")
-        if expected and expected.isdigit() and int(expected) != len(body):
-            raise _Retryable(f"truncated body: {len(body)} of {expected} bytes")
+        _, body = read_response(
+            lambda: self.session.post(url, data=self._params(params), timeout=timeout), utility, EutilsError
+        )
         message = error_in_body(body)
         if message:
             if "Unable to obtain query" in message:
@@ -267,41 +184,29 @@ class EutilsClient:
         return body
 
     def _post(self, utility: str, params: dict, parse: Callable[[bytes], object]):
-        """POST to one utility and parse the body, retrying transient failures."""
-        last = ""
-        for attempt in range(1, self.settings.max_attempts + 1):
-            try:
-                return parse(self._attempt(utility, params))
-            except _Retryable as exc:
-                last = self._redact(str(exc))
-                if attempt == self.settings.max_attempts:
-                    break
-                backoff = min(self.settings.backoff_max, self.settings.backoff_base * 2 ** (attempt - 1))
-                delay = exc.wait if exc.wait is not None else backoff
-                if self.deadline is not None and delay >= self.deadline.remaining():
-                    raise DeadlineExceeded(
-                        f"{utility}: {last}; the next attempt would come after the run's "
-                        f"deadline of {self.deadline.seconds:g} s"
-                    ) from None
-                log.warning("%s attempt %d failed (%s); retrying in %.1f s", utility, attempt, last, delay)
-                self._sleep(delay)
-            except EutilsError as exc:
-                raise type(exc)(self._redact(str(exc))) from None
-        raise EutilsError(f"{utility} failed after {self.settings.max_attempts} attempts: {last}")
+        """POST to one utility and parse the body, retrying transient failures (``evidence.http``)."""
+        return with_retries(
+            lambda: parse(self._attempt(utility, params)),
+            utility,
+            self.settings,
+            self.deadline,
+            self._sleep,
+            self._redact,
+            EutilsError,
+        )
 
     def probe(self, timeout: float = PROBE_TIMEOUT) -> str | None:
         """None when E-utilities answers one einfo request within ``timeout`` seconds (any HTTP
-        status counts as an answer), else why not. One attempt, no retries: the main job asks this
-        once before it decides between a refresh and the committed snapshot."""
+        status counts as an answer), else why not (``evidence.http.probe``)."""
         self.limiter.wait(self.settings.requests_per_second)
         self.requests_made += 1
-        try:
-            self.session.post(
-                self.settings.base_url + "einfo.fcgi", data=self._params({"db": "pubmed"}), timeout=timeout
-            )
-        except requests.RequestException as exc:
-            return self._redact(f"no answer from {self.settings.base_url} within {timeout:g} s ({type(exc).__name__})")
-        return None
+        url = self.settings.base_url + "einfo.fcgi"
+        why = probe(
+            lambda t: self.session.post(url, data=self._params({"db": "pubmed"}), timeout=t),
+            self.settings.base_url,
+            timeout,
+        )
+        return self._redact(why) if why else None
 
     # -- the utilities ------------------------------------------------------------------
     def esearch(self, term: str, retmax: int = 9999, db: str = "pubmed") -> SearchResult:

@@ -32,7 +32,8 @@ from tqdm import tqdm
 
 from evidence import __version__
 from evidence.curation.searches import SearchDefinitions, search_id
-from evidence.pubmed.eutils import EutilsClient, EutilsError
+from evidence.http import HttpError
+from evidence.pubmed.eutils import EutilsClient
 from evidence.pubmed.parser import PubmedXMLError, parse_pubmed_xml
 from evidence.pubmed.store import LIST_SEP, PubmedStore
 
@@ -155,7 +156,7 @@ def update_searches(
     """Run the searches of ``condition_ids`` one after the other (``update_search`` with ``options``),
     echoing one line per search. The one update loop of ``evidence update`` and the main job.
 
-    ``keep_going``: a search that fails (E-utilities, network, malformed XML) is reported, recorded in
+    ``keep_going``: a search that fails (E-utilities, network, the deadline, malformed XML) is reported, recorded in
     ``UpdateRun.failed`` and skipped, and its stored rows are kept; otherwise the failure propagates.
     """
     run = UpdateRun()
@@ -168,7 +169,7 @@ def update_searches(
             continue
         try:
             summary = update_search(client, definitions, store, cid, **options)
-        except (EutilsError, PubmedXMLError, requests.RequestException, OSError) as exc:
+        except (HttpError, PubmedXMLError, requests.RequestException, OSError) as exc:
             if not keep_going:
                 raise
             run.failed[cid] = str(exc)

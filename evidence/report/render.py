@@ -19,7 +19,7 @@ claims/<claim_id>.html          one per registered claim: verdict, evidence, occ
 provenance.html                 searches, search log, sensitivity, unscreened records, changes
 notebooks/<name>.html           the executed notebooks (written by ``evidence.jobs.notebooks``)
 prisma/prisma_<condition_id>.svg  the PRISMA 2020 flow diagram of each condition (``evidence.report.prisma``)
-exports/<condition_id>.ris, .bib, exports/all.ris, all.bib
+exports/<all or condition_id>-trials.ris, .bib, -reviews.ris, .bib
                                 the included studies and reviews for reference managers
                                 (``evidence.report.exports``)
 
@@ -173,6 +173,9 @@ class ReportInputs:
     documents: Mapping[str, Any] = field(default_factory=dict)
     document_pages_note: str = ""
     change_log: pd.DataFrame | None = None  # data/derived/change_log.csv as written (evidence.report.changelog)
+    # the trial-registry cross-check (evidence.registry.crosscheck): a row per registration, a row per condition
+    registry: pd.DataFrame | None = None
+    registry_summary: pd.DataFrame | None = None
 
     @classmethod
     def of_run(
@@ -195,6 +198,8 @@ class ReportInputs:
             previous_verdicts,
             claim_evidence=derived.claim_evidence,
             withdrawn=derived.withdrawn,
+            registry=derived.registry,
+            registry_summary=derived.registry_summary,
         )
 
     @cached_property
@@ -739,6 +744,36 @@ def _sensitivity_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dic
     return leave_one_out, subgroups
 
 
+REGISTRY_FINDINGS = {
+    "published": "published (a study in this tracker, or a result publication the record links)",
+    "results_posted": "results posted on the registry",
+    "unreported": "completed 2+ years ago, no results found",
+    "completed_recently": "completed less than 2 years ago",
+    "completed_undated": "completed, date not shown",
+    "ongoing": "ongoing",
+    "other": "status unknown, stopped or not shown",
+}
+
+
+def _registry_panel(inputs: ReportInputs, condition_id: str) -> dict | None:
+    """The registry panel of a condition page (templates/registry_panel.html.j2): the counts of the
+    cross-check's summary and its registrations, unreported first; None when the build has none."""
+    summary, table = inputs.registry_summary, inputs.registry
+    if summary is None or table is None:
+        return None
+    counts = summary[summary["condition_id"] == condition_id].to_dict("records")
+    if not counts:
+        return {"counts": None, "rows": []}
+    mine = table if condition_id == "all_dry_needling" else table[table["condition_id"] == condition_id]
+    mine = mine.drop_duplicates("nct_id")
+    order = {k: i for i, k in enumerate(REGISTRY_FINDINGS)}
+    rows = sorted(mine.to_dict("records"), key=lambda r: (order[r["finding"]], r["nct_id"]))
+    for r in rows:
+        r["finding_text"] = REGISTRY_FINDINGS[r["finding"]]
+        r["href"] = r["source_url"].split(";")[0].strip()
+    return {"counts": counts[0], "rows": rows}
+
+
 def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
     condition = inputs.definitions.condition(condition_id)
     studies = _study_rows(inputs, condition_id)
@@ -775,6 +810,7 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
         "scope_options": _options(r["intervention_scope"] for r in reviews),
         "leave_one_out": loo,
         "subgroups": subgroups,
+        "registry": _registry_panel(inputs, condition_id),
     }
 
 

@@ -21,7 +21,14 @@ Policies (ours, stated once):
   Handbook 5.2.4.1). Down 2 when the CI includes important benefit and important harm, when it
   includes no effect and n < 400, or when the evidence is one trial under 400 participants (not
   replicated); down 1 for any one of these problems.
-* Publication bias: only with k >= 10, down 1 when Egger's test gives p < 0.10.
+* Publication bias: only with k >= 10, down 1 when Egger's test gives p < 0.10. With the trial
+  registry (``registry_publication_bias``, when the build has registry counts): down 1 ("suspected")
+  when one or more trials of the condition registered on ClinicalTrials.gov were completed two or
+  more years before the registry snapshot and have neither posted results nor a publication found
+  (GRADE Handbook 5.2.5; Guyatt et al. 2011, J Clin Epidemiol 64:1277, "GRADE guidelines: 5. Rating
+  the quality of evidence - publication bias": registered trials that stay unpublished are direct
+  evidence of missing results). The domain takes the larger of the two (at most 1 level) and both
+  reasons.
 * Indirectness: down 1 for a surrogate outcome (pressure pain threshold), or when at least a
   quarter of the weight comes from trials whose ``technique`` (studies.csv) is not trigger-point
   dry needling (tendon needling, electrical or periosteal needling, other techniques; ``not_stated``
@@ -48,6 +55,7 @@ slightly", "the evidence is very uncertain").
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -210,6 +218,41 @@ def _publication_bias(q: pd.Series, egger_p: float | None) -> Downgrade:
     return Downgrade("publication_bias", 0, f"no small-study effect detected (Egger p = {egger_p:.3f})")
 
 
+@dataclass(frozen=True)
+class RegistryCounts:
+    """What the trial registry shows for one condition (a row of ``evidence.registry.crosscheck``'s
+    summary): registrations, completed ones, the NCT ids flagged unreported, the snapshot date."""
+
+    registered: int = 0
+    completed: int = 0
+    unreported: tuple[str, ...] = ()
+    snapshot_date: str = ""
+
+
+def registry_publication_bias(counts: RegistryCounts) -> Downgrade:
+    """The publication-bias downgrade the trial registry suggests (rule and reference in the module docstring)."""
+    if not counts.registered:
+        return Downgrade("publication_bias", 0, "registry: no registration of this condition recorded")
+    if counts.unreported:
+        return Downgrade(
+            "publication_bias",
+            1,
+            f"suspected: {len(counts.unreported)} of {counts.registered} registered trial(s) completed 2 or more "
+            f"years before the registry snapshot of {counts.snapshot_date} with no results posted and no "
+            f"publication found ({', '.join(counts.unreported)}; Guyatt 2011, GRADE guidelines 5)",
+        )
+    return Downgrade(
+        "publication_bias",
+        0,
+        f"registry: {counts.registered} registration(s), {counts.completed} completed, none completed 2 or more "
+        "years ago without results",
+    )
+
+
+def _with_registry(egger: Downgrade, registry: Downgrade) -> Downgrade:
+    return Downgrade("publication_bias", max(egger.levels, registry.levels), f"{egger.reason}; {registry.reason}")
+
+
 def rate_question(
     q: pd.Series,
     weights: dict[str, float],
@@ -217,14 +260,19 @@ def rate_question(
     nonstandard: dict[str, str],
     egger_p: float | None = None,
     override: tuple[str, str] | None = None,
+    registry: RegistryCounts | None = None,
 ) -> Certainty:
-    """Suggest a certainty for one question row of the questions table (policies above)."""
+    """Suggest a certainty for one question row of the questions table (policies above); ``registry``:
+    the trial registry's counts for the question's condition, when the build has them."""
+    publication_bias = _publication_bias(q, egger_p)
+    if registry is not None:
+        publication_bias = _with_registry(publication_bias, registry_publication_bias(registry))
     downgrades = (
         _risk_of_bias(weights, rob),
         _inconsistency(q),
         _imprecision(q),
         _indirectness(q, weights, nonstandard),
-        _publication_bias(q, egger_p),
+        publication_bias,
     )
     total = sum(d.levels for d in downgrades)
     suggested = LEVELS[max(0, 3 - total)]
@@ -262,8 +310,14 @@ def _egger_p(studies: pd.DataFrame) -> float | None:
         return None
 
 
-def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Curated) -> pd.DataFrame:
-    """Rate every question with data, with the recorded overrides; one row per question (``CERTAINTY_COLUMNS``)."""
+def certainty_table(
+    questions: pd.DataFrame,
+    forest: pd.DataFrame,
+    curated: Curated,
+    registry: Mapping[str, RegistryCounts] | None = None,
+) -> pd.DataFrame:
+    """Rate every question with data, with the recorded overrides; one row per question (``CERTAINTY_COLUMNS``).
+    ``registry``: condition_id -> the registry's counts (a condition not in it has no registration)."""
     final = overrides(curated)
     rob_rows = {r["study_id"]: r for _, r in curated.risk_of_bias.iterrows()}
     nonstandard = nonstandard_studies(curated.studies)
@@ -273,7 +327,8 @@ def certainty_table(questions: pd.DataFrame, forest: pd.DataFrame, curated: Cura
         weights = dict(zip(studies["study_id"], studies["weight"]))
         rob = {s: rob_category(rob_rows.get(s)) for s in weights}
         egger = _egger_p(studies) if len(studies) >= 10 else None
-        c = rate_question(q, weights, rob, nonstandard, egger, final.get(q["question_id"]))
+        counts = None if registry is None else registry.get(q["condition_id"], RegistryCounts())
+        c = rate_question(q, weights, rob, nonstandard, egger, final.get(q["question_id"]), counts)
         rows.append(
             {
                 "question_id": c.question_id,

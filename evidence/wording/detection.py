@@ -44,8 +44,17 @@ topic) or the sentence calls needling safe (``safe_words``) or uses an absolute 
 ("no side effects"); a warning to the patient ("you may feel sore") gives neither and is not a
 claim; and topics whose register verdict is **contradicted** (lactic acid, toxins), which count
 whenever they are named, so that the myth itself is caught. A **registered occurrence** (a
-locator of ``claims.yaml`` found in the sentence) always counts, with its claim and never
-dropped as broader: this is how every occurrence in the patient materials is found.
+locator of ``claims.yaml`` found in the sentence of the patient document it was read in) always
+counts, with its claim and never dropped as broader: this is how every occurrence in the patient
+materials is found. In any other draft locators match nothing.
+
+**The page** (document-level subject): once a sentence of a draft names dry needling itself
+(``page_subjects``), the draft is a page about dry needling, and a later sentence that asserts an
+effect is about dry needling unless its subject is clearly something else (``other_subjects``,
+read at its start: the condition, anatomy, sensations after a session, the clinic and its staff,
+the reader in a warning, another treatment, aftercare advice). This is how implicit subjects
+("This boosts circulation", bare list items such as "Less muscle spasm", "IMS fixes ...") are
+read on real pages; a pronoun whose sentence starts with another subject is not dry needling.
 
 Strength (one per claim)
 ------------------------
@@ -114,7 +123,7 @@ class RegisterClaim:
     verdict: str = ""
     certainty: str = ""
     allowed_wording: str = ""
-    locators: tuple[str, ...] = ()
+    locators: tuple[tuple[str, str], ...] = ()  # (document, locator) of each registered occurrence
 
 
 def _cell(row: dict, name: str) -> str:
@@ -143,7 +152,7 @@ def build_register(claims: Iterable[Claim], verdicts: pd.DataFrame) -> list[Regi
                 verdict=_cell(row, "verdict").lower(),
                 certainty=_cell(row, "certainty").lower().replace(" ", "_").replace("-", "_"),
                 allowed_wording=_cell(row, "allowed_wording"),
-                locators=tuple(o.locator for o in claim.occurrences),
+                locators=tuple((o.document, o.locator) for o in claim.occurrences),
             )
         )
     return register
@@ -235,6 +244,8 @@ def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool, bool]:
             rest = text[m.end() :]
             end = _RELATIVE.search(rest) if is_purpose else None
             end = end or _OWN_VOICE.search(rest)
+            if is_purpose and rest.lstrip().startswith(":"):
+                end = None  # "is used to: a; b; c": the whole list is the purpose
             relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start() :]))
             stop = m.end() + end.start() if end else len(text)
             names_subject = names_subject or bool(lexicon.subjects.search(text, m.start(), stop))
@@ -286,9 +297,14 @@ def frequency_word(text: str, lexicon: Lexicon) -> tuple[str, str] | None:
 
 
 def match_topics(text: str, lexicon: Lexicon) -> dict[str, int]:
-    """Every topic whose patterns match ``text``, with the position of the first match."""
+    """Every topic whose patterns match ``text``, with the position of the first match (a topic none
+    of whose required words occurs in the text is skipped without running its patterns)."""
     found = {}
+    lowered = text.lower()
     for topic, pattern in lexicon.topics.items():
+        words = lexicon.topic_words.get(topic)
+        if words is not None and not any(w in lowered for w in words):
+            continue
         m = pattern.search(text)
         if m:
             found[topic] = m.start()
@@ -299,15 +315,19 @@ def _is_question(text: str) -> bool:
     return text.rstrip().rstrip("\"'”’)").endswith("?")
 
 
-def _registered(sentence: str, register: Sequence[RegisterClaim]) -> dict[str, RegisterClaim]:
-    """Topic -> register claim for every registered occurrence ``sentence`` contains (a cheap word
-    test first, so that a long draft is not normalised once per locator)."""
+def _registered(sentence: str, register: Sequence[RegisterClaim], document: str) -> dict[str, RegisterClaim]:
+    """Topic -> register claim for every registered occurrence of ``document`` (a file name) that
+    ``sentence`` contains (a cheap word test first, so that a long draft is not normalised once per
+    locator). Locators tie register claims to the patient documents they were read in: in any other
+    draft they match nothing, and the rules alone decide."""
     lowered = sentence.lower()
     found: dict[str, RegisterClaim] = {}
     for claim in register:
         if claim.topic in found:
             continue
-        for locator in claim.locators:
+        for where, locator in claim.locators:
+            if where != document:
+                continue
             words = _WORD.findall(locator.lower())
             if words and max(words, key=len) in lowered and find_occurrence(sentence, locator) >= 0:
                 found[claim.topic] = claim
@@ -318,8 +338,10 @@ def _registered(sentence: str, register: Sequence[RegisterClaim]) -> dict[str, R
 class ClaimDetector:
     """Reads a draft's sentences in order and returns the claims of each (see the module docstring)."""
 
-    def __init__(self, register: Sequence[RegisterClaim], lexicon: Lexicon) -> None:
+    def __init__(self, register: Sequence[RegisterClaim], lexicon: Lexicon, document: str = "") -> None:
+        """``document``: the draft's file name; a registered occurrence counts only in its own document."""
         self.register = list(register)
+        self.document = document
         self.lexicon = lexicon
         verdicts: dict[str, set[str]] = {}
         for claim in self.register:
@@ -331,25 +353,32 @@ class ClaimDetector:
         whether it named dry needling (for "it"/"this"), its topics (for "stops them", and for the
         answer to a question: "Tennis elbow? Gone in one visit.") and, when it was a question, its
         text (an answer that affirms it, ``answers``, is read together with it)."""
-        previous_about, previous_topics, question = False, {}, ""
+        previous_about, previous_topics, question, page_about = False, {}, "", False
         for sentence in sentences:
             read = sentence
             if question and self.lexicon.answers.search(sentence.text.strip()):
                 # an answer that affirms a question is read together with it
                 read = replace(sentence, text=f"{question.rstrip().rstrip('?')}: {sentence.text}")
             claims, previous_about, previous_topics = self._sentence(
-                read, previous_about, previous_topics, bool(question)
+                read, previous_about, previous_topics, bool(question), page_about
             )
+            page_about = page_about or bool(self.lexicon.page_subjects.search(sentence.text))
             question = sentence.text if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
 
     def _sentence(
-        self, sentence: Sentence, previous_about: bool, previous_topics: dict[str, int], previous_question: bool
+        self,
+        sentence: Sentence,
+        previous_about: bool,
+        previous_topics: dict[str, int],
+        previous_question: bool,
+        page_about: bool = False,
     ) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
-        """The claims of one sentence, whether it names dry needling, and its topics."""
+        """The claims of one sentence, whether it names dry needling, and its topics (``page_about``:
+        an earlier sentence of the draft named dry needling)."""
         lex = self.lexicon
         raw = sentence.text
-        registered = _registered(raw, self.register)
+        registered = _registered(raw, self.register, self.document) if self.document else {}
         all_topics = {t: p for t, p in match_topics(raw, lex).items() if topic_type(t) != "logistics"}
         text, relative, removed_subject = _remove_spans(raw, lex)
         lead = (
@@ -361,21 +390,33 @@ class ClaimDetector:
             )
             else ""
         )
-        context = f"{lead} {text}" if lead else text
+        context = f"{lead}\n{text}" if lead else text  # a line apart: "^" in a pattern is the item's start
         other = bool(lex.other_treatments.search(text))
         explicit = bool(lex.subjects.search(text))
         stripped = text.strip()
-        pronoun = bool(lex.pronouns.search(stripped)) and (previous_about or removed_subject)
-        implied = not other and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
-        subject = explicit or pronoun or bool(lead) or implied or relative
-        about = (explicit and not other) or (pronoun and not explicit)
-        effects = [
-            *lex.effect_words.finditer(context),
-            *lex.absolutes["effect"].finditer(context),
-            *_subject_verbs(context, lex),
-        ]
+        other_subject = bool(lex.other_subjects.search(stripped))
+        pronoun = bool(lex.pronouns.search(stripped)) and (previous_about or removed_subject) and not other_subject
+        implied = (
+            not other
+            and not other_subject
+            and bool(lex.implied_subject.search(stripped) or lex.calls_to_action.search(stripped))
+        )
+        effect_matches = list(lex.effect_words.finditer(context))
+        effects = [*effect_matches, *lex.absolutes["effect"].finditer(context), *_subject_verbs(context, lex)]
         affirmed = sorted(m.start() for m in effects if not _negated(context, m.start(), lex))
         body = len(context) - len(text)  # where the sentence starts in the context (after a lead-in)
+        # on a dry-needling page a sentence is about dry needling unless its subject is something else:
+        # one named at its start, or another treatment named before its first effect word
+        first_effect = min((m.start() - body for m in effect_matches if m.start() >= body), default=len(text))
+        # a list item under a lead-in that is a purpose or a service list ("IMS is used to treat:") is no claim
+        listed_use = sentence.list_item and bool(
+            lex.not_claims.search(sentence.lead_in) or lex.purpose.search(sentence.lead_in)
+        )
+        page = (
+            page_about and not other_subject and not listed_use and not lex.other_treatments.search(text[:first_effect])
+        )
+        subject = explicit or pronoun or bool(lead) or implied or relative or page
+        about = (explicit and not other) or (pronoun and not explicit)
         hedged = _hedged(context, 0, body, affirmed, lex) or _hedged(context, body, len(context), affirmed, lex)
         if _is_question(raw):
             return (
@@ -386,7 +427,9 @@ class ClaimDetector:
                 all_topics,
             )
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
-        not_claim = bool(lex.not_claims.search(text)) and not _affirmed(lex.absolutes["effect"], context, lex)
+        not_claim = bool(lex.not_claims.search(text)) and not any(
+            _affirmed(pattern, context, lex) for pattern in lex.absolutes.values()
+        )
         topics = (
             all_topics
             if text == raw

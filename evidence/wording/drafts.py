@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -106,6 +107,7 @@ def markdown_to_text(markdown: str) -> str:
     lines = []
     for line in markdown.splitlines():
         if line.strip().startswith(("```", "~~~")) or _MD_SETEXT_UNDERLINE.match(line):
+            lines.append("")  # kept as an empty line, so that line numbers stay those of the file
             continue
         bullet = line.lstrip().startswith(("- ", "* ", "+ ")) or re.match(r"^\s*\d{1,3}[.)]\s", line)
         for pattern, repl in _MD_LINE_RULES:
@@ -114,7 +116,7 @@ def markdown_to_text(markdown: str) -> str:
         for pattern, repl in _MD_INLINE_RULES:
             body = pattern.sub(repl, body)
         lines.append((LIST_MARKER if bullet else "") + body)
-    return _tidy_lines("\n".join(lines))
+    return _tidy_lines("\n".join(lines), keep_lines=True)
 
 
 def docx_to_text(name: str, data: bytes) -> str:
@@ -141,10 +143,15 @@ def docx_to_text(name: str, data: bytes) -> str:
     return _tidy_lines("\n".join(lines))
 
 
-def _tidy_lines(text: str) -> str:
-    """Collapse runs of spaces inside lines and drop empty lines (and empty list items)."""
-    lines = (re.sub(r"\s+", " ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line and line != LIST_MARKER.strip())
+def _tidy_lines(text: str, keep_lines: bool = False) -> str:
+    """Collapse runs of spaces inside lines and drop empty lines (and empty list items); with
+    ``keep_lines`` (plain text and Markdown) they are kept empty instead, so that a sentence's line
+    is its line in the file (for HTML and Word it is its block or paragraph)."""
+    lines = [
+        "" if line == LIST_MARKER.strip() else line
+        for line in (re.sub(r"\s+", " ", x).strip() for x in text.splitlines())
+    ]
+    return "\n".join(lines).rstrip("\n") if keep_lines else "\n".join(line for line in lines if line)
 
 
 def format_of(path: str) -> str:
@@ -181,13 +188,19 @@ def display_name(path_or_dash: str | Path) -> str:
     return STDIN_NAME if str(path_or_dash) == STDIN else str(path_or_dash)
 
 
+def text_format(text: str) -> str:
+    """How text without a file name (stdin, pasted text) is read: ``html`` when it looks like HTML,
+    else ``markdown`` (plain text reads the same)."""
+    return "html" if _LOOKS_LIKE_HTML.search(text) else "markdown"
+
+
 def read_text(path_or_dash: str | Path) -> str:
     """The plain text of a draft (see the module docstring); ConfigError naming the file on bad input."""
     path = str(path_or_dash)
     name = display_name(path)
     if path == STDIN:
         text = _decode(name, _read_stdin())
-        fmt = "html" if _LOOKS_LIKE_HTML.search(text) else "markdown"
+        fmt = text_format(text)
     else:
         file = Path(path)
         if not file.exists():
@@ -203,12 +216,16 @@ def read_text(path_or_dash: str | Path) -> str:
             if not data:
                 raise ConfigError(f"{path}: file is empty")
             converted = docx_to_text(name, data)
-            if not converted:
+            if not converted.strip():
                 raise ConfigError(f"{name}: no text in the document")
             return converted
         text = _decode(name, data)
-    converted = {"text": _tidy_lines, "markdown": markdown_to_text, "html": html_to_text}[fmt](text)
-    if not converted:
+    converted = {
+        "text": lambda raw: _tidy_lines(raw, keep_lines=True),
+        "markdown": markdown_to_text,
+        "html": html_to_text,
+    }[fmt](text)
+    if not converted.strip():
         raise ConfigError(f"{name}: no text left after removing the {fmt} markup")
     return converted
 
@@ -225,7 +242,7 @@ class Sentence:
     lead_in: str = ""
 
 
-_BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—]|\d{1,3}[.)])\s+")
+_BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—](?:\s+|(?=[A-Z]))|\d{1,3}[.)]\s+)")  # also "-Item", written without a space
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
 _ABBREVIATIONS = frozenset(
     "e.g. i.e. etc. vs. cf. approx. dr. mr. mrs. ms. prof. st. no. fig. incl. min. max. mins. "
@@ -234,33 +251,71 @@ _ABBREVIATIONS = frozenset(
 
 
 def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of ``text``: line breaks and bullet items end sentences, and so do . ! ? followed
-    by a space and a capital, except after abbreviations (e.g., i.e., Dr.) and inside decimals.
-    A list item's lead-in is the last line above it that is not a list item. Linear in the text."""
-    sentences: list[Sentence] = []
-    lead_in = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
+    """The sentences of ``text`` as a list (see :func:`iter_sentences`)."""
+    return list(iter_sentences(text))
+
+
+def iter_sentences(text: str) -> Iterator[Sentence]:
+    """Sentences of ``text``, one at a time: line breaks and bullet items end sentences, and so do
+    . ! ? followed by a space (see :func:`_split_line`), except after abbreviations (e.g., i.e.,
+    Dr.) and inside decimals. A list item's lead-in is the last line above it that is not a list
+    item. Linear in the text; lines are read one at a time, so memory stays that of the text."""
+    lead_in, index = "", 0
+    for number, raw in enumerate(_lines(text), start=1):
         listed = bool(_BULLET.match(raw))
         line = _BULLET.sub("", raw).strip()
         if not line:
             continue
         for piece in _split_line(line):
-            sentences.append(Sentence(piece, len(sentences) + 1, number, listed, lead_in if listed else ""))
+            index += 1
+            yield Sentence(piece, index, number, listed, lead_in if listed else "")
         if not listed:
             lead_in = line
-    return sentences
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` (as ``str.splitlines`` for ``\\n`` line ends), without copying it whole."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start:end].rstrip("\r")
+        start = end + 1
 
 
 def _split_line(line: str) -> list[str]:
-    """Split one line at sentence-ending punctuation."""
+    """Split one line at sentence-ending punctuation (also before a lower-case word, since copy is
+    often written without capitals; not after an abbreviation, a single letter or an ellipsis
+    that runs on), then cut pieces longer than :data:`MAX_SENTENCE` characters at their clause
+    breaks. Each boundary looks back a bounded window only, so a line is read in linear time."""
     pieces, start = [], 0
     for match in _BOUNDARY.finditer(line):
-        before = line[start : match.end()].split()
-        last_word = before[-1].lower().rstrip("\"'”’)]") if before else ""
+        window = line[max(start, match.start() - 40) : match.end()].split()
+        last_word = window[-1].lower().rstrip("\"'”’)]") if window else ""
         next_char = line[match.end() : match.end() + 1]
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last_word) or next_char.islower():
+        runs_on = next_char.islower() and ("…" in match.group(0) or ".." in match.group(0))
+        if last_word in _ABBREVIATIONS or re.fullmatch(r"[a-z]\.", last_word) or runs_on:
             continue
         pieces.append(line[start : match.end()].strip())
         start = match.end()
     pieces.append(line[start:].strip())
-    return [p for p in pieces if p]
+    return [short for piece in pieces if piece for short in _bounded(piece)]
+
+
+#: the longest piece read as one sentence; run-on text is cut at clause breaks to stay linear
+MAX_SENTENCE = 400
+_CLAUSE_CUT = re.compile(r"[,;:]\s+|\s[-–—]\s")
+
+
+def _bounded(piece: str) -> list[str]:
+    """``piece`` cut into parts of at most :data:`MAX_SENTENCE` characters, each ending at the
+    last clause break (else the last space) before the limit."""
+    parts = []
+    while len(piece) > MAX_SENTENCE:
+        head = piece[:MAX_SENTENCE]
+        breaks = [m.end() for m in _CLAUSE_CUT.finditer(head)]
+        cut = breaks[-1] if breaks else (head.rfind(" ") + 1 or MAX_SENTENCE)
+        parts.append(piece[:cut].strip())
+        piece = piece[cut:].lstrip()
+    return [*parts, piece] if piece else parts

@@ -15,7 +15,7 @@ section and entry number as the column, what is wrong), including patterns that 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,8 @@ PATTERN_LISTS = (
     "subjects",
     "pronouns",
     "other_treatments",
+    "page_subjects",
+    "other_subjects",
     "calls_to_action",
     "answers",
     "implied_subject",
@@ -72,6 +74,9 @@ class Lexicon:
     frequencies: tuple[tuple[str, re.Pattern[str]], ...]
     topics: dict[str, re.Pattern[str]]
     narrower: dict[str, frozenset[str]]
+    #: per topic, words of which one must occur in a sentence (lower case) for the topic to match;
+    #: absent when some pattern of the topic has no such word (see :func:`required_words`)
+    topic_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> re.Pattern[str]:
         """``lexicon.hedges`` etc.: the compiled pattern of a list section."""
@@ -163,7 +168,84 @@ def _parse(path: Path) -> tuple[Lexicon | None, list[Problem]]:
         frequencies=tuple((f, frequencies[f]) for f in FREQUENCIES),
         topics={t: topics[t] for t in TOPICS},
         narrower=narrower,
+        topic_words={t: words for t in TOPICS if (words := required_words(raw["topics"][t])) is not None},
     ), []
+
+
+_LITERAL = re.compile(r"[a-z0-9 ]")
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """``pattern`` split at the ``|`` that stand outside every group and character class."""
+    branches, depth, start, escaped, in_class = [], 0, 0, False, False
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            branches.append(pattern[start:i])
+            start = i + 1
+    return [*branches, pattern[start:]]
+
+
+def _leading_literal(branch: str) -> str | None:
+    """The letters a pattern branch must start with (after an optional ``\\b``), lower case, or
+    None when it starts otherwise or with fewer than three; a letter made optional by ``?``, ``*``
+    or ``{`` after it is not required."""
+    branch = branch.removeprefix("\\b")
+    literal = ""
+    for i, char in enumerate(branch):
+        if not _LITERAL.fullmatch(char.lower()):
+            break
+        if branch[i + 1 : i + 2] in ("?", "*", "{"):
+            break
+        literal += char.lower()
+    return literal if len(literal.strip()) >= 3 else None
+
+
+def required_words(entries: list[str]) -> tuple[str, ...] | None:
+    """Words of which one must occur in any text that one of ``entries`` matches, or None when an
+    entry gives none. An entry gives the literal it starts with (``\\bneck`` gives "neck"), or, when it
+    starts with a group of alternatives ``\\b(?:a|b)`` followed by a letter or ``\\b``, the literal of
+    each alternative. A cheap test (Python's substring search) that lets a sentence skip the topics
+    it cannot match; it never changes which topics match."""
+    words: list[str] = []
+    for body in (branch.removeprefix("\\b") for entry in entries for branch in _top_level_branches(entry)):
+        literal = _leading_literal(body)
+        if literal is not None:
+            words.append(literal)
+            continue
+        group = re.match(r"\(\?:([^()]*)\)(?![?*{])", body)
+        if not group:
+            return None
+        alternatives = [_leading_literal(a) for a in group.group(1).split("|")]
+        if any(a is None for a in alternatives):
+            return None
+        words.extend(alternatives)
+    return tuple(sorted(set(words)))
+
+
+def lexicon_entries(path: Path) -> list[tuple[str, str]]:
+    """Every pattern of the lexicon file as ``(where, pattern)``: ``where`` is the section, or
+    ``section.name`` in a mapping (``topics.neck_pain``), in file order."""
+    raw = load_versioned_yaml(Path(path), SCHEMA_VERSION, "the wording lexicon")
+    found = []
+    for section in (*PATTERN_LISTS, "absolutes", "frequencies", "topics"):
+        value = raw.get(section)
+        if isinstance(value, list):
+            found += [(section, entry) for entry in value]
+        elif isinstance(value, dict):
+            found += [(f"{section}.{name}", entry) for name, entries in value.items() for entry in entries]
+    return found
 
 
 def lexicon_problems(path: Path) -> list[Problem]:

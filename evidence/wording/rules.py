@@ -31,10 +31,11 @@ Flagging policy (one decision per claim)
 
 The register claim a finding is checked against is the claim whose occurrence the sentence
 contains, else the claim of the topic chosen by :func:`evidence.wording.detection.choose_claim` (its
-frequency, then the conditions the sentence names, then shared words). The **suggestion** is
-that claim's ``allowed_wording``: for a mechanism sentence the mechanism's, for an outcome named
-with a condition the claim about that condition when the register has one; without a claim, a
-generic hedge of the topic's type.
+frequency, then the conditions the sentence names, then shared words). A flagged claim's
+**suggestion** is that claim's ``allowed_wording``: for a mechanism sentence the mechanism's, for
+an outcome named with a condition the claim about that condition when the register has one;
+without a claim, a generic hedge of the topic's type. A claim that is not flagged gets none: the
+sentence already says no more than the evidence allows, and a suggestion could only say more.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import html
 import io
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TextIO
@@ -66,7 +67,7 @@ from evidence.wording.detection import (
     choose_claim,
     condition_topics,
 )
-from evidence.wording.drafts import Sentence, display_name, read_text, split_sentences
+from evidence.wording.drafts import Sentence, display_name, iter_sentences, read_text, split_sentences
 from evidence.wording.lexicon import Lexicon, load_lexicon
 
 FORMATS = ("table", "json", "csv", "html")
@@ -227,6 +228,11 @@ class Finding:
     topics: tuple[str, ...]
 
 
+def _suggestion(claim: RegisterClaim | None, topic: str) -> str:
+    """What to write instead of a flagged claim: the claim's allowed wording, else a hedge of the topic's type."""
+    return claim.allowed_wording if claim and claim.allowed_wording else generic_suggestion(topic)
+
+
 def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim], lexicon: Lexicon) -> list[Finding]:
     sentence = found.sentence
     named = condition_topics(found.topics)
@@ -248,9 +254,7 @@ def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim
                 certainty=claim.certainty if claim else "",
                 flagged=a.flagged,
                 reason=a.reason,
-                suggestion=claim.allowed_wording
-                if claim and claim.allowed_wording
-                else generic_suggestion(detected.topic),
+                suggestion=_suggestion(claim, detected.topic) if a.flagged else "",
                 topics=found.topics,
             )
         )
@@ -272,10 +276,33 @@ def check_sentences(
 ) -> list[Finding]:
     """Findings for the claims among ``sentences`` (in order; plain strings count as one line each),
     checked against the register ``claims`` and the verdict table."""
+    return list(iter_findings(sentences, claims, verdicts, file, lexicon))
+
+
+def iter_findings(
+    sentences: Iterable[str | Sentence],
+    claims: Iterable[Claim],
+    verdicts: pd.DataFrame,
+    file: str = "",
+    lexicon: Lexicon | None = None,
+) -> Iterator[Finding]:
+    """The findings of :func:`check_sentences`, one at a time, as the sentences are read."""
     lexicon = lexicon or load_lexicon()
     register = build_register(claims, verdicts)
-    detector = ClaimDetector(register, lexicon)
-    return [f for found in detector.detect(_as_sentences(sentences)) for f in _findings(file, found, register, lexicon)]
+    detector = ClaimDetector(register, lexicon, Path(file).name if file else "")
+    for found in detector.detect(_as_sentences(sentences)):
+        yield from _findings(file, found, register, lexicon)
+
+
+#: drafts longer than this (about 1 MB of text) show their progress on stderr
+PROGRESS_CHARACTERS = 1_000_000
+
+
+def _with_progress(sentences: Iterable[Sentence], name: str) -> Iterable[Sentence]:
+    """``sentences``, with a progress bar on stderr (tqdm) while they are checked."""
+    from tqdm import tqdm
+
+    return tqdm(sentences, desc=f"checking {name}", unit=" sentences", file=sys.stderr, mininterval=1.0)
 
 
 @dataclass(frozen=True)
@@ -299,11 +326,13 @@ def check_drafts(
     for path in paths:
         name = display_name(path)
         try:
-            sentences = tuple(split_sentences(read_text(path)))
+            text = read_text(path)
         except ConfigError as exc:
             drafts.append(Draft(name, error=str(exc)))
             continue
-        drafts.append(Draft(name, sentences, tuple(check_sentences(sentences, claims, verdicts, name, lexicon))))
+        sentences = tuple(split_sentences(text))
+        read = _with_progress(sentences, name) if len(text) > PROGRESS_CHARACTERS else sentences
+        drafts.append(Draft(name, sentences, tuple(check_sentences(read, claims, verdicts, name, lexicon))))
     return drafts
 
 
@@ -339,16 +368,27 @@ def _record(finding: Finding) -> dict:
     return record
 
 
-def to_json(findings: Iterable[Finding]) -> str:
-    """A JSON list with one object per finding (keys: :data:`FIELDS`)."""
-    return json.dumps([_record(f) for f in findings], indent=2, ensure_ascii=False) + "\n"
+def write_json(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
+    """Write a JSON list with one object per finding (keys: :data:`FIELDS`) as the findings come;
+    return the flagged ones."""
+    flagged, first = [], True
+    out.write("[")
+    for finding in findings:
+        item = json.dumps(_record(finding), indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        out.write(("\n  " if first else ",\n  ") + item)
+        first = False
+        if finding.flagged:
+            flagged.append(finding)
+    out.write("]\n" if first else "\n]\n")
+    return flagged
 
 
-def to_csv(findings: Iterable[Finding]) -> str:
-    """CSV with a header of :data:`FIELDS`; ``topics`` joined with ';', ``flagged`` as true/false."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FIELDS, lineterminator="\n")
+def write_csv(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
+    """Write CSV with a header of :data:`FIELDS` (``topics`` joined with ';', ``flagged`` as
+    true/false) as the findings come; return the flagged ones."""
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
+    flagged = []
     for finding in findings:
         row = _record(finding)
         row.update(
@@ -357,28 +397,56 @@ def to_csv(findings: Iterable[Finding]) -> str:
             claim_id=finding.claim_id or "",
         )
         writer.writerow(row)
+        if finding.flagged:
+            flagged.append(finding)
+    return flagged
+
+
+def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
+    """Write a plain-text report, one block per claim (``file:line``; flagged ones with the reason and
+    a suggestion) and a closing count, as the findings come; return the flagged ones."""
+    flagged, claims, sentences = [], 0, set()
+    for f in findings:
+        where = f"{f.file}:{f.line}" if f.file else str(f.line)
+        evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
+        lines = [
+            f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  {f.claim_id or '-'}  {evidence}",
+            f"      sentence: {f.sentence}",
+            f"      why: {f.reason}",
+        ]
+        if f.flagged and f.suggestion:
+            lines.append(f"      instead: {f.suggestion}")
+        out.write("\n".join(lines) + "\n")
+        claims += 1
+        sentences.add((f.file, f.index))
+        if f.flagged:
+            flagged.append(f)
+    out.write(f"{claims} claim(s) in {len(sentences)} sentence(s), {len(flagged)} flagged\n")
+    return flagged
+
+
+WRITERS = {"table": write_table, "json": write_json, "csv": write_csv}
+
+
+def _as_text(writer: Callable[[Iterable[Finding], TextIO], list[Finding]], findings: Iterable[Finding]) -> str:
+    buffer = io.StringIO()
+    writer(findings, buffer)
     return buffer.getvalue()
 
 
-def to_table(findings: Sequence[Finding]) -> str:
-    """A plain-text report: one block per claim, flagged ones with the reason and a suggestion."""
-    lines = []
-    for f in findings:
-        where = f"{f.file}:{f.index}" if f.file else str(f.index)
-        evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
-        lines.append(
-            f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  "
-            f"{f.claim_id or '-'}  {evidence}"
-        )
-        lines.append(f"      sentence: {f.sentence}")
-        lines.append(f"      why: {f.reason}")
-        if f.flagged and f.suggestion:
-            lines.append(f"      instead: {f.suggestion}")
-    flagged = sum(f.flagged for f in findings)
-    lines.append(
-        f"{len(findings)} claim(s) in {len({(f.file, f.index) for f in findings})} sentence(s), {flagged} flagged"
-    )
-    return "\n".join(lines) + "\n"
+def to_json(findings: Iterable[Finding]) -> str:
+    """The JSON of :func:`write_json` as a string."""
+    return _as_text(write_json, findings)
+
+
+def to_csv(findings: Iterable[Finding]) -> str:
+    """The CSV of :func:`write_csv` as a string."""
+    return _as_text(write_csv, findings)
+
+
+def to_table(findings: Iterable[Finding]) -> str:
+    """The report of :func:`write_table` as a string."""
+    return _as_text(write_table, findings)
 
 
 _HTML_STYLE = """
@@ -392,7 +460,15 @@ font-size:.9rem;background:#fafafa}.note.flagged{border-color:#c4621b}
 """
 
 
-def _draft_body(draft: Draft) -> str:
+def _claim_text(claim_id: str | None, claim_href: Callable[[str], str | None] | None) -> str:
+    """A finding's claim id as HTML: a link to the claim's page when ``claim_href`` gives one."""
+    if not claim_id:
+        return "no register claim"
+    href = claim_href(claim_id) if claim_href else None
+    return f'<a href="{html.escape(href)}">{html.escape(claim_id)}</a>' if href else html.escape(claim_id)
+
+
+def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = None) -> str:
     """The draft's text, line by line, each claim sentence highlighted with a note per finding."""
     if draft.error:
         return f'<p class="error">{html.escape(draft.error)}</p>'
@@ -427,7 +503,7 @@ def _draft_body(draft: Draft) -> str:
             note = (
                 f'<span class="note{" flagged" if f.flagged else ""}" data-flagged="{str(f.flagged).lower()}">'
                 f"<b>{'Flagged' if f.flagged else 'OK'}</b> · {html.escape(f.topic or 'no topic')} · "
-                f"{html.escape(f.strength)} wording · {html.escape(f.claim_id or 'no register claim')}: "
+                f"{html.escape(f.strength)} wording · {_claim_text(f.claim_id, claim_href)}: "
                 f"{html.escape(evidence)}<br>{html.escape(f.reason)}"
             )
             if f.flagged and f.suggestion:
@@ -438,9 +514,12 @@ def _draft_body(draft: Draft) -> str:
     return "".join(parts)
 
 
-def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
+def to_html(
+    drafts: Sequence[Draft], title: str = "Wording check", claim_href: Callable[[str], str | None] | None = None
+) -> str:
     """A self-contained HTML page (no scripts, no external files): each draft's text with every
-    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion."""
+    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion.
+    ``claim_href(claim_id)``, when given, links each claim id to its page (``None``: no link)."""
     sections = []
     for draft in drafts:
         flagged = sum(f.flagged for f in draft.findings)
@@ -454,7 +533,7 @@ def to_html(drafts: Sequence[Draft], title: str = "Wording check") -> str:
         )
         sections.append(
             f'<section class="draft" data-file="{html.escape(draft.name)}">'
-            f"<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft)}</section>"
+            f"<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft, claim_href)}</section>"
         )
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -496,18 +575,39 @@ def run_check_wording(
         raise ConfigError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not paths:
         raise ConfigError("no input files; give one or more .txt, .md, .html or .docx files, or - for stdin")
-    drafts = check_drafts(paths, claims, verdicts, lexicon)
-    for draft in drafts:
-        if draft.error:
-            print(f"error: {draft.error}", file=err or sys.stderr)
-    findings = [f for d in drafts for f in d.findings]
-    report = (
-        to_html([d for d in drafts if not d.error])
-        if fmt == "html"
-        else {"table": to_table, "json": to_json, "csv": to_csv}[fmt](findings)
-    )
-    (out or sys.stdout).write(report)
-    return exit_code(findings, bad_input=any(d.error for d in drafts))
+    out, err = out or sys.stdout, err or sys.stderr
+    if fmt == "html":
+        drafts = check_drafts(paths, claims, verdicts, lexicon)
+        for draft in drafts:
+            if draft.error:
+                print(f"error: {draft.error}", file=err)
+        out.write(to_html([d for d in drafts if not d.error]))
+        return exit_code([f for d in drafts for f in d.findings], bad_input=any(d.error for d in drafts))
+    # table, JSON and CSV are written as the findings come: memory stays that of the largest draft
+    claims, lexicon = list(claims), lexicon or load_lexicon()
+    errors: list[str] = []
+    findings = (f for path in paths for f in _draft_findings(path, claims, verdicts, lexicon, errors))
+    flagged = WRITERS[fmt](findings, out)
+    for error in errors:
+        print(f"error: {error}", file=err)
+    return exit_code(flagged, bad_input=bool(errors))
+
+
+def _draft_findings(
+    path: str | Path, claims: list[Claim], verdicts: pd.DataFrame, lexicon: Lexicon, errors: list[str]
+) -> Iterator[Finding]:
+    """The findings of one draft as they are found (with progress on stderr for a large one); a
+    draft that cannot be read adds its error to ``errors`` and yields nothing."""
+    name = display_name(path)
+    try:
+        text = read_text(path)
+    except ConfigError as exc:
+        errors.append(str(exc))
+        return
+    sentences = iter_sentences(text)
+    if len(text) > PROGRESS_CHARACTERS:
+        sentences = _with_progress(sentences, name)
+    yield from iter_findings(sentences, claims, verdicts, name, lexicon)
 
 
 def patient_documents(

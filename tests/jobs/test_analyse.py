@@ -24,6 +24,8 @@ TABLES = (
     "claim_verdicts",
     "claim_evidence",
     "withdrawn",
+    "registry",
+    "registry_summary",
 )
 
 

@@ -14,9 +14,10 @@ def test_main_job_prints_each_step_and_the_index(tmp_path, capsys):
     paths = copy_data(tmp_path / "data")
     assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
     out = capsys.readouterr().out
-    for step in ("validate", "refresh", "rebuild", "notebooks", "report"):
+    for step in ("validate", "refresh", "registry", "rebuild", "notebooks", "report"):
         assert any(line.startswith(step) and " s  " in line for line in out.splitlines()), step
     assert "committed PubMed snapshot" in out
+    assert "uses the committed registry snapshot: --offline" in out
     assert f"report: {(paths.derived / 'report' / 'index.html').resolve()}" in out
 
 
@@ -28,7 +29,27 @@ def test_refresh_says_why_it_uses_the_snapshot(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NCBI_EMAIL", "tester@example.org")
     monkeypatch.setenv("EVIDENCE_EUTILS_URL", "http://127.0.0.1:9/")  # the discard port: nothing listens
     assert run_main_job(paths, execute_notebooks=False, refresh=True) == 0
-    assert "network unreachable" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "network unreachable" in out
+    assert "uses the committed registry snapshot: network unreachable, no answer from http://127.0.0.1:9/" in out
+
+
+def test_registry_refresh_from_a_local_server_feeds_the_cross_check(tmp_path, monkeypatch, capsys):
+    from tests.ctgov_server import CtgovServer
+
+    monkeypatch.delenv("NCBI_EMAIL", raising=False)
+    paths = copy_data(tmp_path / "data")
+    with CtgovServer() as ctgov:
+        monkeypatch.setenv("EVIDENCE_CTGOV_URL", ctgov.url)
+        assert run_main_job(paths, execute_notebooks=False, refresh=True) == 0
+    out = capsys.readouterr().out
+    ids = load_search_definitions(paths.searches).ids
+    assert f"refreshed from ClinicalTrials.gov: {len(ids)} of {len(ids)} search(es)" in out
+    assert "fetched row(s) differ from the curated seed" in out
+    crosscheck = read_csv(paths.derived_table("registry")).set_index(["condition_id", "nct_id"])
+    assert crosscheck.loc[("neck_pain", "NCT02219386"), "origin"] == "fetched"
+    assert crosscheck.loc[("neck_pain", "NCT02219386"), "linked_pmids"] == "27582622"
+    assert crosscheck.loc[("neck_pain", "NCT02731014"), "origin"] == "curated"  # not returned: the seed row stays
 
 
 def test_invalid_curated_data_stops_the_job_with_2(tmp_path, capsys):
@@ -62,3 +83,21 @@ def test_refresh_from_a_local_server_fills_the_provenance_page(tmp_path, server,
     for cid in set(log["condition_id"]):
         mine = log[log["condition_id"] == cid]
         assert shown[labels[cid]] == len({p for t in mine["new_pmids"] for p in t.split("; ") if p})
+
+
+def test_registry_refresh_searches_the_conditions_searched_longest_ago_first(tmp_path, monkeypatch):
+    from evidence.curation.inputs import load_inputs
+    from evidence.jobs.main import refresh_registry
+    from evidence.registry.store import RegistryStore
+    from tests.ctgov_server import CtgovServer
+
+    paths = copy_data(tmp_path / "data")
+    inputs = load_inputs(paths)
+    first, *rest = inputs.definitions.ids
+    RegistryStore(paths.registry).append_log({"date": "2026-12-01", "condition_id": first, "new_nct_ids_n": 1})
+    lines = []
+    with CtgovServer() as ctgov:
+        monkeypatch.setenv("EVIDENCE_CTGOV_URL", ctgov.url)
+        text = refresh_registry(inputs, lines.append)
+    assert text.startswith(f"refreshed from ClinicalTrials.gov: {len(rest) + 1} of {len(rest) + 1} search(es)")
+    assert [line.split(":")[0].strip() for line in lines] == [*rest, first]

@@ -274,8 +274,10 @@ def test_h_how_to_check_a_new_sentence(built, browser):
     walk = Walk(browser, built.report)
     walk.click(text="How to check a new sentence")
     assert walk.text("#check pre.command") == "python -m evidence serve"
-    link = walk.find("#check a[data-served-link]")
-    assert not link.is_displayed()  # opened from disk, the checker is not running: the command only
+    link = walk.find("#check #checker-link a")
+    assert not link.is_displayed() and not link.get_attribute(
+        "href"
+    )  # opened from disk, the checker is not running: the command only
     # served at /report/ (as `python -m evidence serve` serves it), the link shows and leads to the checker at /
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(built.report.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -284,7 +286,7 @@ def test_h_how_to_check_a_new_sentence(built, browser):
         base = f"http://127.0.0.1:{server.server_address[1]}"
         (built.report.parent / "index.html").write_text("<title>the checker stands here</title>")
         browser.get(f"{base}/report/index.html#check")
-        link = walk.find("#check a[data-served-link]")
+        link = walk.find("#check #checker-link a")
         assert link.is_displayed()
         link.click()
         assert browser.current_url == f"{base}/" and browser.title == "the checker stands here"

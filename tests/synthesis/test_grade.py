@@ -281,6 +281,32 @@ def test_publication_bias_reasons():
     assert reason(12, 0.5) == "no small-study effect detected (Egger p = 0.500)"
 
 
+def test_registry_with_unreported_trials_suggests_publication_bias():
+    counts = grade.RegistryCounts(registered=5, completed=4, unreported=("NCT03844802",), snapshot_date="2026-12-06")
+    c = rate(question(k=4), registry=counts)
+    assert c.levels("publication_bias") == 1 and c.suggested == "moderate"
+    reason = c.downgrades[4].reason
+    assert reason.startswith("not assessable with fewer than 10 studies; suspected: 1 of 5 registered trial(s)")
+    assert "NCT03844802" in reason and "2026-12-06" in reason and "Guyatt 2011" in reason
+
+
+def test_registry_without_unreported_trials_leaves_the_domain_and_says_so():
+    clean = grade.RegistryCounts(registered=3, completed=2)
+    c = rate(question(k=4), registry=clean)
+    assert c.levels("publication_bias") == 0
+    assert c.downgrades[4].reason.endswith(
+        "registry: 3 registration(s), 2 completed, none completed 2 or more years ago without results"
+    )
+    assert (
+        rate(question(k=4), registry=grade.RegistryCounts())
+        .downgrades[4]
+        .reason.endswith("registry: no registration of this condition recorded")
+    )
+    # Egger and the registry do not add up: the domain is down one level at most
+    both = rate(question(k=12), egger_p=0.01, registry=grade.RegistryCounts(2, 2, ("NCT02373618",), "2026-12-06"))
+    assert both.levels("publication_bias") == 1
+
+
 # --- rate_question: levels add up, floor at very low, overrides ------------------------------------
 
 
@@ -353,6 +379,16 @@ def test_certainty_table_rates_questions_with_data_using_curated_rob_and_interve
     second = table.iloc[1]
     assert (second["risk_of_bias"], second["suggested"], second["final"]) == (2, "low", "moderate")
     assert second["override_reason"] == "both trials at high risk, effect large"
+    # the registry's counts of the question's condition feed the publication-bias domain
+    flagged = {"neck_pain": grade.RegistryCounts(3, 2, ("NCT03844802",), "2026-12-06")}
+    with_registry = grade.certainty_table(
+        questions.assign(condition_id="neck_pain"), forest, curated(rob, studies, [override]), flagged
+    )
+    assert list(with_registry["publication_bias"]) == [1, 1] and with_registry.iloc[0]["suggested"] == "very_low"
+    other = grade.certainty_table(
+        questions.assign(condition_id="tmd"), forest, curated(rob, studies, [override]), flagged
+    )
+    assert list(other["publication_bias"]) == [0, 0]
 
 
 def test_certainty_table_of_no_questions_has_the_columns():

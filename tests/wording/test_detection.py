@@ -241,8 +241,10 @@ def test_registered_occurrence_is_always_found():
             ),
         }
     )
-    findings = rules.check_sentences(["Neck and back troubles"], claims, pd.DataFrame(rows))
+    findings = rules.check_sentences(["Neck and back troubles"], claims, pd.DataFrame(rows), file="materials/doc.txt")
     assert [(f.topic, f.claim_id) for f in findings] == [("neck_pain", "neck")]
+    # in any other draft the locator means nothing: the rules alone decide (here: no claim)
+    assert rules.check_sentences(["Neck and back troubles"], claims, pd.DataFrame(rows), file="draft.md") == []
 
 
 def test_detection_is_one_pass_over_the_sentences():

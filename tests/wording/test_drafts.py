@@ -16,8 +16,8 @@ from tests.wording_helpers import make_docx, set_stdin, write
 def test_read_plain_text_keeps_lines(tmp_path):
     assert (
         drafts.read_text(write(tmp_path, "d.txt", "Dry needling may help.\n\n   Book   now.  \n"))
-        == "Dry needling may help.\nBook now."
-    )
+        == "Dry needling may help.\n\nBook now."
+    )  # lines kept, so that a finding's line is its line in the file
 
 
 def test_read_markdown_strips_markup_and_marks_list_items(tmp_path):
@@ -27,11 +27,12 @@ def test_read_markdown_strips_markup_and_marks_list_items(tmp_path):
     )
     assert drafts.read_text(write(tmp_path, "d.md", md)).splitlines() == [
         "Dry needling works",
+        "",
         "It relieves tennis elbow fast.",
         "- first bullet item",
         "- numbered item",
         "quoted code",
-    ]
+    ]  # the blank line and the rule are kept empty; the link definition line stays dropped at the end
 
 
 def test_read_html_extracts_block_text_without_scripts(tmp_path):
@@ -68,7 +69,7 @@ def test_read_docx_paragraphs_lists_and_tables(tmp_path):
 def test_read_stdin_markdown_and_html(monkeypatch):
     set_stdin(monkeypatch, b"* **Cures** neck pain\n")
     assert drafts.read_text("-") == "- Cures neck pain"
-    set_stdin(monkeypatch, b"<p>One</p><p>Two</p>")
+    set_stdin(monkeypatch, b"<p>One</p><p>Two</p>")  # HTML: one line per block
     assert drafts.read_text("-") == "One\nTwo"
 
 

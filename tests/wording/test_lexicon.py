@@ -6,9 +6,9 @@ import pytest
 
 from evidence.config import ConfigError
 from evidence.curation.topics import TOPICS
-from evidence.wording.lexicon import lexicon_problems, load_lexicon
+from evidence.wording.lexicon import lexicon_entries, lexicon_problems, load_lexicon, required_words
 from tests.conftest import PROJECT
-from tests.wording_helpers import write
+from tests.wording_helpers import own_labelled_texts, write
 
 LEXICON = PROJECT / "data" / "curated" / "wording_lexicon.yaml"
 
@@ -70,3 +70,67 @@ def test_lexicon_readme_documents_every_section():
     readme = (PROJECT / "data" / "curated" / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## wording_lexicon.yaml") :]
     assert all(f"`{name}`" in section for name in SECTIONS if name != "schema_version")
+
+
+EXAMPLES = PROJECT / "tests" / "fixtures" / "wording_lexicon_examples.csv"
+
+
+def _examples() -> list[dict[str, str]]:
+    import csv
+
+    with EXAMPLES.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_every_lexicon_entry_has_an_example_in_our_own_words():
+    """Each pattern matches a sentence of our labelled sets, or the example written for it in
+    tests/fixtures/wording_lexicon_examples.csv (our own words)."""
+    import re
+
+    texts = own_labelled_texts()
+    examples = {(row["section"], row["pattern"]): row["example"] for row in _examples()}
+    missing = [
+        f"{where}: {pattern}"
+        for where, pattern in lexicon_entries(LEXICON)
+        if not any(re.search(pattern, text, re.I) for text in texts)
+        and not re.search(pattern, examples.get((where, pattern), ""), re.I)
+    ]
+    assert not missing, "write an example in wording_lexicon_examples.csv for:\n" + "\n".join(missing)
+
+
+def test_every_example_names_a_lexicon_entry_that_it_matches():
+    import re
+
+    entries = set(lexicon_entries(LEXICON))
+    stale = [row for row in _examples() if (row["section"], row["pattern"]) not in entries]
+    assert not stale, f"examples of patterns no longer in the lexicon: {stale}"
+    wrong = [row for row in _examples() if not re.search(row["pattern"], row["example"], re.I)]
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize(
+    "entries, words",
+    [
+        ([r"\bneck", r"\bwhiplash"], ("neck", "whiplash")),
+        ([r"\bstiff(?:ness)?\b"], ("stiff",)),
+        ([r"\bneck?\b"], ("nec",)),  # the k is optional, so only "nec" is required
+        ([r"\bre-?injur\w*"], None),  # "re" is too short to require
+        ([r"\bbruis\w*|\bblack (?:and|&) blue"], ("black ", "bruis")),
+        ([r"\b(?:sore|achy) muscles"], ("achy", "sore")),
+        ([r"[$£€]\s?\d"], None),
+    ],
+)
+def test_required_words_of_topic_patterns(entries, words):
+    assert required_words(entries) == words
+
+
+def test_required_words_never_skip_a_topic_that_matches():
+    """The cheap prefilter agrees with the patterns on every sentence we have."""
+    lexicon = load_lexicon(LEXICON)
+    texts = own_labelled_texts() + [row["example"] for row in _examples()]
+    for topic, pattern in lexicon.topics.items():
+        words = lexicon.topic_words.get(topic)
+        if words is None:
+            continue
+        skipped = [t for t in texts if pattern.search(t) and not any(w in t.lower() for w in words)]
+        assert not skipped, (topic, skipped[:3])

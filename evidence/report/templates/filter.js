@@ -48,10 +48,3 @@
   for (var name in selects) { selects[name].addEventListener("change", apply); }
   apply();
 })();
-// The wording checker runs at / of the server that serves this report at /report/: show its link only when the
-// page is served (from disk, "../" would be a folder, not the checker).
-(function () {
-  if (location.protocol !== "http:" && location.protocol !== "https:") return;
-  var items = document.querySelectorAll(".served-only");
-  for (var i = 0; i < items.length; i++) items[i].hidden = false;
-})();

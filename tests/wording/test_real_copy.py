@@ -1,0 +1,131 @@
+"""The failure classes that real clinic pages showed (issue 18), each in our own words after the
+patterns, checked as whole pages: an implicit subject, a mechanism stated as fact, an evidence
+label, a purpose or definition that is no claim, sentence splitting and line numbers, and locators
+that belong to their own document (run-on text in linear time: benchmarks/bench_wording.py).
+
+Verdicts: the frozen fixture (tests/fixtures/wording_verdicts.csv) the labelled sets assume.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from evidence.curation.claims import Occurrence
+from evidence.wording import drafts, rules
+from tests.wording_helpers import fixture
+
+CLAIMS, VERDICTS = fixture()
+PAGE_START = "Dry needling at our clinic\n"
+
+
+def flagged_lines(page: str) -> dict[int, bool]:
+    """Line -> whether a finding on that line is flagged, for a page checked as one draft."""
+    result: dict[int, bool] = {}
+    for f in rules.check_sentences(drafts.split_sentences(page), CLAIMS, VERDICTS):
+        result[f.line] = result.get(f.line, False) or f.flagged
+    return result
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This boosts circulation so the tissue repairs faster.",  # pronoun + mechanism
+        "Loosens the knot and gets the muscle working again.",  # fragment, no subject at all
+        "Once the muscle lets go, headaches ease off.",  # outcome with the muscle as actor
+        "Fewer headaches within a fortnight.",  # bare benefit
+    ],
+)
+def test_implicit_subject_on_a_dry_needling_page_is_a_claim(sentence):
+    page = PAGE_START + "We use dry needling for many complaints.\n" + sentence + "\n"
+    assert flagged_lines(page).get(3) is True, page
+
+
+def test_the_same_sentence_on_a_page_that_never_names_needling_is_not_read_as_needling():
+    page = "Our massage menu\nThis boosts circulation so the tissue repairs faster.\n"
+    assert not any(flagged_lines(page).values())
+
+
+def test_bare_list_items_under_a_lead_in_that_does_not_name_needling():
+    page = (
+        PAGE_START
+        + "Dry needling is done by our physios.\nWhat patients notice:\n- Fewer headaches\n- Less jaw clenching\n"
+    )
+    lines = flagged_lines(page)
+    assert lines.get(4) is True and lines.get(5) is True, lines
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The plantar fascia is a thick band of tissue under the foot.",  # anatomy
+        "Headaches are often caused by tight neck muscles.",  # the condition
+        "Our physios are trained in the technique.",  # the clinic
+        "Gentle stretching also reduces stiffness.",  # another treatment
+        "Drink water and use heat for any soreness.",  # aftercare advice
+        "You may feel a little sore for a day or two.",  # a warning
+    ],
+)
+def test_sentences_about_something_else_are_not_claims_on_a_needling_page(sentence):
+    page = PAGE_START + "Dry needling is one of our services.\n" + sentence + "\n"
+    assert not flagged_lines(page).get(3), sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Dry needling involves putting fine needles into tight muscle to calm the nerve and ease pain.",
+        "The aim is to settle the trigger point and restore movement.",
+    ],
+)
+def test_purpose_and_definition_are_no_claims(sentence):
+    assert not any(flagged_lines(sentence + "\n").values()), sentence
+
+
+def test_a_mechanism_stated_as_fact_is_flagged():
+    assert flagged_lines("Dry needling sends fresh blood into the muscle to flush out waste.\n").get(1) is True
+
+
+def test_lower_case_copy_is_split_so_a_boast_about_the_team_does_not_touch_the_hedged_claim():
+    text = "dry needling may help neck pain. our physio team is the best in town."
+    sentences = drafts.split_sentences(text)
+    assert [s.text for s in sentences] == ["dry needling may help neck pain.", "our physio team is the best in town."]
+    findings = rules.check_sentences(sentences, CLAIMS, VERDICTS)
+    assert findings and not any(f.flagged for f in findings if f.topic == "neck_pain")
+
+
+def test_line_numbers_are_the_lines_of_a_markdown_file(tmp_path):
+    draft = tmp_path / "draft.md"
+    draft.write_text(
+        "# Our services\n\nWe open at eight.\n\n```\nnotes\n```\n\nDry needling **eliminates** neck pain.\n"
+    )
+    findings = rules.check_files([str(draft)], CLAIMS, VERDICTS)
+    assert [f.line for f in findings if f.flagged] == [9]
+    records = json.loads(rules.to_json(findings))
+    assert [r["line"] for r in records if r["flagged"]] == [9]
+    assert ",9," in rules.to_csv(findings)
+
+
+def test_locators_count_only_in_their_own_document():
+    """A patient document's locator must not make a sentence of another draft a claim of its
+    register claim; in its own document it still does."""
+    neck = next(c for c in CLAIMS if c.topic == "neck_pain")
+    claim = replace(neck, occurrences=(Occurrence("leaflet.txt", "parking is free"),))
+    others = [c for c in CLAIMS if c.id != claim.id]
+    own = rules.check_sentences(["Yes, parking is free."], [claim, *others], VERDICTS, file="x/leaflet.txt")
+    other = rules.check_sentences(["Yes, parking is free."], [claim, *others], VERDICTS, file="draft.md")
+    assert [f.claim_id for f in own] == [claim.id]
+    assert other == []
+
+
+def test_a_suggestion_never_says_more_than_the_sentence():
+    """A claim the evidence allows gets no suggestion (any would say more than the sentence); a
+    flagged claim gets the wording of its own register claim, not another topic's."""
+    findings = rules.check_sentences(["Dry needling may ease neck pain a little for a few days."], CLAIMS, VERDICTS)
+    assert findings and all(not f.flagged and f.suggestion == "" for f in findings)
+    flagged = rules.check_sentences(["Dry needling cures neck pain for good."], CLAIMS, VERDICTS)
+    neck = next(f for f in flagged if f.topic == "neck_pain")
+    allowed = VERDICTS.set_index("claim_id").loc[neck.claim_id, "allowed_wording"]
+    assert neck.flagged and neck.suggestion == allowed and "neck" in neck.suggestion.lower()
