@@ -349,9 +349,24 @@ def _map_cell(inputs: ReportInputs, condition_id: str, comparators: tuple[str, .
     if domain is not None:
         reviews = reviews[reviews["outcome_domain"] == domain]
     if not reviews.empty:
-        n = len(reviews)
-        title = f"{where}: no trial data pooled here; {n} published review finding(s), see the condition page"
-        return {"kind": "reviews", "n": n, "title": title, "href": f"conditions/{condition_id}.html#reviews"}
+        # the largest review finding's trials and participants (findings of several reviews overlap: no sum)
+        k_text, n_text = (
+            f"{max(known):.0f}" if (known := [x for x in map(cell_number, reviews[c]) if not math.isnan(x)]) else "n/r"
+            for c in ("n_trials", "n_participants")
+        )
+        title = (
+            f"{where}: no trial data pooled here; {len(reviews)} published review finding(s), the largest with "
+            f"{k_text if k_text != 'n/r' else 'an unreported number of'} trials and "
+            f"{n_text if n_text != 'n/r' else 'an unreported number of'} participants; see the condition page"
+        )
+        return {
+            "kind": "reviews",
+            "findings": len(reviews),
+            "k": k_text,
+            "n": n_text,
+            "title": title,
+            "href": f"conditions/{condition_id}.html#reviews",
+        }
     return {"kind": "gap", "title": f"{where}: no evidence in this tracker"}
 
 

@@ -160,6 +160,8 @@ def test_evidence_map_cells_follow_the_questions(built, condition_ids):
                 assert ranks.index(final[b.question_id]) == max(ranks.index(level) for level in levels)
             elif not theirs.empty:
                 assert "map-reviews" in classes and cell.xpath("a/@href") == [f"conditions/{cid}.html#reviews"]
+                trials = [int(x) for x in theirs["n_trials"] if x]
+                assert cell.xpath("string(a/span[@class='map-n'])").startswith(f"k {max(trials) if trials else 'n/r'} ")
             else:
                 assert "map-gap" in classes and not cell.xpath(".//a")
     assert {"sham", "add_on", "active_other"} <= checked  # each kind of column has data somewhere
