@@ -2,7 +2,8 @@
 
 Copies ``data/`` to a temporary folder and times, on that copy: validate (curated tables and
 claims register), rebuild (derived tables and forest plots), notebooks (execute and export the
-three notebooks), report (the static HTML pages); then prints the total. The PubMed refresh is
+three notebooks), report (the static HTML pages, the patient documents' pages included); then prints
+the total. The PubMed refresh is
 not timed: it depends on the network and NCBI, not on this code.
 
     .venv/bin/python benchmarks/bench_main_job.py [--repeat N] [--no-notebooks]
@@ -18,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -25,11 +27,13 @@ sys.path.insert(0, str(PROJECT))
 
 from evidence.config import DataPaths  # noqa: E402
 from evidence.curation.inputs import load_inputs  # noqa: E402
-from evidence.jobs.analyse import build_derived  # noqa: E402
+from evidence.jobs.analyse import build_derived, change_log_path  # noqa: E402
+from evidence.jobs.main import patient_documents  # noqa: E402
 from evidence.jobs.notebooks import run_notebooks  # noqa: E402
 from evidence.pubmed.status import Snapshot  # noqa: E402
 from evidence.pubmed.store import PubmedStore  # noqa: E402
 from evidence.report.render import ReportInputs, build_report  # noqa: E402
+from evidence.tables import read_csv  # noqa: E402
 
 
 def timed(func: Callable[[], object]) -> float:
@@ -51,14 +55,15 @@ def one_run(notebooks: bool) -> dict[str, float]:
         }
         if notebooks:
             times["notebooks"] = timed(lambda: run_notebooks(paths))
-        times["report"] = timed(
-            lambda: build_report(
-                ReportInputs.of_run(
-                    loaded[0], built[0].as_written(), Snapshot.read(PubmedStore(paths.pubmed)), paths.figures
-                ),
-                paths.report,
-            )
-        )
+
+        def report() -> None:
+            written = built[0].as_written()
+            documents, note = patient_documents(loaded[0], written.verdicts)
+            run = ReportInputs.of_run(loaded[0], written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures)
+            log = read_csv(change_log_path(paths))
+            build_report(replace(run, documents=documents, document_pages_note=note, change_log=log), paths.report)
+
+        times["report"] = timed(report)
         return times
 
 

@@ -20,6 +20,8 @@ registry.csv             the registry cross-check: each registration (curated se
                          fetched rows) with its matched studies and finding (``evidence.registry.crosscheck``)
 registry_summary.csv     per condition: registered, completed, published, results posted, unreported,
                          ongoing; the unreported counts feed GRADE's publication-bias domain
+change_log.csv           the dated change log, kept across builds (``evidence.report.changelog``): search
+                         runs, verdicts that changed and why, studies withdrawn
 figures/forest_*.svg     a forest plot per question with data (and funnel_*.svg when k >= 10)
 
 All or nothing: ``build_derived`` (and the main job) write a run's outputs into a staging folder
@@ -29,6 +31,7 @@ or is killed part-way leaves ``data/derived/`` as it was, and a reader never see
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import shutil
 import tempfile
@@ -47,7 +50,7 @@ from evidence.pubmed.status import Snapshot
 from evidence.pubmed.store import PubmedStore
 from evidence.registry.crosscheck import crosscheck
 from evidence.registry.store import FETCHED_COLUMNS, RegistryStore
-from evidence.report import plots
+from evidence.report import changelog, plots
 from evidence.synthesis import analysis, grade, verdicts
 from evidence.tables import as_written, read_csv, write_csv
 from evidence.vocab import COMPARATOR_PHRASES, QuestionId, direction
@@ -331,9 +334,41 @@ def compute_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
     return compute(inputs or load_inputs(paths), retracted, RegistryStore(paths.registry).registrations())
 
 
-def build_derived(paths: DataPaths, inputs: Inputs | None = None) -> Derived:
-    """Compute and write everything, all or nothing (``staged_derived``); return the tables."""
+def change_log_path(paths: DataPaths) -> Path:
+    """The dated change log kept across builds."""
+    return paths.derived / "change_log.csv"
+
+
+def write_change_log(derived: Derived, previous: DataPaths, target: DataPaths, today: str | None = None) -> Path:
+    """Bring the change log of ``previous`` (the outputs in place) up to date with this build
+    (``evidence.report.changelog``: new search runs, verdicts that changed and why, studies withdrawn)
+    and write it to ``target`` (the run's staging folder); ``today``: the date its new rows carry, by
+    default today's UTC date. The same inputs add no row, so a re-run leaves it byte-identical."""
+    snapshot = Snapshot.read(PubmedStore(previous.pubmed))
+    before = {
+        name: read_csv(previous.derived_table(name)) if previous.derived_table(name).exists() else None
+        for name in ("verdicts", "withdrawn")
+    }
+    old = change_log_path(previous)
+    log = changelog.update_change_log(
+        read_csv(old, changelog.COLUMNS) if old.exists() else None,
+        today or datetime.datetime.now(datetime.timezone.utc).date().isoformat(),
+        snapshot.log,
+        as_written(derived.verdicts, FLOAT_FORMAT),
+        as_written(derived.withdrawn, FLOAT_FORMAT),
+        before["verdicts"],
+        before["withdrawn"],
+    )
+    path = change_log_path(target)
+    write_csv(log, path, columns=changelog.COLUMNS)
+    return path
+
+
+def build_derived(paths: DataPaths, inputs: Inputs | None = None, today: str | None = None) -> Derived:
+    """Compute and write everything, all or nothing (``staged_derived``), the change log included; return
+    the tables."""
     derived = compute_derived(paths, inputs)
     with staged_derived(paths) as staged:
         write_derived(derived, staged)
+        write_change_log(derived, paths, staged, today)
     return derived

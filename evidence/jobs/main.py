@@ -36,6 +36,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -143,17 +144,17 @@ def refresh_registry(
     return text
 
 
-def document_pages(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, str], str]:
-    """The wording checker's page of each patient document (``wording.patient_document_pages``) read from
-    ``config.materials_dir()`` and checked with the lexicon of the inputs' data directory, and a note
-    naming what is missing and where it was looked for ("" when every document was found). The pages
-    and the note go to ``report/documents/``, which is not committed, and the note to the console."""
+def patient_documents(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, Any], str]:
+    """Each patient document as the wording checker reads it (``wording.rules.patient_documents``: sentences
+    and findings) from ``config.materials_dir()``, checked with the lexicon of the inputs' data directory,
+    and a note naming what is missing and where it was looked for ("" when every document was found). The
+    pages go to ``report/documents/``, which is not committed, and the note to the console."""
     from evidence.wording.lexicon import lexicon_path, load_lexicon
-    from evidence.wording.rules import patient_document_pages
+    from evidence.wording.rules import patient_documents as checked
 
     lexicon = load_lexicon(lexicon_path(inputs.paths))
-    pages, missing = patient_document_pages(materials_dir(), inputs.claims, verdicts, lexicon)
-    return pages, missing and f"{missing} (set ${MATERIALS_ENV} to the folder that holds them)"
+    documents, missing = checked(materials_dir(), inputs.claims, verdicts, lexicon)
+    return documents, missing and f"{missing} (set ${MATERIALS_ENV} to the folder that holds them)"
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -242,6 +243,7 @@ def _build(
     def rebuild() -> str:
         built.append(analyse.compute_derived(paths, inputs))
         analyse.write_derived(built[0], staged)
+        analyse.write_change_log(built[0], paths, staged)
         q = built[0].questions
         return (
             f"{len(q)} question(s) ({(q['k'] > 0).sum()} with data), "
@@ -270,15 +272,17 @@ def _build(
 
     def write_report() -> str:
         written = built[0].as_written()
-        pages, note = document_pages(inputs, written.verdicts)
+        documents, note = patient_documents(inputs, written.verdicts)
         run = render.ReportInputs.of_run(
             inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), staged.figures, previous
         )
-        index = render.build_report(replace(run, document_pages=pages, document_pages_note=note), staged.report)
+        log = read_csv(analyse.change_log_path(staged))
+        run = replace(run, documents=documents, document_pages_note=note, change_log=log)
+        index = render.build_report(run, staged.report)
         text = f"{len(list(index.parent.rglob('*.html')))} page(s)"
-        if pages:
-            text += f"; {len(pages)} patient document page(s) in {paths.report / 'documents' / 'index.html'}"
+        if documents:
+            text += f"; {len(documents)} patient document page(s) in {paths.report / 'documents' / 'index.html'}"
             text += " (not committed)"
-        return text + (f"; {'' if pages else 'NO PATIENT DOCUMENT PAGES: '}{note}" if note else "")
+        return text + (f"; {'' if documents else 'NO PATIENT DOCUMENT PAGES: '}{note}" if note else "")
 
     _step("report", write_report)

@@ -285,15 +285,30 @@ def execute_notebook(
 def notebook_html(nb: Any, title: str = "Notebook") -> str:
     """An executed notebook as a self-contained HTML page with no external script
     (``templates/notebook.html.j2`` drops nbconvert's CDN links for MathJax, require.js, Mermaid).
-    nbconvert's warnings (SVG outputs without alt text) go to a private logger that drops them."""
+    nbconvert's warnings (SVG outputs without alt text) go to a private logger that drops them. Consecutive
+    stream outputs of a cell are joined first: how a kernel splits printed text into messages varies from run
+    to run, and the page must not."""
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     quiet = logging.Logger("evidence.nbconvert", logging.ERROR)  # not registered: no global logger changes
     exporter = HTMLExporter(
         template_name="lab", extra_template_paths=[str(TEMPLATES_DIR)], template_file="notebook.html.j2", log=quiet
     )
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     return body
+
+
+def notebook_title(nb: Any, fallback: str) -> str:
+    """The page title of a notebook: "Notebook: " and the first markdown heading ("# 01 · Search overview"),
+    else ``fallback``."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return f"Notebook: {line[2:].strip()}"
+    return fallback
 
 
 def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -312,6 +327,6 @@ def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list
     written = []
     for nb_path, nb in zip(notebooks, executed):
         target = paths.report / "notebooks" / f"{nb_path.stem}.html"
-        atomic_write_bytes(target, notebook_html(nb, nb_path.stem).encode("utf-8"))
+        atomic_write_bytes(target, notebook_html(nb, notebook_title(nb, nb_path.stem)).encode("utf-8"))
         written.append(target)
     return written

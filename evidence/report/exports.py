@@ -160,14 +160,25 @@ def to_bibtex(refs: list[Reference]) -> str:
     return "\n".join(_bibtex_record(ref) for ref in refs)
 
 
+KINDS = {"trials": "included study", "reviews": "systematic review"}  # file suffix -> the references it holds
+
+
+def export_name(name: str, kind: str, extension: str) -> str:
+    """The file name of one export: ``<all or condition_id>-<trials or reviews>.<ris or bib>``."""
+    return f"{name}-{kind}.{extension}"
+
+
 def export_files(curated: Any, condition_ids: list[str]) -> dict[str, str]:
-    """Every export of the report as {file name: text}: ``all.ris``/``all.bib`` and per condition
-    ``<condition_id>.ris``/``.bib`` (for conditions with at least one reference)."""
+    """Every export of the report as {file name: text}: the included trials and the reviews in separate
+    files, for all conditions (``all-trials.ris``, ``all-reviews.bib``, ...) and per condition
+    (``<condition_id>-trials.ris``, ...); a file with no reference is not written."""
     out: dict[str, str] = {}
     for name, refs in [("all", references(curated)), *((cid, references(curated, cid)) for cid in condition_ids)]:
-        if refs:
-            out[f"{name}.ris"] = to_ris(refs)
-            out[f"{name}.bib"] = to_bibtex(refs)
+        for kind, label in KINDS.items():
+            mine = [r for r in refs if r.kind == label]
+            if mine:
+                out[export_name(name, kind, "ris")] = to_ris(mine)
+                out[export_name(name, kind, "bib")] = to_bibtex(mine)
     return out
 
 

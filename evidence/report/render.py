@@ -19,7 +19,7 @@ claims/<claim_id>.html          one per registered claim: verdict, evidence, occ
 provenance.html                 searches, search log, sensitivity, unscreened records, changes
 notebooks/<name>.html           the executed notebooks (written by ``evidence.jobs.notebooks``)
 prisma/prisma_<condition_id>.svg  the PRISMA 2020 flow diagram of each condition (``evidence.report.prisma``)
-exports/<condition_id>.ris, .bib, exports/all.ris, all.bib
+exports/<all or condition_id>-trials.ris, .bib, -reviews.ris, .bib
                                 the included studies and reviews for reference managers
                                 (``evidence.report.exports``)
 
@@ -43,7 +43,7 @@ import pandas as pd
 from evidence import __version__
 from evidence.config import NOTEBOOKS_DIR
 from evidence.curation.schema import cell_number
-from evidence.curation.searches import SearchDefinitions
+from evidence.curation.searches import SearchDefinitions, condition_of
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.pubmed.status import (
     HOW_TO_SEARCH,
@@ -96,6 +96,24 @@ MARKS = {
     None: ("\u25c6", "no clear difference"),
 }
 NOT_REPORTED = "not reported"
+SERVE_COMMAND = "python -m evidence serve"  # starts the wording checker, which serves this report at /report/
+# the evidence map's "does it work" columns use only comparisons with an inactive or usual-care control; add-on
+# and head-to-head comparisons get a column each (they answer other questions)
+DOES_IT_WORK = ("sham", "no_treatment", "usual_care")
+OTHER_COLUMNS = (("add_on", "Added to another treatment"), ("active_other", "Against another treatment"))
+CERTAINTY_SHORT = {"high": "high", "moderate": "moderate", "low": "low", "very_low": "very low"}
+# claims that need rewording: every verdict but supported (and not_checkable, which is no claim of effect)
+NEEDS_REWORDING = tuple(v for v in VERDICTS if v not in ("supported", "not_checkable"))
+# the claim page's plain-language answer for each verdict
+ANSWERS = {
+    "supported": "Yes: the evidence supports this claim as worded.",
+    "overstated": "Only in part: the claim says more than the evidence shows.",
+    "uncertain": "We cannot tell: the evidence is too uncertain to back the claim.",
+    "unsupported": "No: we hold no evidence that backs this claim.",
+    "contradicted": "No: the evidence points the other way.",
+    "not_checkable": "Not checkable: this is a definition or practicality, not a claim of effect.",
+    "not_built": "Not judged yet: the verdicts have not been built.",
+}
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -150,9 +168,11 @@ class ReportInputs:
     previous_verdicts: pd.DataFrame | None = None
     claim_evidence: pd.DataFrame | None = None
     withdrawn: pd.DataFrame | None = None
-    # the patient documents as the wording checker reads them ({file name: HTML page}), and why any is missing
-    document_pages: Mapping[str, str] = field(default_factory=dict)
+    # the patient documents as the wording checker reads them ({file name: wording.rules.Draft}), and why any
+    # is missing
+    documents: Mapping[str, Any] = field(default_factory=dict)
     document_pages_note: str = ""
+    change_log: pd.DataFrame | None = None  # data/derived/change_log.csv as written (evidence.report.changelog)
     # the trial-registry cross-check (evidence.registry.crosscheck): a row per registration, a row per condition
     registry: pd.DataFrame | None = None
     registry_summary: pd.DataFrame | None = None
@@ -189,6 +209,11 @@ class ReportInputs:
     @cached_property
     def review_by_id(self) -> dict[str, dict[str, str]]:
         return {r["review_id"]: r for r in self.curated.reviews.to_dict("records")}
+
+    @cached_property
+    def study_by_id(self) -> dict[str, dict[str, str]]:
+        """The first curated row of each study id."""
+        return {r["study_id"]: r for r in self.curated.studies.drop_duplicates("study_id").to_dict("records")}
 
     @cached_property
     def certainty_by_question(self) -> dict[str, dict[str, str]]:
@@ -230,11 +255,10 @@ def _cite(row: Mapping[str, str]) -> str:
 # ----------------------------------------------------------------------------- page contexts
 
 
-def _claim_order(verdict: str) -> tuple[int, int]:
-    """Problems first (contradicted, then overstated), then the other verdicts in their usual order."""
-    if verdict in PROBLEM_VERDICTS:
-        return (0, PROBLEM_VERDICTS.index(verdict))
-    return (1, order_of(verdict, VERDICTS))
+def _claim_order(verdict: str) -> tuple[int, int, int]:
+    """Claims that need rewording first (contradicted, then overstated, then the others in their usual order),
+    then the rest in their usual order."""
+    return (verdict not in NEEDS_REWORDING, verdict not in PROBLEM_VERDICTS, order_of(verdict, VERDICTS))
 
 
 def _claim_groups(inputs: ReportInputs) -> list[dict]:
@@ -268,20 +292,24 @@ def _claim_groups(inputs: ReportInputs) -> list[dict]:
                     "type": kind,
                     "heading": TYPE_HEADINGS[kind],
                     "rows": rows,
-                    "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows),
+                    "problems": sum(r["verdict"] in NEEDS_REWORDING for r in rows),
                 }
             )
     return groups
 
 
-def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
-    """One cell of the evidence map: the best evidence question of a condition and outcome domain (the one
-    best-estimate rule, ``verdicts.best_estimate_key``) with its certainty, direction and size; else the
-    published review findings; else a gap."""
+def _map_cell(inputs: ReportInputs, condition_id: str, comparators: tuple[str, ...], domain: str | None) -> dict:
+    """One cell of the evidence map: of a condition's evidence questions against ``comparators`` (and in
+    ``domain``, or any domain when None), the best one (the one best-estimate rule,
+    ``verdicts.best_estimate_key``) with its certainty, direction, size, studies and participants; else the
+    published review findings against those comparators; else a gap."""
     q = inputs.questions
-    mine = q[(q["condition_id"] == condition_id) & (q["outcome_domain"] == domain)]
+    mine = q[(q["condition_id"] == condition_id) & q["comparator_type"].isin(comparators)]
+    if domain is not None:
+        mine = mine[mine["outcome_domain"] == domain]
     mine = mine[pd.to_numeric(mine["k"], errors="coerce") > 0]
     cert = inputs.certainty_by_question
+    where = OUTCOME_LABELS.get(domain, domain) if domain else "any outcome"
     if not mine.empty:
         best = max(
             mine.to_dict("records"),
@@ -294,32 +322,53 @@ def _map_cell(inputs: ReportInputs, condition_id: str, domain: str) -> dict:
         mark, meaning = MARKS[
             direction(cell_number(best["estimate"]), cell_number(best["ci_low"]), cell_number(best["ci_high"]))
         ]
+        k, n = int(cell_number(best["k"])), fmt(best["n_participants"], 0)
         size = best["effect_class"] or "unclassified"
-        n = len(mine)
         title = (
-            f"{OUTCOME_LABELS.get(domain, domain)}: {n} question(s) with data; best: {question.label}; "
+            f"{where}: best of {len(mine)} question(s) with data: {question.label}; "
+            f"{_studies(k)}, {n or NOT_REPORTED} participants; "
             f"{(certainty or 'not rated').replace('_', ' ')} certainty; {meaning}"
             + (f", {best['effect_class']} effect" if best["effect_class"] else ", effect size not classified")
         )
         return {
             "kind": "question",
             "certainty": certainty,
+            "certainty_text": CERTAINTY_SHORT.get(certainty, "not rated"),
             "mark": mark,
             "size": size,
-            "n": n,
+            "k": k,
+            "n": n or "n/r",
             "title": title,
             "href": f"conditions/{condition_id}.html#{question.anchor}",
         }
     f = inputs.curated.review_findings
-    reviews = f[(f["condition_id"] == condition_id) & (f["outcome_domain"] == domain)]
+    reviews = f[(f["condition_id"] == condition_id) & f["comparator_type"].isin(comparators)]
+    if domain is not None:
+        reviews = reviews[reviews["outcome_domain"] == domain]
     if not reviews.empty:
-        n = len(reviews)
-        title = (
-            f"{OUTCOME_LABELS.get(domain, domain)}: no pooled question with data; {n} published review "
-            "finding(s), see the condition page"
+        # the largest review finding's trials and participants (findings of several reviews overlap: no sum)
+        k_text, n_text = (
+            f"{max(known):.0f}" if (known := [x for x in map(cell_number, reviews[c]) if not math.isnan(x)]) else "n/r"
+            for c in ("n_trials", "n_participants")
         )
-        return {"kind": "reviews", "n": n, "title": title, "href": f"conditions/{condition_id}.html#reviews"}
-    return {"kind": "gap", "title": f"{OUTCOME_LABELS.get(domain, domain)}: no evidence in this tracker"}
+        title = (
+            f"{where}: no trial data pooled here; {len(reviews)} published review finding(s), the largest with "
+            f"{k_text if k_text != 'n/r' else 'an unreported number of'} trials and "
+            f"{n_text if n_text != 'n/r' else 'an unreported number of'} participants; see the condition page"
+        )
+        return {
+            "kind": "reviews",
+            "findings": len(reviews),
+            "k": k_text,
+            "n": n_text,
+            "title": title,
+            "href": f"conditions/{condition_id}.html#reviews",
+        }
+    return {"kind": "gap", "title": f"{where}: no evidence in this tracker"}
+
+
+def _studies(k: int) -> str:
+    return f"{k} stud{'y' if k == 1 else 'ies'}"
 
 
 def _topic_rows(inputs: ReportInputs, kind: str) -> list[dict]:
@@ -351,17 +400,26 @@ def _topic_rows(inputs: ReportInputs, kind: str) -> list[dict]:
 
 def _evidence_map(inputs: ReportInputs) -> dict:
     """The evidence-and-gap map of the index page (as 3ie and EPPI-Mapper draw them): conditions x outcome
-    domains, then mechanism and safety topics."""
+    domains against inactive or usual-care controls ("does it work"), then a column for dry needling added to
+    another treatment and one for dry needling against another treatment; then the mechanism and safety
+    topics."""
     conditions = [
-        {"id": c.id, "label": c.label, "cells": [_map_cell(inputs, c.id, d) for d in DOMAINS]}
+        {
+            "id": c.id,
+            "label": c.label,
+            "cells": [_map_cell(inputs, c.id, DOES_IT_WORK, d) for d in DOMAINS]
+            + [_map_cell(inputs, c.id, (comparator,), None) for comparator, _ in OTHER_COLUMNS],
+        }
         for c in inputs.definitions.conditions
     ]
     return {
         "domains": [OUTCOME_LABELS.get(d, d) for d in DOMAINS],
+        "others": [label for _, label in OTHER_COLUMNS],
         "conditions": conditions,
         "mechanisms": _topic_rows(inputs, "mechanism"),
         "safety": _topic_rows(inputs, "safety"),
         "marks": [{"mark": m, "meaning": meaning} for m, meaning in MARKS.values()],
+        "certainty": [{"level": level, "text": CERTAINTY_SHORT[level]} for level in reversed(LEVELS)],
     }
 
 
@@ -398,7 +456,11 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
         "title": "Claims about dry needling, checked against the evidence",
         "groups": groups,
         "n_claims": len(rows),
-        "problems": sum(r["verdict"] in PROBLEM_VERDICTS for r in rows),
+        "problems": sum(r["verdict"] in NEEDS_REWORDING for r in rows),
+        "reword": sorted(
+            (r for r in rows if r["verdict"] in NEEDS_REWORDING), key=lambda r: (_claim_order(r["verdict"]), r["id"])
+        ),
+        "serve_command": SERVE_COMMAND,
         "verdict_counts": [{"verdict": v, "n": counts[v]} for v in VERDICTS if counts[v]],
         "verdict_options": [v for v in VERDICTS if counts[v]],
         "condition_options": condition_options,
@@ -409,17 +471,11 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
         "notebooks": notebooks,
         "exports": {"all": exports.reference_counts(inputs.curated)},
         "snapshot": _snapshot_line(inputs),
-    }
-
-
-def _documents_context(inputs: ReportInputs) -> dict:
-    """``documents/index.html``: the links to the patient documents' pages that were built (the index
-    does not link to them: they are not committed) and why any is missing."""
-    titles = inputs.document_titles
-    built = sorted(inputs.document_pages, key=lambda d: (titles.get(d, d), d))
-    return {
-        "title": "The patient documents, sentence by sentence",
-        "document_pages": [{"title": titles.get(d, d), "href": f"{Path(d).stem}.html"} for d in built],
+        "document_pages": [
+            {"title": titles.get(d, d), "href": document_href(d), "flagged": _flagged_sentences(inputs.documents[d])}
+            for d in documents
+            if d in inputs.documents
+        ],
         "document_pages_note": inputs.document_pages_note,
     }
 
@@ -500,14 +556,7 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
         k = int(cell_number(r["k"]))
         effect = effect_text(r["measure"], fmt(r["estimate"]), fmt(r["ci_low"]), fmt(r["ci_high"]), r["scale"])
         participants = f"{r['n_participants']} participants" if r["n_participants"] else f"participants {NOT_REPORTED}"
-        details = [
-            f"{k} stud{'y' if k == 1 else 'ies'}, {participants}",
-            "single study" if k == 1 else f"random effects ({r['method']})",
-        ]
-        if k >= 2:
-            details.append(f"I\u00b2 {fmt(r['i2'], 0)}%" if fmt(r["i2"]) else f"I\u00b2 {NOT_REPORTED}")
-        if k >= 3 and fmt(r["pi_low"]):
-            details.append(f"95% prediction interval {fmt(r['pi_low'])} to {fmt(r['pi_high'])}")
+        details = [f"{_studies(k)}, {participants}"]
         if r["effect_class"]:
             details.append(f"effect size: {r['effect_class']}")
         with_data.append(
@@ -515,6 +564,8 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
                 **base,
                 "effect": effect,
                 "details": "; ".join(details),
+                "pooling": _pooling(r, k),
+                "forest": _forest_rows(inputs, qid),
                 "studies": split_list(r["study_ids"]),
                 "certainty": c.get("final", ""),
                 "suggested": c.get("suggested", ""),
@@ -525,6 +576,41 @@ def _question_rows(inputs: ReportInputs, condition_id: str) -> tuple[list[dict],
             }
         )
     return with_data, without
+
+
+def _pooling(question: Mapping[str, str], k: int) -> list[dict[str, str]]:
+    """The pooled result's statistics as (name, value) rows: method, tau\u00b2, I\u00b2, prediction interval; for a
+    single study, why there is no pooling."""
+    if k < 2:
+        return [{"name": "Pooling", "value": "none: a single study, shown as it was reported (no diamond)"}]
+    pi = (
+        f"{fmt(question['pi_low'])} to {fmt(question['pi_high'])}"
+        if k >= 3 and fmt(question["pi_low"])
+        else "not estimable with fewer than 3 studies"
+    )
+    return [
+        {"name": "Pooling", "value": f"random effects ({question['method']}), {_studies(k)}"},
+        {"name": "\u03c4\u00b2 (between-study variance)", "value": fmt(question["tau2"], 3) or NOT_REPORTED},
+        {
+            "name": "I\u00b2 (share of variation from heterogeneity)",
+            "value": f"{fmt(question['i2'], 0)}%" if fmt(question["i2"]) else NOT_REPORTED,
+        },
+        {"name": "95% prediction interval", "value": pi},
+    ]
+
+
+def _forest_rows(inputs: ReportInputs, question_id: str) -> list[dict[str, str]]:
+    """The studies of a forest plot as numbers: estimate, 95% CI and weight (forest.csv as written)."""
+    f = inputs.forest
+    return [
+        {
+            "study_id": r["study_id"],
+            "estimate": fmt(r["yi"]),
+            "ci": f"{fmt(r['ci_low'])} to {fmt(r['ci_high'])}",
+            "weight": f"{fmt(r['weight'], 1)}%",
+        }
+        for r in f[f["question_id"] == question_id].to_dict("records")
+    ]
 
 
 def _sof_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
@@ -715,7 +801,7 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
     counts = exports.reference_counts(inputs.curated, condition_id)
     reviews = _review_rows(inputs, condition_id)
     return {
-        "title": condition.label,
+        "title": f"{condition.label}: trials, pooled results and reviews",
         "condition": condition,
         "coverage": _coverage(inputs, condition_id),
         "prisma": {
@@ -838,11 +924,82 @@ def _withdrawn_rows(inputs: ReportInputs, claim: Any) -> list[dict]:
     ]
 
 
+def _deciding_ids(verdict: Mapping[str, str]) -> list[str]:
+    """The evidence ids a verdict's reason names as deciding (``deciding evidence: <id>``), else all of its
+    evidence ids."""
+    named = re.findall(r"deciding evidence: (\S+)", verdict.get("reason", ""))
+    return named or split_list(verdict.get("evidence_ids", ""))
+
+
+def _study_link(inputs: ReportInputs, study_id: str, root: str = "../") -> dict[str, str]:
+    """A study as {text, href}: "First author year" linked to its row on its condition page (``root``: the
+    way from the page to the report folder)."""
+    r = inputs.study_by_id.get(study_id)
+    if r is None:
+        return {"text": study_id, "href": ""}
+    return {"text": _cite(r) or study_id, "href": f"{root}conditions/{r['condition_id']}.html#study-{study_id}"}
+
+
+def _review_trials(inputs: ReportInputs, review_id: str) -> list[dict[str, str]]:
+    """The trials we hold that a review includes, where the curated data show it: risk-of-bias ratings that
+    were taken out of the review's tables, or trial numbers read in it (``source_location`` names the review)."""
+    rob = inputs.curated.risk_of_bias
+    studies = inputs.curated.studies
+    ids = set(rob.loc[rob["source"] == review_id, "study_id"])
+    ids |= set(studies.loc[studies["source_location"].str.contains(review_id, regex=False), "study_id"])
+    return [_study_link(inputs, i) for i in sorted(ids)]
+
+
+def _deciding(inputs: ReportInputs, verdict: Mapping[str, str], labels: dict[str, str]) -> list[dict]:
+    """The evidence that decided a verdict, each with the studies behind it: a question's studies (forest
+    rows), or a review with the trials we hold that it includes, and the trials of that condition we hold."""
+    out = []
+    for ref in _deciding_ids(verdict):
+        item = _evidence_item(inputs, ref, labels)
+        try:
+            question = QuestionId.parse(ref)
+            studies = [
+                _study_link(inputs, s) for s in inputs.forest.loc[inputs.forest["question_id"] == ref, "study_id"]
+            ]
+            item = {**item, "studies": studies, "review_trials": None, "condition": question.condition}
+        except ValueError:
+            try:
+                review_id, question = parse_review_finding_id(ref)
+            except ValueError:
+                out.append({**item, "studies": [], "review_trials": None, "condition": ""})
+                continue
+            held = inputs.curated.studies
+            held = held[(held["condition_id"] == question.condition) & (held["decision"] == "include")]
+            item = {
+                **item,
+                "studies": [_study_link(inputs, s) for s in sorted(held["study_id"])],
+                "review_trials": _review_trials(inputs, review_id),
+                "condition": question.condition,
+            }
+        out.append(item)
+    return out
+
+
+EVIDENCE_ID = re.compile(r"\b\w+(?::\w+){3,4}\b")  # a question id, or a review finding id
+
+
+def in_words(inputs: ReportInputs, text: str) -> str:
+    """``text`` (a verdict's reason) with each question or review finding id replaced by its label."""
+    labels = inputs.condition_labels
+    return EVIDENCE_ID.sub(lambda m: _evidence_item(inputs, m.group(0), labels)["text"], text)
+
+
+def document_href(document: str, root: str = "") -> str:
+    """The report-relative link of a patient document's page."""
+    return f"{root}documents/{Path(document).stem}.html"
+
+
 def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
     v = inputs.verdict_by_claim.get(claim.id, {})
     known = set(inputs.definitions.ids)
     labels = {c.id: c.label for c in inputs.definitions.conditions}
     reviews = inputs.review_by_id
+    titles = inputs.document_titles
     named = [
         {
             "id": r,
@@ -852,24 +1009,40 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
         }
         for r in sorted(claim.reviews)
     ]
+    verdict = v.get("verdict", "not_built")
+    profile = _profile_rows(inputs, claim.id)
+    for row in profile:  # the source in words, linked to the evidence
+        review = reviews.get(row["source"])
+        row["evidence_label"] = f"{_cite(review)} (review)" if review else row["source"]
+        row["evidence_href"] = _evidence_item(inputs, row["evidence_id"], labels)["href"]
     return {
-        "title": claim.id,
+        "title": f"Claim: {claim.statement}",
         "claim": claim,
-        "verdict": v.get("verdict", "not_built"),
+        "verdict": verdict,
+        "answer": ANSWERS.get(verdict, ANSWERS["not_built"]),
         "certainty": v.get("certainty", ""),
         "effect": v.get("effect", ""),
-        "reason": v.get("reason", ""),
+        "reason": in_words(inputs, v.get("reason", "")),
         "override_reason": v.get("override_reason", ""),
         "wording": v.get("allowed_wording", ""),
         "conditions": [{"id": c, "label": labels.get(c, c), "linked": c in known} for c in claim.conditions],
+        "deciding": _deciding(inputs, v, labels),
         "evidence": [_evidence_item(inputs, ref, labels) for ref in split_list(v.get("evidence_ids", ""))],
         "named_reviews": named,
         "rule": v.get("rule", ""),
-        "profile": _profile_rows(inputs, claim.id),
+        "profile": profile,
         "withdrawn": _withdrawn_rows(inputs, claim),
         "occurrences": sorted(
-            ({"document": o.document, "locator": o.locator} for o in claim.occurrences),
-            key=lambda o: (o["document"], o["locator"]),
+            (
+                {
+                    "document": o.document,
+                    "title": titles.get(o.document, o.document),
+                    "href": document_href(o.document, "../") if o.document in inputs.documents else "",
+                    "locator": o.locator,
+                }
+                for o in claim.occurrences
+            ),
+            key=lambda o: (o["title"], o["document"], o["locator"]),
         ),
     }
 
@@ -942,7 +1115,7 @@ def _provenance_context(inputs: ReportInputs) -> dict:
             {**r, "studies": [f"{s.study_id} ({s.condition_id}, {s.decision})" for s in used.itertuples()]}
         )
     return {
-        "title": "Provenance",
+        "title": "Provenance: searches, search log and retractions",
         "searches": searches,
         "dry_needling_block": d.dry_needling_block,
         "rct_filter": d.rct_filter,
@@ -957,6 +1130,133 @@ def _provenance_context(inputs: ReportInputs) -> dict:
         "changes": verdict_changes(inputs.verdicts, inputs.previous_verdicts),
         "n_records": len(inputs.snapshot.records),
     }
+
+
+def _flagged_sentences(draft: Any) -> int:
+    """How many sentences of a checked document have at least one flagged claim."""
+    return len({f.index for f in draft.findings if f.flagged})
+
+
+def _document_context(inputs: ReportInputs, name: str, neighbours: tuple[str, str]) -> dict:
+    """One patient document as the wording checker reads it: the sentences that must change (each once, with
+    every flag on it: the claim, its verdict, why, and the wording to use instead), then the whole text with
+    the claims marked; links to the claim pages and to the previous and next document."""
+    draft = inputs.documents[name]
+    titles = inputs.document_titles
+    registered = {c.id: c for c in inputs.claims}
+    by_sentence: dict[int, list[dict]] = {}
+    for f in draft.findings:
+        item = {
+            "claim_id": f.claim_id or "",
+            "statement": registered[f.claim_id].statement if f.claim_id in registered else "",
+            "topic": (f.topic or "no topic").replace("_", " "),
+            "verdict": f.verdict,
+            "certainty": f.certainty,
+            "flagged": f.flagged,
+            "reason": f.reason,
+            "suggestion": f.suggestion if f.flagged else "",
+        }
+        mine = by_sentence.setdefault(f.index, [])
+        if item not in mine:
+            mine.append(item)
+    sentences = [
+        {
+            "index": sentence.index,
+            "line": sentence.line,
+            "list_item": sentence.list_item,
+            "text": sentence.text,
+            "findings": by_sentence.get(sentence.index, []),
+            "flagged": any(f["flagged"] for f in by_sentence.get(sentence.index, [])),
+        }
+        for sentence in draft.sentences
+    ]
+    lines: list[dict] = []
+    for sentence in sentences:
+        if not lines or lines[-1]["line"] != sentence["line"]:
+            lines.append({"line": sentence["line"], "list_item": sentence["list_item"], "sentences": []})
+        lines[-1]["sentences"].append(sentence)
+    row = inputs.curated.documents.set_index("document").loc[name].to_dict() if name in titles else {}
+    makes = sorted({c.id for c in inputs.claims for o in c.occurrences if o.document == name})
+    return {
+        "title": f"Patient document: {titles.get(name, name)}",
+        "heading": titles.get(name, name),
+        "name": name,
+        "row": row,
+        "error": draft.error,
+        "to_change": [s for s in sentences if s["flagged"]],
+        "fine": [s for s in sentences if s["findings"] and not s["flagged"]],
+        "lines": lines,
+        "claims": [
+            {
+                "id": c,
+                "statement": registered[c].statement,
+                "verdict": inputs.verdict_by_claim.get(c, {}).get("verdict", "not_built"),
+            }
+            for c in makes
+        ],
+        "previous": {"title": titles.get(neighbours[0], neighbours[0]), "href": document_href(neighbours[0], "../")}
+        if neighbours[0]
+        else None,
+        "next": {"title": titles.get(neighbours[1], neighbours[1]), "href": document_href(neighbours[1], "../")}
+        if neighbours[1]
+        else None,
+    }
+
+
+def _changes_context(inputs: ReportInputs) -> dict:
+    """The change log, newest update first: per date, the searches run, the verdicts that changed and why,
+    and the studies withdrawn."""
+    log = inputs.change_log if inputs.change_log is not None else pd.DataFrame(columns=["date"])
+    claims = {c.id for c in inputs.claims}
+    labels = inputs.condition_labels
+    updates = []
+    for date in sorted(set(log["date"]), reverse=True):
+        rows = log[log["date"] == date].to_dict("records")
+        updates.append(
+            {
+                "date": date,
+                "started": [r for r in rows if r["kind"] == "started"],
+                "searches": [
+                    {**r, "label": labels.get(condition_of(r["subject"]), r["subject"])}
+                    for r in rows
+                    if r["kind"] == "search"
+                ],
+                "verdicts": [
+                    {**r, "why": in_words(inputs, r["why"]), "linked": r["subject"] in claims}
+                    for r in rows
+                    if r["kind"] == "verdict"
+                ],
+                "withdrawn": [
+                    {**r, "link": _study_link(inputs, r["subject"], "")} for r in rows if r["kind"] == "withdrawn"
+                ],
+            }
+        )
+    return {"title": "What changed, update by update", "updates": updates}
+
+
+def _excluded_context(inputs: ReportInputs) -> dict:
+    """Every excluded study of every condition with its reason, on one page."""
+    rows = []
+    for c in inputs.definitions.conditions:
+        rows += [{**s, "condition": c} for s in _study_rows(inputs, c.id) if s["decision"] == "exclude"]
+    return {"title": "Excluded trials and why", "studies": rows}
+
+
+def last_search(inputs: ReportInputs) -> str:
+    """The date of the last search, for the top of every page: the newest PubMed run in the search log, else
+    the newest month the curators' searches (coverage.csv) name."""
+    log = inputs.snapshot.log
+    if not log.empty:
+        return f"Last search: {max(log['date'])} (PubMed)"
+    coverage = inputs.curated.tables.get("coverage")
+    dates = (
+        sorted(re.findall(r"\b\d{4}-\d{2}(?:-\d{2})?\b", " ".join(coverage["searched"])))
+        if coverage is not None
+        else []
+    )
+    if dates:
+        return f"Last search: {dates[-1]} (the curators' searches; no PubMed search run into the snapshot yet)"
+    return "No search has been run yet"
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -1006,19 +1306,26 @@ def render_pages(inputs: ReportInputs, report_dir: Path) -> dict[str, str]:
     """Every page of the report as {path relative to the report folder: HTML}."""
     env = _environment()
 
+    searched = last_search(inputs)
+
     def page(template: str, root: str, context: dict) -> str:
-        return env.get_template(template).render(root=root, **context)
+        return env.get_template(template).render(root=root, last_search=searched, **context)
 
     pages = {
         "index.html": page("index.html.j2", "", _index_context(inputs, notebook_links(report_dir))),
         "provenance.html": page("provenance.html.j2", "", _provenance_context(inputs)),
+        "changes.html": page("changes.html.j2", "", _changes_context(inputs)),
+        "excluded.html": page("excluded.html.j2", "", _excluded_context(inputs)),
     }
     for cid in inputs.definitions.ids:
         pages[f"conditions/{cid}.html"] = page("condition.html.j2", "../", _condition_context(inputs, cid))
     for claim in inputs.claims:
         pages[f"claims/{claim.id}.html"] = page("claim.html.j2", "../", _claim_context(inputs, claim))
-    if inputs.document_pages:
-        pages["documents/index.html"] = page("documents.html.j2", "../", _documents_context(inputs))
+    titles = inputs.document_titles
+    documents = sorted(inputs.documents, key=lambda d: (titles.get(d, d), d))
+    for i, name in enumerate(documents):
+        neighbours = (documents[i - 1] if i else "", documents[i + 1] if i + 1 < len(documents) else "")
+        pages[document_href(name)] = page("document.html.j2", "../", _document_context(inputs, name, neighbours))
     return pages
 
 
@@ -1039,8 +1346,6 @@ def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
             for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()
         }
     )
-    for name, page in inputs.document_pages.items():
-        files[f"documents/{Path(name).stem}.html"] = page.encode("utf-8")
     for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):
         files[f"figures/{svg.name}"] = svg.read_bytes()
     for name, data in files.items():

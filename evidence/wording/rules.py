@@ -543,15 +543,6 @@ def to_html(
     )
 
 
-def document_page(
-    path: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
-) -> str:
-    """The HTML page of one patient document as marketing would see it from ``check-wording
-    --format html`` (for the report: one page per document, read at build time, never stored)."""
-    drafts = [replace(d, name=Path(path).name) for d in check_drafts([path], claims, verdicts, lexicon)]
-    return to_html(drafts, title=f"Wording check: {Path(path).name}")
-
-
 # --------------------------------------------------------------------------------------------
 # The command
 # --------------------------------------------------------------------------------------------
@@ -619,10 +610,10 @@ def _draft_findings(
     yield from iter_findings(sentences, claims, verdicts, name, lexicon)
 
 
-def patient_document_pages(
+def patient_documents(
     materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
-) -> tuple[dict[str, str], str]:
-    """For the report: ``{document file name: HTML page}`` for every document of the claims register
+) -> tuple[dict[str, Draft], str]:
+    """For the report: ``{document file name: checked Draft}`` for every document of the claims register
     found in ``materials`` (``../shared/patient-materials``), read at build time and never stored in
     the repository, and a note ("" when every document was there; else which are missing and why
     their pages are left out)."""
@@ -632,7 +623,7 @@ def patient_document_pages(
     if not materials.is_dir():
         return {}, f"patient materials not found at {materials}; the wording pages of the documents are left out"
     present = [d for d in documents if (materials / d).is_file()]
-    pages = {d: document_page(materials / d, claims, verdicts, lexicon) for d in present}
+    drafts = check_drafts([materials / d for d in present], claims, verdicts, lexicon)
     missing = sorted(set(documents) - set(present))
     note = f"not found in {materials}: {', '.join(missing)}; their wording pages are left out" if missing else ""
-    return pages, note
+    return {d: replace(draft, name=d) for d, draft in zip(present, drafts)}, note

@@ -61,7 +61,13 @@ def test_references_hold_included_studies_then_reviews_of_the_condition():
     assert references(DATA)[0].url == "https://doi.org/10.2/xyz"
     assert [r.key for r in references(DATA, "knee_pain")] == ["Abe2021"]
     files = export_files(DATA, ["neck_pain", "knee_pain", "tmd"])
-    assert sorted(files) == ["all.bib", "all.ris", "knee_pain.bib", "knee_pain.ris", "neck_pain.bib", "neck_pain.ris"]
+    assert sorted(files) == sorted(
+        f"{name}-{kind}.{ext}"
+        for name, kind in [("all", "trials"), ("all", "reviews"), ("knee_pain", "trials"), ("neck_pain", "trials")]
+        + [("neck_pain", "reviews")]
+        for ext in ("ris", "bib")
+    )
+    assert "Rev2020" not in files["all-trials.ris"] and "Zed2019" not in files["all-reviews.bib"]
 
 
 def test_ris_and_bibtex_parse_back():

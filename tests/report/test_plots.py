@@ -35,6 +35,9 @@ def _question(k: int) -> tuple[pd.Series, pd.DataFrame]:
             "scale": "pain 0-10",
             "mid": 2.0,
             "k": k,
+            "tau2": 0.0512,
+            "i2": 31.4,
+            "method": "REML",
         }
     )
     return q, studies
@@ -45,8 +48,18 @@ def test_forest_plot_has_studies_weights_diamond_pi_mid_and_direction(tmp_path):
     path = plots.forest_plot(q, studies, tmp_path / "f.svg", "sham needling")
     svg = SvgPlot(path)
     # Studies top to bottom, then the pooled row; one weight per study.
-    assert [label for _, label in sorted(svg.ticks("y"))] == ["S0", "S1", "S2", "S3", "Pooled"]
-    assert svg.texts()[:4] == ["25.0%"] * 4
+    assert [label for _, label in sorted(svg.ticks("y"))] == [
+        "S0",
+        "S1",
+        "S2",
+        "S3",
+        "Pooled, random effects (REML)",
+    ]
+    texts = svg.texts()
+    for r in studies.itertuples():  # each study's estimate and CI as numbers, and its weight
+        assert f"{r.yi:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]" in texts
+    assert texts.count("25.0%") == 4 and "-1.30 [-1.60, -1.00]" in texts
+    assert "\u03c4\u00b2 = 0.051; I\u00b2 = 31%; 95% prediction interval -2.00 to -0.60" in texts
     assert svg.legend() == ["prediction interval", "minimal important difference (2)"]
     x_label = svg.axis_label("x")
     assert x_label.startswith("MD (pain 0-10)") and "\u2190 favours dry needling" in x_label
@@ -65,15 +78,24 @@ def test_forest_plot_has_studies_weights_diamond_pi_mid_and_direction(tmp_path):
     assert path.read_bytes() == first  # no dates or random ids: rebuilds are byte-identical
 
 
-def test_single_study_plot_has_no_prediction_interval(tmp_path):
+def test_a_single_study_is_drawn_as_a_study_without_diamond_or_pooled_statistics(tmp_path):
     q, studies = _question(1)
     svg = SvgPlot(plots.forest_plot(q, studies, tmp_path / "one.svg"))
-    assert [label for _, label in sorted(svg.ticks("y"))] == ["S0", "Result"]
-    assert svg.texts()[0] == "100.0%"
+    assert [label for _, label in svg.ticks("y")] == ["S0"]
+    texts = svg.texts()
+    assert "100.0%" in texts and "-1.00 [-1.60, -0.40]" in texts
+    assert not any("\u03c4\u00b2" in t or "I\u00b2" in t for t in texts)
     assert svg.legend() == ["minimal important difference (2)"]  # the MID, and no prediction interval
-    (diamond,) = svg.filled_shapes()
-    assert sorted(round(x, 3) for x, _ in diamond) == [-1.6, -1.3, -1.3, -1.0]
+    assert svg.filled_shapes() == []  # no diamond
     assert svg.axis_label("x").endswith("favours control \u2192")
+
+
+def test_two_studies_are_pooled_without_a_prediction_interval(tmp_path):
+    q, studies = _question(2)
+    svg = SvgPlot(plots.forest_plot(q, studies, tmp_path / "two.svg"))
+    assert len(svg.filled_shapes()) == 1
+    assert any("prediction interval: needs 3 or more studies" in t for t in svg.texts())
+    assert "prediction interval" not in svg.legend()
 
 
 def test_funnel_plot_shows_each_study_and_the_pseudo_95_percent_region(tmp_path):

@@ -22,17 +22,15 @@ from evidence.config import DataPaths
 from evidence.curation.claims import load_claims
 from evidence.curation.inputs import load_inputs
 from evidence.curation.searches import load_search_definitions
-from evidence.jobs.analyse import compute
-from evidence.jobs.main import document_pages, run_main_job
+from evidence.jobs.analyse import change_log_path, compute
+from evidence.jobs.main import patient_documents, run_main_job
 from evidence.pubmed.status import Snapshot
 from evidence.pubmed.store import PubmedStore
 from evidence.report.render import ReportInputs, build_report, verdict_changes
 from evidence.tables import read_csv
 from evidence.vocab import QuestionId
 from tests.conftest import PROJECT, copy_data, skip_without
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
+from tests.report.browser import open_chrome
 
 
 def report_files(paths: DataPaths) -> dict[str, bytes]:
@@ -49,24 +47,17 @@ def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> Rep
     """What the main job hands the report, computed here from the files of ``paths``."""
     inputs = load_inputs(paths)
     derived = compute(inputs).as_written()
-    pages, note = document_pages(inputs, derived.verdicts)
+    documents, note = patient_documents(inputs, derived.verdicts)
     return replace(
         ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous),
-        document_pages=pages,
+        documents=documents,
         document_pages_note=note,
+        change_log=read_csv(change_log_path(paths)),
     )
 
 
 def pages(paths: DataPaths) -> list[Path]:
     return sorted((paths.derived / "report").rglob("*.html"))
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> DataPaths:
-    """The main job, offline and without notebooks, on a copy of data/."""
-    paths = copy_data(tmp_path_factory.mktemp("report") / "data")
-    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
-    return paths
 
 
 @pytest.fixture(scope="module")
@@ -89,15 +80,17 @@ def test_claims_table_groups_by_type_with_problems_first(built, claims):
 
     doc = parse(built.derived / "report" / "index.html")
     rows = doc.xpath('//table[@id="claims-table"]/tbody/tr[@class="claim"]')
-    assert sorted(r.xpath("string(td[1])").strip() for r in rows) == sorted(c.id for c in claims)
+    assert sorted(r.get("data-claim") for r in rows) == sorted(c.id for c in claims)
+    statements = {c.id: c.statement for c in claims}
+    assert all(r.xpath("string(td[1]/a)") == statements[r.get("data-claim")] for r in rows)  # words, not ids
     verdicts = read_csv(built.derived / "claim_verdicts.csv").set_index("claim_id")["verdict"]
-    assert all(r.get("data-verdict") == verdicts[r.xpath("string(td[1])").strip()] for r in rows)
+    assert all(r.get("data-verdict") == verdicts[r.get("data-claim")] for r in rows)
     groups = doc.xpath('//table[@id="claims-table"]/tbody[@class="claim-group"]')
     types = [g.get("data-type") for g in groups]
     assert types == [t for t in CLAIM_TYPES if t in {c.type for c in claims}]
     by_id = {c.id: c for c in claims}
     for group in groups:
-        ids = [r.xpath("string(td[1])").strip() for r in group.xpath('tr[@class="claim"]')]
+        ids = [r.get("data-claim") for r in group.xpath('tr[@class="claim"]')]
         assert {by_id[i].type for i in ids} == {group.get("data-type")}
         problem = [verdicts[i] in PROBLEM_VERDICTS for i in ids]
         assert problem == sorted(problem, reverse=True), f"{group.get('data-type')}: a problem after a non-problem"
@@ -109,19 +102,22 @@ def test_claims_table_groups_by_type_with_problems_first(built, claims):
 def test_claims_name_their_documents_by_title(built, claims):
     titles = read_csv(built.curated / "documents.csv").set_index("document")["title"]
     doc = parse(built.derived / "report" / "index.html")
-    rows = {r.xpath("string(td[1])").strip(): r for r in doc.xpath('//tr[@class="claim"]')}
+    rows = {r.get("data-claim"): r for r in doc.xpath('//tr[@class="claim"]')}
     for claim in claims:
         files = {o.document for o in claim.occurrences}
         row = rows[claim.id]
         assert set(row.get("data-documents").split()) == files
-        shown = [" ".join(d.text_content().split()) for d in row.xpath("td[5]/div")]
+        shown = [" ".join(d.text_content().split()) for d in row.xpath("td[4]/div")]
         assert sorted(shown) == sorted(titles[f] for f in files)
-        assert not any(f in row.xpath("string(td[5])") for f in files), "a file name instead of a title"
+        assert not any(f in row.xpath("string(td[4])") for f in files), "a file name instead of a title"
     options = doc.xpath('//select[@id="filter-document"]/option[@value!=""]')
     assert {o.get("value"): o.text for o in options} == {f: titles[f] for f in titles.index}
 
 
 def test_evidence_map_cells_follow_the_questions(built, condition_ids):
+    """ "Does it work" cells use only sham, no-treatment and usual-care comparisons; add-on and head-to-head
+    comparisons have a column each; a cell names its certainty in words and its studies and participants."""
+    from evidence.report.render import DOES_IT_WORK, OTHER_COLUMNS
     from evidence.vocab import DOMAINS, direction
 
     doc = parse(built.derived / "report" / "index.html")
@@ -132,12 +128,18 @@ def test_evidence_map_cells_follow_the_questions(built, condition_ids):
     rows = doc.xpath('//table[@id="evidence-map"]/tbody/tr[@data-condition]')
     assert [r.get("data-condition") for r in rows] == condition_ids
     marks = {True: "\u25b2", False: "\u25bc", None: "\u25c6"}
+    columns = [(DOES_IT_WORK, d) for d in DOMAINS] + [((c,), None) for c, _ in OTHER_COLUMNS]
+    ranks = ["very_low", "low", "moderate", "high"]
+    checked = set()
     for row in rows:
         cid = row.get("data-condition")
         cells = row.xpath("td")
-        assert len(cells) == len(DOMAINS)
-        for domain, cell in zip(DOMAINS, cells):
-            mine = questions[(questions["condition_id"] == cid) & (questions["outcome_domain"] == domain)]
+        assert len(cells) == len(columns)
+        for (comparators, domain), cell in zip(columns, cells):
+            mine = questions[(questions["condition_id"] == cid) & questions["comparator_type"].isin(comparators)]
+            theirs = findings[(findings["condition_id"] == cid) & findings["comparator_type"].isin(comparators)]
+            if domain:
+                mine, theirs = mine[mine["outcome_domain"] == domain], theirs[theirs["outcome_domain"] == domain]
             classes = cell.get("class").split()
             if not mine.empty:
                 hrefs = cell.xpath("a/@href")
@@ -145,19 +147,48 @@ def test_evidence_map_cells_follow_the_questions(built, condition_ids):
                 best = mine[mine["question_id"].map(lambda q: QuestionId.parse(q).anchor) == hrefs[0].split("#")[1]]
                 assert len(best) == 1, (cid, domain)
                 b = best.iloc[0]
+                assert b.comparator_type in comparators
+                checked.add(b.comparator_type)
                 assert f"certainty-{final[b.question_id]}" in classes
+                assert cell.xpath("string(a/span[@class='map-cert'])") == final[b.question_id].replace("_", " ")
+                assert cell.xpath("string(a/span[@class='map-n'])") == f"k {b.k} \u00b7 n {b.n_participants}"
                 assert (
                     cell.xpath("string(a/span[contains(@class, 'mark')])")
                     == marks[direction(float(b.estimate), float(b.ci_low), float(b.ci_high))]
                 )
                 assert f"size-{b.effect_class or 'unclassified'}" in cell.xpath("a/span[1]/@class")[0]
                 levels = {final[q] for q in mine["question_id"]}
-                ranks = ["very_low", "low", "moderate", "high"]
                 assert ranks.index(final[b.question_id]) == max(ranks.index(level) for level in levels)
-            elif ((findings["condition_id"] == cid) & (findings["outcome_domain"] == domain)).any():
+            elif not theirs.empty:
                 assert "map-reviews" in classes and cell.xpath("a/@href") == [f"conditions/{cid}.html#reviews"]
+                trials = [int(x) for x in theirs["n_trials"] if x]
+                assert cell.xpath("string(a/span[@class='map-n'])").startswith(f"k {max(trials) if trials else 'n/r'} ")
             else:
                 assert "map-gap" in classes and not cell.xpath(".//a")
+    assert {"sham", "add_on", "active_other"} <= checked  # each kind of column has data somewhere
+    legend = " ".join(doc.xpath('string(//*[@id="map-legend"])').split())
+    assert all(word in legend for word in ("very low", "moderate", "favours dry needling", "2 studies"))
+
+
+def test_one_colour_meaning_for_verdicts(built):
+    """A verdict is drawn with its verdict badge everywhere (never in certainty colours), and certainty colours
+    are no verdict's colours."""
+    import re as regex
+
+    css = (built.report / "style.css").read_text()
+
+    def background(selector: str) -> str:
+        return regex.search(regex.escape(selector) + r"[^{]*\{[^}]*background: (#[0-9a-f]+)", css).group(1)
+
+    verdict_colours = {background(f".verdict-{v}") for v in ("supported", "overstated", "contradicted")}
+    assert not verdict_colours & {background(f".certainty-{c}") for c in ("high", "moderate", "low", "very_low")}
+    index = parse(built.report / "index.html")
+    topic_claims = index.xpath('//tbody[@class="map-topics"]//a')
+    assert topic_claims and all("verdict" in a.get("class").split() for a in topic_claims)
+    for a in topic_claims:
+        verdict = next(c for c in a.get("class").split() if c.startswith("verdict-")).removeprefix("verdict-")
+        assert a.text_content().startswith(verdict.replace("_", " "))
+        assert not any(c.startswith("certainty-") for c in a.get("class").split())
 
 
 def test_every_condition_and_claim_has_a_page(built, claims, condition_ids):
@@ -217,6 +248,32 @@ def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
             if url.fragment and target.suffix == ".html":
                 assert parse(target).xpath(f'//*[@id="{url.fragment}"]'), f"{page}: no anchor for {link}"
         assert b"fetch(" not in page.read_bytes()
+
+
+def test_the_committed_report_has_no_broken_link():
+    """Every local link of the committed report leads to a committed file or anchor. The one exception is
+    the patient documents' pages (``documents/``): they hold the documents' own text, so they are built on
+    each machine and git-ignored (test_each_patient_document_gets_its_wording_page_which_git_ignores)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "data/derived/report"], cwd=PROJECT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    tracked = {(PROJECT / name).resolve() for name in listed}
+    report = (PROJECT / "data" / "derived" / "report").resolve()
+    assert report / "index.html" in tracked
+    broken = []
+    for page in sorted(p for p in tracked if p.suffix == ".html" and "notebooks" not in p.parts):
+        for _element, _attribute, link, _ in parse(page).iterlinks():
+            url = urlparse(link)
+            if url.scheme:
+                continue
+            target = (page.parent / unquote(url.path)).resolve() if url.path else page
+            if target.parent == report / "documents":
+                continue
+            if target not in tracked:
+                broken.append(f"{page.relative_to(report)}: {link}")
+            elif url.fragment and target.suffix == ".html" and not parse(target).xpath(f'//*[@id="{url.fragment}"]'):
+                broken.append(f"{page.relative_to(report)}: {link} (no such anchor)")
+    assert broken == [], broken[:10]
 
 
 def test_rebuild_is_byte_identical(built):
@@ -282,33 +339,6 @@ def test_prisma_flow_adds_up(built, condition_ids):
 # ----------------------------------------------------------------------------- the browser test
 
 
-def _chrome(tmp_path: Path):
-    if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
-        pytest.skip(
-            "headless Chromium not installed (/usr/bin/chromium and /usr/bin/chromedriver; "
-            "install with `apt-get update && apt-get install -y chromium chromium-driver`)"
-        )
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chrome-profile'}",
-        "--window-size=1280,1600",
-    ):
-        options.add_argument(arg)
-    return webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-
-
 BROKEN_IMAGES = "return Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src);"
 
 
@@ -319,7 +349,7 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
 
     report = built.derived / "report"
     labels = {c.id: c.label for c in load_search_definitions(built.searches).conditions}
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.get((report / "index.html").as_uri())
         shot = tmp_path / "index.png"
@@ -344,7 +374,7 @@ def test_report_in_headless_chromium(built, claims, condition_ids, tmp_path):
 
         # document and type together: the rows left are exactly the claims of that type the document makes
         by_id = {c.id: c for c in claims}
-        ids = [r.find_element(By.CSS_SELECTOR, "td a").text for r in rows]
+        ids = [r.get_attribute("data-claim") for r in rows]
         mechanisms = {c.id for c in claims if c.type == "mechanism"}
 
         def makes(document: str) -> set[str]:
@@ -479,6 +509,19 @@ def test_no_placeholder_on_any_page(built):
     assert problems == [], "\n".join(problems[:20])
 
 
+def test_pages_name_questions_and_findings_in_words_not_ids(built):
+    """No question id (condition:domain:comparator:window) or review finding id (review_id:question) shows in
+    the text of a page; page titles are checked in test_tasks."""
+    question_id = re.compile(r"\b\w+:\w+:\w+:\w+\b")
+    found = []
+    for page in pages(built):
+        doc = parse(page)
+        for hidden in doc.xpath("//script|//style"):
+            hidden.drop_tree()
+        found += [f"{page.name}: {m}" for m in question_id.findall(doc.text_content())]
+    assert found == [], found[:10]
+
+
 def test_the_achilles_claim_rests_on_dry_needling_evidence(built):
     verdicts = read_csv(built.derived / "claim_verdicts.csv").set_index("claim_id")
     assert "injection" not in verdicts.loc["efficacy_achilles", "effect"]
@@ -536,7 +579,7 @@ def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
     curated = load_inputs(built).curated
     studies, reviews, findings = curated.studies, curated.reviews, curated.review_findings
     exports = built.derived / "report" / "exports"
-    for name in ["all", *condition_ids]:
+    for name in ["all", *condition_ids]:  # trials and reviews in separate files
         if name == "all":
             want_studies = set(studies.loc[studies["decision"] == "include", "study_id"])
             want_reviews = set(reviews["review_id"])
@@ -546,30 +589,30 @@ def test_exports_parse_back_with_rispy_and_bibtexparser(built, condition_ids):
             want_reviews = set(findings.loc[findings["condition_id"] == name, "review_id"])
         page = None if name == "all" else parse(built.derived / "report" / "conditions" / f"{name}.html")
         if not want_studies | want_reviews:
-            assert not (exports / f"{name}.ris").exists() and not page.xpath('//section[@id="exports"]')
+            assert not list(exports.glob(f"{name}-*")) and not page.xpath('//section[@id="exports"]')
             continue
-        ris = rispy.loads((exports / f"{name}.ris").read_text(encoding="utf-8"))
-        assert [r["id"] for r in ris] and {r["id"] for r in ris} == want_studies | want_reviews
-        assert len(ris) == len(want_studies | want_reviews)
-        library = bibtexparser.parse_string((exports / f"{name}.bib").read_text(encoding="utf-8"))
-        assert not library.failed_blocks
-        assert {e.key for e in library.entries} == want_studies | want_reviews
-        by_key = {e.key: e.fields_dict for e in library.entries}
-        for r in ris:
-            row = (
-                studies[studies["study_id"] == r["id"]]
-                if r["id"] in want_studies
-                else reviews[reviews["review_id"] == r["id"]]
-            ).iloc[0]
-            assert r.get("doi", "") == row["doi"] and r.get("accession_number", "") == row["pmid"]
-            assert r.get("title", "") == " ".join(row["title"].split())
-            if row["doi"]:
-                assert by_key[r["id"]]["doi"].value == row["doi"]
-            if row["year"]:
-                assert by_key[r["id"]]["year"].value == row["year"]
-        if page is not None:
-            links = set(page.xpath('//section[@id="exports"]//a/@href'))
-            assert {f"../exports/{name}.ris", f"../exports/{name}.bib"} <= links
+        for kind, want in (("trials", want_studies), ("reviews", want_reviews)):
+            if not want:
+                assert not (exports / f"{name}-{kind}.ris").exists()
+                continue
+            ris = rispy.loads((exports / f"{name}-{kind}.ris").read_text(encoding="utf-8"))
+            assert [r["id"] for r in ris] and {r["id"] for r in ris} == want and len(ris) == len(want)
+            library = bibtexparser.parse_string((exports / f"{name}-{kind}.bib").read_text(encoding="utf-8"))
+            assert not library.failed_blocks
+            assert {e.key for e in library.entries} == want
+            by_key = {e.key: e.fields_dict for e in library.entries}
+            table = studies if kind == "trials" else reviews
+            for r in ris:
+                row = table[table["study_id" if kind == "trials" else "review_id"] == r["id"]].iloc[0]
+                assert r.get("doi", "") == row["doi"] and r.get("accession_number", "") == row["pmid"]
+                assert r.get("title", "") == " ".join(row["title"].split())
+                if row["doi"]:
+                    assert by_key[r["id"]]["doi"].value == row["doi"]
+                if row["year"]:
+                    assert by_key[r["id"]]["year"].value == row["year"]
+            if page is not None:
+                links = set(page.xpath('//section[@id="exports"]//a/@href'))
+                assert {f"../exports/{name}-{kind}.ris", f"../exports/{name}-{kind}.bib"} <= links
 
 
 def test_a_second_main_job_changes_no_byte(tmp_path):
@@ -612,7 +655,7 @@ def test_applicability_filter_in_headless_chromium(built, tmp_path):
     studies = read_csv(built.curated / "studies.csv")
     included = studies[(studies["decision"] == "include") & (studies["condition_id"] == "lateral_elbow_tendinopathy")]
     assert included["technique"].nunique() > 1  # the page offers the filter
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.get((built.report / "conditions" / "lateral_elbow_tendinopathy.html").as_uri())
         rows = driver.find_elements(By.CSS_SELECTOR, "#included-studies tbody tr")

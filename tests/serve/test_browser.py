@@ -15,7 +15,7 @@ import docx
 import httpx
 import pytest
 
-from tests.report.test_render import _chrome
+from tests.report.browser import open_chrome
 from tests.serve.conftest import DATA
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_paste_upload_and_download_with_the_keyboard_alone(server, tmp_path):
         document.add_paragraph(line)
     document.save(upload)
 
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
         driver.get(server)

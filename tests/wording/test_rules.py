@@ -18,7 +18,7 @@ from evidence.config import ConfigError
 from evidence.curation.topics import TOPICS
 from evidence.wording import drafts, rules
 from tests.conftest import PROJECT
-from tests.report.test_render import _chrome
+from tests.report.browser import open_chrome
 from tests.wording_helpers import (
     ALL,
     NECK_LOW,
@@ -119,7 +119,7 @@ def test_html_output_in_headless_chromium(tmp_path):
     page = tmp_path / "report.html"
     with page.open("w", encoding="utf-8") as out:
         assert rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out) == 1
-    driver = _chrome(tmp_path)
+    driver = open_chrome(tmp_path / "chrome-profile")
     try:
         driver.get(page.as_uri())
         assert driver.title == "Wording check"
@@ -233,23 +233,20 @@ def test_every_registered_occurrence_is_found_by_the_checker_in_its_document(sha
     assert missing == []
 
 
-def test_patient_document_pages(tmp_path, shared):
+def test_patient_documents(tmp_path, shared):
     materials = shared("patient-materials", "patient materials")
     claims, verdicts = _real_register()
     documents = sorted({o.document for c in claims for o in c.occurrences})
-    pages, note = rules.patient_document_pages(materials, claims, verdicts)
+    pages, note = rules.patient_documents(materials, claims, verdicts)
     assert sorted(pages) == documents and note == ""
-    for name, page in pages.items():
-        parser = _Marks()
-        parser.feed(page)
-        assert parser.sections == [name] and parser.marks and parser.external == []
-        assert str(materials) not in page
+    for name, draft in pages.items():
+        assert draft.name == name and not draft.error and draft.sentences and draft.findings
     partial = tmp_path / "materials"
     partial.mkdir()
     shutil.copy(materials / documents[0], partial / documents[0])
-    pages, note = rules.patient_document_pages(partial, claims, verdicts)
+    pages, note = rules.patient_documents(partial, claims, verdicts)
     assert list(pages) == [documents[0]] and documents[1] in note and "left out" in note
-    pages, note = rules.patient_document_pages(tmp_path / "absent", claims, verdicts)
+    pages, note = rules.patient_documents(tmp_path / "absent", claims, verdicts)
     assert pages == {} and "not found" in note
 
 
