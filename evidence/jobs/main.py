@@ -281,8 +281,7 @@ def _build(
         index = render.build_report(run, staged.report)
         text = f"{len(list(index.parent.rglob('*.html')))} page(s)"
         if documents:
-            text += f"; {len(documents)} patient document page(s) in {paths.report / 'documents' / 'index.html'}"
-            text += " (not committed)"
+            text += f"; {len(documents)} patient document page(s) in {paths.report / 'documents'} (not committed)"
         return text + (f"; {'' if documents else 'NO PATIENT DOCUMENT PAGES: '}{note}" if note else "")
 
     _step("report", write_report)
