@@ -67,7 +67,7 @@ slightly", "the evidence is very uncertain").
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -391,20 +391,18 @@ def _overlaps(a: str, b: str) -> bool:
     return a == b or ANY in (a, b)
 
 
-def authors_ceiling(f: dict, findings: pd.DataFrame) -> str:
+def authors_ceiling(f: dict, findings: Iterable[dict]) -> str:
     """The lowest authors' rating (a range counts as its lower level) among the findings of the same
     review that overlap ``f``: same condition and outcome, comparators and windows equal or either pooled;
-    "" when the authors rated none."""
-    same = findings[
-        (findings["review_id"] == f["review_id"])
-        & (findings["condition_id"] == f["condition_id"])
-        & (findings["outcome_domain"] == f["outcome_domain"])
-        & (findings["certainty"] != "")
-    ]
+    "" when the authors rated none. ``findings``: review-finding rows as records (``to_dict("records")``)."""
     levels = [
         r["certainty"]
-        for r in same.to_dict("records")
-        if _overlaps(r["comparator_type"], f["comparator_type"]) and _overlaps(r["window"], f["window"])
+        for r in findings
+        if r["certainty"]
+        and (r["review_id"], r["condition_id"], r["outcome_domain"])
+        == (f["review_id"], f["condition_id"], f["outcome_domain"])
+        and _overlaps(r["comparator_type"], f["comparator_type"])
+        and _overlaps(r["window"], f["window"])
     ]
     return min(levels, key=LEVELS.index) if levels else ""
 

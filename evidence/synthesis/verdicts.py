@@ -433,6 +433,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
     years = number(reviews["year"])
     networks = set(reviews.index[reviews["design"] == "network_meta_analysis"])
     regional = set(reviews.index[reviews["mostly_regional_trials"] == "true"])
+    rated = f[f["certainty"] != ""].to_dict("records")
     out = []
     for r in f[f["outcome_domain"] == domain].to_dict("records"):
         est, low, high = cell_number(r["effect"]), cell_number(r["ci_low"]), cell_number(r["ci_high"])
@@ -441,7 +442,7 @@ def _review_candidates(ev: Evidence, domain: str) -> list[Candidate]:
         sign = -1.0 if r["lower_is_better"] == "false" else 1.0
         est, (low, high) = sign * est, sorted((sign * low, sign * high))
         mid = _finding_mid(r, ev.curated.mids)
-        rating = rate_finding(r, mid, r["review_id"] in networks, authors_ceiling(r, f), r["review_id"] in regional)
+        rating = rate_finding(r, mid, r["review_id"] in networks, authors_ceiling(r, rated), r["review_id"] in regional)
         numbers = (
             effect_text(
                 r["effect_measure"],

@@ -119,9 +119,9 @@ def test_the_trackers_rating_is_never_above_the_authors_rating_of_an_overlapping
     mine = finding(review_id="R", comparator_type="sham", window="mid", i2="10", n_trials="4")
     other = finding(review_id="Q", comparator_type="sham", window="mid", i2="10", n_trials="4")
     findings = pd.DataFrame([rated, mine, other])
-    capped = grade.rate_finding(mine, math.nan, ceiling=grade.authors_ceiling(mine, findings))
+    capped = grade.rate_finding(mine, math.nan, ceiling=grade.authors_ceiling(mine, findings.to_dict("records")))
     assert capped.certainty == "very_low" and "authors rate an overlapping comparison very low" in capped.reasons
-    free = grade.rate_finding(other, math.nan, ceiling=grade.authors_ceiling(other, findings))
+    free = grade.rate_finding(other, math.nan, ceiling=grade.authors_ceiling(other, findings.to_dict("records")))
     assert free.certainty == "moderate"
 
 
