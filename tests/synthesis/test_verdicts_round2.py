@@ -28,7 +28,7 @@ def test_one_best_estimate_rule_for_profile_and_evidence_map():
         questions=ev.questions.astype(str),
         certainty_by_question={q["question_id"]: {"final": c["final"]} for q, c in (many, big)},
     )
-    cell = render._map_cell(inputs, "neck_pain", "pain")
+    cell = render._map_cell(inputs, "neck_pain", render.DOES_IT_WORK, "pain")
     assert cell["href"].endswith(QuestionId.parse(big[0]["question_id"]).anchor)
     keys = [verdicts.best_estimate_key("low", n, 0, qid) for qid, n in (("a", 100), ("b", 500))]
     assert max(keys)[-1] == "b"
