@@ -676,22 +676,21 @@ def test_each_patient_document_gets_its_wording_page_which_git_ignores(built, cl
 
     skip_without(materials_dir(), "patient materials")
     documents = sorted({o.document for c in claims for o in c.occurrences})
-    pages = sorted(p.name for p in (built.report / "documents").glob("*.html") if p.name != "index.html")
+    pages = sorted(p.name for p in (built.report / "documents").glob("*.html"))
     assert pages == sorted(Path(d).stem + ".html" for d in documents)
-    listing = parse(built.report / "documents" / "index.html")
-    assert sorted(listing.xpath("//main//li/a/@href")) == pages
-    # the index is committed, the pages are not: it never links to them
-    assert not [h for h in parse(built.report / "index.html").xpath("//a/@href") if h.startswith("documents/")]
+    # the index links to each page that was built, by the document's title
+    linked = sorted(h.removeprefix("documents/") for h in parse(built.report / "index.html").xpath("//a/@href"))
+    assert [p for p in pages if p in linked] == pages
     page = parse(built.report / "documents" / pages[0])
-    assert page.xpath('//*[@class="claim flagged"]')  # the checker's highlighted claims
+    assert page.xpath('//*[contains(@class, "claim flagged")]')  # the checker's highlighted claims
     # the pages hold the documents' own text: never committed
-    for name in (pages[0], "index.html"):
-        tracked = PROJECT / "data" / "derived" / "report" / "documents" / name
-        ignored = subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT)
-        assert ignored.returncode == 0
+    tracked = PROJECT / "data" / "derived" / "report" / "documents" / pages[0]
+    assert subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT).returncode == 0
 
 
-def test_without_the_materials_the_console_says_so_and_the_index_is_the_same(built, tmp_path, monkeypatch, capsys):
+def test_without_the_materials_the_console_says_so_and_nothing_links_to_a_document_page(tmp_path, monkeypatch, capsys):
+    """The patient documents' pages are built on each machine from the copies beside the project; a
+    build without them says so on the console and links to none of them (no page, no link)."""
     nowhere = tmp_path / "nowhere"
     monkeypatch.setenv("EVIDENCE_MATERIALS_DIR", str(nowhere))
     paths = copy_data(tmp_path / "data")
@@ -700,7 +699,6 @@ def test_without_the_materials_the_console_says_so_and_the_index_is_the_same(bui
     report_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("report "))
     assert "NO PATIENT DOCUMENT PAGES" in report_line and str(nowhere) in report_line
     assert "EVIDENCE_MATERIALS_DIR" in report_line
-    assert (paths.report / "index.html").read_bytes() == (built.report / "index.html").read_bytes()
     assert not list((paths.report / "documents").glob("*.html"))
     assert dead_links(paths.report, {str(p.relative_to(paths.report)) for p in paths.report.rglob("*")}) == []
 
@@ -730,7 +728,9 @@ def test_the_committed_report_has_no_dead_links():
     )
     committed = {f for f in listed if f}
     assert "index.html" in committed
-    assert dead_links(report, committed) == []
+    # the one exception: the patient documents' pages hold the documents' own text, so they are built on
+    # each machine that has them beside the project (the main job does) and never committed
+    assert [d for d in dead_links(report, committed) if "documents/" not in d.split(" -> ")[1]] == []
 
 
 def test_condition_pages_show_the_registry_panel(built):
