@@ -255,15 +255,15 @@ def _build(
     if execute_notebooks:
         from nbclient.exceptions import CellExecutionError
 
-        from evidence.jobs.notebooks import run_notebooks
+        from evidence.jobs.notebooks import NOTEBOOKS_DIR, notebooks_up_to_date, run_notebooks
+
+        def notebooks() -> str:
+            if notebooks_up_to_date(staged, sorted(NOTEBOOKS_DIR.glob("*.ipynb"))):
+                return f"up to date (their inputs have not changed): {paths.report / 'notebooks'}"
+            return f"{len(run_notebooks(staged))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
 
         try:
-            _step(
-                "notebooks",
-                lambda: (
-                    f"{len(run_notebooks(staged))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
-                ),
-            )
+            _step("notebooks", notebooks)
         except (CellExecutionError, RuntimeError, TimeoutError) as exc:
             print(f"notebooks  failed: {exc}")
             raise _NotebooksFailed from exc

@@ -320,6 +320,9 @@ def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list
     from concurrent.futures import ThreadPoolExecutor
 
     notebooks = sorted(Path(notebooks_dir).glob("*.ipynb"))
+    key = notebook_inputs_key(paths, notebooks)
+    if notebooks_up_to_date(paths, notebooks, key):
+        return _exports(paths, notebooks)  # the same inputs: the exports there are what a run would write
     with ThreadPoolExecutor(max_workers=max(1, len(notebooks))) as pool:
         executed = list(
             pool.map(lambda nb_path: execute_notebook(nb_path, paths.root, derived_dir=paths.derived_dir), notebooks)
@@ -329,4 +332,48 @@ def run_notebooks(paths: DataPaths, notebooks_dir: Path = NOTEBOOKS_DIR) -> list
         target = paths.report / "notebooks" / f"{nb_path.stem}.html"
         atomic_write_bytes(target, notebook_html(nb, notebook_title(nb, nb_path.stem)).encode("utf-8"))
         written.append(target)
+    atomic_write_bytes(paths.report / "notebooks" / INPUTS_KEY, key.encode())
     return written
+
+
+def _exports(paths: DataPaths, notebooks: list[Path]) -> list[Path]:
+    return [paths.report / "notebooks" / f"{nb_path.stem}.html" for nb_path in notebooks]
+
+
+def notebooks_up_to_date(paths: DataPaths, notebooks: list[Path], key: str | None = None) -> bool:
+    """Whether every notebook's export is there and was made from the inputs of now (``notebook_inputs_key``)."""
+    key_file = paths.report / "notebooks" / INPUTS_KEY
+    if not key_file.exists() or not all(e.exists() for e in _exports(paths, notebooks)):
+        return False
+    return key_file.read_text() == (key or notebook_inputs_key(paths, notebooks))
+
+
+#: report/notebooks/inputs.sha256: what the exported notebooks were run on (see notebook_inputs_key)
+INPUTS_KEY = "inputs.sha256"
+
+
+def notebook_inputs_key(paths: DataPaths, notebooks: list[Path]) -> str:
+    """sha256 of everything a notebook run reads: the notebooks, the data directory's files (the derived
+    tables and figures of ``paths``, not the report) and the package's source and templates. The
+    notebooks are deterministic (tested), so the same key means the same exports: the main job then
+    skips running them, as a build tool skips an up-to-date target."""
+    import hashlib
+
+    package = Path(__file__).resolve().parents[1]
+    files = [
+        *notebooks,
+        *(p for p in sorted(paths.root.rglob("*")) if p.is_file() and _read_by_notebooks(p, paths)),
+        *(p for p in sorted(paths.derived.rglob("*")) if p.is_file() and paths.report not in p.parents),
+        *sorted(package.rglob("*.py")),
+        *sorted((package / "report" / "templates").glob("*")),
+    ]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _read_by_notebooks(path: Path, paths: DataPaths) -> bool:
+    """The data directory's own inputs (PubMed, registry, curated), not a derived or staging folder."""
+    relative = path.relative_to(paths.root).parts
+    return relative[0] in ("pubmed", "registry", "curated")

@@ -214,3 +214,27 @@ def test_display_path_hides_the_machine_location_of_the_project(tmp_path):
 
     assert display_path(PROJECT_ROOT / "data") == "data"
     assert display_path(tmp_path) == str(tmp_path)
+
+
+def test_notebooks_run_again_only_when_their_inputs_change(tmp_path, monkeypatch):
+    """The exports carry the sha256 of what they were run on; with the same inputs the main job does not
+    run them again, and a changed curated file (or a changed derived table) makes them stale."""
+    import shutil
+
+    from evidence.config import DataPaths
+    from evidence.jobs import notebooks as nbs
+
+    paths = DataPaths(tmp_path / "data")
+    shutil.copytree(PROJECT / "data", paths.root, ignore=shutil.ignore_patterns("staging*"))
+    books = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+    key = nbs.notebook_inputs_key(paths, books)
+    (paths.report / "notebooks" / nbs.INPUTS_KEY).write_text(key)
+    assert nbs.notebooks_up_to_date(paths, books)
+    monkeypatch.setattr(nbs, "execute_notebook", lambda *a, **k: pytest.fail("ran although up to date"))
+    assert nbs.run_notebooks(paths) == [paths.report / "notebooks" / f"{b.stem}.html" for b in books]
+    (paths.report / "index.html").write_text("a report page is not an input")
+    assert nbs.notebooks_up_to_date(paths, books)
+    claims = paths.curated / "claims.yaml"
+    claims.write_text(claims.read_text() + "\n# a curated change\n")
+    assert not nbs.notebooks_up_to_date(paths, books)
+    assert nbs.notebook_inputs_key(paths, books) != key
