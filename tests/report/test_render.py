@@ -294,7 +294,7 @@ def test_text_is_escaped(tmp_path):
     assert "Needling &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in index
 
 
-def test_verdict_changes_are_listed(built):
+def test_verdict_changes_are_listed(built, tmp_path):
     current = read_csv(built.derived / "claim_verdicts.csv")
     assert verdict_changes(current, None) is None
     assert verdict_changes(current, current) == []
@@ -304,11 +304,12 @@ def test_verdict_changes_are_listed(built):
     previous = pd.concat([previous, pd.DataFrame([{"claim_id": "zz_gone", "verdict": "supported"}])])
     changes = verdict_changes(current, previous)
     assert [c["claim_id"] for c in changes] == [first, "zz_gone"]
-    build_report(report_inputs(built, previous), built.report)
-    text = (built.derived / "report" / "provenance.html").read_text()
+    # into a folder of its own: the session's built report stays the main job's for the other tests
+    build_report(report_inputs(built, previous), tmp_path / "report")
+    text = (tmp_path / "report" / "provenance.html").read_text()
     assert f'href="claims/{first}.html"' in text and "zz_gone" in text
-    build_report(report_inputs(built), built.report)
-    assert "No previous build to compare with" in (built.derived / "report" / "provenance.html").read_text()
+    build_report(report_inputs(built), tmp_path / "report")
+    assert "No previous build to compare with" in (tmp_path / "report" / "provenance.html").read_text()
 
 
 def test_provenance_without_searches_says_so(built):
