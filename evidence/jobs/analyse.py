@@ -229,11 +229,12 @@ def write_derived(derived: Derived, paths: DataPaths) -> list[Path]:
     figures = paths.figures
     figures.mkdir(parents=True, exist_ok=True)
     drawn = _figure_inputs(figures)
+    code = _plotting_code()
     inputs: dict[str, str] = {}
 
     def draw(name: str, key_parts: tuple, make: Callable[[Path], Path]) -> None:
         """Draw a figure unless the same inputs drew the file that is there (``FIGURE_INPUTS``)."""
-        key = _figure_key(key_parts)
+        key = _figure_key(code, key_parts)
         path = figures / name
         if drawn.get(name) != key or not path.exists():
             make(path)
@@ -275,12 +276,16 @@ def _figure_inputs(figures: Path) -> dict[str, str]:
     return dict(zip(frame["figure"], frame["inputs_sha256"]))
 
 
-def _figure_key(parts: tuple) -> str:
-    """sha256 of a figure's inputs, the plotting code and the matplotlib version."""
+def _plotting_code() -> bytes:
+    """What draws the figures: the plotting module's source and matplotlib's version (read once a build)."""
     import matplotlib
 
-    digest = hashlib.sha256(Path(plots.__file__).read_bytes())
-    digest.update(matplotlib.__version__.encode())
+    return Path(plots.__file__).read_bytes() + matplotlib.__version__.encode()
+
+
+def _figure_key(code: bytes, parts: tuple) -> str:
+    """sha256 of the plotting code (``_plotting_code``) and a figure's inputs."""
+    digest = hashlib.sha256(code)
     for part in parts:
         digest.update(b"\0" + str(part).encode("utf-8"))
     return digest.hexdigest()

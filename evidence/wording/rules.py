@@ -298,8 +298,11 @@ def iter_findings(
 PROGRESS_CHARACTERS = 1_000_000
 
 
-def _with_progress(sentences: Iterable[Sentence], name: str) -> Iterable[Sentence]:
-    """``sentences``, with a progress bar on stderr (tqdm) while they are checked."""
+def _with_progress(sentences: Iterable[Sentence], name: str, characters: int) -> Iterable[Sentence]:
+    """``sentences``, with a progress bar on stderr (tqdm) while they are checked when the draft has
+    more than :data:`PROGRESS_CHARACTERS` characters."""
+    if characters <= PROGRESS_CHARACTERS:
+        return sentences
     from tqdm import tqdm
 
     return tqdm(sentences, desc=f"checking {name}", unit=" sentences", file=sys.stderr, mininterval=1.0)
@@ -331,7 +334,7 @@ def check_drafts(
             drafts.append(Draft(name, error=str(exc)))
             continue
         sentences = tuple(split_sentences(text))
-        read = _with_progress(sentences, name) if len(text) > PROGRESS_CHARACTERS else sentences
+        read = _with_progress(sentences, name, len(text))
         drafts.append(Draft(name, sentences, tuple(check_sentences(read, claims, verdicts, name, lexicon))))
     return drafts
 
@@ -604,10 +607,7 @@ def _draft_findings(
     except ConfigError as exc:
         errors.append(str(exc))
         return
-    sentences = iter_sentences(text)
-    if len(text) > PROGRESS_CHARACTERS:
-        sentences = _with_progress(sentences, name)
-    yield from iter_findings(sentences, claims, verdicts, name, lexicon)
+    yield from iter_findings(_with_progress(iter_sentences(text), name, len(text)), claims, verdicts, name, lexicon)
 
 
 def patient_documents(
