@@ -66,6 +66,10 @@ def test_bare_list_items_under_a_lead_in_that_does_not_name_needling():
         "Gentle stretching also reduces stiffness.",  # another treatment
         "Drink water and use heat for any soreness.",  # aftercare advice
         "You may feel a little sore for a day or two.",  # a warning
+        "Migraines and tension headaches can be disabling, disrupting work and sleep.",  # condition as subject
+        "Shortened calf muscles contribute to poor mobility and heel pain.",  # anatomy as subject
+        "Sometimes the pain resolves quickly and sometimes it lingers for months.",  # the natural course
+        "Everyone will at some point suffer from neck pain or a stiff back.",  # people as subject
     ],
 )
 def test_sentences_about_something_else_are_not_claims_on_a_needling_page(sentence):
@@ -83,10 +87,26 @@ def test_sentences_about_something_else_are_not_claims_on_a_needling_page(senten
         "“My headaches eased after two visits,” a patient wrote in her review.",
         "The history of needling goes back to doctors who mapped tender spots in muscles.",
         "We can also treat jaw pain with dry needling.",
+        "The goals of a needling session include easing pain and getting the joint moving again.",  # stated goals
+        "Our mission is to help every patient reduce pain and get back to sport.",  # a clinic's mission
+        "All of our staff are trying to get the best results for you.",  # an attempt, not a result
     ],
 )
 def test_purpose_and_definition_are_no_claims(sentence):
     assert not any(flagged_lines(sentence + "\n").values()), sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Relief often comes within a day of the first visit.",  # an outcome as subject
+        "For sciatica, the pressure on the nerve is released straight away.",  # passive effect after an opener
+        "Tight knots are released and blood flow returns to the muscle.",  # passive effect, body as subject
+    ],
+)
+def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_page(sentence):
+    page = PAGE_START + "Dry needling is one of our services.\n" + sentence + "\n"
+    assert flagged_lines(page).get(3) is True, sentence
 
 
 def test_a_mechanism_stated_as_fact_is_flagged():
