@@ -1,12 +1,19 @@
 """The claims register: what the patient materials say about dry needling, in ``data/curated/claims.yaml``.
 
 Each claim is a canonical statement in our own words with one topic from ``evidence.curation.topics``
-(its type follows from the topic), the condition ids it is about, the evidence ids that bear on
-it and every place in the materials that makes it. A place is a document file name plus a short
-locator copied from the document, found again with ``find_occurrence``.
+(its type follows from the topic), the condition ids it is about, the evidence it links (each
+link an id of the reviews, safety or mechanisms table with its own reason) and every place in the
+materials that makes it. A place is a document file name plus a short locator copied from the
+document, found again with ``find_occurrence``.
+
+The per-claim links steer verdicts as much as the override files do, so each carries its own reason
+(why that row bears on that claim), a mechanism link says whether its study tested the claim's own
+mechanism (``tested``), and a hedged claim (``asserted: false``) says how the documents hedge
+(``hedge_reason``; its source is the claim's occurrences).
 
 ``load_claims`` checks the file and raises ``ConfigError`` naming the file, the claim and the
-problem; ``check_evidence_ids`` compares the evidence ids with the curated tables.
+problem (and the link); ``check_evidence_ids`` compares the evidence ids with the curated tables and
+checks that each link's source has a PMID or DOI (``link_sources``).
 """
 
 from __future__ import annotations
@@ -38,12 +45,12 @@ OPTIONAL = (
     "question",
     "states_limit",
     "unstudied_population",
-    "link_reason",
+    "hedge_reason",
     "note",
     "subconditions",
     "subcondition_only",
-    "tested_by",
 )
+LINK_KEYS = {"id", "reason", "tested"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # typographic characters folded to their plain forms before matching a locator
 _FOLD = str.maketrans(
@@ -79,6 +86,18 @@ class Occurrence:
 
 
 @dataclass(frozen=True)
+class Link:
+    """One per-claim link: an id of an evidence table (``kind``: reviews, safety or mechanisms), why it
+    bears on the claim, and for a mechanism row whether its study tested the claim's own mechanism or
+    outcome (only such rows can support or contradict a mechanism claim)."""
+
+    kind: str
+    ref: str
+    reason: str
+    tested: bool = False
+
+
+@dataclass(frozen=True)
 class Claim:
     """A canonical claim of the materials with the evidence ids that bear on it."""
 
@@ -99,8 +118,9 @@ class Claim:
     subconditions: tuple[str, ...] = ()
     # true when the claim is only about its named sub-condition(s), not the broader condition
     subcondition_only: bool = False
-    # mechanism ids of the studies that tested this claim's own mechanism or outcome: only these can
-    # support or contradict a mechanism claim (a neighbouring finding leaves it uncertain)
+    # mechanism ids of the studies that tested this claim's own mechanism or outcome (its links marked
+    # tested): only these can support or contradict a mechanism claim (a neighbouring finding leaves it
+    # uncertain)
     tested_by: tuple[str, ...] = ()
     # safety claims about how long an event lasts: the longest duration the materials promise, in hours
     duration_hours: float | None = None
@@ -110,8 +130,10 @@ class Claim:
     states_limit: bool = False
     # a population the claim names that the cross-condition reviews did not study (indirect evidence)
     unstudied_population: str = ""
-    # why the linked reviews, safety rows and mechanism rows bear on the claim (required when it links any)
-    link_reason: str = ""
+    # every link with its own reason, in the register's order (reviews, safety, mechanisms)
+    links: tuple[Link, ...] = ()
+    # how the documents hedge the claim (required when asserted is false)
+    hedge_reason: str = ""
 
 
 def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
@@ -121,6 +143,33 @@ def _strings(value: Any, what: str, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: {what} must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def _links(evidence: Any, where: str) -> tuple[Link, ...]:
+    """The links of a claim's ``evidence`` mapping: under each kind a list of ``{id, reason}`` (a
+    mechanism link may add ``tested: true``); every link needs its own reason."""
+    if not isinstance(evidence, dict) or set(evidence) - set(EVIDENCE_KINDS):
+        raise ConfigError(f"{where}: evidence must be a mapping with keys {', '.join(EVIDENCE_KINDS)}")
+    links = []
+    for kind in EVIDENCE_KINDS:
+        entries = evidence.get(kind) or []
+        if not isinstance(entries, list):
+            raise ConfigError(f"{where}: evidence.{kind} must be a list of {{id, reason}} entries")
+        for j, entry in enumerate(entries, start=1):
+            ref = entry.get("id") if isinstance(entry, dict) else entry
+            at = f"{where}, evidence.{kind} #{j}" + (f" ({ref})" if isinstance(ref, str) and ref else "")
+            if not isinstance(entry, dict) or not isinstance(ref, str) or not ref.strip():
+                raise ConfigError(f"{at}: a link is a mapping {{id: ..., reason: ...}} with the evidence id")
+            if set(entry) - LINK_KEYS or ("tested" in entry and kind != "mechanisms"):
+                raise ConfigError(f"{at}: a link has only id and reason (and, for a mechanism, tested)")
+            reason = entry.get("reason")
+            if not isinstance(reason, str) or not reason.strip():
+                raise ConfigError(f"{at}: the link needs its own reason (why this {kind} row bears on the claim)")
+            tested = entry.get("tested", False)
+            if not isinstance(tested, bool):
+                raise ConfigError(f"{at}: tested must be true or false")
+            links.append(Link(kind, ref.strip(), reason.strip(), tested))
+    return tuple(links)
 
 
 def _occurrences(value: Any, where: str) -> tuple[Occurrence, ...]:
@@ -205,17 +254,12 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
         raise ConfigError(f"{where}: duration_claimed_hours must be a positive number of hours, on a safety claim")
     if not isinstance(entry["asserted"], bool):
         raise ConfigError(f"{where}: asserted must be true or false")
-    evidence = entry["evidence"]
-    if not isinstance(evidence, dict) or set(evidence) - set(EVIDENCE_KINDS):
-        raise ConfigError(f"{where}: evidence must be a mapping with keys {', '.join(EVIDENCE_KINDS)}")
-    link_reason = entry.get("link_reason") or ""
-    if not isinstance(link_reason, str):
-        raise ConfigError(f"{where}: link_reason must be text")
-    if any(evidence.get(k) for k in EVIDENCE_KINDS) and not link_reason.strip():
-        raise ConfigError(
-            f"{where}: the claim links evidence, so it needs a link_reason (why each linked review, safety row "
-            "or mechanism bears on it)"
-        )
+    links = _links(entry["evidence"], where)
+    hedge_reason = entry.get("hedge_reason") or ""
+    if not isinstance(hedge_reason, str) or (entry["asserted"] and hedge_reason):
+        raise ConfigError(f"{where}: hedge_reason is text, only for a claim with asserted: false")
+    if not entry["asserted"] and not hedge_reason.strip():
+        raise ConfigError(f"{where}: asserted is false, so the claim needs a hedge_reason (how the documents hedge it)")
     note = entry.get("note") or ""
     if not isinstance(note, str):
         raise ConfigError(f"{where}: note must be text")
@@ -229,13 +273,6 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
     only = entry.get("subcondition_only", False)
     if not isinstance(only, bool) or (only and not subconditions):
         raise ConfigError(f"{where}: subcondition_only must be true or false, and true only with subconditions")
-    tested_by = _strings(entry.get("tested_by"), "tested_by", where)
-    linked = _strings(evidence.get("mechanisms"), "evidence.mechanisms", where)
-    if set(tested_by) - set(linked):
-        raise ConfigError(
-            f"{where}: tested_by may only name ids listed under evidence.mechanisms "
-            f"({', '.join(sorted(set(tested_by) - set(linked)))} are not)"
-        )
     return Claim(
         id=str(entry["id"]),
         statement=entry["statement"].strip(),
@@ -245,17 +282,18 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
         outcome_domain=domain,
         asserted=entry["asserted"],
         frequency_claimed=frequency,
-        **{k: _strings(evidence.get(k), f"evidence.{k}", where) for k in EVIDENCE_KINDS},
+        **{k: tuple(link.ref for link in links if link.kind == k) for k in EVIDENCE_KINDS},
         occurrences=_occurrences(entry["occurrences"], where),
         note=note.strip(),
         subconditions=subconditions,
         subcondition_only=only,
-        tested_by=tested_by,
+        tested_by=tuple(link.ref for link in links if link.tested),
         duration_hours=None if duration is None else float(duration),
         question=question,
         states_limit=states_limit,
         unstudied_population=unstudied.strip(),
-        link_reason=link_reason.strip(),
+        links=links,
+        hedge_reason=hedge_reason.strip(),
     )
 
 
@@ -301,7 +339,7 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
             ]
     for claim in claims:
         problems += [
-            f"claim {claim.id}: the {s.kind} link {s.ref!r} has no source with a PMID or DOI"
+            f"claim {claim.id}: the {s.link.kind} link {s.link.ref!r} has no source with a PMID or DOI"
             for s in link_sources(claim, curated)
             if s.source_id and not s.identifier
         ]
@@ -310,27 +348,39 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
 
 @dataclass(frozen=True)
 class LinkSource:
-    """Where one per-claim link comes from: the linked id, its source id and that source's PMID or DOI."""
+    """Where one per-claim link comes from: the link, its source id (a linked review is its own source;
+    a safety or mechanism row names its ``source_id``) and that source's citation, PMID and DOI."""
 
-    kind: str
-    ref: str
+    link: Link
     source_id: str
-    identifier: str  # "PMID 123" or "DOI 10..." ("" when the source has neither)
+    cite: str  # "First author year" ("" when the source is unknown)
+    pmid: str
+    doi: str
+
+    @property
+    def identifier(self) -> str:
+        """ "PMID 123", else "DOI 10...", else ""."""
+        return f"PMID {self.pmid}" if self.pmid else (f"DOI {self.doi}" if self.doi else "")
 
 
 def link_sources(claim: Claim, curated: Curated) -> list[LinkSource]:
-    """The source of each per-claim link (a linked review is its own source; a safety or mechanism row
-    names its ``source_id``, a study, review or source), with the source's PMID, else its DOI."""
-    cited = {}
+    """The source of each of the claim's links, in the register's order: a linked review is its own
+    source; a safety or mechanism row names a study, review or source in its ``source_id``."""
+    cited: dict[str, tuple[str, str, str]] = {}
     for table, key in (("sources", "source_id"), ("studies", "study_id"), ("reviews", "review_id")):
         for r in getattr(curated, table).drop_duplicates(key).itertuples():
-            cited.setdefault(getattr(r, key), f"PMID {r.pmid}" if r.pmid else (f"DOI {r.doi}" if r.doi else ""))
+            cite = " ".join(str(x) for x in (r.first_author, r.year) if x)
+            cited.setdefault(getattr(r, key), (cite, r.pmid, r.doi))
     out = []
-    for kind, (table, key) in EVIDENCE_KINDS.items():
+    for link in claim.links:
+        table, key = EVIDENCE_KINDS[link.kind]
         rows = getattr(curated, table).set_index(key)
-        for ref in getattr(claim, kind):
-            source = "" if ref not in rows.index else (ref if kind == "reviews" else rows.loc[ref, "source_id"])
-            out.append(LinkSource(kind, ref, source, cited.get(source, "")))
+        source = (
+            ""
+            if link.ref not in rows.index
+            else (link.ref if link.kind == "reviews" else rows.loc[link.ref, "source_id"])
+        )
+        out.append(LinkSource(link, source, *cited.get(source, ("", "", ""))))
     return out
 
 

@@ -42,6 +42,7 @@ import pandas as pd
 
 from evidence import __version__
 from evidence.config import NOTEBOOKS_DIR
+from evidence.curation.claims import link_sources
 from evidence.curation.schema import cell_number
 from evidence.curation.searches import SearchDefinitions, condition_of
 from evidence.curation.topics import TOPICS, topic_type
@@ -994,20 +995,26 @@ def document_href(document: str, root: str = "") -> str:
     return f"{root}documents/{Path(document).stem}.html"
 
 
+# a per-claim link's kind in words, as the claim page names it
+LINK_KINDS = {"reviews": "review", "safety": "safety count", "mechanisms": "mechanism study"}
+
+
 def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
     v = inputs.verdict_by_claim.get(claim.id, {})
     known = set(inputs.definitions.ids)
     labels = {c.id: c.label for c in inputs.definitions.conditions}
     reviews = inputs.review_by_id
     titles = inputs.document_titles
-    named = [
+    linked = [
         {
-            "id": r,
-            "cite": _cite(reviews.get(r, {})) or r,
-            "title": reviews.get(r, {}).get("title", ""),
-            "links": _links(reviews.get(r, {}).get("pmid", ""), reviews.get(r, {}).get("doi", "")),
+            "kind": LINK_KINDS[s.link.kind],
+            "cite": s.cite or s.source_id or s.link.ref,
+            "title": reviews.get(s.link.ref, {}).get("title", "") if s.link.kind == "reviews" else "",
+            "reason": s.link.reason,
+            "tested": s.link.tested,
+            "links": _links(s.pmid, s.doi),
         }
-        for r in sorted(claim.reviews)
+        for s in link_sources(claim, inputs.curated)
     ]
     verdict = v.get("verdict", "not_built")
     profile = _profile_rows(inputs, claim.id)
@@ -1028,7 +1035,7 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
         "conditions": [{"id": c, "label": labels.get(c, c), "linked": c in known} for c in claim.conditions],
         "deciding": _deciding(inputs, v, labels),
         "evidence": [_evidence_item(inputs, ref, labels) for ref in split_list(v.get("evidence_ids", ""))],
-        "named_reviews": named,
+        "linked": linked,
         "rule": v.get("rule", ""),
         "profile": profile,
         "withdrawn": _withdrawn_rows(inputs, claim),

@@ -51,9 +51,19 @@ indirectness down 1 when the review's intervention scope is not dry needling onl
 including acupuncture, dry and wet needling pooled) or the outcome is a surrogate. A network
 meta-analysis gets its own reasons: risk of bias of the trials in the network not recorded (down 1)
 and indirectness, its estimates being partly from indirect comparisons (down 1). A review whose pooled
-trials mostly come from regional databases (``reviews.mostly_regional_trials``) gets its own reasons too:
-risk of bias at least serious (selective publication, often unclear concealment and blinding) and
-indirectness (one region's needling and care), each down 1. The tracker's
+trials mostly come from regional databases (``reviews.mostly_regional_trials``, set only where a source
+says so) gets its own reasons too: risk of bias at least serious (selective publication, often unclear
+concealment and blinding) and indirectness (one region's needling and care), each down 1. The basis:
+Vickers et al. 1998 (Control Clin Trials 19:159, PMID 9551280) found every acupuncture trial from China,
+Japan, Hong Kong and Taiwan in Medline positive, and 99% of trials of other treatments published in
+China, with publication bias a possible cause; Wu et al. 2009 (Trials 10:46, PMID 19573242) found that
+only 6.8% of the trials in the China National Knowledge Infrastructure whose authors were interviewed
+had been properly randomised; He et al. 2011 (Trials 12:122, PMID 21569452) found adequate allocation
+concealment in 7% and adequate blinding in 19% of 3,159 traditional Chinese medicine trials. A review
+finding has no separate publication-bias domain here, so the selective publication GRADE would rate
+under publication bias (Guyatt et al. 2011, J Clin Epidemiol 64:1277) is named in the risk-of-bias
+reason, which takes at most one level for both. The indirectness level is this tracker's policy: needling
+as practised and usual care in one region may differ from the dry needling the materials describe. The tracker's
 rating is never higher than the authors' own rating of the same or an overlapping comparison of
 the same review (same condition and outcome; comparators and windows equal or either pooled): it
 is capped there, with the reason. Every reason is recorded, labelled "rated by this tracker". The population scope of a finding is weighed where a

@@ -75,8 +75,8 @@ Efficacy and outcome claims: the evidence profile
     sub-condition's part alone.
 Mechanism claims
     A clinical effect does not prove a mechanism: only the mechanism rows the register links to
-    the claim count, and only those it lists under ``tested_by`` (studies that tested this claim's
-    own mechanism or outcome) can decide it. A tested human study that contradicts it (or finds no
+    the claim count, and only its ``tested_by`` rows (links marked ``tested``: studies that tested this
+    claim's own mechanism or outcome) can decide it. A tested human study that contradicts it (or finds no
     effect): ``contradicted`` (low certainty). Tested support in patients: ``overstated`` when
     asserted, ``supported`` when hedged (low certainty, small mechanistic studies). Tested support
     only in animals, healthy volunteers or mixed findings: ``uncertain`` (very low). Linked rows

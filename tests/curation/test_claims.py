@@ -172,13 +172,18 @@ def test_copy_check_detects_a_copied_sentence(documents):
     assert _ngrams(_words(sentence.upper()), SHARED_WORDS) & _copied(documents)
 
 
-def test_statements_and_notes_do_not_copy_the_materials(claims, documents):
+def test_statements_notes_and_reasons_do_not_copy_the_materials(claims, documents):
     copied = _copied(documents)
     offending = [
         f"{c.id}: {field}"
         for c in claims
-        for field in ("statement", "note")
-        if _ngrams(_words(getattr(c, field)), SHARED_WORDS) & copied
+        for field, text in [
+            ("statement", c.statement),
+            ("note", c.note),
+            ("hedge_reason", c.hedge_reason),
+            *((f"reason of {link.ref}", link.reason) for link in c.links),
+        ]
+        if _ngrams(_words(text), SHARED_WORDS) & copied
     ]
     assert offending == []
 

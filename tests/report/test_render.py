@@ -206,6 +206,32 @@ def test_every_condition_and_claim_has_a_page(built, claims, condition_ids):
     assert "provenance.html" in hrefs
 
 
+def test_claim_pages_show_each_link_with_its_reason_and_source(built, claims):
+    """Issue 19, rule 7: every link of the claims register is a row of the claim page's links table,
+    with its own reason and a PubMed or DOI link to its source; a hedged claim says how it is hedged."""
+    from evidence.curation.claims import link_sources
+    from evidence.curation.schema import load_curated
+
+    curated = load_curated(built.curated)
+    report = built.derived / "report"
+    for claim in claims:
+        doc = parse(report / "claims" / f"{claim.id}.html")
+        rows = doc.xpath('//table[@id="claim-links"]/tbody/tr')
+        sources = link_sources(claim, curated)
+        assert len(rows) == len(sources), claim.id
+        for row, source in zip(rows, sources):
+            assert row.xpath("string(td[2])") == source.link.reason
+            hrefs = row.xpath("td[3]//a/@href")
+            expected = (
+                f"https://pubmed.ncbi.nlm.nih.gov/{source.pmid}/" if source.pmid else f"https://doi.org/{source.doi}"
+            )
+            assert expected in hrefs, (claim.id, source.link.ref)
+            assert source.cite in row.xpath("string(td[1])")
+            assert ("tested this claim" in row.xpath("string(td[1])")) == source.link.tested
+        made_as = doc.xpath('string(//dt[.="Made as"]/following-sibling::dd[1])')
+        assert (claim.hedge_reason in made_as) if not claim.asserted else made_as.startswith("asserted")
+
+
 def test_condition_pages_show_the_evidence(built):
     report = built.derived / "report"
     studies = read_csv(built.curated / "studies.csv")
