@@ -109,6 +109,30 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
     assert flagged_lines(page).get(3) is True, sentence
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a finding of research named by its journal is reported, not claimed
+        "New research published in the Journal of Sports Medicine shows that needling can ease hip pain as well as injections do.",
+        "Let me break down what dry needling is and how well it relieves Achilles pain.",  # an introduction
+        "Another treatment available to ease shoulder pain during rehab is dry needling.",  # a service on offer
+        "It targets the tight bands in the muscle to release them and ease the pain.",  # a target and its purpose
+    ],
+)
+def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
+    page = PAGE_START + "Dry needling is one of our services.\n" + sentence + "\n"
+    assert not flagged_lines(page).get(3), sentence
+
+
+def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_more():
+    said_with = (
+        "Research suggests needling can be effective for back pain, especially when paired with a home exercise plan."
+    )
+    assert not flagged_lines(PAGE_START + said_with + "\n").get(2)
+    promised = "Needling works better when it is combined with a strengthening programme."
+    assert flagged_lines(PAGE_START + promised + "\n").get(2) is True
+
+
 def test_a_mechanism_stated_as_fact_is_flagged():
     assert flagged_lines("Dry needling sends fresh blood into the muscle to flush out waste.\n").get(1) is True
 
