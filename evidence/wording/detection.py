@@ -233,7 +233,8 @@ def _affirmed(pattern: re.Pattern[str], text: str, lexicon: Lexicon) -> list[str
 
 
 def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool, bool]:
-    """``text`` without purpose and attribution spans; True when a purpose span left a result
+    """``text`` without purpose and attribution spans (a purpose span with an absolute word, "used to
+    treat and prevent headaches", stays: a promise is a claim in any frame); True when a purpose span left a result
     attached to it (", which ...", "that draws ...", ", helping ...": its subject is the treatment
     whose purpose was named); True when a removed span named dry needling (an "it" after it, in
     the writer's own voice, stands for dry needling: "a trial found ..., so it will help you too")."""
@@ -246,8 +247,11 @@ def _remove_spans(text: str, lexicon: Lexicon) -> tuple[str, bool, bool]:
             end = end or _OWN_VOICE.search(rest)
             if is_purpose and (m.group(0).endswith(":") or rest.lstrip().startswith(":")):
                 end = None  # "is used to: a; b; c": the whole list is the purpose
-            relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start() :]))
             stop = m.end() + end.start() if end else len(text)
+            if is_purpose and lexicon.absolutes["effect"].search(text, m.start(), stop):
+                m = pattern.search(text, m.end())  # "used to treat and prevent ...": a promise stays a claim
+                continue
+            relative = relative or bool(is_purpose and end and _RELATIVE.match(rest[end.start() :]))
             names_subject = names_subject or bool(lexicon.subjects.search(text, m.start(), stop))
             text = text[: m.start()] + " " + text[stop:]
             m = pattern.search(text, m.start() + 1)

@@ -133,6 +133,19 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
     assert flagged_lines(PAGE_START + promised + "\n").get(2) is True
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our needling programme is used to treat and prevent running injuries.",  # a promise inside a purpose
+        "A reflex relaxation of the muscle follows within seconds.",  # relaxation stated as a fact
+        "It assists with desensitising the irritated areas.",  # a nervous-system mechanism as a fact
+    ],
+)
+def test_promises_and_mechanisms_in_other_frames_are_still_claims(sentence):
+    page = PAGE_START + "Dry needling is one of our services.\n" + sentence + "\n"
+    assert flagged_lines(page).get(3) is True, sentence
+
+
 def test_a_mechanism_stated_as_fact_is_flagged():
     assert flagged_lines("Dry needling sends fresh blood into the muscle to flush out waste.\n").get(1) is True
 
