@@ -60,6 +60,7 @@ from evidence.pubmed.status import (
     search_sensitivity,
     unscreened,
 )
+from evidence.pubmed.store import author_lists
 from evidence.report import TEMPLATES_DIR, exports, prisma
 from evidence.synthesis.grade import rob_category
 from evidence.synthesis.verdicts import best_estimate_key
@@ -222,6 +223,11 @@ class ReportInputs:
     @cached_property
     def record_by_pmid(self) -> dict[str, dict[str, str]]:
         return {r["pmid"]: r for r in self.snapshot.records.to_dict("records")}
+
+    @cached_property
+    def pubmed_authors(self) -> dict[str, tuple[str, ...]]:
+        """PMID -> the full author list the PubMed snapshot holds, for the exports."""
+        return author_lists(self.snapshot.records)
 
     @cached_property
     def document_titles(self) -> dict[str, str]:
@@ -472,7 +478,7 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
         "map": _evidence_map(inputs),
         "conditions": conditions,
         "notebooks": notebooks,
-        "exports": {"all": exports.reference_counts(inputs.curated)},
+        "exports": {"all": exports.reference_counts(inputs.curated, pubmed_authors=inputs.pubmed_authors)},
         "snapshot": _snapshot_line(inputs),
         "document_pages": [
             {
@@ -803,7 +809,7 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
         if condition_id in c.conditions
     ]
     flow = inputs.prisma.set_index("condition_id").loc[condition_id]
-    counts = exports.reference_counts(inputs.curated, condition_id)
+    counts = exports.reference_counts(inputs.curated, condition_id, inputs.pubmed_authors)
     reviews = _review_rows(inputs, condition_id)
     return {
         "title": f"{condition.label}: trials, pooled results and reviews",
@@ -1342,7 +1348,9 @@ def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
     files.update(
         {
             f"exports/{name}": text.encode("utf-8")
-            for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()
+            for name, text in exports.export_files(
+                inputs.curated, inputs.definitions.ids, inputs.pubmed_authors
+            ).items()
         }
     )
     for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):
