@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -614,9 +615,11 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
 
 
 def surname(author: str) -> str:
-    """The last name of an author written "LastName, Initials" or, as ``first_author`` is, "LastName AB"."""
+    """The last name of an author written "LastName, Initials" or, as ``first_author`` is, "LastName AB", without
+    case or accents (indexes such as PEDro drop them: "Pecos-Martin" is "Pecos-Martín")."""
     last = author.split(",")[0] if "," in author else re.sub(r"\s+[A-Z]{1,4}$", "", author.strip())
-    return " ".join(last.split()).casefold()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", last) if not unicodedata.combining(c))
+    return " ".join(plain.split()).casefold()
 
 
 def _author_problems(authors: pd.DataFrame, t: dict[str, pd.DataFrame]) -> list[Problem]:
