@@ -21,8 +21,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
-# the five patient documents, beside the project (never copied into it); EVIDENCE_MATERIALS_DIR overrides
-MATERIALS_ENV = "EVIDENCE_MATERIALS_DIR"
+# the five patient documents, beside the project (never copied into it); only the report's pointer to the
+# wording checker's full-text view names this folder
 DEFAULT_MATERIALS_DIR = PROJECT_ROOT.parent / "shared" / "patient-materials"
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
@@ -172,12 +172,6 @@ def load_versioned_yaml(path: Path, schema_version: int, what: str) -> dict:
     if raw.get("schema_version") != schema_version:
         raise ConfigError(f"{path}: schema_version must be {schema_version}, got {raw.get('schema_version')!r}")
     return raw
-
-
-def materials_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the patient documents are: ``$EVIDENCE_MATERIALS_DIR``, else ``../shared/patient-materials``."""
-    env = os.environ if environ is None else environ
-    return Path(env.get(MATERIALS_ENV) or DEFAULT_MATERIALS_DIR)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

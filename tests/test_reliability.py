@@ -273,21 +273,21 @@ def test_import_of_a_pubmed_file_that_matches_nothing_stored_says_so(data_dir, c
     assert f"{n} record(s) read, none stored here; `update` adds records" in capsys.readouterr().out
 
 
-# -- 6. report --data-dir X uses X's lexicon -----------------------------------------------------
-def test_the_document_pages_use_the_lexicon_of_the_data_directory(tmp_path, shared):
+# -- 6. --data-dir X uses X's lexicon ------------------------------------------------------------
+def test_the_full_text_view_of_a_document_uses_the_lexicon_of_the_data_directory(tmp_path, shared, capsys):
+    """A patient document's every sentence, flagged, is the wording checker's view (the report's document
+    pages are built from the claims register and read no lexicon): ``check-wording --data-dir X`` checks it
+    with X's lexicon."""
+    import json
+
     import yaml
 
-    from evidence.curation.inputs import load_inputs
-    from evidence.jobs.main import patient_documents
-    from evidence.tables import read_csv
-
-    shared("patient-materials", "patient materials")
+    document = sorted(shared("patient-materials", "patient materials").glob("*.txt"))[0]
     paths = copy_data(tmp_path / "data")
-    verdicts = read_csv(paths.derived_table("verdicts"))
 
     def flagged() -> int:
-        documents, _ = patient_documents(load_inputs(paths), verdicts)
-        return sum(f.flagged for draft in documents.values() for f in draft.findings)
+        main(["check-wording", str(document), "--format", "json", "--data-dir", str(paths.root)])
+        return sum(f["flagged"] for f in json.loads(capsys.readouterr().out))
 
     with_project_lexicon = flagged()
     lexicon = paths.curated / "wording_lexicon.yaml"

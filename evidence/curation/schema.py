@@ -25,6 +25,8 @@ a review's CI: low <= high) and contains its estimate; an arm's quantiles are or
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +171,16 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
             _c("search_date"),
             _c("note"),
             _c("mostly_regional_trials", "bool"),
+        ],
+    ),
+    # the full author list of a study or review, read from a page that shows it (the tables above keep the first
+    # author only); "; "-separated, each "LastName, Initials", in the publication's order
+    "authors": (
+        ("id",),
+        [
+            _c("id", required=True),
+            _c("authors", required=True),
+            _c("source_location", required=True),
         ],
     ),
     "review_findings": (
@@ -590,6 +602,7 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
         review_ids | {"our_reading", "pedro_database"},
         "source (use our_reading, pedro_database or a review_id)",
     )
+    problems += _author_problems(t["authors"], t)
     problems += _outcome_problems(t["outcomes"], studies)
     problems += _coverage_problems(t["coverage"], studies)
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)
@@ -598,6 +611,36 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     for table in ("grade_overrides", "verdict_overrides"):
         problems += _override_source_problems(table, t[table], source_ids, studies)
     problems += _applicability_problems(t["studies"], t["review_findings"])
+    return problems
+
+
+def surname(author: str) -> str:
+    """The last name of an author written "LastName, Initials" or, as ``first_author`` is, "LastName AB", without
+    case or accents (indexes such as PEDro drop them: "Pecos-Martin" is "Pecos-Martín")."""
+    last = author.split(",")[0] if "," in author else re.sub(r"\s+[A-Z]{1,4}$", "", author.strip())
+    plain = "".join(c for c in unicodedata.normalize("NFKD", last) if not unicodedata.combining(c))
+    return " ".join(plain.split()).casefold()
+
+
+def _author_problems(authors: pd.DataFrame, t: dict[str, pd.DataFrame]) -> list[Problem]:
+    """Each author list belongs to a study or review we hold and starts with its first author."""
+    first = {
+        r[column]: r["first_author"]
+        for table, column in (("studies", "study_id"), ("reviews", "review_id"))
+        for r in t[table].to_dict("records")
+    }
+    problems = _unknown_refs("authors", authors, "id", set(first), "id (not a study_id or review_id)")
+    for i, r in authors.iterrows():
+        listed = r["authors"].split(";")[0]
+        if r["id"] in first and first[r["id"]] and surname(listed) != surname(first[r["id"]]):
+            problems.append(
+                Problem(
+                    "authors.csv",
+                    line(i),
+                    "authors",
+                    f"starts with {listed.strip()!r}, but the first author of {r['id']} is {first[r['id']]!r}",
+                )
+            )
     return problems
 
 

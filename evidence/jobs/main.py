@@ -36,18 +36,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 import pandas as pd
 
 from evidence.config import (
-    MATERIALS_ENV,
     REGISTRY_REPORT_DEADLINE,
     REPORT_DEADLINE,
     DataPaths,
     load_registry_settings,
     load_settings,
-    materials_dir,
 )
 from evidence.curation.inputs import Inputs
 from evidence.curation.schema import CurationError
@@ -142,19 +139,6 @@ def refresh_registry(
     if run.failed:
         text += f"; uses the committed registry snapshot for {', '.join(run.failed)}"
     return text
-
-
-def patient_documents(inputs: Inputs, verdicts: pd.DataFrame) -> tuple[dict[str, Any], str]:
-    """Each patient document as the wording checker reads it (``wording.rules.patient_documents``: sentences
-    and findings) from ``config.materials_dir()``, checked with the lexicon of the inputs' data directory,
-    and a note naming what is missing and where it was looked for ("" when every document was found). The
-    pages go to ``report/documents/``, which is not committed, and the note to the console."""
-    from evidence.wording.lexicon import lexicon_path, load_lexicon
-    from evidence.wording.rules import patient_documents as checked
-
-    lexicon = load_lexicon(lexicon_path(inputs.paths))
-    documents, missing = checked(materials_dir(), inputs.claims, verdicts, lexicon)
-    return documents, missing and f"{missing} (set ${MATERIALS_ENV} to the folder that holds them)"
 
 
 def _step(name: str, func: Callable[[], str]) -> str:
@@ -272,16 +256,11 @@ def _build(
 
     def write_report() -> str:
         written = built[0].as_written()
-        documents, note = patient_documents(inputs, written.verdicts)
         run = render.ReportInputs.of_run(
             inputs, written, Snapshot.read(PubmedStore(paths.pubmed)), staged.figures, previous
         )
-        log = read_csv(analyse.change_log_path(staged))
-        run = replace(run, documents=documents, document_pages_note=note, change_log=log)
+        run = replace(run, change_log=read_csv(analyse.change_log_path(staged)))
         index = render.build_report(run, staged.report)
-        text = f"{len(list(index.parent.rglob('*.html')))} page(s)"
-        if documents:
-            text += f"; {len(documents)} patient document page(s) in {paths.report / 'documents'} (not committed)"
-        return text + (f"; {'' if documents else 'NO PATIENT DOCUMENT PAGES: '}{note}" if note else "")
+        return f"{len(list(index.parent.rglob('*.html')))} page(s)"
 
     _step("report", write_report)

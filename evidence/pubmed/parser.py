@@ -11,7 +11,8 @@ parse_pubmed_xml(source)  yields one dict per ``PubmedArticle`` (and one per PMI
                           ``DeleteCitation``, with ``deleted=True``)
 
 Record keys: ``pmid``, ``doi``, ``title``, ``abstract``, ``journal``, ``year``, ``first_author``,
-``languages``, ``publication_types``, ``mesh_terms``, ``registry_ids``, ``retracted``,
+``authors`` (every author as "LastName, Initials", a group by its name; empty when PubMed marks its
+list incomplete, ``AuthorList CompleteYN="N"``), ``languages``, ``publication_types``, ``mesh_terms``, ``registry_ids``, ``retracted``,
 ``retraction_of``, ``errata``, ``deleted``.
 
 >>> recs = list(parse_pubmed_xml(b"<PubmedArticleSet/>"))
@@ -75,6 +76,23 @@ def _first_author(article: etree._Element) -> str:
     return (author.findtext("LastName") or author.findtext("CollectiveName") or "").strip()
 
 
+def _authors(article: etree._Element) -> list[str]:
+    """Every author in order as "LastName, Initials" (the fore name when there are no initials; a group by
+    its ``CollectiveName``); empty when PubMed says its list is incomplete (``CompleteYN="N"``), so that a
+    partial list is never taken for the whole."""
+    author_list = article.find("MedlineCitation/Article/AuthorList")
+    if author_list is None or author_list.get("CompleteYN") == "N":
+        return []
+    names = []
+    for author in author_list.iterfind("Author"):
+        last = _text(author.find("LastName"))
+        given = _text(author.find("Initials")) or _text(author.find("ForeName"))
+        name = f"{last}, {given}" if last and given else last or _text(author.find("CollectiveName"))
+        if name:
+            names.append(name)
+    return names
+
+
 def _doi(article: etree._Element) -> str | None:
     for node in article.iterfind("PubmedData/ArticleIdList/ArticleId"):
         if node.get("IdType") == "doi" and _text(node):
@@ -113,6 +131,7 @@ def _record(article: etree._Element) -> dict:
         "journal": _text(article.find("MedlineCitation/Article/Journal/Title")),
         "year": _year(article),
         "first_author": _first_author(article),
+        "authors": _authors(article),
         "languages": texts("MedlineCitation/Article/Language"),
         "publication_types": publication_types,
         "mesh_terms": texts("MedlineCitation/MeshHeadingList/MeshHeading/DescriptorName"),

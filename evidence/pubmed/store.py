@@ -29,6 +29,7 @@ RECORD_COLUMNS = (
     "doi",
     "year",
     "first_author",
+    "authors",
     "title",
     "journal",
     "languages",
@@ -58,7 +59,17 @@ LOG_COLUMNS = (
 )
 DELETION_COLUMNS = ("date", "pmid", "source_file", "search_ids")
 LIST_SEP = "; "
-_LIST_FIELDS = ("languages", "publication_types", "mesh_terms", "registry_ids", "retraction_of", "errata")
+# columns added after snapshots were first written: an older records.csv reads with them empty (until its records
+# are fetched again)
+LATER_COLUMNS = ("authors",)
+_LIST_FIELDS = ("authors", "languages", "publication_types", "mesh_terms", "registry_ids", "retraction_of", "errata")
+
+
+def author_lists(records: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """PMID -> its full author list, for the records that have one (records.csv ``authors``)."""
+    return {
+        pmid: tuple(authors.split(LIST_SEP)) for pmid, authors in zip(records["pmid"], records["authors"]) if authors
+    }
 
 
 def _pmid_order(frame: pd.DataFrame, *keys: str) -> pd.DataFrame:
@@ -106,7 +117,8 @@ class PubmedStore:
         return Path(self.directory) / f"journal_{search}.json"
 
     def records(self) -> pd.DataFrame:
-        return read_csv(self.records_path, RECORD_COLUMNS)
+        frame = read_csv(self.records_path, [c for c in RECORD_COLUMNS if c not in LATER_COLUMNS])
+        return frame.assign(**{c: "" for c in LATER_COLUMNS if c not in frame})[list(RECORD_COLUMNS)]
 
     def hits(self) -> pd.DataFrame:
         return read_csv(self.hits_path, HIT_COLUMNS)

@@ -4,10 +4,15 @@
 ``to_bibtex`` write them. Both are deterministic: studies first, then reviews, each sorted by
 first author, year and id; no date or counter in the output.
 
-What a record holds: the key (study_id or review_id), the first author only (the curated tables
-keep no full author list, so the note says so), year, title, journal, DOI, PMID with its PubMed
-address, and as keywords the condition ids and "included study" or "systematic review". An
-empty cell leaves its field out.
+What a record holds: the key (study_id or review_id), every author, year, title, journal, DOI, PMID
+with its PubMed address, and as keywords the condition ids and "included study" or "systematic
+review". An empty cell leaves its field out.
+
+Authors, one rule (``author_list``): the PubMed snapshot's full list when it holds the record's PMID
+(``evidence.pubmed.store.author_lists``), else the curated list (``data/curated/authors.csv``), else the
+first author alone, marked incomplete the way each format's readers understand: BibTeX ends the list
+with ``and others`` (BibTeX's "et al."), RIS has no such word, so its note (``N1``) says so. No list is
+ever made up.
 
 RIS follows the RIS format specification (tags ``TY``..``ER``, "TAG  - value" lines, CRLF line
 ends). BibTeX escapes the characters that LaTeX reads as commands (``& % $ # _ { } ~ ^ \\``) in
@@ -16,10 +21,16 @@ text fields; DOIs and URLs are written as they are.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FIRST_AUTHOR_ONLY = "first author only: the tracker's tables keep no full author list"
+INCOMPLETE_AUTHORS = (
+    "author list incomplete: only the first author, where known (neither the PubMed snapshot nor "
+    "data/curated/authors.csv holds the full list)"
+)
+_INITIALS = re.compile(r"^(.+?)\s+([A-Z]{1,4})$")  # "LastName AB", as first_author is written
 _LATEX = {
     "\\": r"\textbackslash{}",
     "&": r"\&",
@@ -47,6 +58,7 @@ class Reference:
     doi: str
     pmid: str
     conditions: tuple[str, ...]
+    authors: tuple[str, ...] = ()  # the full author list; empty when we hold none (first author only)
 
     @property
     def url(self) -> str:
@@ -57,6 +69,18 @@ class Reference:
         )
 
     @property
+    def names(self) -> list[str]:
+        """The authors to write: the full list, else the first author as "LastName, Initials"."""
+        if self.authors:
+            return list(self.authors)
+        return [_INITIALS.sub(r"\1, \2", self.first_author.strip())] if self.first_author else []
+
+    @property
+    def incomplete(self) -> bool:
+        """We hold no full author list (at most the first author)."""
+        return not self.authors
+
+    @property
     def keywords(self) -> tuple[str, ...]:
         return (self.kind, *self.conditions)
 
@@ -65,9 +89,21 @@ def _sort_key(ref: Reference) -> tuple:
     return (ref.kind != "included study", ref.first_author.lower(), ref.year, ref.key)
 
 
-def references(curated: Any, condition_id: str | None = None) -> list[Reference]:
+def author_list(
+    pmid: str, key: str, pubmed_authors: Mapping[str, tuple[str, ...]], curated_authors: Mapping[str, str]
+) -> tuple[str, ...]:
+    """A record's full author list: the PubMed snapshot's (by PMID), else the curated one (by id, "; "-separated),
+    else none."""
+    listed = curated_authors.get(key, "")
+    return pubmed_authors.get(pmid) or tuple(a.strip() for a in listed.split(";") if a.strip())
+
+
+def references(
+    curated: Any, condition_id: str | None = None, pubmed_authors: Mapping[str, tuple[str, ...]] | None = None
+) -> list[Reference]:
     """The included studies (of ``condition_id``, or all) and the reviews with a finding on it (or
-    every review), sorted. A study curated under two conditions is one reference with both."""
+    every review), sorted, each with its authors (``author_list``; ``pubmed_authors``: PMID -> the PubMed
+    snapshot's list). A study curated under two conditions is one reference with both."""
     studies = curated.studies[curated.studies["decision"] == "include"]
     findings = curated.review_findings
     if condition_id:
@@ -78,18 +114,25 @@ def references(curated: Any, condition_id: str | None = None) -> list[Reference]
         reviews = curated.reviews
     conditions_of_study = studies.groupby("study_id")["condition_id"].agg(lambda c: tuple(sorted(set(c))))
     conditions_of_review = findings.groupby("review_id")["condition_id"].agg(lambda c: tuple(sorted(set(c))))
+    listed = dict(zip(curated.authors["id"], curated.authors["authors"]))
+
+    def reference(row: dict[str, str], key: str, kind: str, conditions: tuple[str, ...]) -> Reference:
+        return _reference(row, key, kind, conditions, author_list(row["pmid"], key, pubmed_authors or {}, listed))
+
     refs = [
-        _reference(r, r["study_id"], "included study", conditions_of_study[r["study_id"]])
+        reference(r, r["study_id"], "included study", conditions_of_study[r["study_id"]])
         for r in studies.drop_duplicates("study_id").to_dict("records")
     ]
     refs += [
-        _reference(r, r["review_id"], "systematic review", conditions_of_review.get(r["review_id"], ()))
+        reference(r, r["review_id"], "systematic review", conditions_of_review.get(r["review_id"], ()))
         for r in reviews.to_dict("records")
     ]
     return sorted(refs, key=_sort_key)
 
 
-def _reference(row: dict[str, str], key: str, kind: str, conditions: tuple[str, ...]) -> Reference:
+def _reference(
+    row: dict[str, str], key: str, kind: str, conditions: tuple[str, ...], authors: tuple[str, ...]
+) -> Reference:
     return Reference(
         key,
         kind,
@@ -100,6 +143,7 @@ def _reference(row: dict[str, str], key: str, kind: str, conditions: tuple[str, 
         row["doi"],
         row["pmid"],
         tuple(conditions),
+        authors,
     )
 
 
@@ -110,7 +154,7 @@ def _ris_record(ref: Reference) -> list[str]:
     lines = [
         ("TY", "JOUR"),
         ("ID", ref.key),
-        ("AU", ref.first_author),
+        *(("AU", name) for name in ref.names),
         ("PY", ref.year),
         ("TI", ref.title),
         ("T2", ref.journal),
@@ -119,7 +163,7 @@ def _ris_record(ref: Reference) -> list[str]:
         ("DB", "PubMed" if ref.pmid else ""),
         ("UR", ref.url),
         *(("KW", k) for k in ref.keywords),
-        ("N1", FIRST_AUTHOR_ONLY if ref.first_author else ""),
+        ("N1", INCOMPLETE_AUTHORS if ref.incomplete else ""),
     ]
     return [f"{tag}  - {' '.join(value.split())}" for tag, value in lines if value] + ["ER  - "]
 
@@ -138,10 +182,17 @@ def latex_escape(text: str) -> str:
     return "".join(_LATEX.get(ch, ch) for ch in " ".join(str(text).split()))
 
 
+def _bibtex_name(name: str) -> str:
+    """One author for BibTeX: "LastName, Initials" as it is; a name without a comma (a group, or a first author
+    written without initials) braced, so that BibTeX keeps it whole instead of splitting off a first name."""
+    return latex_escape(name) if "," in name else "{" + latex_escape(name) + "}"
+
+
 def _bibtex_record(ref: Reference) -> str:
     title = "{" + latex_escape(ref.title) + "}" if ref.title else ""  # double braces keep the title's capitals
+    authors = [_bibtex_name(n) for n in ref.names] + (["others"] if ref.incomplete and ref.first_author else [])
     fields = [
-        ("author", latex_escape(ref.first_author)),
+        ("author", " and ".join(authors)),
         ("title", title),
         ("journal", latex_escape(ref.journal)),
         ("year", ref.year),
@@ -149,7 +200,7 @@ def _bibtex_record(ref: Reference) -> str:
         ("pmid", ref.pmid),
         ("url", ref.url),
         ("keywords", latex_escape(", ".join(ref.keywords))),
-        ("note", latex_escape(FIRST_AUTHOR_ONLY) if ref.first_author else ""),
+        ("note", latex_escape(INCOMPLETE_AUTHORS) if ref.incomplete else ""),
     ]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
     return f"@article{{{ref.key},\n{body}\n}}\n"
@@ -168,12 +219,15 @@ def export_name(name: str, kind: str, extension: str) -> str:
     return f"{name}-{kind}.{extension}"
 
 
-def export_files(curated: Any, condition_ids: list[str]) -> dict[str, str]:
+def export_files(
+    curated: Any, condition_ids: list[str], pubmed_authors: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, str]:
     """Every export of the report as {file name: text}: the included trials and the reviews in separate
     files, for all conditions (``all-trials.ris``, ``all-reviews.bib``, ...) and per condition
     (``<condition_id>-trials.ris``, ...); a file with no reference is not written."""
     out: dict[str, str] = {}
-    for name, refs in [("all", references(curated)), *((cid, references(curated, cid)) for cid in condition_ids)]:
+    for name in ["all", *condition_ids]:
+        refs = references(curated, None if name == "all" else name, pubmed_authors)
         for kind, label in KINDS.items():
             mine = [r for r in refs if r.kind == label]
             if mine:
@@ -182,10 +236,14 @@ def export_files(curated: Any, condition_ids: list[str]) -> dict[str, str]:
     return out
 
 
-def reference_counts(curated: Any, condition_id: str | None = None) -> dict[str, int]:
-    """How many included studies and reviews an export of ``condition_id`` (or all) holds."""
-    refs = references(curated, condition_id)
+def reference_counts(
+    curated: Any, condition_id: str | None = None, pubmed_authors: Mapping[str, tuple[str, ...]] | None = None
+) -> dict[str, Any]:
+    """How many included studies and reviews an export of ``condition_id`` (or all) holds, and the keys of
+    the records exported with their first author only (``incomplete``)."""
+    refs = references(curated, condition_id, pubmed_authors)
     return {
         "studies": sum(r.kind == "included study" for r in refs),
         "reviews": sum(r.kind == "systematic review" for r in refs),
+        "incomplete": sorted(r.key for r in refs if r.incomplete),
     }

@@ -16,6 +16,9 @@ conditions/<condition_id>.html  one per search definition: PRISMA 2020 flow, stu
                                 plots, summary of findings, questions without usable data,
                                 reviews, risk of bias, reference exports
 claims/<claim_id>.html          one per registered claim: verdict, evidence, occurrences
+documents/<stem>.html           one per patient document of documents.csv: the places the claims register
+                                quotes from it (locators only, never the document's text) with each claim's
+                                verdict and the wording allowed, and the command that shows the whole text
 provenance.html                 searches, search log, sensitivity, unscreened records, changes
 notebooks/<name>.html           the executed notebooks (written by ``evidence.jobs.notebooks``)
 prisma/prisma_<condition_id>.svg  the PRISMA 2020 flow diagram of each condition (``evidence.report.prisma``)
@@ -31,9 +34,10 @@ data give one) or its element is left out; ``tests/test_report.py`` scans every 
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -41,7 +45,7 @@ from typing import Any
 import pandas as pd
 
 from evidence import __version__
-from evidence.config import NOTEBOOKS_DIR
+from evidence.config import DEFAULT_MATERIALS_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from evidence.curation.claims import link_sources
 from evidence.curation.schema import cell_number
 from evidence.curation.searches import SearchDefinitions, condition_of
@@ -57,6 +61,7 @@ from evidence.pubmed.status import (
     search_sensitivity,
     unscreened,
 )
+from evidence.pubmed.store import author_lists
 from evidence.report import TEMPLATES_DIR, exports, prisma
 from evidence.synthesis.grade import rob_category
 from evidence.synthesis.verdicts import best_estimate_key
@@ -169,10 +174,6 @@ class ReportInputs:
     previous_verdicts: pd.DataFrame | None = None
     claim_evidence: pd.DataFrame | None = None
     withdrawn: pd.DataFrame | None = None
-    # the patient documents as the wording checker reads them ({file name: wording.rules.Draft}), and why any
-    # is missing
-    documents: Mapping[str, Any] = field(default_factory=dict)
-    document_pages_note: str = ""
     change_log: pd.DataFrame | None = None  # data/derived/change_log.csv as written (evidence.report.changelog)
     # the trial-registry cross-check (evidence.registry.crosscheck): a row per registration, a row per condition
     registry: pd.DataFrame | None = None
@@ -225,9 +226,20 @@ class ReportInputs:
         return {r["pmid"]: r for r in self.snapshot.records.to_dict("records")}
 
     @cached_property
+    def pubmed_authors(self) -> dict[str, tuple[str, ...]]:
+        """PMID -> the full author list the PubMed snapshot holds, for the exports."""
+        return author_lists(self.snapshot.records)
+
+    @cached_property
     def document_titles(self) -> dict[str, str]:
         """Document file name -> its title (documents.csv)."""
         return dict(zip(self.curated.documents["document"], self.curated.documents["title"]))
+
+    @cached_property
+    def documents(self) -> list[str]:
+        """The patient documents the claims register quotes (documents.csv rows), by title."""
+        titles = self.document_titles
+        return sorted(titles, key=lambda d: (titles[d], d))
 
     @cached_property
     def condition_labels(self) -> dict[str, str]:
@@ -437,9 +449,6 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
     if any(not claim.conditions for claim in inputs.claims):
         condition_options.append({"value": GENERAL, "label": "General (no single condition)"})
     titles = inputs.document_titles
-    documents = sorted(
-        {o.document for claim in inputs.claims for o in claim.occurrences}, key=lambda d: (titles.get(d, d), d)
-    )
     studies = inputs.curated.studies
     conditions = []
     for c in inputs.definitions.conditions:
@@ -466,18 +475,20 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
         "verdict_options": [v for v in VERDICTS if counts[v]],
         "condition_options": condition_options,
         "type_options": [{"value": g["type"], "label": g["heading"]} for g in groups],
-        "document_options": [{"value": d, "label": titles.get(d, d)} for d in documents],
+        "document_options": [{"value": d, "label": titles[d]} for d in inputs.documents],
         "map": _evidence_map(inputs),
         "conditions": conditions,
         "notebooks": notebooks,
-        "exports": {"all": exports.reference_counts(inputs.curated)},
+        "exports": {"all": exports.reference_counts(inputs.curated, pubmed_authors=inputs.pubmed_authors)},
         "snapshot": _snapshot_line(inputs),
         "document_pages": [
-            {"title": titles.get(d, d), "href": document_href(d), "flagged": _flagged_sentences(inputs.documents[d])}
-            for d in documents
-            if d in inputs.documents
+            {
+                "title": titles[d],
+                "href": document_href(d),
+                "to_change": sum(p["must_change"] for p in _document_places(inputs, d)),
+            }
+            for d in inputs.documents
         ],
-        "document_pages_note": inputs.document_pages_note,
     }
 
 
@@ -799,7 +810,7 @@ def _condition_context(inputs: ReportInputs, condition_id: str) -> dict:
         if condition_id in c.conditions
     ]
     flow = inputs.prisma.set_index("condition_id").loc[condition_id]
-    counts = exports.reference_counts(inputs.curated, condition_id)
+    counts = exports.reference_counts(inputs.curated, condition_id, inputs.pubmed_authors)
     reviews = _review_rows(inputs, condition_id)
     return {
         "title": f"{condition.label}: trials, pooled results and reviews",
@@ -1044,7 +1055,7 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
                 {
                     "document": o.document,
                     "title": titles.get(o.document, o.document),
-                    "href": document_href(o.document, "../") if o.document in inputs.documents else "",
+                    "href": document_href(o.document, "../"),
                     "locator": o.locator,
                 }
                 for o in claim.occurrences
@@ -1139,72 +1150,67 @@ def _provenance_context(inputs: ReportInputs) -> dict:
     }
 
 
-def _flagged_sentences(draft: Any) -> int:
-    """How many sentences of a checked document have at least one flagged claim."""
-    return len({f.index for f in draft.findings if f.flagged})
+def _document_places(inputs: ReportInputs, name: str) -> list[dict]:
+    """The places the claims register quotes from a patient document (its occurrences' locators), each once
+    with every claim made there: the claim's verdict and certainty, whether it must change (its verdict needs
+    rewording), why (the plain-language answer) and the wording the evidence allows. Places with a claim that
+    must change come first, then by locator."""
+    verdicts = inputs.verdict_by_claim
+    places: dict[str, list[dict]] = {}
+    for claim in inputs.claims:
+        for o in claim.occurrences:
+            if o.document != name or any(c["id"] == claim.id for c in places.get(o.locator, [])):
+                continue
+            v = verdicts.get(claim.id, {})
+            verdict = v.get("verdict", "not_built")
+            places.setdefault(o.locator, []).append(
+                {
+                    "id": claim.id,
+                    "statement": claim.statement,
+                    "verdict": verdict,
+                    "certainty": v.get("certainty", ""),
+                    "must_change": verdict in NEEDS_REWORDING,
+                    "why": ANSWERS.get(verdict, ANSWERS["not_built"]),
+                    "wording": v.get("allowed_wording", ""),
+                }
+            )
+    rows = [
+        {"locator": locator, "claims": claims, "must_change": any(c["must_change"] for c in claims)}
+        for locator, claims in places.items()
+    ]
+    for row in rows:
+        row["claims"].sort(key=lambda c: (not c["must_change"], c["id"]))
+    return sorted(rows, key=lambda r: (not r["must_change"], r["locator"].casefold(), r["locator"]))
+
+
+def check_command(name: str) -> str:
+    """The one command that shows every sentence of a patient document with its flags (the wording checker's
+    HTML output), run from the project folder on the copy beside the project."""
+    materials = Path(os.path.relpath(DEFAULT_MATERIALS_DIR, PROJECT_ROOT)).as_posix()
+    return f"python -m evidence check-wording {materials}/{name} --format html --output {Path(name).stem}.html"
 
 
 def _document_context(inputs: ReportInputs, name: str, neighbours: tuple[str, str]) -> dict:
-    """One patient document as the wording checker reads it: the sentences that must change (each once, with
-    every flag on it: the claim, its verdict, why, and the wording to use instead), then the whole text with
-    the claims marked; links to the claim pages and to the previous and next document."""
-    draft = inputs.documents[name]
+    """One patient document as the claims register sees it, from ``documents.csv`` and ``claims.yaml`` only
+    (the document's own text is never part of the report): the places that must change, each once with every
+    claim made there, then the places worded within the evidence; the command that shows the whole text
+    with every sentence flagged; links to the claim pages and to the previous and next document."""
     titles = inputs.document_titles
-    registered = {c.id: c for c in inputs.claims}
-    by_sentence: dict[int, list[dict]] = {}
-    for f in draft.findings:
-        item = {
-            "claim_id": f.claim_id or "",
-            "statement": registered[f.claim_id].statement if f.claim_id in registered else "",
-            "topic": (f.topic or "no topic").replace("_", " "),
-            "verdict": f.verdict,
-            "certainty": f.certainty,
-            "flagged": f.flagged,
-            "reason": f.reason,
-            "suggestion": f.suggestion if f.flagged else "",
-        }
-        mine = by_sentence.setdefault(f.index, [])
-        if item not in mine:
-            mine.append(item)
-    sentences = [
-        {
-            "index": sentence.index,
-            "line": sentence.line,
-            "list_item": sentence.list_item,
-            "text": sentence.text,
-            "findings": by_sentence.get(sentence.index, []),
-            "flagged": any(f["flagged"] for f in by_sentence.get(sentence.index, [])),
-        }
-        for sentence in draft.sentences
-    ]
-    lines: list[dict] = []
-    for sentence in sentences:
-        if not lines or lines[-1]["line"] != sentence["line"]:
-            lines.append({"line": sentence["line"], "list_item": sentence["list_item"], "sentences": []})
-        lines[-1]["sentences"].append(sentence)
-    row = inputs.curated.documents.set_index("document").loc[name].to_dict() if name in titles else {}
-    makes = sorted({c.id for c in inputs.claims for o in c.occurrences if o.document == name})
+    places = _document_places(inputs, name)
+    row = inputs.curated.documents.set_index("document").loc[name].to_dict()
     return {
-        "title": f"Patient document: {titles.get(name, name)}",
-        "heading": titles.get(name, name),
+        "title": f"Patient document: {titles[name]}",
+        "heading": titles[name],
         "name": name,
         "row": row,
-        "error": draft.error,
-        "to_change": [s for s in sentences if s["flagged"]],
-        "fine": [s for s in sentences if s["findings"] and not s["flagged"]],
-        "lines": lines,
-        "claims": [
-            {
-                "id": c,
-                "statement": registered[c].statement,
-                "verdict": inputs.verdict_by_claim.get(c, {}).get("verdict", "not_built"),
-            }
-            for c in makes
-        ],
-        "previous": {"title": titles.get(neighbours[0], neighbours[0]), "href": document_href(neighbours[0], "../")}
+        "to_change": [p for p in places if p["must_change"]],
+        "fine": [p for p in places if not p["must_change"]],
+        "check_command": check_command(name),
+        "serve_command": SERVE_COMMAND,
+        "previous": {"title": titles[neighbours[0]], "href": document_href(neighbours[0], "../")}
         if neighbours[0]
         else None,
-        "next": {"title": titles.get(neighbours[1], neighbours[1]), "href": document_href(neighbours[1], "../")}
+        "next": {"title": titles[neighbours[1]], "href": document_href(neighbours[1], "../")}
         if neighbours[1]
         else None,
     }
@@ -1328,8 +1334,7 @@ def render_pages(inputs: ReportInputs, report_dir: Path) -> dict[str, str]:
         pages[f"conditions/{cid}.html"] = page("condition.html.j2", "../", _condition_context(inputs, cid))
     for claim in inputs.claims:
         pages[f"claims/{claim.id}.html"] = page("claim.html.j2", "../", _claim_context(inputs, claim))
-    titles = inputs.document_titles
-    documents = sorted(inputs.documents, key=lambda d: (titles.get(d, d), d))
+    documents = inputs.documents
     for i, name in enumerate(documents):
         neighbours = (documents[i - 1] if i else "", documents[i + 1] if i + 1 < len(documents) else "")
         pages[document_href(name)] = page("document.html.j2", "../", _document_context(inputs, name, neighbours))
@@ -1350,7 +1355,9 @@ def build_report(inputs: ReportInputs, report_dir: Path) -> Path:
     files.update(
         {
             f"exports/{name}": text.encode("utf-8")
-            for name, text in exports.export_files(inputs.curated, inputs.definitions.ids).items()
+            for name, text in exports.export_files(
+                inputs.curated, inputs.definitions.ids, inputs.pubmed_authors
+            ).items()
         }
     )
     for svg in sorted([*inputs.figures.glob("forest_*.svg"), *inputs.figures.glob("funnel_*.svg")]):

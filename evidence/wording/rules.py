@@ -46,7 +46,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TextIO
 
@@ -608,22 +608,3 @@ def _draft_findings(
         errors.append(str(exc))
         return
     yield from iter_findings(_with_progress(iter_sentences(text), name, len(text)), claims, verdicts, name, lexicon)
-
-
-def patient_documents(
-    materials: str | Path, claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
-) -> tuple[dict[str, Draft], str]:
-    """For the report: ``{document file name: checked Draft}`` for every document of the claims register
-    found in ``materials`` (``../shared/patient-materials``), read at build time and never stored in
-    the repository, and a note ("" when every document was there; else which are missing and why
-    their pages are left out)."""
-    claims = list(claims)
-    materials = Path(materials)
-    documents = sorted({o.document for c in claims for o in c.occurrences})
-    if not materials.is_dir():
-        return {}, f"patient materials not found at {materials}; the wording pages of the documents are left out"
-    present = [d for d in documents if (materials / d).is_file()]
-    drafts = check_drafts([materials / d for d in present], claims, verdicts, lexicon)
-    missing = sorted(set(documents) - set(present))
-    note = f"not found in {materials}: {', '.join(missing)}; their wording pages are left out" if missing else ""
-    return {d: replace(draft, name=d) for d, draft in zip(present, drafts)}, note

@@ -269,3 +269,23 @@ def test_wrong_schema_version(broken):
     target, _ = broken
     (target / "schema_version.txt").write_text("0\n")
     assert any(p.file == "schema_version.txt" for p in validate(target))
+
+
+def test_an_author_list_belongs_to_a_record_we_hold_and_starts_with_its_first_author(broken):
+    target, _ = broken
+    study = pd.read_csv(target / "studies.csv", dtype=str, keep_default_na=False).iloc[0]
+    surname = study["first_author"].split(" ")[0]
+    rows = [
+        {"id": study["study_id"], "authors": f"{surname}, A; Other, B", "source_location": "PubMed record"},
+        {"id": "NoSuchTrial2000", "authors": "Nobody, A", "source_location": "PubMed record"},
+        {"id": study["study_id"] + "x", "authors": "", "source_location": ""},
+    ]
+    pd.DataFrame(rows).to_csv(target / "authors.csv", index=False)
+    messages = [str(p) for p in validate(target) if p.file == "authors.csv"]
+    assert not any(m.startswith("authors.csv, row 2") for m in messages)  # the first author leads: valid
+    assert any(m.startswith("authors.csv, row 3") and "unknown id" in m for m in messages)
+    assert any(m.startswith("authors.csv, row 4") and "authors" in m for m in messages)  # required cells
+    rows[0]["authors"] = "Other, B; " + rows[0]["authors"]
+    pd.DataFrame(rows[:1]).to_csv(target / "authors.csv", index=False)
+    (problem,) = [str(p) for p in validate(target) if p.file == "authors.csv"]
+    assert problem.startswith("authors.csv, row 2, column authors") and f"{study['first_author']!r}" in problem

@@ -73,3 +73,18 @@ def test_log_skips_an_identical_same_day_rerun_but_keeps_a_change(tmp_path):
     assert store.append_log({**row, "count": 4, "retrieved": 4}) is True
     log = store.log()
     assert list(log.columns) == list(LOG_COLUMNS) and list(log["count"]) == ["3", "4"]
+
+
+def test_a_records_table_written_before_the_authors_column_reads_with_it_empty(tmp_path):
+    from evidence.pubmed.store import RECORD_COLUMNS, PubmedStore, author_lists
+
+    store = PubmedStore(tmp_path)
+    older = [c for c in RECORD_COLUMNS if c != "authors"]
+    (tmp_path / "records.csv").write_text(
+        ",".join(older) + "\n" + ",".join("1" if c == "pmid" else "" for c in older) + "\n"
+    )
+    records = store.records()
+    assert list(records.columns) == list(RECORD_COLUMNS) and records.loc[0, "authors"] == ""
+    assert author_lists(records) == {}
+    store.upsert_records([{"pmid": "2", "first_author": "Ames", "authors": ["Ames, B", "Cole, D"]}], "2026-01-01")
+    assert author_lists(store.records()) == {"2": ("Ames, B", "Cole, D")}

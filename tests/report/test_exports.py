@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evidence.curation.schema import Curated
@@ -94,3 +96,82 @@ def test_bibtex_escapes_latex_specials():
     entry = bibtexparser.parse_string(to_bibtex([ref])).entries[0]
     assert entry.key == "Odd2020"
     assert entry.fields_dict["title"].value == r"{50\% of \{braces\} \& \#tags\_x}"
+
+
+# ----------------------------------------------------------------------------- authors
+
+
+def test_every_author_from_the_pubmed_snapshot_else_the_curated_list_else_marked_incomplete(tmp_path, articles):
+    """The authors of a record: the PubMed snapshot's list (a store filled by the parser from the recorded
+    articles), else data/curated/authors.csv, else the first author alone, marked incomplete as BibTeX
+    (``and others``) and RIS (a note) readers understand."""
+    from lxml import etree
+
+    from evidence.pubmed.parser import parse_pubmed_xml
+    from evidence.pubmed.store import PubmedStore, author_lists
+    from evidence.report.exports import INCOMPLETE_AUTHORS
+
+    rispy = pytest.importorskip("rispy")
+    bibtexparser = pytest.importorskip("bibtexparser")
+    store = PubmedStore(tmp_path / "pubmed")
+    xml = b"<PubmedArticleSet>" + b"".join(articles.values()) + b"</PubmedArticleSet>"
+    store.upsert_records(parse_pubmed_xml(xml), "2026-01-01")
+    stored = author_lists(store.records())
+    # the record with the most authors, and its authors as the XML lists them
+    pmid = max(stored, key=lambda p: (len(stored[p]), p))
+    article = etree.fromstring(articles[pmid])
+    expected = [
+        f"{a.findtext('LastName')}, {a.findtext('Initials') or a.findtext('ForeName')}"
+        if a.findtext("LastName")
+        else a.findtext("CollectiveName")
+        for a in article.iterfind("MedlineCitation/Article/AuthorList/Author")
+    ]
+    assert list(stored[pmid]) == expected and len(expected) >= 2
+    first = expected[0].split(",")[0]
+    data = curated_tables(
+        studies=[
+            {**STUDY, "study_id": "InPubmed", "pmid": pmid, "first_author": first, "decision": "include"},
+            {**STUDY, "study_id": "Curated", "pmid": "", "first_author": "Lee AB", "decision": "include"},
+            {**STUDY, "study_id": "Unknown", "pmid": "", "first_author": "Zed A", "decision": "include"},
+        ],
+        authors=[
+            {"id": "Curated", "authors": "Lee, AB; Kim, C; Ode, D", "source_location": "journal page"},
+            {"id": "InPubmed", "authors": f"{first}, X", "source_location": "not used: PubMed wins"},
+        ],
+    )
+    refs = references(data, pubmed_authors=stored)
+    ris = {r["id"]: r for r in rispy.loads(to_ris(refs))}
+    assert ris["InPubmed"]["authors"] == expected and "notes" not in ris["InPubmed"]
+    assert ris["Curated"]["authors"] == ["Lee, AB", "Kim, C", "Ode, D"] and "notes" not in ris["Curated"]
+    assert ris["Unknown"]["authors"] == ["Zed, A"] and ris["Unknown"]["notes"] == [INCOMPLETE_AUTHORS]
+    bib = {e.key: e.fields_dict for e in bibtexparser.parse_string(to_bibtex(refs)).entries}
+    assert bib["Curated"]["author"].value == "Lee, AB and Kim, C and Ode, D" and "note" not in bib["Curated"]
+    assert bib["Unknown"]["author"].value == "Zed, A and others" and "note" in bib["Unknown"]
+    assert bib["InPubmed"]["author"].value.count(" and ") == len(expected) - 1
+    assert [r.key for r in refs if r.incomplete] == ["Unknown"]
+
+
+def test_pubmed_author_lists_marked_incomplete_are_not_taken_as_whole():
+    from evidence.pubmed.parser import parse_pubmed_xml
+
+    xml = (
+        b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID><Article>"
+        b'<AuthorList CompleteYN="N"><Author><LastName>Solo</LastName><Initials>A</Initials></Author></AuthorList>'
+        b"</Article></MedlineCitation></PubmedArticle></PubmedArticleSet>"
+    )
+    (record,) = parse_pubmed_xml(xml)
+    assert record["first_author"] == "Solo" and record["authors"] == []
+
+
+def test_the_readme_names_the_records_exported_without_a_full_author_list():
+    """README's list of the records that lack a full author list is the committed data's."""
+    from evidence.curation.schema import load_curated
+    from evidence.pubmed.store import PubmedStore, author_lists
+    from tests.conftest import PROJECT
+
+    curated = load_curated(PROJECT / "data" / "curated")
+    stored = author_lists(PubmedStore(PROJECT / "data" / "pubmed").records())
+    lacking = sorted(r.key for r in references(curated, pubmed_authors=stored) if r.incomplete)
+    text = (PROJECT / "README.md").read_text(encoding="utf-8")
+    section = text.split("<!-- incomplete-authors:start -->")[1].split("<!-- incomplete-authors:end -->")[0]
+    assert re.findall(r"`([^`]+)`", section) == lacking

@@ -23,13 +23,13 @@ from evidence.curation.claims import load_claims
 from evidence.curation.inputs import load_inputs
 from evidence.curation.searches import load_search_definitions
 from evidence.jobs.analyse import change_log_path, compute
-from evidence.jobs.main import patient_documents, run_main_job
+from evidence.jobs.main import run_main_job
 from evidence.pubmed.status import Snapshot
 from evidence.pubmed.store import PubmedStore
 from evidence.report.render import ReportInputs, build_report, verdict_changes
 from evidence.tables import read_csv
 from evidence.vocab import QuestionId
-from tests.conftest import PROJECT, copy_data, skip_without
+from tests.conftest import PROJECT, copy_data
 from tests.report.browser import open_chrome
 
 
@@ -47,11 +47,8 @@ def report_inputs(paths: DataPaths, previous: pd.DataFrame | None = None) -> Rep
     """What the main job hands the report, computed here from the files of ``paths``."""
     inputs = load_inputs(paths)
     derived = compute(inputs).as_written()
-    documents, note = patient_documents(inputs, derived.verdicts)
     return replace(
         ReportInputs.of_run(inputs, derived, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures, previous),
-        documents=documents,
-        document_pages_note=note,
         change_log=read_csv(change_log_path(paths)),
     )
 
@@ -277,9 +274,8 @@ def test_every_local_link_resolves_and_nothing_loads_from_the_network(built):
 
 
 def test_the_committed_report_has_no_broken_link():
-    """Every local link of the committed report leads to a committed file or anchor. The one exception is
-    the patient documents' pages (``documents/``): they hold the documents' own text, so they are built on
-    each machine and git-ignored (test_each_patient_document_gets_its_wording_page_which_git_ignores)."""
+    """Every local link of the committed report leads to a committed file or anchor, the patient documents'
+    pages included (they are built from the claims register, so they are committed)."""
     listed = subprocess.run(
         ["git", "ls-files", "data/derived/report"], cwd=PROJECT, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -293,8 +289,6 @@ def test_the_committed_report_has_no_broken_link():
             if url.scheme:
                 continue
             target = (page.parent / unquote(url.path)).resolve() if url.path else page
-            if target.parent == report / "documents":
-                continue
             if target not in tracked:
                 broken.append(f"{page.relative_to(report)}: {link}")
             elif url.fragment and target.suffix == ".html" and not parse(target).xpath(f'//*[@id="{url.fragment}"]'):
@@ -698,35 +692,69 @@ def test_applicability_filter_in_headless_chromium(built, tmp_path):
         driver.quit()
 
 
-def test_each_patient_document_gets_its_wording_page_which_git_ignores(built, claims):
-    from evidence.config import materials_dir
+def test_each_patient_document_gets_a_committed_page_from_the_claims_register(built, claims):
+    """One page per row of documents.csv, built from the register alone: each place the register quotes
+    (its locator) once, with every claim made there, its verdict, certainty, whether it must change, the
+    wording allowed and a link to the claim page; the claim pages link back. Committed, never git-ignored."""
+    from evidence.report.render import NEEDS_REWORDING
 
-    skip_without(materials_dir(), "patient materials")
-    documents = sorted({o.document for c in claims for o in c.occurrences})
+    titles = read_csv(built.curated / "documents.csv").set_index("document")["title"]
+    verdicts = read_csv(built.derived / "claim_verdicts.csv").set_index("claim_id")
     pages = sorted(p.name for p in (built.report / "documents").glob("*.html"))
-    assert pages == sorted(Path(d).stem + ".html" for d in documents)
-    # the index links to each page that was built, by the document's title
-    linked = sorted(h.removeprefix("documents/") for h in parse(built.report / "index.html").xpath("//a/@href"))
-    assert [p for p in pages if p in linked] == pages
-    page = parse(built.report / "documents" / pages[0])
-    assert page.xpath('//*[contains(@class, "claim flagged")]')  # the checker's highlighted claims
-    # the pages hold the documents' own text: never committed
+    assert pages == sorted(Path(d).stem + ".html" for d in titles.index)
+    index = parse(built.report / "index.html")
+    linked = {a.get("href"): " ".join(a.text_content().split()) for a in index.xpath('//section[@id="documents"]//a')}
+    assert linked == {f"documents/{Path(d).stem}.html": titles[d] for d in titles.index}
+    for document, title in titles.items():
+        page = parse(built.report / "documents" / f"{Path(document).stem}.html")
+        assert page.findtext(".//h1") == title
+        places = page.xpath('//article[@class="sentence"]')
+        quoted = [p.xpath("string(blockquote)").strip("“”") for p in places]
+        made = {(o.locator, c.id) for c in claims for o in c.occurrences if o.document == document}
+        assert sorted(quoted) == sorted({locator for locator, _ in made})  # each place once
+        shown = set()
+        for place, locator in zip(places, quoted):
+            for item in place.xpath("ul/li"):
+                (href,) = item.xpath("a/@href")
+                claim = href.removeprefix("../claims/").removesuffix(".html")
+                shown.add((locator, claim))
+                v = verdicts.loc[claim]
+                text = " ".join(item.text_content().split())
+                assert v["verdict"].replace("_", " ") in text
+                assert (v["certainty"].replace("_", " ") + " certainty" if v["certainty"] else "not rated") in text
+                must = v["verdict"] in NEEDS_REWORDING
+                assert item.get("class") == ("flag" if must else "ok") and ("Must change" in text) == must
+                assert " ".join(v["allowed_wording"].split()) in text
+                back = parse(built.report / "claims" / f"{claim}.html")
+                assert back.xpath(f'//section[@id="documents"]//a[@href="../documents/{Path(document).stem}.html"]')
+        assert shown == made
+        assert page.xpath('string(//section[@id="every-sentence"]//pre)').startswith("python -m evidence check-wording")
     tracked = PROJECT / "data" / "derived" / "report" / "documents" / pages[0]
-    assert subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT).returncode == 0
+    assert subprocess.run(["git", "check-ignore", "-q", str(tracked)], cwd=PROJECT).returncode == 1
 
 
-def test_without_the_materials_the_console_says_so_and_nothing_links_to_a_document_page(tmp_path, monkeypatch, capsys):
-    """The patient documents' pages are built on each machine from the copies beside the project; a
-    build without them says so on the console and links to none of them (no page, no link)."""
-    nowhere = tmp_path / "nowhere"
-    monkeypatch.setenv("EVIDENCE_MATERIALS_DIR", str(nowhere))
+def test_the_report_never_reads_the_patient_materials(tmp_path, shared):
+    """The report is the same on every machine: the main job opens no file of the patient materials (they
+    hold third-party text), so a clone without ../shared builds byte-identical pages, and none of its links
+    is dead."""
+    import sys
+
+    folder = shared("patient-materials", "patient materials")
+    materials = (str(folder), str(folder.resolve()))  # as the project names it, and behind a symbolic link
+    opened: list[str] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching and event == "open" and isinstance(args[0], (str, Path)) and str(args[0]).startswith(materials):
+            opened.append(str(args[0]))
+
+    sys.addaudithook(hook)  # audit hooks cannot be removed: this one stops watching when the test ends
     paths = copy_data(tmp_path / "data")
-    capsys.readouterr()
-    assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
-    report_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("report "))
-    assert "NO PATIENT DOCUMENT PAGES" in report_line and str(nowhere) in report_line
-    assert "EVIDENCE_MATERIALS_DIR" in report_line
-    assert not list((paths.report / "documents").glob("*.html"))
+    try:
+        assert run_main_job(paths, execute_notebooks=False, refresh=False) == 0
+    finally:
+        watching.clear()
+    assert opened == []
     assert dead_links(paths.report, {str(p.relative_to(paths.report)) for p in paths.report.rglob("*")}) == []
 
 
@@ -744,20 +772,6 @@ def dead_links(report: Path, files: set[str]) -> list[str]:
             if os.path.normpath(resolved) not in files:
                 dead.append(f"{name} -> {link}")
     return dead
-
-
-def test_the_committed_report_has_no_dead_links():
-    report = PROJECT / "data" / "derived" / "report"
-    listed = (
-        subprocess.run(["git", "ls-files", "-z", "."], cwd=report, capture_output=True, check=True)
-        .stdout.decode()
-        .split("\0")
-    )
-    committed = {f for f in listed if f}
-    assert "index.html" in committed
-    # the one exception: the patient documents' pages hold the documents' own text, so they are built on
-    # each machine that has them beside the project (the main job does) and never committed
-    assert [d for d in dead_links(report, committed) if "documents/" not in d.split(" -> ")[1]] == []
 
 
 def test_condition_pages_show_the_registry_panel(built):

@@ -241,10 +241,6 @@ def test_f_included_trials_and_reviews_for_reference_managers_in_separate_files(
 def test_g_which_sentences_of_the_heel_pain_document_must_change_to_what_and_why(
     built, browser, claims, verdicts, heel_claim
 ):
-    from evidence.config import materials_dir
-    from tests.conftest import skip_without
-
-    skip_without(materials_dir(), "patient materials")
     titles = read_csv(built.curated / "documents.csv").set_index("document")["title"]
     documents = [o.document for o in claims[heel_claim].occurrences]
     document = max(set(documents), key=lambda d: (documents.count(d), d))  # the one that says it most
@@ -256,7 +252,10 @@ def test_g_which_sentences_of_the_heel_pain_document_must_change_to_what_and_why
     sentences = walk.find_all("#to-change article.sentence")
     assert sentences and f"({len(sentences)})" in walk.text("#to-change h2")
     texts = [s.find_element(walk.by.TAG_NAME, "blockquote").text for s in sentences]
-    assert len(texts) == len(set(texts))  # each sentence once, with all its flags
+    assert len(texts) == len(set(texts))  # each place once, with all its flags
+    # the register's quote of the place, never more of the document's text
+    locators = {o.locator for c in claims.values() for o in c.occurrences if o.document == document}
+    assert {t.strip("“”") for t in texts} <= locators
     heel = [s for s in sentences if s.find_elements(walk.by.CSS_SELECTOR, f'a[href="../claims/{heel_claim}.html"]')]
     assert heel, "no sentence flagged for the heel-pain claim"
     flag = next(
@@ -265,6 +264,11 @@ def test_g_which_sentences_of_the_heel_pain_document_must_change_to_what_and_why
         if li.find_elements(walk.by.CSS_SELECTOR, f'a[href="../claims/{heel_claim}.html"]')
     )
     assert "Why:" in flag.text and words(verdicts.loc[heel_claim, "allowed_wording"]) in words(flag.text)
+    assert "Must change" in flag.text and verdicts.loc[heel_claim, "verdict"].replace("_", " ") in flag.text
+    # the whole text with every sentence flagged: the wording checker's, one command away
+    assert walk.text("#every-sentence pre.command").startswith(
+        f"python -m evidence check-wording ../shared/patient-materials/{document} "
+    )
     walk.click(within=flag, css=f'a[href="../claims/{heel_claim}.html"]')
     back = walk.find_all(f'#documents a[href="../documents/{Path(document).stem}.html"]')
     assert back, "the claim page does not link back to the document"
@@ -302,7 +306,8 @@ def test_h_how_to_check_a_new_sentence(built, browser):
 def test_no_serious_or_critical_accessibility_violation(built, browser, heel_claim):
     browser.set_script_timeout(120)
     pages = ["index.html", f"claims/{heel_claim}.html", f"conditions/{HEEL}.html", "changes.html", "excluded.html"]
-    pages += [str(p.relative_to(built.report)) for p in sorted((built.report / "documents").glob("*.html"))[:1]]
+    documents = read_csv(built.curated / "documents.csv")["document"]
+    pages.append(f"documents/{Path(documents[0]).stem}.html")
     problems = {}
     for page in pages:
         browser.get((built.report / page).as_uri())

@@ -8,7 +8,6 @@ import io
 import json
 import random
 import re
-import shutil
 from html.parser import HTMLParser
 
 import pandas as pd
@@ -202,7 +201,7 @@ def test_cli_check_wording_exit_codes(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------------------------------------
-# the report hook and the patient materials (read from ../shared, never stored)
+# the patient materials (read from ../shared, never stored)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -231,23 +230,6 @@ def test_every_registered_occurrence_is_found_by_the_checker_in_its_document(sha
                 ]:
                     missing.append(f"{document}: {c.id} ({occurrence.locator!r})")
     assert missing == []
-
-
-def test_patient_documents(tmp_path, shared):
-    materials = shared("patient-materials", "patient materials")
-    claims, verdicts = _real_register()
-    documents = sorted({o.document for c in claims for o in c.occurrences})
-    pages, note = rules.patient_documents(materials, claims, verdicts)
-    assert sorted(pages) == documents and note == ""
-    for name, draft in pages.items():
-        assert draft.name == name and not draft.error and draft.sentences and draft.findings
-    partial = tmp_path / "materials"
-    partial.mkdir()
-    shutil.copy(materials / documents[0], partial / documents[0])
-    pages, note = rules.patient_documents(partial, claims, verdicts)
-    assert list(pages) == [documents[0]] and documents[1] in note and "left out" in note
-    pages, note = rules.patient_documents(tmp_path / "absent", claims, verdicts)
-    assert pages == {} and "not found" in note
 
 
 # ---------------------------------------------------------------------------------------------
