@@ -148,6 +148,17 @@ def test_promises_and_mechanisms_in_other_frames_are_still_claims(sentence):
     assert flagged_lines(page).get(3) is True, sentence
 
 
+def test_medicines_are_a_claim_only_when_the_sentence_says_fewer_or_less_of_them():
+    from evidence.wording.detection import match_topics
+    from evidence.wording.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    compared = "Needling is a less invasive option than other pain treatments, such as medications or injections."
+    assert "medication_use" not in match_topics(compared, lexicon)
+    assert "medication_use" in match_topics("Fewer painkillers by the end of the month.", lexicon)
+    assert "medication_use" in match_topics("It can cut down your need for pain tablets.", lexicon)
+
+
 def test_a_mechanism_stated_as_fact_is_flagged():
     assert flagged_lines("Dry needling sends fresh blood into the muscle to flush out waste.\n").get(1) is True
 
