@@ -141,6 +141,8 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "It assists with desensitising the irritated areas.",  # a nervous-system mechanism as a fact
         "Grounded in modern medical science, needling may ease neck pain.",  # an evidence label in new words
         "A growing body of clinical literature supports needling for stubborn back pain.",  # the same
+        "IMS, in short, corrects the root dysfunction.",  # a root-cause promise
+        "How Needling Supports Jaw Pain Management",  # a headline that claims
     ],
 )
 def test_promises_and_mechanisms_in_other_frames_are_still_claims(sentence):
