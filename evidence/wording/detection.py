@@ -100,6 +100,8 @@ _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I
 # where a purpose span ends and a result attached to it starts: ", which ...", "that draws ...",
 # ", helping ..."
 _RELATIVE = re.compile(r",?\s*\bwhich\b|\bthat (?=[a-z]+s\b)|,\s*(?=[a-z]+ing\b)", re.I)
+# typographic quotes read as plain ones ("doesn’t" is "doesn't"), one character for one
+_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
 _OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 _VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
@@ -377,18 +379,21 @@ class ClaimDetector:
         """The claims of each sentence, in order. The only state carried is the sentence before:
         whether it named dry needling (for "it"/"this"), its topics (for "stops them", and for the
         answer to a question: "Tennis elbow? Gone in one visit.") and, when it was a question, its
-        text (an answer that affirms it, ``answers``, is read together with it)."""
+        text (an answer that affirms it, ``answers``, is read together with it). Typographic quotes
+        are read as plain ones; the sentence itself is yielded as written."""
         previous_about, previous_topics, question, page_about = False, {}, "", False
         for sentence in sentences:
-            read = sentence
+            read = replace(
+                sentence, text=sentence.text.translate(_PLAIN_QUOTES), lead_in=sentence.lead_in.translate(_PLAIN_QUOTES)
+            )
             if question and self.lexicon.answers.search(sentence.text.strip()):
                 # an answer that affirms a question is read together with it
-                read = replace(sentence, text=f"{question.rstrip().rstrip('?')}: {sentence.text}")
+                read = replace(read, text=f"{question.rstrip().rstrip('?')}: {read.text}")
             claims, previous_about, previous_topics = self._sentence(
                 read, previous_about, previous_topics, bool(question), page_about
             )
             page_about = page_about or bool(self.lexicon.page_subjects.search(sentence.text))
-            question = sentence.text if _is_question(sentence.text) else ""
+            question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
 
     def _sentence(
