@@ -338,6 +338,11 @@ def foreign_subject(text: str, lexicon: Lexicon) -> bool:
     )
 
 
+def _is_lead_in(text: str) -> bool:
+    """A line that leads into a list ("By easing these areas, needling helps:"): its object is the list."""
+    return text.rstrip().endswith(":")
+
+
 def _is_question(text: str) -> bool:
     return text.rstrip().rstrip("\"'”’)").endswith("?")
 
@@ -469,7 +474,13 @@ class ClaimDetector:
         )
         if not topics and subject and affirmed and removed_subject:
             topics = all_topics  # "a trial found it eased neck pain, so it will ease yours too"
-        elif not topics and subject and affirmed and (_OBJECT_PRONOUN.search(text) or previous_question):
+        elif (
+            not topics
+            and subject
+            and affirmed
+            and not _is_lead_in(raw)
+            and (_OBJECT_PRONOUN.search(text) or previous_question)
+        ):
             topics = dict(previous_topics)
         safety = {t for t in topics if topic_type(t) == "safety"}
         safety = {t for t in safety if not (lex.narrower.get(t, frozenset()) & safety)}

@@ -224,3 +224,19 @@ def test_a_negation_with_a_typographic_apostrophe_negates_like_a_plain_one(sente
     assert not flagged_lines(page).get(3), sentence
     findings = rules.check_sentences(drafts.split_sentences(page), CLAIMS, VERDICTS)
     assert all("’" in f.sentence for f in findings if f.line == 3)  # the sentence is reported as written
+
+
+def test_a_lead_in_takes_no_topic_from_the_sentence_before_its_items_carry_the_claims():
+    page = (
+        PAGE_START
+        + "Needling works on tight trigger points in the calf.\n"
+        + "By targeting these points, dry needling helps:\n"
+        + "- Ease heel pain\n"
+    )
+    lines = flagged_lines(page)
+    assert not lines.get(3) and lines.get(4) is True, lines
+
+
+def test_a_mechanism_said_to_be_believed_is_worded_as_uncertain():
+    page = PAGE_START + "Needling is thought to work by calming irritated nerve endings in the muscle.\n"
+    assert not flagged_lines(page).get(2)
