@@ -450,7 +450,10 @@ class ClaimDetector:
             lex.not_claims.search(sentence.lead_in) or lex.purpose.search(sentence.lead_in)
         )
         page = (
-            page_about and not other_subject and not listed_use and not lex.other_treatments.search(text[:first_effect])
+            page_about
+            and not other_subject
+            and not listed_use
+            and not lex.other_treatments.search(text[: len(text) if not explicit else first_effect])
         )
         subject = explicit or pronoun or bool(lead) or implied or relative or page
         about = (explicit and not other) or (pronoun and not explicit)
