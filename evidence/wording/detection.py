@@ -102,7 +102,7 @@ _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I
 _RELATIVE = re.compile(r",?\s*\bwhich\b|\bthat (?=[a-z]+s\b)|,\s*(?=[a-z]+ing\b)", re.I)
 # typographic quotes read as plain ones ("doesn’t" is "doesn't"), one character for one
 _PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
-_OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b", re.I)
+_OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b|\bthat(?:'s| is) where\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 _VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
 _TOPIC_ORDER = {topic: i for i, topic in enumerate(TOPICS)}

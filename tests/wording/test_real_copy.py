@@ -242,3 +242,19 @@ def test_a_lead_in_takes_no_topic_from_the_sentence_before_its_items_carry_the_c
 def test_a_mechanism_said_to_be_believed_is_worded_as_uncertain():
     page = PAGE_START + "Needling is thought to work by calming irritated nerve endings in the muscle.\n"
     assert not flagged_lines(page).get(2)
+
+
+def test_the_best_solution_is_a_claim_without_a_topic():
+    page = (
+        PAGE_START + "Dry needling is one of our services.\nMany physios now believe needling is the best solution.\n"
+    )
+    assert flagged_lines(page).get(3) is True
+
+
+def test_that_is_where_needling_comes_in_claims_to_solve_the_problem_just_named():
+    page = (
+        PAGE_START
+        + "Plenty of our patients want to get to the root cause of their pain for good.\n"
+        + "That's where dry needling comes in.\n"
+    )
+    assert flagged_lines(page).get(3) is True
