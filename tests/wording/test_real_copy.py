@@ -120,6 +120,7 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "Research supports stretching and strengthening work to help reduce neck pain.",  # another treatment only
         "In the 1990s, a Canadian doctor refined the technique and wrote about how well it eased back pain.",  # history
         "Needling seems to be most effective when combined with a strengthening plan.",  # best practice, not a superlative
+        "Needling works by putting a fine needle into the trigger point.",  # where the needle goes
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
