@@ -321,18 +321,20 @@ def foreign_subject(text: str, lexicon: Lexicon) -> bool:
     """Whether the subject of ``text`` (a sentence, stripped) is something other than the treatment.
 
     The subject is read as the words before the first verb marker (``verb_markers``, after the first
-    word: "Sometimes the pain settles") or effect word:
-    their first comma-separated part that is not an opening phrase (``subject_openers``: "For heel
-    pain, ...", "After a session, ..."). It is foreign when it has a head noun of
-    ``foreign_subject_heads`` (the condition, the body, people) and none of
-    ``treatment_subject_heads`` (relief, results, the treatment, a pronoun): "Headaches can be
-    draining" describes the condition; "Relief often comes fast" is a claim."""
+    word: "Sometimes the pain settles") or effect word: their first comma-separated part that is not
+    an opening phrase (``subject_openers``: "For heel pain, ...", "After a session, ..."). A pronoun
+    at its start is the subject ("This allows ..."), unless a head noun follows it ("These nerves ...").
+    It is foreign when it has a head noun of ``foreign_subject_heads`` (the condition, the body,
+    people) and none of ``treatment_subject_heads`` (relief, results, the treatment): "Headaches can
+    be draining" describes the condition; "Relief often comes fast" is a claim."""
     first_word = len(text) - len(text.lstrip().split(" ", 1)[-1]) if " " in text.strip() else len(text)
     ends = [m.start() for m in (lexicon.verb_markers.search(text, first_word), lexicon.effect_words.search(text)) if m]
     chunks = [c.strip() for c in (text[: min(ends)] if ends else "").split(",")]
     phrase = next((c for c in chunks if c and not lexicon.subject_openers.search(c)), "")
     if not phrase:
         return False
+    if lexicon.pronouns.match(phrase) and not lexicon.foreign_subject_heads.search(" ".join(phrase.split()[:3])):
+        return False  # "This allows ...": a pronoun, not a determiner ("These nerves ...")
     return bool(lexicon.foreign_subject_heads.search(phrase)) and not (
         lexicon.treatment_subject_heads.search(phrase) or lexicon.subjects.search(phrase)
     )

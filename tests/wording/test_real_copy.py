@@ -70,6 +70,9 @@ def test_bare_list_items_under_a_lead_in_that_does_not_name_needling():
         "Shortened calf muscles contribute to poor mobility and heel pain.",  # anatomy as subject
         "Sometimes the pain resolves quickly and sometimes it lingers for months.",  # the natural course
         "Everyone will at some point suffer from neck pain or a stiff back.",  # people as subject
+        "These irritated nerves become very sensitive and cause muscle tightness and changes in blood flow.",  # a determiner
+        "Our bodies have a remarkable capacity to heal themselves.",  # the body as subject
+        "Benefits of Functional Dry Needling",  # a technique's name, not a claim about function
     ],
 )
 def test_sentences_about_something_else_are_not_claims_on_a_needling_page(sentence):
@@ -102,6 +105,7 @@ def test_purpose_and_definition_are_no_claims(sentence):
         "Relief often comes within a day of the first visit.",  # an outcome as subject
         "For sciatica, the pressure on the nerve is released straight away.",  # passive effect after an opener
         "Tight knots are released and blood flow returns to the muscle.",  # passive effect, body as subject
+        "This allows the tight muscles to relax and release pressure on the nerve.",  # a pronoun, not a determiner
     ],
 )
 def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_page(sentence):
