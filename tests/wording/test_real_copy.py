@@ -125,6 +125,7 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "In the 1990s, a Canadian doctor refined the technique and wrote about how well it eased back pain.",  # history
         "Needling seems to be most effective when combined with a strengthening plan.",  # best practice, not a superlative
         "Needling works by putting a fine needle into the trigger point.",  # where the needle goes
+        "How Needling Can Help Ease Jaw Pain",  # a heading that asks, as a question would
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
@@ -150,7 +151,7 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "Grounded in modern medical science, needling may ease neck pain.",  # an evidence label in new words
         "A growing body of clinical literature supports needling for stubborn back pain.",  # the same
         "IMS, in short, corrects the root dysfunction.",  # a root-cause promise
-        "How Needling Supports Jaw Pain Management",  # a headline that claims
+        "Our needling supports recovery after a calf strain.",  # supports an outcome
     ],
 )
 def test_promises_and_mechanisms_in_other_frames_are_still_claims(sentence):
