@@ -126,6 +126,7 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "Needling seems to be most effective when combined with a strengthening plan.",  # best practice, not a superlative
         "Needling works by putting a fine needle into the trigger point.",  # where the needle goes
         "How Needling Can Help Ease Jaw Pain",  # a heading that asks, as a question would
+        "It is a technique our physios use to settle muscle pain and free up movement.",  # what clinicians use it for
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
