@@ -127,6 +127,11 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "Needling works by putting a fine needle into the trigger point.",  # where the needle goes
         "How Needling Can Help Ease Jaw Pain",  # a heading that asks, as a question would
         "It is a technique our physios use to settle muscle pain and free up movement.",  # what clinicians use it for
+        "It is a form of treatment that looks to find and calm overactive muscle.",  # an intent
+        "It is often marketed as a quick way to release knots.",  # what others say of it
+        "If your shoulder feels tight and stiff, needling could be a good option for you.",  # patient selection
+        "We get a lot of questions about whether needling helps jaw pain.",  # an introduction
+        "There has to be a muscle problem for needling to work on headaches.",  # an indication
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
