@@ -157,6 +157,9 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "Grounded in modern medical science, needling may ease neck pain.",  # an evidence label in new words
         "A growing body of clinical literature supports needling for stubborn back pain.",  # the same
         "IMS, in short, corrects the root dysfunction.",  # a root-cause promise
+        "Needling is a modern, research-supported option for tight muscles.",  # an evidence label
+        "It is a safe and effective treatment.",  # safe and effective: an efficacy claim as well
+        "Many stubborn back problems are now successfully treated with needling.",  # a success claim
         "Our needling supports recovery after a calf strain.",  # supports an outcome
     ],
 )
