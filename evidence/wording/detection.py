@@ -35,7 +35,9 @@ span named dry needling, an "it" after it stands for dry needling and, when what
 no topic, takes the span's topics ("a trial found it eased neck pain, so it will ease yours"). Questions are never claims (an answer that affirms one, "Yes, in most
 cases", is read together with it: ``answers``), nor are sentences matching ``not_claims``
 (warnings, advice, definitions, service lists) unless they use an absolute word; a list's lead-in
-that is one of them ("Conditions we treat with needling:") gives its items no subject. Descriptions of a condition,
+that is one of them ("Conditions we treat with needling:") gives its items no subject. A lead-in
+(a line ending with ":") is no claim of its own unless it uses an absolute word: its items carry
+the claims, and it takes no topic from the sentence before. Descriptions of a condition,
 of anatomy, of the procedure or of sensations have no dry-needling subject with an effect word.
 
 Two kinds of topic do not need a subject: **safety** topics, which count when their clause gives
@@ -469,7 +471,7 @@ class ClaimDetector:
                 all_topics,
             )
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
-        not_claim = bool(lex.not_claims.search(text)) and not any(
+        not_claim = (bool(lex.not_claims.search(text)) or _is_lead_in(raw)) and not any(
             _affirmed(pattern, context, lex) for pattern in lex.absolutes.values()
         )
         topics = (

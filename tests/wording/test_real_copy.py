@@ -132,6 +132,8 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "If your shoulder feels tight and stiff, needling could be a good option for you.",  # patient selection
         "We get a lot of questions about whether needling helps jaw pain.",  # an introduction
         "There has to be a muscle problem for needling to work on headaches.",  # an indication
+        "It focuses on targeting tight bands in the calf for relief and better movement.",  # what it aims at
+        "The term trigger point comes up often when physios talk about needling and its benefits.",  # a term
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
@@ -274,3 +276,10 @@ def test_that_is_where_needling_comes_in_claims_to_solve_the_problem_just_named(
         + "That's where dry needling comes in.\n"
     )
     assert flagged_lines(page).get(3) is True
+
+
+def test_a_lead_in_is_no_claim_of_its_own_its_items_are():
+    page = PAGE_START + "Dry needling is one of our services.\nHere is how needling helps people with sciatica:\n"
+    page += "- Less low back pain within a week\n"
+    lines = flagged_lines(page)
+    assert not lines.get(3) and lines.get(4) is True, lines
