@@ -162,6 +162,7 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "Needling is a modern, research-supported option for tight muscles.",  # an evidence label
         "It is a safe and effective treatment.",  # safe and effective: an efficacy claim as well
         "Many stubborn back problems are now successfully treated with needling.",  # a success claim
+        "Needling is an effective physio technique for many aches and pains.",  # efficacy without a condition
         "Our needling supports recovery after a calf strain.",  # supports an outcome
     ],
 )
