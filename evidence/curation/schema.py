@@ -10,8 +10,9 @@ Cross-table rules (beyond pandera's per-column checks): no duplicate keys; every
 or a DOI; rows that share an id (a study under two conditions, or the same id in studies, reviews
 and sources) are the same publication: the same PMID, DOI, first author and year (an id is how
 outcome, risk-of-bias and coverage rows find their trial, so two trials under one id would mix);
-outcome rows refer to known studies; arm ns are not above n randomised; a timepoint's
-window matches its weeks; ids used by other tables exist.
+outcome rows refer to known studies; a review's listed trials name a known review and, when given, a
+known study; arm ns are not above n randomised; a timepoint's window matches its weeks; ids used by
+other tables exist.
 
 Value rules, so that data which validates cannot trip the analysis (``validate`` passing means
 ``analyse`` cannot crash): every number is finite; counts, SDs, SEs, scale maxima, MIDs and
@@ -180,6 +181,18 @@ TABLES: dict[str, tuple[tuple[str, ...], list[Column]]] = {
         [
             _c("id", required=True),
             _c("authors", required=True),
+            _c("source_location", required=True),
+        ],
+    ),
+    # the trials a review includes, as the review lists them (its table of included studies or its reference
+    # numbers, named in source_location with the review's PMID, DOI or PMC address); study_id is ours when we
+    # hold the trial, else empty. A review appears here only when a list of its included trials was read.
+    "review_trials": (
+        ("review_id", "trial"),
+        [
+            _c("review_id", required=True),
+            _c("trial", required=True),
+            _c("study_id"),
             _c("source_location", required=True),
         ],
     ),
@@ -603,6 +616,8 @@ def _cross_table_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
         "source (use our_reading, pedro_database or a review_id)",
     )
     problems += _author_problems(t["authors"], t)
+    problems += _unknown_refs("review_trials", t["review_trials"], "review_id", review_ids, "review_id")
+    problems += _unknown_refs("review_trials", t["review_trials"], "study_id", study_ids, "study_id")
     problems += _outcome_problems(t["outcomes"], studies)
     problems += _coverage_problems(t["coverage"], studies)
     problems += _extraction_coverage_problems(t["extraction_coverage"], studies)

@@ -952,14 +952,26 @@ def _study_link(inputs: ReportInputs, study_id: str, root: str = "../") -> dict[
     return {"text": _cite(r) or study_id, "href": f"{root}conditions/{r['condition_id']}.html#study-{study_id}"}
 
 
-def _review_trials(inputs: ReportInputs, review_id: str) -> list[dict[str, str]]:
-    """The trials we hold that a review includes, where the curated data show it: risk-of-bias ratings that
-    were taken out of the review's tables, or trial numbers read in it (``source_location`` names the review)."""
+def _review_trials(inputs: ReportInputs, review_id: str) -> dict[str, Any]:
+    """The trials a review includes: its own list where we read one (review_trials.csv: every trial as the
+    review cites it, linked to our record when we hold it, with where the list stands), else the trials we
+    hold that the curated data tie to it (risk-of-bias ratings taken from the review's tables, or trial
+    numbers read in it: ``source_location`` names the review)."""
+    listed = inputs.curated.review_trials
+    listed = listed[listed["review_id"] == review_id]
+    if not listed.empty:
+        trials = [
+            _study_link(inputs, r["study_id"]) | {"text": r["trial"]}
+            if r["study_id"]
+            else {"text": r["trial"], "href": ""}
+            for r in listed.to_dict("records")
+        ]
+        return {"listed": True, "trials": trials, "sources": sorted(set(listed["source_location"]))}
     rob = inputs.curated.risk_of_bias
     studies = inputs.curated.studies
     ids = set(rob.loc[rob["source"] == review_id, "study_id"])
     ids |= set(studies.loc[studies["source_location"].str.contains(review_id, regex=False), "study_id"])
-    return [_study_link(inputs, i) for i in sorted(ids)]
+    return {"listed": False, "trials": [_study_link(inputs, i) for i in sorted(ids)], "sources": []}
 
 
 def _deciding(inputs: ReportInputs, verdict: Mapping[str, str], labels: dict[str, str]) -> list[dict]:

@@ -289,3 +289,24 @@ def test_an_author_list_belongs_to_a_record_we_hold_and_starts_with_its_first_au
     pd.DataFrame(rows[:1]).to_csv(target / "authors.csv", index=False)
     (problem,) = [str(p) for p in validate(target) if p.file == "authors.csv"]
     assert problem.startswith("authors.csv, row 2, column authors") and f"{study['first_author']!r}" in problem
+
+
+def test_a_reviews_listed_trial_names_a_review_and_a_study_we_hold(broken):
+    target, _ = broken
+    review = pd.read_csv(target / "reviews.csv", dtype=str, keep_default_na=False).iloc[0]["review_id"]
+    study = pd.read_csv(target / "studies.csv", dtype=str, keep_default_na=False).iloc[0]["study_id"]
+    where = "Table 1 of the review (PMC full text)"
+    rows = [
+        {"review_id": review, "trial": "Held 2019", "study_id": study, "source_location": where},
+        {"review_id": review, "trial": "Not held 2001", "study_id": "", "source_location": where},
+        {"review_id": "NoSuchReview2000", "trial": "Any 2010", "study_id": "", "source_location": where},
+        {"review_id": review, "trial": "Unknown 2012", "study_id": "NoSuchTrial2012", "source_location": where},
+        {"review_id": review, "trial": "Held 2019", "study_id": study, "source_location": ""},
+    ]
+    pd.DataFrame(rows).to_csv(target / "review_trials.csv", index=False)
+    messages = [str(p) for p in validate(target) if p.file == "review_trials.csv"]
+    assert not any(m.startswith(("review_trials.csv, row 2", "review_trials.csv, row 3")) for m in messages)
+    assert any(m.startswith("review_trials.csv, row 4, column review_id") and "unknown" in m for m in messages)
+    assert any(m.startswith("review_trials.csv, row 5, column study_id") and "unknown" in m for m in messages)
+    assert any(m.startswith("review_trials.csv, row 6") and "source_location" in m for m in messages)  # required
+    assert any(m.startswith("review_trials.csv, row 6") and "duplicate key" in m for m in messages)

@@ -790,3 +790,42 @@ def test_condition_pages_show_the_registry_panel(built):
     assert "CerezoTellez2016b" in cerezo and "published" in cerezo
     tmd = lxml_html.parse(str(built.report / "conditions" / "tmd.html")).getroot()
     assert "No registration of a dry needling trial recorded" in tmd.get_element_by_id("registry").text_content()
+
+
+def test_a_claim_page_lists_the_trials_of_its_deciding_review_linked_to_ours(built):
+    """Under a deciding review, its own list of included trials (review_trials.csv): each as the review cites
+    it, linked to our trial record when we hold it, with where in the review the list stands."""
+    from evidence.curation.schema import Curated
+    from evidence.report.render import render_pages
+    from evidence.vocab import parse_review_finding_id
+
+    inputs = report_inputs(built)
+    deciding = {
+        c: re.findall(r"deciding evidence: (\S+)", r)
+        for c, r in zip(inputs.verdicts["claim_id"], inputs.verdicts["reason"])
+    }
+    claim, finding = next((c, ids[0]) for c, ids in deciding.items() if ids and ids[0].count(":") == 4)
+    review_id, question = parse_review_finding_id(finding)
+    studies = inputs.curated.studies
+    held = studies[(studies["condition_id"] == question.condition) & (studies["decision"] == "include")].iloc[0]
+    where = f"Table 1 of {review_id}"
+    listed = pd.DataFrame(
+        [
+            {"review_id": review_id, "trial": "Trialist 1999", "study_id": "", "source_location": where},
+            {
+                "review_id": review_id,
+                "trial": "Ours et al. 2020",
+                "study_id": held["study_id"],
+                "source_location": where,
+            },
+        ]
+    )
+    curated = Curated({**inputs.curated.tables, "review_trials": listed})
+    page = render_pages(replace(inputs, curated=curated), built.report)[f"claims/{claim}.html"]
+    (section,) = lxml_html.fromstring(page).xpath('//section[@id="studies"]')
+    (trials,) = section.xpath('.//div[contains(@class, "review-trials")]')
+    text = " ".join(trials.text_content().split())
+    assert "The 2 trials this review includes" in text and "Trialist 1999" in text and where in text
+    (link,) = trials.xpath(".//a")
+    assert link.text_content() == "Ours et al. 2020"
+    assert link.get("href") == f"../conditions/{held['condition_id']}.html#study-{held['study_id']}"
