@@ -163,6 +163,8 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "It is a safe and effective treatment.",  # safe and effective: an efficacy claim as well
         "Many stubborn back problems are now successfully treated with needling.",  # a success claim
         "Needling is an effective physio technique for many aches and pains.",  # efficacy without a condition
+        "Needling has a sizable body of research behind it.",  # an evidence label without a topic
+        "The needling effects on muscle are well documented.",  # the same
         "Our needling supports recovery after a calf strain.",  # supports an outcome
     ],
 )
