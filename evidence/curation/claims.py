@@ -12,6 +12,7 @@ problem; ``check_evidence_ids`` compares the evidence ids with the curated table
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,10 +300,10 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
                 for ref in getattr(claim, kind)
                 if ref not in known
             ]
-    for claim in claims:
+    for claim_id, sources in link_sources(claims, curated).items():
         problems += [
-            f"claim {claim.id}: the {s.kind} link {s.ref!r} has no source with a PMID or DOI"
-            for s in link_sources(claim, curated)
+            f"claim {claim_id}: the {s.kind} link {s.ref!r} has no source with a PMID or DOI"
+            for s in sources
             if s.source_id and not s.identifier
         ]
     return problems
@@ -318,19 +319,23 @@ class LinkSource:
     identifier: str  # "PMID 123" or "DOI 10..." ("" when the source has neither)
 
 
-def link_sources(claim: Claim, curated: Curated) -> list[LinkSource]:
-    """The source of each per-claim link (a linked review is its own source; a safety or mechanism row
-    names its ``source_id``, a study, review or source), with the source's PMID, else its DOI."""
+def link_sources(claims: Sequence[Claim], curated: Curated) -> dict[str, list[LinkSource]]:
+    """claim id -> the source of each of the claim's per-claim links (a linked review is its own source; a
+    safety or mechanism row names its ``source_id``, a study, review or source), with the source's PMID,
+    else its DOI."""
     cited = {}
     for table, key in (("sources", "source_id"), ("studies", "study_id"), ("reviews", "review_id")):
-        for r in getattr(curated, table).drop_duplicates(key).itertuples():
-            cited.setdefault(getattr(r, key), f"PMID {r.pmid}" if r.pmid else (f"DOI {r.doi}" if r.doi else ""))
-    out = []
-    for kind, (table, key) in EVIDENCE_KINDS.items():
-        rows = getattr(curated, table).set_index(key)
-        for ref in getattr(claim, kind):
-            source = "" if ref not in rows.index else (ref if kind == "reviews" else rows.loc[ref, "source_id"])
-            out.append(LinkSource(kind, ref, source, cited.get(source, "")))
+        frame = getattr(curated, table)
+        for ref, pmid, doi in zip(frame[key], frame["pmid"], frame["doi"]):
+            cited.setdefault(ref, f"PMID {pmid}" if pmid else (f"DOI {doi}" if doi else ""))
+    named = {kind: getattr(curated, table).set_index(key) for kind, (table, key) in EVIDENCE_KINDS.items()}
+    out = {}
+    for claim in claims:
+        out[claim.id] = []
+        for kind, rows in named.items():
+            for ref in getattr(claim, kind):
+                source = "" if ref not in rows.index else (ref if kind == "reviews" else rows.loc[ref, "source_id"])
+                out[claim.id].append(LinkSource(kind, ref, source, cited.get(source, "")))
     return out
 
 

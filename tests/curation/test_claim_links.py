@@ -25,8 +25,9 @@ def test_every_link_resolves_to_a_source_with_a_pmid_or_doi():
     curated = load_curated(PROJECT / "data" / "curated")
     linked = [c for c in claims if c.reviews or c.safety or c.mechanisms]
     assert linked and all(c.link_reason for c in linked)
+    linked_sources = link_sources(linked, curated)
     for c in linked:
-        sources = link_sources(c, curated)
+        sources = linked_sources[c.id]
         assert len(sources) == len(c.reviews) + len(c.safety) + len(c.mechanisms)
         assert all(s.identifier.startswith(("PMID ", "DOI ")) for s in sources), c.id
 
