@@ -24,9 +24,12 @@ a review's CI: low <= high) and contains its estimate; an arm's quantiles are or
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
@@ -426,6 +429,11 @@ def line(index: int) -> int:
     return int(index) + 2
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, row as a dict) for each row of ``frame``: ``iterrows`` without a Series built per row."""
+    return zip(frame.index, frame.to_dict("records"))
+
+
 def _is_number(s: pd.Series) -> pd.Series:
     """Empty, or a finite number ("nan" and "inf" are not numbers here)."""
     values = pd.to_numeric(s, errors="coerce")
@@ -462,6 +470,7 @@ def _check(column: Column) -> list[pa.Check]:
     return checks
 
 
+@functools.cache
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema of one table (all cells are read as strings, then checked)."""
     _, columns = TABLES[table]
@@ -542,7 +551,7 @@ def _shared_id_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems = []
     for table, column in CITED_IDS:
         frame = t[table]
-        for i, r in frame.iterrows():
+        for i, r in _rows(frame):
             if not r[column]:
                 continue
             ident = {c: r[c].strip().lower() if c == "doi" else r[c].strip() for c in IDENTITY}
@@ -630,7 +639,7 @@ def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> li
     """A stated rating range runs from ``certainty`` up to ``certainty_high``; a sub-condition belongs
     to the row's condition."""
     problems = []
-    for i, r in findings.iterrows():
+    for i, r in _rows(findings):
         if r["certainty_high"] and not r["certainty"]:
             problems.append(
                 Problem(
@@ -647,7 +656,7 @@ def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> li
                 )
             )
     for table, frame in (("studies", studies), ("review_findings", findings)):
-        for i, r in frame.iterrows():
+        for i, r in _rows(frame):
             if r["subcondition"] in SUBCONDITIONS and SUBCONDITIONS[r["subcondition"]] != r["condition_id"]:
                 problems.append(
                     Problem(
@@ -691,7 +700,7 @@ def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Pr
         for c in CONDITIONS
         if c != "all_dry_needling" and c not in set(coverage["condition_id"])
     ]
-    for i, r in coverage.iterrows():
+    for i, r in _rows(coverage):
         has = r["condition_id"] in included
         if (r["status"] == "trials_included") != has and r["status"]:
             problems.append(
@@ -716,7 +725,7 @@ def _extraction_coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame)
             "study_id",
             f"no study {r['study_id']!r} with condition {r['condition_id']!r} in studies.csv",
         )
-        for i, r in coverage.iterrows()
+        for i, r in _rows(coverage)
         if r["study_id"] and (r["study_id"], r["condition_id"]) not in known
     ]
 
@@ -791,9 +800,9 @@ def _quantile_problems(outcomes: pd.DataFrame, arm: str) -> list[Problem]:
     """An arm's quantiles that are given are in order: min <= q1 <= median <= q3 <= max."""
     values = pd.DataFrame({q: number(outcomes[f"{arm}_{q}"]) for q in QUANTILES})
     problems = []
-    for i, row in values.iterrows():
-        given = row.dropna()
-        for (a, x), (b, y) in zip(given.items(), list(given.items())[1:]):
+    for i, row in zip(values.index, values.to_numpy()):
+        given = [(q, x) for q, x in zip(QUANTILES, row) if not math.isnan(x)]
+        for (a, x), (b, y) in zip(given, given[1:]):
             if x > y:
                 problems.append(
                     Problem(
