@@ -152,6 +152,7 @@ def _is_float(text: str) -> bool:
     return True
 
 
+@pytest.mark.no_cover  # 60 runs of the same analysis add no line to coverage, only the tracer's time (25 s -> 46 s)
 def test_every_corrupted_copy_fails_validate_or_analyses_cleanly(tmp_path, capsys):
     root = tmp_path / "data"
     shutil.copytree(CURATED, root / "curated", ignore=shutil.ignore_patterns("staging*"))
