@@ -20,6 +20,9 @@ a review's CI: low <= high) and contains its estimate; an arm's quantiles are or
 (min <= q1 <= median <= q3 <= max); on a bounded scale (``scale_max``) a final value lies in
 0..scale_max and a change in -scale_max..scale_max; p-values lie in (0, 1], I-squared and rates in
 0..100, PEDro scores in 0..10; events are not more than their denominator; RR and OR are positive.
+
+pandera is imported when a table is checked, not with this module: what only reads the schema's
+names or the ``Curated`` type (a notebook kernel, the wording checker) does not load it.
 """
 
 from __future__ import annotations
@@ -29,10 +32,9 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 
 from evidence.config import ConfigError
 from evidence.tables import read_csv
@@ -56,6 +58,9 @@ from evidence.vocab import (
     QuestionId,
     certainty_rank,
 )
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 SCHEMA_VERSION = "1"
 
@@ -445,6 +450,8 @@ def _is_int(s: pd.Series) -> pd.Series:
 
 
 def _check(column: Column) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks = []
     if column.required:
         checks.append(pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="a value is required"))
@@ -473,11 +480,15 @@ def _check(column: Column) -> list[pa.Check]:
 @functools.cache
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema of one table (all cells are read as strings, then checked)."""
+    import pandera.pandas as pa
+
     _, columns = TABLES[table]
     return pa.DataFrameSchema({c.name: pa.Column(str, checks=_check(c)) for c in columns}, strict=True, ordered=True)
 
 
 def _pandera_problems(table: str, frame: pd.DataFrame) -> list[Problem]:
+    import pandera.pandas as pa
+
     file = f"{table}.csv"
     try:
         schema(table).validate(frame, lazy=True)
