@@ -19,6 +19,7 @@ checks that each link's source has a PMID or DOI (``link_sources``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -337,10 +338,10 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
                 for ref in getattr(claim, kind)
                 if ref not in known
             ]
-    for claim in claims:
+    for claim_id, sources in link_sources(claims, curated).items():
         problems += [
-            f"claim {claim.id}: the {s.link.kind} link {s.link.ref!r} has no source with a PMID or DOI"
-            for s in link_sources(claim, curated)
+            f"claim {claim_id}: the {s.link.kind} link {s.link.ref!r} has no source with a PMID or DOI"
+            for s in sources
             if s.source_id and not s.identifier
         ]
     return problems
@@ -363,24 +364,29 @@ class LinkSource:
         return f"PMID {self.pmid}" if self.pmid else (f"DOI {self.doi}" if self.doi else "")
 
 
-def link_sources(claim: Claim, curated: Curated) -> list[LinkSource]:
-    """The source of each of the claim's links, in the register's order: a linked review is its own
-    source; a safety or mechanism row names a study, review or source in its ``source_id``."""
+def link_sources(claims: Sequence[Claim], curated: Curated) -> dict[str, list[LinkSource]]:
+    """claim id -> the source of each of the claim's links, in the register's order: a linked review is
+    its own source; a safety or mechanism row names a study, review or source in its ``source_id``.
+    The lookups are built once for all the claims."""
     cited: dict[str, tuple[str, str, str]] = {}
     for table, key in (("sources", "source_id"), ("studies", "study_id"), ("reviews", "review_id")):
-        for r in getattr(curated, table).drop_duplicates(key).itertuples():
-            cite = " ".join(str(x) for x in (r.first_author, r.year) if x)
-            cited.setdefault(getattr(r, key), (cite, r.pmid, r.doi))
-    out = []
-    for link in claim.links:
-        table, key = EVIDENCE_KINDS[link.kind]
-        rows = getattr(curated, table).set_index(key)
-        source = (
-            ""
-            if link.ref not in rows.index
-            else (link.ref if link.kind == "reviews" else rows.loc[link.ref, "source_id"])
-        )
-        out.append(LinkSource(link, source, *cited.get(source, ("", "", ""))))
+        frame = getattr(curated, table)
+        for ref, author, year, pmid, doi in zip(
+            frame[key], frame["first_author"], frame["year"], frame["pmid"], frame["doi"]
+        ):
+            cited.setdefault(ref, (" ".join(str(x) for x in (author, year) if x), pmid, doi))
+    named = {kind: getattr(curated, table).set_index(key) for kind, (table, key) in EVIDENCE_KINDS.items()}
+    out: dict[str, list[LinkSource]] = {}
+    for claim in claims:
+        out[claim.id] = []
+        for link in claim.links:
+            rows = named[link.kind]
+            source = (
+                ""
+                if link.ref not in rows.index
+                else (link.ref if link.kind == "reviews" else rows.loc[link.ref, "source_id"])
+            )
+            out[claim.id].append(LinkSource(link, source, *cited.get(source, ("", "", ""))))
     return out
 
 

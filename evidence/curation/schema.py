@@ -21,18 +21,23 @@ a review's CI: low <= high) and contains its estimate; an arm's quantiles are or
 (min <= q1 <= median <= q3 <= max); on a bounded scale (``scale_max``) a final value lies in
 0..scale_max and a change in -scale_max..scale_max; p-values lie in (0, 1], I-squared and rates in
 0..100, PEDro scores in 0..10; events are not more than their denominator; RR and OR are positive.
+
+pandera is imported when a table is checked, not with this module: what only reads the schema's
+names or the ``Curated`` type (a notebook kernel, the wording checker) does not load it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pandera.pandas as pa
 
 from evidence.config import ConfigError
 from evidence.tables import read_csv
@@ -56,6 +61,9 @@ from evidence.vocab import (
     QuestionId,
     certainty_rank,
 )
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 SCHEMA_VERSION = "1"
 
@@ -451,6 +459,11 @@ def line(index: int) -> int:
     return int(index) + 2
 
 
+def _rows(frame: pd.DataFrame) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(index, row as a dict) for each row of ``frame``: ``iterrows`` without a Series built per row."""
+    return zip(frame.index, frame.to_dict("records"))
+
+
 def _is_number(s: pd.Series) -> pd.Series:
     """Empty, or a finite number ("nan" and "inf" are not numbers here)."""
     values = pd.to_numeric(s, errors="coerce")
@@ -462,6 +475,8 @@ def _is_int(s: pd.Series) -> pd.Series:
 
 
 def _check(column: Column) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks = []
     if column.required:
         checks.append(pa.Check(lambda s: s.str.strip() != "", element_wise=False, error="a value is required"))
@@ -487,13 +502,18 @@ def _check(column: Column) -> list[pa.Check]:
     return checks
 
 
+@functools.cache
 def schema(table: str) -> pa.DataFrameSchema:
     """The pandera schema of one table (all cells are read as strings, then checked)."""
+    import pandera.pandas as pa
+
     _, columns = TABLES[table]
     return pa.DataFrameSchema({c.name: pa.Column(str, checks=_check(c)) for c in columns}, strict=True, ordered=True)
 
 
 def _pandera_problems(table: str, frame: pd.DataFrame) -> list[Problem]:
+    import pandera.pandas as pa
+
     file = f"{table}.csv"
     try:
         schema(table).validate(frame, lazy=True)
@@ -567,7 +587,7 @@ def _shared_id_problems(t: dict[str, pd.DataFrame]) -> list[Problem]:
     problems = []
     for table, column in CITED_IDS:
         frame = t[table]
-        for i, r in frame.iterrows():
+        for i, r in _rows(frame):
             if not r[column]:
                 continue
             ident = {c: r[c].strip().lower() if c == "doi" else r[c].strip() for c in IDENTITY}
@@ -688,7 +708,7 @@ def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> li
     """A stated rating range runs from ``certainty`` up to ``certainty_high``; a sub-condition belongs
     to the row's condition."""
     problems = []
-    for i, r in findings.iterrows():
+    for i, r in _rows(findings):
         if r["certainty_high"] and not r["certainty"]:
             problems.append(
                 Problem(
@@ -705,7 +725,7 @@ def _applicability_problems(studies: pd.DataFrame, findings: pd.DataFrame) -> li
                 )
             )
     for table, frame in (("studies", studies), ("review_findings", findings)):
-        for i, r in frame.iterrows():
+        for i, r in _rows(frame):
             if r["subcondition"] in SUBCONDITIONS and SUBCONDITIONS[r["subcondition"]] != r["condition_id"]:
                 problems.append(
                     Problem(
@@ -749,7 +769,7 @@ def _coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame) -> list[Pr
         for c in CONDITIONS
         if c != "all_dry_needling" and c not in set(coverage["condition_id"])
     ]
-    for i, r in coverage.iterrows():
+    for i, r in _rows(coverage):
         has = r["condition_id"] in included
         if (r["status"] == "trials_included") != has and r["status"]:
             problems.append(
@@ -774,7 +794,7 @@ def _extraction_coverage_problems(coverage: pd.DataFrame, studies: pd.DataFrame)
             "study_id",
             f"no study {r['study_id']!r} with condition {r['condition_id']!r} in studies.csv",
         )
-        for i, r in coverage.iterrows()
+        for i, r in _rows(coverage)
         if r["study_id"] and (r["study_id"], r["condition_id"]) not in known
     ]
 
@@ -849,9 +869,9 @@ def _quantile_problems(outcomes: pd.DataFrame, arm: str) -> list[Problem]:
     """An arm's quantiles that are given are in order: min <= q1 <= median <= q3 <= max."""
     values = pd.DataFrame({q: number(outcomes[f"{arm}_{q}"]) for q in QUANTILES})
     problems = []
-    for i, row in values.iterrows():
-        given = row.dropna()
-        for (a, x), (b, y) in zip(given.items(), list(given.items())[1:]):
+    for i, row in zip(values.index, values.to_numpy()):
+        given = [(q, x) for q, x in zip(QUANTILES, row) if not math.isnan(x)]
+        for (a, x), (b, y) in zip(given, given[1:]):
             if x > y:
                 problems.append(
                     Problem(

@@ -237,20 +237,22 @@ def _build(
     _step("rebuild", rebuild)
 
     if execute_notebooks:
-        from nbclient.exceptions import CellExecutionError
-
         from evidence.jobs.notebooks import NOTEBOOKS_DIR, notebooks_up_to_date, run_notebooks
 
         def notebooks() -> str:
             if notebooks_up_to_date(staged, sorted(NOTEBOOKS_DIR.glob("*.ipynb"))):
                 return f"up to date (their inputs have not changed): {paths.report / 'notebooks'}"
-            return f"{len(run_notebooks(staged))} notebook(s) executed and exported to {paths.report / 'notebooks'}"
+            # imported only when the notebooks run: nbclient imports jsonschema, a second of CPU
+            from nbclient.exceptions import CellExecutionError
 
-        try:
-            _step("notebooks", notebooks)
-        except (CellExecutionError, RuntimeError, TimeoutError) as exc:
-            print(f"notebooks  failed: {exc}")
-            raise _NotebooksFailed from exc
+            try:
+                executed = run_notebooks(staged)
+            except (CellExecutionError, RuntimeError, TimeoutError) as exc:
+                print(f"notebooks  failed: {exc}")
+                raise _NotebooksFailed from exc
+            return f"{len(executed)} notebook(s) executed and exported to {paths.report / 'notebooks'}"
+
+        _step("notebooks", notebooks)
     else:
         _step("notebooks", lambda: "skipped (--no-notebooks)")
 

@@ -16,6 +16,7 @@ working directory.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -25,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from evidence.config import DEFAULT_DATA_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, DataPaths
-from evidence.curation.schema import load_curated
+from evidence.curation.schema import Curated, load_curated
 from evidence.curation.searches import load_search_definitions
 from evidence.pubmed import status
 from evidence.pubmed.store import PubmedStore
@@ -122,11 +123,23 @@ def records_by_condition_year(paths: DataPaths) -> pd.DataFrame:
     return status.records_by_condition_year(_snapshot(paths))
 
 
+def _curated(paths: DataPaths) -> Curated:
+    """The curated tables of ``paths``, loaded and checked once for each state of their files (a notebook
+    reads them in several cells; a file changed since is read again)."""
+    files = sorted(paths.curated.glob("*.csv"))
+    return _load_curated(paths.curated, tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_curated(directory: Path, files: tuple) -> Curated:
+    return load_curated(directory)
+
+
 def prisma_flow(paths: DataPaths) -> pd.DataFrame:
     """The PRISMA 2020 flow per condition (``status.prisma_flow``)."""
     return status.prisma_flow(
         load_search_definitions(paths.searches),
-        load_curated(paths.curated).studies,
+        _curated(paths).studies,
         _snapshot(paths),
         read_csv(paths.derived_table("forest"), ["question_id", "study_id"]),
     )
@@ -134,12 +147,12 @@ def prisma_flow(paths: DataPaths) -> pd.DataFrame:
 
 def prisma_text(paths: DataPaths, condition_id: str) -> str:
     """One condition's PRISMA 2020 flow as text (``status.prisma_text``)."""
-    return status.prisma_text(prisma_flow(paths), load_curated(paths.curated).studies, condition_id)
+    return status.prisma_text(prisma_flow(paths), _curated(paths).studies, condition_id)
 
 
 def exclusion_reasons(paths: DataPaths, condition_id: str | None = None) -> pd.DataFrame:
     """Excluded studies with their reasons (``status.exclusion_reasons``)."""
-    return status.exclusion_reasons(load_curated(paths.curated).studies, condition_id)
+    return status.exclusion_reasons(_curated(paths).studies, condition_id)
 
 
 def condition_questions(paths: DataPaths, condition_id: str) -> pd.DataFrame:
@@ -276,6 +289,7 @@ def execute_notebook(
         kernel_name=KERNEL_NAME,
         timeout=timeout,
         extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no start-up chatter on stderr
+        shutdown_kernel="immediate",
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     client.execute(env=env)

@@ -5,6 +5,9 @@ percent weight; with two or more studies the pooled diamond (random effects) wit
 tau\u00b2 and I\u00b2, and the prediction interval (k >= 3); a single study is drawn as a study, with
 no diamond. Also the minimal important difference and an axis labelled with which side favours
 which arm (effects are oriented so that negative favours dry needling).
+
+matplotlib's drawing modules are imported when a figure is drawn, not with this module: a rebuild whose
+figures are all up to date (``analyse``'s figure keys) does not load them.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import pandas as pd
-from matplotlib.figure import Figure
 
 from evidence.tables import atomic_write_bytes
 from evidence.vocab import QuestionId
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # applied inside each drawing call (``matplotlib.rc_context``), never at import: a fixed hash salt
 # and text kept as text make the SVG bytes reproducible
@@ -46,6 +52,8 @@ def _draw_forest(question: pd.Series, studies: pd.DataFrame, path: Path, compara
     k = len(studies)
     pooled = k >= 2
     rows = k + (2 if pooled else 0)  # the studies, then the pooled diamond and its statistics
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(9, 1.4 + 0.45 * rows))
     ax = fig.subplots()
     ys = list(range(rows, rows - k, -1))
@@ -100,6 +108,8 @@ def funnel_plot(studies: pd.DataFrame, estimate: float, path: Path) -> Path:
 
 def _draw_funnel(studies: pd.DataFrame, estimate: float, path: Path) -> None:
     se = studies["vi"] ** 0.5
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(5, 4))
     ax = fig.subplots()
     ax.scatter(studies["yi"], se, color="#1f4e79")

@@ -209,6 +209,11 @@ class ReportInputs:
         return {r["claim_id"]: r for r in self.verdicts.to_dict("records")}
 
     @cached_property
+    def link_sources_by_claim(self) -> dict[str, list]:
+        """claim id -> the source of each of its links (:func:`evidence.curation.claims.link_sources`)."""
+        return link_sources(self.claims, self.curated)
+
+    @cached_property
     def review_by_id(self) -> dict[str, dict[str, str]]:
         return {r["review_id"]: r for r in self.curated.reviews.to_dict("records")}
 
@@ -220,6 +225,23 @@ class ReportInputs:
     @cached_property
     def certainty_by_question(self) -> dict[str, dict[str, str]]:
         return {r["question_id"]: r for r in self.certainty.to_dict("records")}
+
+    @cached_property
+    def questions_with_data_by_condition(self) -> dict[str, list[dict[str, str]]]:
+        """The questions with data (k > 0) of each condition, in table order."""
+        out: dict[str, list[dict[str, str]]] = {}
+        for r in self.questions.to_dict("records"):
+            if cell_number(r["k"]) > 0:
+                out.setdefault(r["condition_id"], []).append(r)
+        return out
+
+    @cached_property
+    def review_findings_by_condition(self) -> dict[str, list[dict[str, str]]]:
+        """The curated review findings of each condition, in table order."""
+        out: dict[str, list[dict[str, str]]] = {}
+        for r in self.curated.review_findings.to_dict("records"):
+            out.setdefault(r["condition_id"], []).append(r)
+        return out
 
     @cached_property
     def record_by_pmid(self) -> dict[str, dict[str, str]]:
@@ -316,16 +338,16 @@ def _map_cell(inputs: ReportInputs, condition_id: str, comparators: tuple[str, .
     ``domain``, or any domain when None), the best one (the one best-estimate rule,
     ``verdicts.best_estimate_key``) with its certainty, direction, size, studies and participants; else the
     published review findings against those comparators; else a gap."""
-    q = inputs.questions
-    mine = q[(q["condition_id"] == condition_id) & q["comparator_type"].isin(comparators)]
-    if domain is not None:
-        mine = mine[mine["outcome_domain"] == domain]
-    mine = mine[pd.to_numeric(mine["k"], errors="coerce") > 0]
+
+    def wanted(r: dict[str, str]) -> bool:
+        return r["comparator_type"] in comparators and (domain is None or r["outcome_domain"] == domain)
+
+    mine = [r for r in inputs.questions_with_data_by_condition.get(condition_id, []) if wanted(r)]
     cert = inputs.certainty_by_question
     where = OUTCOME_LABELS.get(domain, domain) if domain else "any outcome"
-    if not mine.empty:
+    if mine:
         best = max(
-            mine.to_dict("records"),
+            mine,
             key=lambda r: best_estimate_key(
                 cert.get(r["question_id"], {}).get("final", ""), cell_number(r["n_participants"]), 0, r["question_id"]
             ),
@@ -354,14 +376,13 @@ def _map_cell(inputs: ReportInputs, condition_id: str, comparators: tuple[str, .
             "title": title,
             "href": f"conditions/{condition_id}.html#{question.anchor}",
         }
-    f = inputs.curated.review_findings
-    reviews = f[(f["condition_id"] == condition_id) & f["comparator_type"].isin(comparators)]
-    if domain is not None:
-        reviews = reviews[reviews["outcome_domain"] == domain]
-    if not reviews.empty:
+    reviews = [r for r in inputs.review_findings_by_condition.get(condition_id, []) if wanted(r)]
+    if reviews:
         # the largest review finding's trials and participants (findings of several reviews overlap: no sum)
         k_text, n_text = (
-            f"{max(known):.0f}" if (known := [x for x in map(cell_number, reviews[c]) if not math.isnan(x)]) else "n/r"
+            f"{max(known):.0f}"
+            if (known := [x for x in (cell_number(r[c]) for r in reviews) if not math.isnan(x)])
+            else "n/r"
             for c in ("n_trials", "n_participants")
         )
         title = (
@@ -1037,7 +1058,7 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
             "tested": s.link.tested,
             "links": _links(s.pmid, s.doi),
         }
-        for s in link_sources(claim, inputs.curated)
+        for s in inputs.link_sources_by_claim[claim.id]
     ]
     verdict = v.get("verdict", "not_built")
     profile = _profile_rows(inputs, claim.id)

@@ -46,7 +46,9 @@ For an SMD, Cohen's rule of thumb as given in the Cochrane Handbook (section 15.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +117,7 @@ QUESTION_COLUMNS = (
 FOREST_COLUMNS = ("question_id", "study_id", "yi", "vi", "ci_low", "ci_high", "weight", "instrument", "basis")
 
 
-def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
+def _arm(row: Mapping[str, Any], arm: str) -> tuple[float, float, float, bool]:
     """(n, mean, sd, converted) of one arm, deriving the SD where the row allows."""
     n, mean, sd = cell_number(row[f"{arm}_n"]), cell_number(row[f"{arm}_mean"]), cell_number(row[f"{arm}_sd"])
     se = cell_number(row[f"{arm}_se"])
@@ -138,7 +140,7 @@ def _arm(row: pd.Series, arm: str) -> tuple[float, float, float, bool]:
     return n, mean, sd, False
 
 
-def _scale(row: pd.Series) -> tuple[str, float, float]:
+def _scale(row: Mapping[str, Any]) -> tuple[str, float, float]:
     """The scale an MD is expressed on: its label, and the (from, to) scale maxima of the rescaling
     that brings the row there (equal when no rescaling is needed)."""
     instrument, top = row["instrument"], cell_number(row["scale_max"])
@@ -148,7 +150,7 @@ def _scale(row: pd.Series) -> tuple[str, float, float]:
     return label + (f" ({row['unit']})" if row["unit"] and row["unit"] != "points" else ""), 1.0, 1.0
 
 
-def row_effect(row: pd.Series) -> dict:
+def row_effect(row: Mapping[str, Any]) -> dict:
     """The effect of one curated outcome row (see the module docstring), oriented."""
     sign = -1.0 if row["lower_is_better"] == "false" else 1.0
     out = {
@@ -226,10 +228,12 @@ def effect_table(curated: Curated) -> pd.DataFrame:
     """One row per outcome row of an included randomised study, with its effect or why none."""
     studies = curated.studies
     included = studies[(studies["decision"] == "include") & (studies["design"] != "non_randomised")]
+    conditions: dict[str, list[str]] = {}
+    for study, condition in zip(included["study_id"], included["condition_id"]):
+        conditions.setdefault(study, []).append(condition)
     rows = []
-    for o in curated.outcomes.itertuples(index=False):
-        o = pd.Series(o._asdict())
-        for condition in included.loc[included["study_id"] == o["study_id"], "condition_id"]:
+    for o in curated.outcomes.to_dict("records"):
+        for condition in conditions.get(o["study_id"], []):
             eff = row_effect(o)
             rows.append(
                 {
@@ -253,18 +257,18 @@ def effect_table(curated: Curated) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _pick_rows(group: pd.DataFrame) -> pd.DataFrame:
-    """One row per study (module docstring: usable first, latest timepoint, a pain intensity scale
-    for pain, then the commonest instrument)."""
-    common = group["instrument"].value_counts()
-    ranked = group.assign(
-        _usable=~group["usable"],
-        _t=-group["timepoint_weeks"].fillna(-1),
-        _scale=~group["instrument"].isin(PAIN_SCALES),
-        _inst=-group["instrument"].map(common),
+def _pick_rows(effects_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per question and study (module docstring: usable first, latest timepoint, a pain intensity
+    scale for pain, then the instrument commonest in the question), sorted by question and study."""
+    ranked = effects_table.assign(
+        _usable=~effects_table["usable"],
+        _t=-effects_table["timepoint_weeks"].fillna(-1),
+        _scale=~effects_table["instrument"].isin(PAIN_SCALES),
+        _inst=-effects_table.groupby(["question_id", "instrument"])["instrument"].transform("size"),
     )
-    ranked = ranked.sort_values(["study_id", "_usable", "_t", "_scale", "_inst", "instrument"], kind="mergesort")
-    return ranked.drop_duplicates("study_id").drop(columns=["_usable", "_t", "_scale", "_inst"])
+    keys = ["question_id", "study_id", "_usable", "_t", "_scale", "_inst", "instrument"]
+    ranked = ranked.sort_values(keys, kind="mergesort")
+    return ranked.drop_duplicates(["question_id", "study_id"]).drop(columns=["_usable", "_t", "_scale", "_inst"])
 
 
 def _choose_measure(rows: pd.DataFrame) -> tuple[str, str, pd.DataFrame, list[str]]:
@@ -320,9 +324,12 @@ def _mid(curated: Curated, rows: pd.DataFrame, scale: str) -> float:
 def build_questions(effects_table: pd.DataFrame) -> list[Question]:
     """Group the effect rows into questions, pick one row per study, choose the measure, pool."""
     questions = []
-    for qid, group in effects_table.groupby("question_id", sort=True):
-        picked = _pick_rows(group)
-        not_used = [f"{r.study_id}: {r.reason}" for r in picked.itertuples() if not r.usable]
+    for qid, picked in _pick_rows(effects_table).groupby("question_id", sort=True):
+        not_used = [
+            f"{s}: {why}"
+            for s, why, usable in zip(picked["study_id"], picked["reason"], picked["usable"])
+            if not usable
+        ]
         if not picked["usable"].any():
             questions.append(Question(qid, "", "", picked.iloc[0:0], None, tuple(not_used)))
             continue
@@ -336,13 +343,11 @@ def build_questions(effects_table: pd.DataFrame) -> list[Question]:
     return questions
 
 
-def _participants(rows: pd.DataFrame, studies: pd.DataFrame) -> int:
-    n_rand = number(studies.drop_duplicates("study_id").set_index("study_id")["n_randomised"])
+def _participants(rows: pd.DataFrame, n_randomised: pd.Series) -> int:
+    """The arms' sizes summed over the rows, a study's number randomised where its arm sizes are not known."""
     total = 0.0
-    for r in rows.itertuples():
-        arms = (
-            r.n_dn + r.n_ctrl if not (math.isnan(r.n_dn) or math.isnan(r.n_ctrl)) else n_rand.get(r.study_id, math.nan)
-        )
+    for study, n_dn, n_ctrl in zip(rows["study_id"], rows["n_dn"], rows["n_ctrl"]):
+        arms = n_dn + n_ctrl if not (math.isnan(n_dn) or math.isnan(n_ctrl)) else n_randomised.get(study, math.nan)
         total += 0 if math.isnan(arms) else arms
     return int(total)
 
@@ -352,15 +357,18 @@ def trial_gaps(coverage: pd.DataFrame, condition: str, comparator: str, used: se
     numbers the question does not use: "study: what the gap is" (``vocab.EXTRACTION_STATUS``: not readable
     here, or the sources read give nothing usable), joined by "; " in study order."""
     mine = coverage[(coverage["condition_id"] == condition) & (coverage["comparator_type"] == comparator)]
+    mine = mine.sort_values("study_id")
     return "; ".join(
-        f"{r.study_id}: {EXTRACTION_STATUS[r.status]}"
-        for r in mine.sort_values("study_id").itertuples()
-        if r.study_id not in used
+        f"{study}: {EXTRACTION_STATUS[status]}"
+        for study, status in zip(mine["study_id"], mine["status"])
+        if study not in used
     )
 
 
 def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
     """The derived questions table (``QUESTION_COLUMNS``); ``trial_gaps`` from ``extraction_coverage.csv``."""
+    studies = curated.studies
+    n_randomised = number(studies.drop_duplicates("study_id").set_index("study_id")["n_randomised"])
     rows = []
     for q in questions:
         condition, domain, comparator, window = QuestionId.parse(q.id)
@@ -386,7 +394,7 @@ def question_table(questions: list[Question], curated: Curated) -> pd.DataFrame:
                 "measure": q.measure,
                 "scale": q.scale,
                 "k": r.k,
-                "n_participants": _participants(q.rows, curated.studies),
+                "n_participants": _participants(q.rows, n_randomised),
                 "estimate": r.estimate,
                 "ci_low": r.ci_low,
                 "ci_high": r.ci_high,

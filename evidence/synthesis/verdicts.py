@@ -340,6 +340,15 @@ class Evidence:
     questions: pd.DataFrame
     certainty: pd.DataFrame
     condition_labels: dict[str, str] = field(default_factory=dict)
+    _candidates: dict[str, list[Candidate]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def candidates(self, domain: str) -> list[Candidate]:
+        """The estimates on one outcome domain that a claim's profile picks from: the tracker's pooled
+        questions, then the reviews' findings. Built once per domain (every claim reads the same ones; the
+        tables are not changed after an ``Evidence`` is made)."""
+        if domain not in self._candidates:
+            self._candidates[domain] = _question_candidates(self, domain) + _review_candidates(self, domain)
+        return self._candidates[domain]
 
 
 def band(rate_percent: float) -> str:
@@ -566,7 +575,7 @@ def claim_profile(claim, ev: Evidence) -> list[Entry]:
     domain, window, comparator, parts = _scope(claim)
     if claim_question(claim) in UNTESTED:
         return []
-    candidates = [c for d in _domains(claim, domain) for c in _question_candidates(ev, d) + _review_candidates(ev, d)]
+    candidates = [c for d in _domains(claim, domain) for c in ev.candidates(d)]
 
     def label(part: str) -> str:
         return _label(ev, part)

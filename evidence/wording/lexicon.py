@@ -254,15 +254,19 @@ def lexicon_entries(path: Path) -> list[tuple[str, str]]:
 
 def lexicon_problems(path: Path) -> list[Problem]:
     """Every problem of the lexicon file (empty when it is valid)."""
-    return _parse(Path(path))[1]
+    path = Path(path)
+    try:
+        state = path.stat()
+    except OSError:
+        return _parse(path)[1]  # says why it cannot be read
+    return list(_parsed(path, state.st_mtime_ns, state.st_size)[1])
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: Path, mtime_ns: int) -> Lexicon:
+def _parsed(path: Path, mtime_ns: int, size: int) -> tuple[Lexicon | None, tuple[Problem, ...]]:
+    """``_parse`` once per state of the file: the job checks the lexicon and then loads it."""
     lexicon, problems = _parse(path)
-    if lexicon is None:
-        raise ConfigError("\n".join(f"{path.parent}/{p}" for p in problems))
-    return lexicon
+    return lexicon, tuple(problems)
 
 
 def load_lexicon(path: Path | None = None) -> Lexicon:
@@ -270,7 +274,10 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
     A file is read again only when it changed."""
     path = Path(path) if path is not None else lexicon_path(DataPaths(DEFAULT_DATA_DIR))
     try:
-        mtime = path.stat().st_mtime_ns
+        state = path.stat()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the wording lexicon ({exc.strerror})") from None
-    return _load_cached(path, mtime)
+    lexicon, problems = _parsed(path, state.st_mtime_ns, state.st_size)
+    if lexicon is None:
+        raise ConfigError("\n".join(f"{path.parent}/{p}" for p in problems))
+    return lexicon

@@ -89,10 +89,11 @@ def test_every_link_has_a_reason_and_a_source_with_a_pmid_or_doi():
     curated = load_curated(PROJECT / "data" / "curated")
     linked = [c for c in claims if c.links]
     assert linked
+    linked_sources = link_sources(linked, curated)
     for c in linked:
         assert len(c.links) == len(c.reviews) + len(c.safety) + len(c.mechanisms)
         assert all(link.reason for link in c.links), c.id
-        sources = link_sources(c, curated)
+        sources = linked_sources[c.id]
         assert [s.link for s in sources] == list(c.links)
         assert all(s.identifier.startswith(("PMID ", "DOI ")) and s.cite for s in sources), c.id
     assert all(c.hedge_reason for c in claims if not c.asserted)

@@ -25,7 +25,7 @@ def test_one_best_estimate_rule_for_profile_and_evidence_map():
     many[0]["k"] = 3
     ev = evidence(many, big)
     inputs = SimpleNamespace(
-        questions=ev.questions.astype(str),
+        questions_with_data_by_condition={"neck_pain": ev.questions.astype(str).to_dict("records")},
         certainty_by_question={q["question_id"]: {"final": c["final"]} for q, c in (many, big)},
     )
     cell = render._map_cell(inputs, "neck_pain", render.DOES_IT_WORK, "pain")
