@@ -348,7 +348,8 @@ def test_repeated_failures_stop_the_searches_and_say_whether_eutilities_answered
 
 # -- 1. two trials under one study id ------------------------------------------------------------
 def _rename_study(curated, old: str, new: str) -> None:
-    """What a clinical lead does by hand: every study_id ``old`` in every curated table becomes ``new``."""
+    """What a clinical lead does by hand: every study_id ``old`` in every curated table becomes ``new``;
+    the old id's row of authors.csv (keyed by ``id``) goes, since no trial has that id any more."""
     from evidence.tables import read_csv, write_csv
 
     for path in sorted(curated.glob("*.csv")):
@@ -356,6 +357,8 @@ def _rename_study(curated, old: str, new: str) -> None:
         if "study_id" in frame.columns and (frame["study_id"] == old).any():
             frame.loc[frame["study_id"] == old, "study_id"] = new
             write_csv(frame, path)
+        elif path.name == "authors.csv" and (frame["id"] == old).any():
+            write_csv(frame[frame["id"] != old], path)
 
 
 def test_two_trials_sharing_a_study_id_fail_validation_naming_both_rows(tmp_path, capsys):
