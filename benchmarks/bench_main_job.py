@@ -28,7 +28,6 @@ sys.path.insert(0, str(PROJECT))
 from evidence.config import DataPaths  # noqa: E402
 from evidence.curation.inputs import load_inputs  # noqa: E402
 from evidence.jobs.analyse import build_derived, change_log_path  # noqa: E402
-from evidence.jobs.main import patient_documents  # noqa: E402
 from evidence.jobs.notebooks import run_notebooks  # noqa: E402
 from evidence.pubmed.status import Snapshot  # noqa: E402
 from evidence.pubmed.store import PubmedStore  # noqa: E402
@@ -58,10 +57,8 @@ def one_run(notebooks: bool) -> dict[str, float]:
 
         def report() -> None:
             written = built[0].as_written()
-            documents, note = patient_documents(loaded[0], written.verdicts)
             run = ReportInputs.of_run(loaded[0], written, Snapshot.read(PubmedStore(paths.pubmed)), paths.figures)
-            log = read_csv(change_log_path(paths))
-            build_report(replace(run, documents=documents, document_pages_note=note, change_log=log), paths.report)
+            build_report(replace(run, change_log=read_csv(change_log_path(paths))), paths.report)
 
         times["report"] = timed(report)
         return times
