@@ -286,3 +286,16 @@ def test_a_lead_in_is_no_claim_of_its_own_its_items_are():
     page += "- Less low back pain within a week\n"
     lines = flagged_lines(page)
     assert not lines.get(3) and lines.get(4) is True, lines
+
+
+def test_a_list_of_what_a_clinician_treats_describes_practice_and_claims_nothing():
+    listed = "Some of the problems I treat most with needling:\n- Low back pain\n- Tension headaches\n"
+    assert not any(flagged_lines(PAGE_START + "Dry needling is one of our services.\n" + listed).values())
+    usual = "Areas commonly treated with needling include low back pain and headaches.\n"
+    assert not any(flagged_lines(PAGE_START + "Dry needling is one of our services.\n" + usual).values())
+
+
+def test_items_under_a_lead_in_that_claims_strong_evidence_are_flagged():
+    page = PAGE_START + "Dry needling is one of our services.\nNeedling has a strong evidence base for:\n"
+    lines = flagged_lines(page + "- Low back pain\n- Tension headaches\n")
+    assert lines.get(4) is True and lines.get(5) is True, lines
