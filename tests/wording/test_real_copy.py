@@ -134,6 +134,10 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "There has to be a muscle problem for needling to work on headaches.",  # an indication
         "It focuses on targeting tight bands in the calf for relief and better movement.",  # what it aims at
         "The term trigger point comes up often when physios talk about needling and its benefits.",  # a term
+        "It is a technique a trained physio can perform to ease pain and free up movement.",  # performed to: a purpose
+        "Needling works on anatomy, targeting tight muscles and trigger points to relieve pain.",  # targeting to
+        "It is a technique using very fine needles to create tiny lesions that start healing.",  # using needles to
+        "Being so fine, the needles are often pain free when inserted.",  # a sensation, not pain relief
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
@@ -161,6 +165,7 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "IMS, in short, corrects the root dysfunction.",  # a root-cause promise
         "Needling is a modern, research-supported option for tight muscles.",  # an evidence label
         "It is a safe and effective treatment.",  # safe and effective: an efficacy claim as well
+        "Needling performed by our physios can immediately reduce neck pain.",  # a fast-relief promise in a purpose
         "Many stubborn back problems are now successfully treated with needling.",  # a success claim
         "Needling is an effective physio technique for many aches and pains.",  # efficacy without a condition
         "Needling has a sizable body of research behind it.",  # an evidence label without a topic
