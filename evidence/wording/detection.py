@@ -36,8 +36,7 @@ no topic, takes the span's topics ("a trial found it eased neck pain, so it will
 cases", is read together with it: ``answers``), nor are sentences matching ``not_claims``
 (warnings, advice, definitions, service lists) unless they use an absolute word; a list's lead-in
 that is one of them ("Conditions we treat with needling:") gives its items no subject. A lead-in
-(a line ending with ":") is no claim of its own unless it uses an absolute word: its items carry
-the claims, and it takes no topic from the sentence before. Descriptions of a condition,
+(a line ending with ":") takes no topic from the sentence before: its items carry the claims. Descriptions of a condition,
 of anatomy, of the procedure or of sensations have no dry-needling subject with an effect word.
 
 Two kinds of topic do not need a subject: **safety** topics, which count when their clause gives
@@ -330,7 +329,10 @@ def foreign_subject(text: str, lexicon: Lexicon) -> bool:
     people) and none of ``treatment_subject_heads`` (relief, results, the treatment): "Headaches can
     be draining" describes the condition; "Relief often comes fast" is a claim."""
     first_word = len(text) - len(text.lstrip().split(" ", 1)[-1]) if " " in text.strip() else len(text)
-    ends = [m.start() for m in (lexicon.verb_markers.search(text, first_word), lexicon.effect_words.search(text)) if m]
+    verb, effect = lexicon.verb_markers.search(text, first_word), lexicon.effect_words.search(text)
+    ends = [m.start() for m in (verb, effect) if m]
+    if effect and effect.start() == min(ends) and lexicon.treatment_subject_heads.match(effect.group(0)):
+        return False  # "Pain relief comes ...": the effect word itself heads the subject
     chunks = [c.strip() for c in (text[: min(ends)] if ends else "").split(",")]
     phrase = next((c for c in chunks if c and not lexicon.subject_openers.search(c)), "")
     if not phrase:
@@ -471,7 +473,7 @@ class ClaimDetector:
                 all_topics,
             )
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
-        not_claim = (bool(lex.not_claims.search(text)) or _is_lead_in(raw)) and not any(
+        not_claim = bool(lex.not_claims.search(text)) and not any(
             _affirmed(pattern, context, lex) for pattern in lex.absolutes.values()
         )
         topics = (
