@@ -238,3 +238,14 @@ def test_notebooks_run_again_only_when_their_inputs_change(tmp_path, monkeypatch
     claims.write_text(claims.read_text() + "\n# a curated change\n")
     assert not nbs.notebooks_up_to_date(paths, books)
     assert nbs.notebook_inputs_key(paths, books) != key
+
+
+def test_the_committed_notebook_exports_are_up_to_date_with_the_committed_inputs():
+    """A clean clone's main job leaves the committed report as it is: the committed exports' key is that of
+    the committed data, notebooks and package source (after changing any of them, run the main job and commit
+    data/derived with the change)."""
+    from evidence.config import DataPaths
+    from evidence.jobs import notebooks as nbs
+
+    books = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+    assert nbs.notebooks_up_to_date(DataPaths(PROJECT / "data"), books)
