@@ -68,9 +68,9 @@ def test_bare_list_items_under_a_lead_in_that_does_not_name_needling():
         "You may feel a little sore for a day or two.",  # a warning
         "Migraines and tension headaches can be disabling, disrupting work and sleep.",  # condition as subject
         "Shortened calf muscles contribute to poor mobility and heel pain.",  # anatomy as subject
-        "Sometimes the pain resolves quickly and sometimes it lingers for months.",  # the natural course
+        "Now and then the ache resolves within days; other times it lingers all season.",  # the natural course
         "Everyone will at some point suffer from neck pain or a stiff back.",  # people as subject
-        "These irritated nerves become very sensitive and cause muscle tightness and changes in blood flow.",  # a determiner
+        "These angry nerves grow hypersensitive and trigger muscle tightness and reduced circulation.",  # a determiner
         "Our bodies have a remarkable capacity to heal themselves.",  # the body as subject
         "Benefits of Functional Dry Needling",  # a technique's name, not a claim about function
     ],
@@ -92,7 +92,6 @@ def test_sentences_about_something_else_are_not_claims_on_a_needling_page(senten
         "We can also treat jaw pain with dry needling.",
         "The goals of a needling session include easing pain and getting the joint moving again.",  # stated goals
         "Our mission is to help every patient reduce pain and get back to sport.",  # a clinic's mission
-        "All of our staff are trying to get the best results for you.",  # an attempt, not a result
     ],
 )
 def test_purpose_and_definition_are_no_claims(sentence):
@@ -105,7 +104,7 @@ def test_purpose_and_definition_are_no_claims(sentence):
         "Relief often comes within a day of the first visit.",  # an outcome as subject
         "For sciatica, the pressure on the nerve is released straight away.",  # passive effect after an opener
         "Tight knots are released and blood flow returns to the muscle.",  # passive effect, body as subject
-        "This allows the tight muscles to relax and release pressure on the nerve.",  # a pronoun, not a determiner
+        "This lets the knotted calf fibres relax and eases the pressure on the nerve.",  # a pronoun, not a determiner
     ],
 )
 def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_page(sentence):
@@ -118,7 +117,7 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
     [
         # a finding of research named by its journal is reported, not claimed
         "New research published in the Journal of Sports Medicine shows that needling can ease hip pain as well as injections do.",
-        "Let me break down what dry needling is and how well it relieves Achilles pain.",  # an introduction
+        "Let me walk you through what needling is and how well it works for Achilles pain.",  # an introduction
         "Another treatment available to ease shoulder pain during rehab is dry needling.",  # a service on offer
         "It targets the tight bands in the muscle to release them and ease the pain.",  # a target and its purpose
         "Research supports stretching and strengthening work to help reduce neck pain.",  # another treatment only
@@ -127,17 +126,17 @@ def test_an_outcome_or_a_passive_effect_as_subject_stays_a_claim_on_a_needling_p
         "Needling works by putting a fine needle into the trigger point.",  # where the needle goes
         "How Needling Can Help Ease Jaw Pain",  # a heading that asks, as a question would
         "It is a technique our physios use to settle muscle pain and free up movement.",  # what clinicians use it for
-        "It is a form of treatment that looks to find and calm overactive muscle.",  # an intent
+        "It is a type of care that looks to settle an overactive muscle.",  # an intent
         "It is often marketed as a quick way to release knots.",  # what others say of it
-        "If your shoulder feels tight and stiff, needling could be a good option for you.",  # patient selection
+        "If your shoulder feels stiff, a few needling sessions may be a good fit for you.",  # patient selection
         "We get a lot of questions about whether needling helps jaw pain.",  # an introduction
         "There has to be a muscle problem for needling to work on headaches.",  # an indication
         "It focuses on targeting tight bands in the calf for relief and better movement.",  # what it aims at
         "The term trigger point comes up often when physios talk about needling and its benefits.",  # a term
         "It is a technique a trained physio can perform to ease pain and free up movement.",  # performed to: a purpose
-        "Needling works on anatomy, targeting tight muscles and trigger points to relieve pain.",  # targeting to
+        "Needling draws on anatomy, targeting tense bands and tender spots to relieve pain.",  # targeting to
         "It is a technique using very fine needles to create tiny lesions that start healing.",  # using needles to
-        "Being so fine, the needles are often pain free when inserted.",  # a sensation, not pain relief
+        "The needles are so slim that most people find them pain free when inserted.",  # a sensation, not pain relief
     ],
 )
 def test_reports_introductions_offers_and_targets_are_no_claims_on_a_needling_page(sentence):
@@ -164,7 +163,7 @@ def test_a_combination_with_other_care_is_an_add_on_claim_only_when_it_promises_
         "A growing body of clinical literature supports needling for stubborn back pain.",  # the same
         "IMS, in short, corrects the root dysfunction.",  # a root-cause promise
         "Needling is a modern, research-supported option for tight muscles.",  # an evidence label
-        "It is a safe and effective treatment.",  # safe and effective: an efficacy claim as well
+        "Our needling service is safe and effective.",  # safe and effective: an efficacy claim as well
         "Needling performed by our physios can immediately reduce neck pain.",  # a fast-relief promise in a purpose
         "Many stubborn back problems are now successfully treated with needling.",  # a success claim
         "Needling is an effective physio technique for many aches and pains.",  # efficacy without a condition
@@ -183,7 +182,7 @@ def test_medicines_are_a_claim_only_when_the_sentence_says_fewer_or_less_of_them
     from evidence.wording.lexicon import load_lexicon
 
     lexicon = load_lexicon()
-    compared = "Needling is a less invasive option than other pain treatments, such as medications or injections."
+    compared = "Needling is less invasive than many other routes to pain control, like tablets or injections."
     assert "medication_use" not in match_topics(compared, lexicon)
     assert "medication_use" in match_topics("Fewer painkillers by the end of the month.", lexicon)
     assert "medication_use" in match_topics("It can cut down your need for pain tablets.", lexicon)
@@ -281,7 +280,7 @@ def test_that_is_where_needling_comes_in_claims_to_solve_the_problem_just_named(
     page = (
         PAGE_START
         + "Plenty of our patients want to get to the root cause of their pain for good.\n"
-        + "That's where dry needling comes in.\n"
+        + "This is where a course of needling comes in.\n"
     )
     assert flagged_lines(page).get(3) is True
 
