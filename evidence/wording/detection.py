@@ -324,10 +324,10 @@ def foreign_subject(text: str, lexicon: Lexicon) -> bool:
     The subject is read as the words before the first verb marker (``verb_markers``, after the first
     word: "Sometimes the pain settles") or effect word: their first comma-separated part that is not
     an opening phrase (``subject_openers``: "For heel pain, ...", "After a session, ..."). A pronoun
-    at its start is the subject ("This allows ..."), unless a head noun follows it ("These nerves ...").
+    at its start is the subject ("This lets ..."), unless a head noun follows it ("These nerves ...").
     It is foreign when it has a head noun of ``foreign_subject_heads`` (the condition, the body,
-    people) and none of ``treatment_subject_heads`` (relief, results, the treatment): "Headaches can
-    be draining" describes the condition; "Relief often comes fast" is a claim."""
+    people) and none of ``treatment_subject_heads`` (relief, results, the treatment): "Migraines can
+    wear you down" describes the condition; "Relief often comes fast" is a claim."""
     first_word = len(text) - len(text.lstrip().split(" ", 1)[-1]) if " " in text.strip() else len(text)
     verb, effect = lexicon.verb_markers.search(text, first_word), lexicon.effect_words.search(text)
     ends = [m.start() for m in (verb, effect) if m]
