@@ -53,19 +53,24 @@ OPTIONAL = (
 )
 LINK_KEYS = {"id", "reason", "tested"}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+#: typographic quotes and primes -> their plain forms, one character for one (the wording checker reads
+#: copy through this too: real pages write "doesn\u2019t")
+TYPOGRAPHIC_QUOTES = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+}
 # typographic characters folded to their plain forms before matching a locator
 _FOLD = str.maketrans(
     {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
+        **TYPOGRAPHIC_QUOTES,
         "\u2010": "-",
         "\u2011": "-",
         "\u2012": "-",

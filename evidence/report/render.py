@@ -214,6 +214,11 @@ class ReportInputs:
         return link_sources(self.claims, self.curated)
 
     @cached_property
+    def places_by_document(self) -> dict[str, list[dict]]:
+        """Patient document -> the places the register quotes from it, with their claims (``_document_places``)."""
+        return _document_places(self)
+
+    @cached_property
     def review_by_id(self) -> dict[str, dict[str, str]]:
         return {r["review_id"]: r for r in self.curated.reviews.to_dict("records")}
 
@@ -506,7 +511,7 @@ def _index_context(inputs: ReportInputs, notebooks: list[dict[str, str]]) -> dic
             {
                 "title": titles[d],
                 "href": document_href(d),
-                "to_change": sum(p["must_change"] for p in _document_places(inputs, d)),
+                "to_change": sum(p["must_change"] for p in inputs.places_by_document.get(d, [])),
             }
             for d in inputs.documents
         ],
@@ -1183,16 +1188,17 @@ def _provenance_context(inputs: ReportInputs) -> dict:
     }
 
 
-def _document_places(inputs: ReportInputs, name: str) -> list[dict]:
-    """The places the claims register quotes from a patient document (its occurrences' locators), each once
-    with every claim made there: the claim's verdict and certainty, whether it must change (its verdict needs
-    rewording), why (the plain-language answer) and the wording the evidence allows. Places with a claim that
-    must change come first, then by locator."""
+def _document_places(inputs: ReportInputs) -> dict[str, list[dict]]:
+    """Patient document -> the places the claims register quotes from it (its occurrences' locators), each
+    once with every claim made there: the claim's verdict and certainty, whether it must change (its verdict
+    needs rewording), why (the plain-language answer) and the wording the evidence allows. Places with a
+    claim that must change come first, then by locator. One pass over the register for every document."""
     verdicts = inputs.verdict_by_claim
-    places: dict[str, list[dict]] = {}
+    by_document: dict[str, dict[str, list[dict]]] = {}
     for claim in inputs.claims:
         for o in claim.occurrences:
-            if o.document != name or any(c["id"] == claim.id for c in places.get(o.locator, [])):
+            places = by_document.setdefault(o.document, {})
+            if any(c["id"] == claim.id for c in places.get(o.locator, [])):
                 continue
             v = verdicts.get(claim.id, {})
             verdict = v.get("verdict", "not_built")
@@ -1207,6 +1213,10 @@ def _document_places(inputs: ReportInputs, name: str) -> list[dict]:
                     "wording": v.get("allowed_wording", ""),
                 }
             )
+    return {document: _sorted_places(places) for document, places in by_document.items()}
+
+
+def _sorted_places(places: dict[str, list[dict]]) -> list[dict]:
     rows = [
         {"locator": locator, "claims": claims, "must_change": any(c["must_change"] for c in claims)}
         for locator, claims in places.items()
@@ -1229,7 +1239,7 @@ def _document_context(inputs: ReportInputs, name: str, neighbours: tuple[str, st
     claim made there, then the places worded within the evidence; the command that shows the whole text
     with every sentence flagged; links to the claim pages and to the previous and next document."""
     titles = inputs.document_titles
-    places = _document_places(inputs, name)
+    places = inputs.places_by_document.get(name, [])
     row = inputs.curated.documents.set_index("document").loc[name].to_dict()
     return {
         "title": f"Patient document: {titles[name]}",

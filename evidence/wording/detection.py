@@ -84,7 +84,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from evidence.config import ConfigError
-from evidence.curation.claims import Claim, find_occurrence
+from evidence.curation.claims import TYPOGRAPHIC_QUOTES, Claim, find_occurrence
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.vocab import CONDITIONS, VERDICTS, order_of
 from evidence.wording.drafts import Sentence
@@ -102,7 +102,7 @@ _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I
 # ", helping ..."
 _RELATIVE = re.compile(r",?\s*\bwhich\b|\bthat (?=[a-z]+s\b)|,\s*(?=[a-z]+ing\b)", re.I)
 # typographic quotes read as plain ones ("doesn’t" is "doesn't"), one character for one
-_PLAIN_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"'})
+_PLAIN_QUOTES = str.maketrans(TYPOGRAPHIC_QUOTES)
 _OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b|\bthat(?:'s| is) where\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 _VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
@@ -459,7 +459,7 @@ class ClaimDetector:
             page_about
             and not other_subject
             and not listed_use
-            and not lex.other_treatments.search(text[: len(text) if not explicit else first_effect])
+            and not lex.other_treatments.search(text[:first_effect] if explicit else text)
         )
         subject = explicit or pronoun or bool(lead) or implied or relative or page
         about = (explicit and not other) or (pronoun and not explicit)
