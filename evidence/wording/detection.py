@@ -23,7 +23,7 @@ A sentence claims an **effect, mechanism, time course or benefit** of dry needli
    needling unlocks ..." asserts, "dry needling involves ..." does not), or a statement that the
    evidence is uncertain (``uncertainty``);
 3. a **topic** (``topics``; logistics topics never count; ``narrower`` drops a topic when a
-   narrower one is claimed). With none, an object pronoun ("stops them") or a question just
+   narrower one is claimed). With none, an object pronoun (``object_pronouns``: "stops them") or a question just
    before ("Tennis elbow? Gone in one visit.") gives the topics of the sentence before.
 
 Before this, **spans that are not claims** are removed: purpose clauses (``purpose``: "the
@@ -103,7 +103,6 @@ _OWN_VOICE = re.compile(r";|,? so\b|,? and (?:so|it|this)\b|\s[-–—]\s", re.I
 _RELATIVE = re.compile(r",?\s*\bwhich\b|\bthat (?=[a-z]+s\b)|,\s*(?=[a-z]+ing\b)", re.I)
 # typographic quotes read as plain ones ("doesn’t" is "doesn't"), one character for one
 _PLAIN_QUOTES = str.maketrans(TYPOGRAPHIC_QUOTES)
-_OBJECT_PRONOUN = re.compile(r"\b(?:them|it|this|these|those)\b|\bthat(?:'s| is) where\b", re.I)
 _WORD = re.compile(r"[a-z0-9]+")
 _VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
 _TOPIC_ORDER = {topic: i for i, topic in enumerate(TOPICS)}
@@ -488,7 +487,7 @@ class ClaimDetector:
             and subject
             and affirmed
             and not _is_lead_in(raw)
-            and (_OBJECT_PRONOUN.search(text) or previous_question)
+            and (lex.object_pronouns.search(text) or previous_question)
         ):
             topics = dict(previous_topics)
         safety = {t for t in topics if topic_type(t) == "safety"}

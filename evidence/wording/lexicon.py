@@ -35,6 +35,7 @@ LEXICON_FILE = "wording_lexicon.yaml"
 PATTERN_LISTS = (
     "subjects",
     "pronouns",
+    "object_pronouns",
     "other_treatments",
     "page_subjects",
     "other_subjects",
