@@ -24,7 +24,7 @@ expected topic, topic accuracy (the expected topic is among the findings' topics
 empty). Disagreements are printed for the tune split and the old set only: the held-out split
 is only ever reported as numbers.
 
-    .venv/bin/python benchmarks/bench_wording.py [--no-speed] [--sizes 0.1,1,10]
+    .venv/bin/python benchmarks/bench_wording.py [--no-speed] [--sizes 0.1,1,10] [--rules-only]
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ sys.path.insert(0, str(PROJECT))
 import pandas as pd  # noqa: E402
 
 from evidence.wording import rules  # noqa: E402
+from evidence.wording.classifier import load_model  # noqa: E402
 from evidence.wording.drafts import split_sentences  # noqa: E402
 from tests.wording_helpers import fixture  # noqa: E402
 
@@ -94,9 +95,9 @@ def dev_units() -> list[Unit]:
     ]
 
 
-def check_unit(text: str, claims, verdicts) -> list:
+def check_unit(text: str, claims, verdicts, model=None) -> list:
     """Findings of one labelled unit, the text checked as one small draft."""
-    return rules.check_sentences(split_sentences(text), claims, verdicts)
+    return rules.check_sentences(split_sentences(text), claims, verdicts, model=model)
 
 
 def _ratio(a: int, b: int) -> float:
@@ -104,12 +105,18 @@ def _ratio(a: int, b: int) -> float:
 
 
 def report_quality(
-    name: str, units: list[Unit], claims, verdicts, show_disagreements: bool, claims_labelled: bool = True
+    name: str,
+    units: list[Unit],
+    claims,
+    verdicts,
+    show_disagreements: bool,
+    claims_labelled: bool = True,
+    model=None,
 ) -> None:
     tp = fp = fn = ctp = cfp = cfn = topic_hits = topic_found = topic_expected = topic_right = 0
     disagreements = []
     for unit in units:
-        findings = check_unit(unit.text, claims, verdicts)
+        findings = check_unit(unit.text, claims, verdicts, model)
         flagged, claimed = any(f.flagged for f in findings), bool(findings)
         found = frozenset(t for f in findings for t in f.topics) | frozenset(f.topic for f in findings if f.topic)
         tp += flagged and unit.flagged
@@ -158,14 +165,14 @@ def generated_text(size: int) -> str:
     return (block * (size // len(block) + 1))[:size]
 
 
-def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
+def report_speed(claims, verdicts, sizes_mb: list[float], model=None) -> None:
     """Sentences per second of splitting and checking generated drafts of the given sizes (wall
     time, and CPU time of this process, which a busy machine disturbs less)."""
     for mb in sizes_mb:
         text = generated_text(int(mb * 1_000_000))
         start, cpu = time.perf_counter(), time.process_time()
         sentences = split_sentences(text)
-        findings = rules.check_sentences(sentences, claims, verdicts)
+        findings = rules.check_sentences(sentences, claims, verdicts, model=model)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
             f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
@@ -177,14 +184,14 @@ def report_speed(claims, verdicts, sizes_mb: list[float]) -> None:
 RUN_ON_UNIT = "dry needling relieves neck pain and it boosts blood flow, and the muscles relax "
 
 
-def report_run_on(claims, verdicts) -> None:
+def report_run_on(claims, verdicts, model=None) -> None:
     """Run-on text (no sentence end at all, no capitals): 20 KB and 200 KB; linear reading takes
     about 10 times as long for 10 times the text (the target: at most 15 times)."""
     seconds = {}
     for size in (20_000, 200_000):
         text = (RUN_ON_UNIT * (size // len(RUN_ON_UNIT) + 1))[:size]
         cpu = time.process_time()
-        rules.check_sentences(split_sentences(text), claims, verdicts)
+        rules.check_sentences(split_sentences(text), claims, verdicts, model=model)
         seconds[size] = time.process_time() - cpu
     print(
         f"run-on: 20 KB {seconds[20_000]:.2f} s CPU, 200 KB {seconds[200_000]:.2f} s CPU "
@@ -196,11 +203,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-speed", action="store_true", help="only the quality figures")
     parser.add_argument("--sizes", default="0.1,1,10", help="generated draft sizes in MB (comma-separated)")
+    parser.add_argument("--rules-only", action="store_true", help="the rules alone, without the classifier")
     args = parser.parse_args()
     claims, verdicts = fixture()
-    report_quality("clinic-style, tune", clinic_units("tune"), claims, verdicts, show_disagreements=True)
-    report_quality("clinic-style, heldout", clinic_units("heldout"), claims, verdicts, show_disagreements=False)
-    report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, show_disagreements=True)
+    model = None if args.rules_only else load_model()
+    print(f"checker: {'rules only' if model is None else 'rules and classifier'}")
+    report_quality("clinic-style, tune", clinic_units("tune"), claims, verdicts, True, model=model)
+    report_quality("clinic-style, heldout", clinic_units("heldout"), claims, verdicts, False, model=model)
+    report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, True, model=model)
     report_quality(
         "dev sentences (ours, written while tuning; flags only)",
         dev_units(),
@@ -208,6 +218,7 @@ def main() -> None:
         verdicts,
         show_disagreements=True,
         claims_labelled=False,
+        model=model,
     )
     report_quality(
         "fresh set 1 (after 32 other clinic pages; tuned on since its first run)",
@@ -215,6 +226,7 @@ def main() -> None:
         claims,
         verdicts,
         show_disagreements=True,
+        model=model,
     )
     report_quality(
         "fresh set 2 (after 38 more clinic pages; held out: never tuned on)",
@@ -222,10 +234,11 @@ def main() -> None:
         claims,
         verdicts,
         show_disagreements=False,
+        model=model,
     )
     if not args.no_speed:
-        report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")])
-        report_run_on(claims, verdicts)
+        report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")], model)
+        report_run_on(claims, verdicts, model)
 
 
 if __name__ == "__main__":

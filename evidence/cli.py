@@ -167,24 +167,26 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.curation.claims import load_claims
+    from evidence.wording.classifier import load_model, model_dir
     from evidence.wording.lexicon import lexicon_path, load_lexicon
     from evidence.wording.rules import load_verdicts, run_check_wording
 
     paths = _paths(args)
     claims, verdicts = load_claims(paths.claims), load_verdicts(paths.derived_table("verdicts"))
     lexicon = load_lexicon(lexicon_path(paths))
+    model = None if args.rules_only else load_model(model_dir(paths))
     if args.format == "docx":
         from evidence.wording.docx_output import run_check_wording_docx
 
         if not args.output:
             raise ConfigError("--format docx needs --output OUT.docx (a Word document is not written to the terminal)")
-        return run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon)
+        return run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon, model=model)
     if not args.output:
-        return run_check_wording(args.files, args.format, claims, verdicts, lexicon=lexicon)
+        return run_check_wording(args.files, args.format, claims, verdicts, lexicon=lexicon, model=model)
     from evidence.tables import atomic_write_bytes
 
     report = io.StringIO()
-    code = run_check_wording(args.files, args.format, claims, verdicts, out=report, lexicon=lexicon)
+    code = run_check_wording(args.files, args.format, claims, verdicts, out=report, lexicon=lexicon, model=model)
     atomic_write_bytes(Path(args.output), report.getvalue().encode("utf-8"))
     return code
 
@@ -331,6 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
         "docx: the draft as a Word document with one comment per flagged claim, needs --output and one FILE)",
     )
     p.add_argument("--output", metavar="OUT", help="write the output to OUT instead of stdout (needed for docx)")
+    p.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="flag by the rules alone, without the classifier trained on labelled clinic copy (its second opinion "
+        "decides by default)",
+    )
     p = add(
         "serve",
         cmd_serve,

@@ -1,7 +1,7 @@
 """A draft sent to the web application, read within limits and checked exactly as ``check-wording`` checks it.
 
 - :class:`Submission`: pasted text (:meth:`Submission.pasted`) or an uploaded file's name and bytes.
-- :class:`Checker`: the register, verdicts and lexicon of a data directory, loaded once;
+- :class:`Checker`: the register, verdicts, lexicon and wording model of a data directory, loaded once;
   :meth:`Checker.check` gives the checked :class:`evidence.wording.rules.Draft`, and
   :meth:`Checker.render` the draft as JSON, an HTML page or an annotated .docx.
 
@@ -30,6 +30,7 @@ import pandas as pd
 
 from evidence.config import ConfigError, DataPaths
 from evidence.curation.claims import Claim, load_claims
+from evidence.wording.classifier import WordingModel, load_model, model_dir
 from evidence.wording.docx_output import annotated_docx
 from evidence.wording.drafts import STDIN_NAME, TEXT_SUFFIXES, format_of, text_format
 from evidence.wording.lexicon import Lexicon, lexicon_path, load_lexicon
@@ -100,6 +101,7 @@ class Checker:
     verdicts: pd.DataFrame
     lexicon: Lexicon
     report: Path
+    model: WordingModel | None = None
 
     @classmethod
     def from_paths(cls, paths: DataPaths) -> Checker:
@@ -108,6 +110,7 @@ class Checker:
             load_verdicts(paths.derived_table("verdicts")),
             load_lexicon(lexicon_path(paths)),
             paths.report,
+            load_model(model_dir(paths)),
         )
 
     def check(self, submission: Submission) -> Draft:
@@ -117,7 +120,7 @@ class Checker:
         with tempfile.TemporaryDirectory(prefix="evidence-serve-") as folder:
             path = Path(folder) / f"draft{submission.suffix}"
             path.write_bytes(submission.data)
-            (draft,) = check_drafts([path], self.claims, self.verdicts, self.lexicon)
+            (draft,) = check_drafts([path], self.claims, self.verdicts, self.lexicon, self.model)
         if draft.error:
             raise ConfigError(draft.error.replace(str(path), submission.name))
         return replace(

@@ -40,6 +40,7 @@ import pandas as pd
 from evidence.config import ConfigError
 from evidence.curation.claims import Claim
 from evidence.tables import atomic_write_bytes
+from evidence.wording.classifier import WordingModel
 from evidence.wording.drafts import STDIN, format_of
 from evidence.wording.lexicon import Lexicon
 from evidence.wording.rules import Draft, Finding, check_drafts, exit_code
@@ -224,6 +225,7 @@ def run_check_wording_docx(
     verdicts: pd.DataFrame,
     err: TextIO | None = None,
     lexicon: Lexicon | None = None,
+    model: WordingModel | None = None,
 ) -> int:
     """``check-wording --format docx --output OUT.docx DRAFT``: write the annotated draft to
     ``output`` (atomically) and return the exit code (2 an unreadable draft, nothing written; else 1
@@ -231,7 +233,7 @@ def run_check_wording_docx(
     paths = list(paths)
     if len(paths) != 1:
         raise ConfigError(f"--format docx writes one document: give one draft, not {len(paths)}")
-    (draft,) = check_drafts(paths, claims, verdicts, lexicon)
+    (draft,) = check_drafts(paths, claims, verdicts, lexicon, model)
     if draft.error:
         print(f"error: {draft.error}", file=err or sys.stderr)
         return exit_code([], bad_input=True)

@@ -46,7 +46,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -57,6 +57,7 @@ from evidence.curation.claims import Claim
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.tables import read_csv
 from evidence.vocab import LEVELS, certainty_rank
+from evidence.wording.classifier import Example, WordingModel, example
 from evidence.wording.detection import (
     REQUIRED_VERDICT_COLUMNS,
     ClaimDetector,
@@ -226,6 +227,8 @@ class Finding:
     reason: str
     suggestion: str
     topics: tuple[str, ...]
+    #: the classifier's probability that the sentence overclaims (None: checked by the rules alone)
+    score: float | None = None
 
 
 def _suggestion(claim: RegisterClaim | None, topic: str) -> str:
@@ -273,10 +276,16 @@ def check_sentences(
     verdicts: pd.DataFrame,
     file: str = "",
     lexicon: Lexicon | None = None,
+    model: WordingModel | None = None,
 ) -> list[Finding]:
     """Findings for the claims among ``sentences`` (in order; plain strings count as one line each),
-    checked against the register ``claims`` and the verdict table."""
-    return list(iter_findings(sentences, claims, verdicts, file, lexicon))
+    checked against the register ``claims`` and the verdict table; with a ``model``, the
+    classifier decides which sentences are flagged (:func:`second_opinion`)."""
+    return list(iter_findings(sentences, claims, verdicts, file, lexicon, model))
+
+
+#: sentences scored by the classifier at a time (memory stays bounded on any input)
+MODEL_BATCH = 256
 
 
 def iter_findings(
@@ -285,13 +294,113 @@ def iter_findings(
     verdicts: pd.DataFrame,
     file: str = "",
     lexicon: Lexicon | None = None,
+    model: WordingModel | None = None,
 ) -> Iterator[Finding]:
-    """The findings of :func:`check_sentences`, one at a time, as the sentences are read."""
+    """The findings of :func:`check_sentences`, one at a time, as the sentences are read (with a
+    model, a batch of :data:`MODEL_BATCH` sentences at a time)."""
     lexicon = lexicon or load_lexicon()
     register = build_register(claims, verdicts)
     detector = ClaimDetector(register, lexicon, Path(file).name if file else "")
-    for found in detector.detect(_as_sentences(sentences)):
-        yield from _findings(file, found, register, lexicon)
+    found_findings = (
+        (found, _findings(file, found, register, lexicon)) for found in detector.detect(_as_sentences(sentences))
+    )
+    if model is None:
+        for _, findings in found_findings:
+            yield from findings
+        return
+    by_id = {c.id: c for c in register}
+    batch: list[tuple[Sentence, list[Finding], Example]] = []
+    text_before, findings_before = "", None
+    for found, findings in found_findings:
+        batch.append((found.sentence, findings, example([found.sentence], findings, text_before, findings_before)))
+        text_before, findings_before = found.sentence.text, findings
+        if len(batch) == MODEL_BATCH:
+            yield from _decided(batch, model, by_id, file)
+            batch = []
+    yield from _decided(batch, model, by_id, file)
+
+
+def _decided(
+    batch: Sequence[tuple[Sentence, list[Finding], Example]],
+    model: WordingModel,
+    by_id: dict[str, RegisterClaim],
+    file: str,
+) -> Iterator[Finding]:
+    probabilities = model.probabilities([e for _, _, e in batch])
+    for (sentence, findings, _), p in zip(batch, probabilities):
+        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id)
+
+
+def second_opinion(
+    findings: Sequence[Finding],
+    sentence: Sentence,
+    file: str,
+    probability: float,
+    threshold: float,
+    by_id: dict[str, RegisterClaim],
+) -> list[Finding]:
+    """The rules' findings of one sentence, decided by the classifier
+    (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``.
+
+    * flagged, and the rules flagged a claim: their findings stand as they are;
+    * flagged, the rules found claims but flagged none: each claim is flagged, the reason says the
+      classifier rates the sentence an overclaim, the suggestion is the claim's allowed wording;
+    * flagged, the rules found no claim: one finding without a topic, with that reason and a
+      generic suggestion (check the sentence by hand);
+    * not flagged: no finding is flagged; one the rules had flagged keeps their reason, followed by
+      the classifier's, and loses its suggestion.
+
+    Every finding carries the probability as ``score`` (rounded to 3 places)."""
+    score = round(probability, 3)
+    overclaim = probability >= threshold
+    rated = f"the classifier (trained on labelled clinic copy) gives the sentence a {probability:.0%} chance"
+    if not findings:
+        if not overclaim:
+            return []
+        return [
+            Finding(
+                file=file,
+                index=sentence.index,
+                line=sentence.line,
+                sentence=sentence.text,
+                topic="",
+                claim_type="",
+                strength="",
+                claim_id=None,
+                verdict="",
+                certainty="",
+                flagged=True,
+                reason=f"no rule matched a claim, but {rated} of overclaiming; check it by hand",
+                suggestion=generic_suggestion(""),
+                topics=(),
+                score=score,
+            )
+        ]
+    if overclaim and any(f.flagged for f in findings):
+        return [replace(f, score=score) for f in findings]
+    if overclaim:
+        return [
+            replace(
+                f,
+                flagged=True,
+                reason=f"{f.reason}; but {rated} of overclaiming",
+                suggestion=_suggestion(by_id.get(f.claim_id or ""), f.topic),
+                score=score,
+            )
+            for f in findings
+        ]
+    return [
+        replace(
+            f,
+            flagged=False,
+            reason=f"{f.reason}; but {rated} of overclaiming, below {threshold:.0%}",
+            suggestion="",
+            score=score,
+        )
+        if f.flagged
+        else replace(f, score=score)
+        for f in findings
+    ]
 
 
 #: drafts longer than this (about 1 MB of text) show their progress on stderr
@@ -319,7 +428,11 @@ class Draft:
 
 
 def check_drafts(
-    paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
+    paths: Iterable[str | Path],
+    claims: Iterable[Claim],
+    verdicts: pd.DataFrame,
+    lexicon: Lexicon | None = None,
+    model: WordingModel | None = None,
 ) -> list[Draft]:
     """Every draft of ``paths`` (``-`` reads stdin) checked; a draft that cannot be read carries
     its error and the others are still checked."""
@@ -335,15 +448,19 @@ def check_drafts(
             continue
         sentences = tuple(split_sentences(text))
         read = _with_progress(sentences, name, len(text))
-        drafts.append(Draft(name, sentences, tuple(check_sentences(read, claims, verdicts, name, lexicon))))
+        drafts.append(Draft(name, sentences, tuple(check_sentences(read, claims, verdicts, name, lexicon, model))))
     return drafts
 
 
 def check_files(
-    paths: Iterable[str | Path], claims: Iterable[Claim], verdicts: pd.DataFrame, lexicon: Lexicon | None = None
+    paths: Iterable[str | Path],
+    claims: Iterable[Claim],
+    verdicts: pd.DataFrame,
+    lexicon: Lexicon | None = None,
+    model: WordingModel | None = None,
 ) -> list[Finding]:
     """Findings for every draft in ``paths``; ConfigError for the first draft that cannot be read."""
-    drafts = check_drafts(paths, claims, verdicts, lexicon)
+    drafts = check_drafts(paths, claims, verdicts, lexicon, model)
     for draft in drafts:
         if draft.error:
             raise ConfigError(draft.error)
@@ -570,6 +687,7 @@ def run_check_wording(
     out: TextIO | None = None,
     err: TextIO | None = None,
     lexicon: Lexicon | None = None,
+    model: WordingModel | None = None,
 ) -> int:
     """``evidence check-wording``: check every draft, write the report of those that could be read
     to ``out`` and one error line per draft that could not to ``err``; return the worst exit code
@@ -580,7 +698,7 @@ def run_check_wording(
         raise ConfigError("no input files; give one or more .txt, .md, .html or .docx files, or - for stdin")
     out, err = out or sys.stdout, err or sys.stderr
     if fmt == "html":
-        drafts = check_drafts(paths, claims, verdicts, lexicon)
+        drafts = check_drafts(paths, claims, verdicts, lexicon, model)
         for draft in drafts:
             if draft.error:
                 print(f"error: {draft.error}", file=err)
@@ -589,7 +707,7 @@ def run_check_wording(
     # table, JSON and CSV are written as the findings come: memory stays that of the largest draft
     claims, lexicon = list(claims), lexicon or load_lexicon()
     errors: list[str] = []
-    findings = (f for path in paths for f in _draft_findings(path, claims, verdicts, lexicon, errors))
+    findings = (f for path in paths for f in _draft_findings(path, claims, verdicts, lexicon, errors, model))
     flagged = WRITERS[fmt](findings, out)
     for error in errors:
         print(f"error: {error}", file=err)
@@ -597,7 +715,12 @@ def run_check_wording(
 
 
 def _draft_findings(
-    path: str | Path, claims: list[Claim], verdicts: pd.DataFrame, lexicon: Lexicon, errors: list[str]
+    path: str | Path,
+    claims: list[Claim],
+    verdicts: pd.DataFrame,
+    lexicon: Lexicon,
+    errors: list[str],
+    model: WordingModel | None = None,
 ) -> Iterator[Finding]:
     """The findings of one draft as they are found (with progress on stderr for a large one); a
     draft that cannot be read adds its error to ``errors`` and yields nothing."""
@@ -607,4 +730,6 @@ def _draft_findings(
     except ConfigError as exc:
         errors.append(str(exc))
         return
-    yield from iter_findings(_with_progress(iter_sentences(text), name, len(text)), claims, verdicts, name, lexicon)
+    yield from iter_findings(
+        _with_progress(iter_sentences(text), name, len(text)), claims, verdicts, name, lexicon, model
+    )

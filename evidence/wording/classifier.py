@@ -1,0 +1,232 @@
+"""The wording checker's learned second opinion: a classifier trained on labelled clinic copy
+that decides, sentence by sentence, whether the rules' reading is an overclaim.
+
+Why: rules written after one set of real clinic pages hardly carry to the next (issue 18: the
+rules score about 0.6 / 0.6 on pages nobody here had read). A linear model over the sentence's
+words, its characters and what the rules found in it learns from every labelled sentence at once.
+
+Features (one row per sentence; scikit-learn's ``HashingVectorizer``, MurmurHash3 of each token
+into a fixed number of buckets, non-negative; Weinberger et al. 2009, "Feature hashing for
+large scale multitask learning", ICML), in four blocks (:data:`FEATURES`):
+
+* ``words``: word unigrams and bigrams of the lower-cased sentence (typographic quotes read as
+  plain ones), binary, each row L2-normalised;
+* ``characters``: character 3- to 5-grams within word boundaries, binary, L2-normalised (they
+  carry "relieves", "relief", "relieving" and misspellings to one another);
+* ``rules``: one token per property of each claim the rules found (strength, claim type,
+  verdict, certainty, whether flagged, topic, every topic the sentence names) or ``NOF`` when
+  they found none;
+* ``layout``: length in words (in fours, capped at 24+), final punctuation, position in the
+  draft (first, second, later), whether the line before ends with a colon (a lead-in), and
+  whether the rules found and flagged a claim in the sentence before.
+
+Model: logistic regression, L2 penalty with ``C`` = 3, classes weighted by the inverse of their
+frequency, fitted by L-BFGS (scikit-learn ``LogisticRegression``). The probability that a
+sentence overclaims is ``p = 1 / (1 + exp(-(w . x + b)))``; it is flagged when
+``p >= threshold`` (0.5). How the decision meets the rules' findings is
+:func:`evidence.wording.rules.second_opinion`.
+
+Training data: the labelled real clinic sentences (kept outside the repository: they are
+third-party text) and the project's own-words sets (``data/curated/wording_*.csv`` and
+``tests/fixtures/wording_dev_sentences.csv``), one example per labelled line or row (a row of
+several sentences is one example, its features the union of theirs).
+``scripts/train_wording_model.py`` trains it; the model is stored as data in
+``data/curated/wording_model/`` (``weights.npy``: the non-zero weights by bucket;
+``model.json``: intercept, threshold, feature settings and where the training data came from,
+with each file's sha256). No text is stored, only numbers per hashed bucket, and nothing is
+downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths
+from evidence.tables import atomic_write_bytes
+
+if TYPE_CHECKING:  # only for type hints: rules imports this module
+    from evidence.wording.drafts import Sentence
+    from evidence.wording.rules import Finding
+
+MODEL_DIR = "wording_model"
+WEIGHTS_FILE = "weights.npy"
+MODEL_FILE = "model.json"
+#: the feature blocks: name -> number of hashed buckets (the model's weight vector is their concatenation)
+FEATURES = {"words": 2**18, "characters": 2**18, "rules": 2**10, "layout": 2**10}
+#: L2 penalty of the logistic regression (scikit-learn's C, the inverse of its strength)
+C = 3.0
+THRESHOLD = 0.5
+_WEIGHT_DTYPE = np.dtype([("bucket", "<u4"), ("weight", "<f4")])
+_PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled unit (or one sentence to score): its text and its rules and layout tokens."""
+
+    text: str
+    rules: str
+    layout: str
+
+
+def _plain_lower(text: str) -> str:
+    return text.translate(_PLAIN).lower()
+
+
+def rule_tokens(findings: Sequence[Finding]) -> set[str]:
+    """What the rules found in a sentence, as tokens (``NOF`` for nothing)."""
+    if not findings:
+        return {"NOF"}
+    tokens = {"HASF"}
+    for f in findings:
+        tokens |= {
+            f"S_{f.strength}",
+            f"T_{f.claim_type}",
+            f"V_{f.verdict or 'none'}",
+            f"C_{f.certainty or 'none'}",
+            f"F_{f.flagged}",
+            f"TOP_{f.topic}",
+        }
+        tokens |= {f"N_{t}" for t in f.topics}
+    return tokens
+
+
+def layout_tokens(sentence: Sentence, line_before: str, findings_before: Sequence[Finding] | None) -> set[str]:
+    """Where and how the sentence stands: length, final punctuation, position, lead-in before it, and
+    what the rules found in the sentence before (``findings_before`` None: it is the first)."""
+    text = sentence.text.strip()
+    end = text[-1] if text and text[-1] in ".?!:" else "none"
+    tokens = {f"LEN{min(len(text.split()) // 4, 6)}", f"END_{end}", f"POS{min(sentence.index, 3)}"}
+    if findings_before is not None:
+        if line_before.strip().endswith(":"):
+            tokens.add("PREV_COLON")
+        tokens |= {"P" + t for t in rule_tokens(findings_before) if t.startswith(("F_", "HASF", "NOF"))}
+    return tokens
+
+
+def example(
+    sentences: Sequence[Sentence],
+    findings: Sequence[Finding],
+    line_before: str = "",
+    findings_before: Sequence[Finding] | None = None,
+) -> Example:
+    """The features of one unit: one sentence when scoring; when training, the sentences of one
+    labelled line or row (the text joined, the rules' tokens pooled, the layout of the first)."""
+    return Example(
+        text=" ".join(s.text for s in sentences),
+        rules=" ".join(sorted(rule_tokens(findings))),
+        layout=" ".join(sorted(layout_tokens(sentences[0], line_before, findings_before))),
+    )
+
+
+def feature_matrix(examples: Sequence[Example]) -> Any:
+    """The hashed features of ``examples`` as one sparse matrix (rows: examples; columns: the
+    blocks of :data:`FEATURES` in order)."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    settings = {"binary": True, "alternate_sign": False}
+    tokens = {"token_pattern": r"\S+", "lowercase": False, "norm": None}
+    blocks = [
+        HashingVectorizer(n_features=FEATURES["words"], ngram_range=(1, 2), preprocessor=_plain_lower, **settings),
+        HashingVectorizer(
+            n_features=FEATURES["characters"],
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            preprocessor=_plain_lower,
+            **settings,
+        ),
+        HashingVectorizer(n_features=FEATURES["rules"], **tokens, **settings),
+        HashingVectorizer(n_features=FEATURES["layout"], **tokens, **settings),
+    ]
+    columns = ([e.text for e in examples],) * 2 + ([e.rules for e in examples], [e.layout for e in examples])
+    return hstack([b.transform(c) for b, c in zip(blocks, columns)]).tocsr().astype(np.float64)
+
+
+@dataclass(frozen=True)
+class WordingModel:
+    """A trained classifier: weights over the hashed features, intercept and threshold, and what
+    it was trained on (``provenance``, written to ``model.json``)."""
+
+    weights: np.ndarray
+    intercept: float
+    threshold: float
+    provenance: dict
+
+    def probabilities(self, examples: Sequence[Example]) -> list[float]:
+        """P(overclaim) of each example."""
+        if not examples:
+            return []
+        scores = feature_matrix(examples) @ self.weights + self.intercept
+        return [1.0 / (1.0 + math.exp(-s)) for s in scores]
+
+
+def train(examples: Sequence[Example], labels: Sequence[bool], provenance: dict) -> WordingModel:
+    """Fit the logistic regression of the module docstring to labelled examples (deterministic:
+    the same examples give the same weights)."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit = LogisticRegression(C=C, class_weight="balanced", max_iter=5000).fit(feature_matrix(examples), list(labels))
+    weights = fit.coef_[0].astype(np.float32).astype(np.float64)
+    return WordingModel(weights, float(np.float32(fit.intercept_[0])), THRESHOLD, provenance)
+
+
+def model_dir(paths: DataPaths | None = None) -> Path:
+    """The project's model folder, ``data/curated/wording_model``."""
+    return (paths or DataPaths(DEFAULT_DATA_DIR)).curated / MODEL_DIR
+
+
+def save_model(model: WordingModel, folder: Path) -> None:
+    """Write ``weights.npy`` (non-zero weights by bucket, float32) and ``model.json``, each atomically."""
+    import io
+
+    nonzero = np.flatnonzero(model.weights)
+    table = np.zeros(len(nonzero), dtype=_WEIGHT_DTYPE)
+    table["bucket"], table["weight"] = nonzero, model.weights[nonzero]
+    buffer = io.BytesIO()
+    np.save(buffer, table, allow_pickle=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(folder / WEIGHTS_FILE, buffer.getvalue())
+    record = {
+        "features": FEATURES,
+        "C": C,
+        "intercept": model.intercept,
+        "threshold": model.threshold,
+        "provenance": model.provenance,
+    }
+    atomic_write_bytes(folder / MODEL_FILE, (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode())
+
+
+def load_model(folder: Path | None = None) -> WordingModel:
+    """The model in ``folder`` (default: the project's); ConfigError naming the file when it is
+    missing, unreadable, or was trained with other feature settings than this code's."""
+    folder = folder or model_dir()
+    meta_path, weights_path = folder / MODEL_FILE, folder / WEIGHTS_FILE
+    try:
+        record = json.loads(meta_path.read_text(encoding="utf-8"))
+        table = np.load(weights_path, allow_pickle=False)
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename}: cannot read the wording model ({exc.strerror})") from None
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{folder}: the wording model is not readable ({exc})") from None
+    if record.get("features") != FEATURES:
+        raise ConfigError(
+            f"{meta_path}: trained with features {record.get('features')}, this code uses {FEATURES}; "
+            "retrain it with scripts/train_wording_model.py"
+        )
+    size = sum(FEATURES.values())
+    if table.dtype != _WEIGHT_DTYPE or (len(table) and int(table["bucket"].max()) >= size):
+        raise ConfigError(f"{weights_path}: expected {_WEIGHT_DTYPE} weights for {size} buckets")
+    weights = np.zeros(size)
+    weights[table["bucket"]] = table["weight"]
+    try:
+        return WordingModel(weights, float(record["intercept"]), float(record["threshold"]), record["provenance"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{meta_path}: missing or bad field ({exc})") from None

@@ -1,0 +1,122 @@
+"""Labelled copy for the wording classifier: real clinic pages and the project's own-words sets,
+read and turned into examples (:func:`evidence.wording.classifier.example`) as the checker sees them.
+
+A **labelled page set** is a YAML list of entries ``{text, flag, url, ...}`` (the form of
+``../shared/wording-real/dev_set.yaml``); the entries of one ``url``, in order, are one page. A
+page is read as one draft (:func:`page_draft`: one entry per line, an unpunctuated entry after a
+lead-in or a list item is a list item), so that an entry's line carries its label. An **own-words
+set** is a CSV of the project with a text column and ``expected_flagged`` (true/false); each row is
+one draft.
+
+One example per labelled line or row: when a line holds several sentences, they are one example
+(:func:`evidence.wording.classifier.example`). Bad input: ConfigError naming the file, the entry or
+row, and what is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from evidence.config import ConfigError
+from evidence.curation.claims import Claim
+from evidence.tables import read_csv
+from evidence.wording.classifier import Example, example
+from evidence.wording.drafts import split_sentences
+from evidence.wording.lexicon import Lexicon
+from evidence.wording.rules import Finding, check_sentences
+
+#: the project's own-words sets (path from the project root, text column)
+OWN_SETS = (
+    ("data/curated/wording_clinic_style.csv", "text"),
+    ("data/curated/wording_fresh_1.csv", "text"),
+    ("data/curated/wording_fresh_2.csv", "text"),
+    ("data/curated/wording_labelled.csv", "sentence"),
+    ("tests/fixtures/wording_dev_sentences.csv", "text"),
+)
+Labelled = list[tuple[Example, bool]]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def page_draft(lines: Sequence[str]) -> str:
+    """A page's entries as one draft: one line each (whitespace collapsed); an entry after a lead-in
+    (ending in ":") or after a list item, that does not end a sentence, becomes a list item ("- ")."""
+    out, in_list = [], False
+    for line in lines:
+        text = " ".join(str(line).split())
+        item = in_list and not text.rstrip("\"'”’)").endswith((".", "!", "?"))
+        out.append(f"- {text}" if item else text)
+        in_list = text.endswith(":") or item
+    return "\n".join(out) + "\n"
+
+
+def load_page_set(path: Path) -> list[list[tuple[str, bool]]]:
+    """The pages of a labelled page set, each a list of (text, flag) in order; ConfigError naming the
+    file and entry number when an entry lacks text, a true/false flag or a url."""
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the labelled set ({exc})") from None
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: expected a list of entries with text, flag and url")
+    pages: dict[str, list[tuple[str, bool]]] = {}
+    for number, entry in enumerate(entries, start=1):
+        if not (isinstance(entry, dict) and isinstance(entry.get("text"), str) and isinstance(entry.get("flag"), bool)):
+            raise ConfigError(f"{path}: entry {number}: needs text (a string) and flag (true or false)")
+        if not entry.get("url"):
+            raise ConfigError(f"{path}: entry {number}: needs the url of its page")
+        pages.setdefault(str(entry["url"]), []).append((entry["text"], entry["flag"]))
+    return list(pages.values())
+
+
+def _by_sentence(findings: Sequence[Finding]) -> dict[int, list[Finding]]:
+    grouped: dict[int, list[Finding]] = {}
+    for f in findings:
+        grouped.setdefault(f.index, []).append(f)
+    return grouped
+
+
+def draft_examples(
+    text: str, labels: Sequence[bool], claims: Sequence[Claim], verdicts: pd.DataFrame, lexicon: Lexicon
+) -> Labelled:
+    """One example per labelled line of a draft (``labels[k]`` is line k + 1's); a draft read as one
+    labelled row has a single label for all its lines."""
+    sentences = split_sentences(text)
+    findings = _by_sentence(check_sentences(sentences, claims, verdicts, lexicon=lexicon))
+    lines: dict[int, list] = {}
+    for s in sentences:
+        lines.setdefault(0 if len(labels) == 1 else s.line, []).append(s)
+    examples, text_before, findings_before = [], "", None
+    for key, group in lines.items():
+        found = [f for s in group for f in findings.get(s.index, [])]
+        examples.append((example(group, found, text_before, findings_before), labels[0 if key == 0 else key - 1]))
+        text_before, findings_before = group[-1].text, findings.get(group[-1].index, [])
+    return examples
+
+
+def page_set_examples(path: Path, claims: Sequence[Claim], verdicts: pd.DataFrame, lexicon: Lexicon) -> Labelled:
+    """The examples of every page of a labelled page set."""
+    out: Labelled = []
+    for page in load_page_set(path):
+        out += draft_examples(page_draft([t for t, _ in page]), [f for _, f in page], claims, verdicts, lexicon)
+    return out
+
+
+def own_set_examples(
+    path: Path, text_column: str, claims: Sequence[Claim], verdicts: pd.DataFrame, lexicon: Lexicon
+) -> Labelled:
+    """The examples of an own-words set: one per row (``\\n`` in a cell is a line break)."""
+    table = read_csv(path, columns=[text_column, "expected_flagged"])
+    out: Labelled = []
+    for number, (text, flag) in enumerate(zip(table[text_column], table["expected_flagged"]), start=2):
+        if flag not in ("true", "false"):
+            raise ConfigError(f"{path}: line {number}: expected_flagged must be true or false, not {flag!r}")
+        out += draft_examples(str(text).replace("\\n", "\n"), [flag == "true"], claims, verdicts, lexicon)
+    return out
