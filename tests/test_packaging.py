@@ -118,6 +118,7 @@ def test_runtime_dependencies_are_what_the_package_imports():
         "urllib3": "urllib3",
         "IPython": "ipython",
         "docx": "python-docx",
+        "sklearn": "scikit-learn",
     }
     imported = set()
     for path in (PROJECT / "evidence").rglob("*.py"):

@@ -1,0 +1,233 @@
+"""The classifier's second opinion: how its decision meets the rules' findings, its features, the
+stored model, training and the labelled sets it reads. Sentences are ours."""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+
+import numpy as np
+import pytest
+
+from evidence.config import ConfigError
+from evidence.wording import classifier, drafts, rules, training
+from tests.conftest import PROJECT
+from tests.wording_helpers import fixture
+
+
+def constant_model(logit: float) -> classifier.WordingModel:
+    """A model whose every sentence scores 1 / (1 + exp(-logit))."""
+    return classifier.WordingModel(np.zeros(sum(classifier.FEATURES.values())), logit, 0.5, {})
+
+
+def check(text: str, model: classifier.WordingModel | None) -> list[rules.Finding]:
+    claims, verdicts = fixture()
+    return rules.check_sentences(drafts.split_sentences(text), claims, verdicts, model=model)
+
+
+NO_CLAIM = "Parking is behind the building, next to the bakery."
+HEDGED_NECK = "Dry needling may ease neck pain for a few weeks."
+ABSOLUTE = "Dry needling cures migraines for good."
+
+
+def test_without_a_model_the_rules_decide_and_no_score_is_given():
+    (finding,) = [f for f in check(ABSOLUTE, None) if f.flagged][:1]
+    assert finding.score is None
+    assert check(NO_CLAIM, None) == []
+
+
+def test_a_sentence_without_claims_is_flagged_when_the_classifier_says_so():
+    (finding,) = check(NO_CLAIM, constant_model(8.0))
+    assert finding.flagged and finding.topic == "" and finding.claim_id is None
+    assert "no rule matched" in finding.reason and "classifier" in finding.reason
+    assert finding.suggestion and finding.score == pytest.approx(1.0, abs=1e-3)
+    assert rules.exit_code([finding]) == rules.EXIT_FLAGGED
+    assert check(NO_CLAIM, constant_model(-8.0)) == []
+
+
+def test_a_claim_the_rules_pass_is_flagged_with_its_claims_wording_when_the_classifier_says_so():
+    passed = check(HEDGED_NECK, None)
+    assert passed and not any(f.flagged for f in passed)
+    decided = check(HEDGED_NECK, constant_model(8.0))
+    assert all(f.flagged for f in decided) and len(decided) == len(passed)
+    for before, after in zip(passed, decided):
+        assert after.reason.startswith(before.reason) and "classifier" in after.reason
+        assert after.suggestion  # the register claim's allowed wording, or the topic's hedge
+
+
+def test_a_claim_the_rules_flag_is_cleared_with_both_reasons_when_the_classifier_disagrees():
+    flagged = [f for f in check(ABSOLUTE, None) if f.flagged]
+    assert flagged
+    decided = check(ABSOLUTE, constant_model(-8.0))
+    assert not any(f.flagged for f in decided)
+    cleared = [a for b, a in zip(check(ABSOLUTE, None), decided) if b.flagged]
+    assert all("below 50%" in f.reason and f.suggestion == "" for f in cleared)
+
+
+def test_when_both_flag_the_rules_findings_stand_with_the_score():
+    before = check(ABSOLUTE, None)
+    after = check(ABSOLUTE, constant_model(8.0))
+    assert [(f.flagged, f.reason, f.suggestion) for f in after] == [(f.flagged, f.reason, f.suggestion) for f in before]
+    assert all(f.score is not None for f in after)
+
+
+def test_the_words_block_is_read():
+    """A model that only weighs the word buckets of one sentence flags that sentence and not another."""
+    probe = classifier.example(drafts.split_sentences("zebra stripes calm")[:1], [])
+    words = classifier.FEATURES["words"]
+    weights = np.zeros(sum(classifier.FEATURES.values()))
+    weights[:words] = 30 * classifier.feature_matrix([probe]).toarray()[0][:words]
+    model = classifier.WordingModel(weights, -10.0, 0.5, {})
+    assert [f.flagged for f in check("zebra stripes calm", model)] == [True]
+    assert check("Open on Saturdays until noon.", model) == []
+
+
+def test_layout_tokens_see_the_lead_in_and_the_sentence_before():
+    first, second = drafts.split_sentences("What we treat:\n- sore calves\n")
+    assert "PREV_COLON" in classifier.layout_tokens(second, first.text, [])
+    assert "PNOF" in classifier.layout_tokens(second, first.text, [])
+    assert not any(t.startswith("P") and t != "POS1" for t in classifier.layout_tokens(first, "", None))
+
+
+def test_findings_come_in_bounded_batches():
+    """Memory stays bounded: the first findings come before the draft has been read to its end."""
+    claims, verdicts = fixture()
+    read = []
+
+    def sentences():
+        for number in range(1, 10 * rules.MODEL_BATCH):
+            read.append(number)
+            yield drafts.Sentence(ABSOLUTE, number, number)
+
+    first = next(iter(rules.iter_findings(sentences(), claims, verdicts, model=constant_model(8.0))))
+    assert first.flagged and len(read) <= rules.MODEL_BATCH + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# the stored model
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_committed_model_loads_and_names_its_training_data():
+    model = classifier.load_model()
+    assert model.weights.shape == (sum(classifier.FEATURES.values()),) and np.count_nonzero(model.weights) > 1000
+    sets = model.provenance["training_sets"]
+    own = [s for s in sets if s["kind"] == "own words"]
+    assert {s["file"] for s in own} == {path for path, _ in training.OWN_SETS}
+    assert all((PROJECT / s["file"]).is_file() for s in own)
+    assert all(len(s["sha256"]) == 64 and s["examples"] > 0 for s in sets)
+    assert sum(s["kind"] != "own words" for s in sets) >= 2
+
+
+def test_the_shipped_checker_scores_every_sentence_between_0_and_1():
+    findings = check(f"{ABSOLUTE}\n{HEDGED_NECK}\n{NO_CLAIM}\n", classifier.load_model())
+    assert findings and all(0.0 <= f.score <= 1.0 for f in findings)
+
+
+def test_load_model_errors_name_the_file(tmp_path):
+    with pytest.raises(ConfigError, match="model.json"):
+        classifier.load_model(tmp_path)
+    classifier.save_model(constant_model(0.0), tmp_path)
+    record = json.loads((tmp_path / classifier.MODEL_FILE).read_text())
+    record["features"]["words"] = 16
+    (tmp_path / classifier.MODEL_FILE).write_text(json.dumps(record))
+    with pytest.raises(ConfigError, match="retrain"):
+        classifier.load_model(tmp_path)
+    classifier.save_model(constant_model(0.0), tmp_path)
+    np.save(tmp_path / classifier.WEIGHTS_FILE, np.zeros(3))
+    with pytest.raises(ConfigError, match="weights.npy"):
+        classifier.load_model(tmp_path)
+
+
+def test_a_saved_model_loads_back_as_it_was(tmp_path):
+    weights = np.zeros(sum(classifier.FEATURES.values()))
+    weights[[3, 70_000, 524_000]] = [0.5, -1.25, 2.0]
+    classifier.save_model(classifier.WordingModel(weights, -0.75, 0.5, {"note": "ours"}), tmp_path)
+    loaded = classifier.load_model(tmp_path)
+    assert (
+        np.array_equal(loaded.weights, weights) and loaded.intercept == -0.75 and loaded.provenance == {"note": "ours"}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# training and its inputs
+# ---------------------------------------------------------------------------------------------
+
+
+def _own_examples(rows: int = 120) -> training.Labelled:
+    claims, verdicts = fixture()
+    path, column = training.OWN_SETS[3]  # wording_labelled.csv: flagged and passed rows mixed
+    return list(islice(training.own_set_examples(PROJECT / path, column, claims, verdicts, _lexicon()), rows))
+
+
+def _lexicon():
+    from evidence.wording.lexicon import load_lexicon
+
+    return load_lexicon()
+
+
+def test_training_is_deterministic_and_learns_its_examples(tmp_path):
+    examples = _own_examples()
+    texts, labels = [e for e, _ in examples], [y for _, y in examples]
+    first = classifier.train(texts, labels, {})
+    second = classifier.train(texts, labels, {})
+    classifier.save_model(first, tmp_path / "a")
+    classifier.save_model(second, tmp_path / "b")
+    for name in (classifier.WEIGHTS_FILE, classifier.MODEL_FILE):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    fitted = [p >= 0.5 for p in first.probabilities(texts)]
+    assert sum(f == y for f, y in zip(fitted, labels)) / len(labels) > 0.9
+
+
+def test_page_draft_marks_list_items_after_a_lead_in():
+    draft = training.page_draft(["Why people book:", "Looser calves", "Better sleep", "Call us today."])
+    assert draft == "Why people book:\n- Looser calves\n- Better sleep\nCall us today.\n"
+    lines = [s.line for s in drafts.split_sentences(draft)]
+    assert lines == [1, 2, 3, 4]
+
+
+def test_a_page_is_one_example_per_labelled_line():
+    claims, verdicts = fixture()
+    entries = ["Our clinic opened in 2019.", "Dry needling cures back pain. It works every time.", "Book online."]
+    examples = training.draft_examples(training.page_draft(entries), [False, True, False], claims, verdicts, _lexicon())
+    assert [y for _, y in examples] == [False, True, False]
+    assert examples[1][0].text == "Dry needling cures back pain. It works every time."
+    assert "F_True" in examples[1][0].rules and examples[0][0].rules == "NOF"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("- text: Fine copy.\n  flag: maybe\n  url: u\n", "entry 1: needs text"),
+        ("- text: Fine copy.\n  flag: false\n", "entry 1: needs the url"),
+        ("text: not a list\n", "expected a list"),
+        ("- [unclosed\n", "cannot read"),
+    ],
+)
+def test_a_bad_labelled_set_names_the_file_and_entry(tmp_path, content, message):
+    path = tmp_path / "set.yaml"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=message) as error:
+        training.load_page_set(path)
+    assert str(path) in str(error.value)
+
+
+def test_an_own_set_row_without_a_true_or_false_label_is_refused(tmp_path):
+    path = tmp_path / "own.csv"
+    path.write_text("text,expected_flagged\nDry needling helps.,yes\n")
+    claims, verdicts = fixture()
+    with pytest.raises(ConfigError, match="line 2: expected_flagged"):
+        training.own_set_examples(path, "text", claims, verdicts, _lexicon())
+
+
+def test_check_wording_uses_the_classifier_unless_told_rules_only(tmp_path, capsys):
+    from evidence.cli import main
+
+    draft = tmp_path / "draft.txt"
+    draft.write_text(f"{ABSOLUTE}\n{HEDGED_NECK}\n", encoding="utf-8")
+    main(["check-wording", "--format", "json", str(draft)])
+    shipped = json.loads(capsys.readouterr().out)
+    main(["check-wording", "--format", "json", "--rules-only", str(draft)])
+    rules_only = json.loads(capsys.readouterr().out)
+    assert shipped and all(isinstance(f["score"], float) for f in shipped)
+    assert rules_only and all(f["score"] is None for f in rules_only)
