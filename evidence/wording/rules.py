@@ -285,7 +285,7 @@ def check_sentences(
 
 
 #: sentences scored by the classifier at a time (memory stays bounded on any input)
-MODEL_BATCH = 256
+MODEL_BATCH = 2048
 
 
 def iter_findings(
