@@ -113,7 +113,29 @@ def _compile(entries: Any, section: str, problems: list[Problem], file: str) -> 
             )
             continue
         good.append(entry)
-    return re.compile("|".join(f"(?:{p})" for p in good), re.I) if good else None
+    return re.compile(alternation(good), re.I) if good else None
+
+
+def alternation(patterns: list[str]) -> str:
+    """One regular expression matching what any of ``patterns`` matches, tried in their order. A run of
+    patterns each of whose top-level branches starts with a word boundary shares one ``\\b``:
+    ``\\b(?:a|b)`` matches what ``(?:\\ba)|(?:\\bb)`` matches, at the same places, but the engine
+    tests the boundary once per position instead of once per pattern (most entries start with
+    ``\\b``; this halves the time of the longest lists)."""
+    parts: list[str] = []
+    run: list[str] = []
+    for pattern in patterns:
+        branches = _top_level_branches(pattern)
+        if all(b.startswith("\\b") for b in branches):
+            run.append("(?:" + "|".join(b[2:] for b in branches) + ")")
+            continue
+        if run:
+            parts.append("\\b(?:" + "|".join(run) + ")")
+            run = []
+        parts.append(f"(?:{pattern})")
+    if run:
+        parts.append("\\b(?:" + "|".join(run) + ")")
+    return "|".join(parts)
 
 
 def _mapping(raw: dict, section: str, keys: tuple[str, ...] | None, problems: list[Problem], file: str) -> dict:

@@ -231,3 +231,11 @@ def test_check_wording_uses_the_classifier_unless_told_rules_only(tmp_path, caps
     rules_only = json.loads(capsys.readouterr().out)
     assert shipped and all(isinstance(f["score"], float) for f in shipped)
     assert rules_only and all(f["score"] is None for f in rules_only)
+
+
+def test_character_grams_are_scikit_learns_char_wb_grams():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    theirs = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=classifier._plain_lower)
+    for text in ["Needling eased my calf", "a  b\tI’m OK", "x", "Über-tight TRAPS, 2 sessions!", ""]:
+        assert sorted(classifier.character_grams(text)) == sorted(theirs.build_analyzer()(text)), text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evidence.config import ConfigError
@@ -134,3 +136,15 @@ def test_required_words_never_skip_a_topic_that_matches():
             continue
         skipped = [t for t in texts if pattern.search(t) and not any(w in t.lower() for w in words)]
         assert not skipped, (topic, skipped[:3])
+
+
+def test_a_shared_word_boundary_changes_no_match():
+    """Patterns that start with a word boundary share one; every match stays where it was."""
+    from evidence.wording.lexicon import alternation
+
+    patterns = [r"\bease[sd]?\b", r"\bcalm|\bsoothe", "under the", r"\brelax\w*", r"pain\b|\bache", r"\bfree"]
+    text = "Eases pain, soothes aches; under the heel it relaxes. Headache-free? painfree, ease, unease."
+    plain = re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+    shared = re.compile(alternation(patterns), re.I)
+    assert [m.span() for m in shared.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert alternation(patterns).count(r"\b(?:") == 3  # three runs of boundary patterns, split by the others
