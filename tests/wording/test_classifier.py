@@ -239,3 +239,20 @@ def test_character_grams_are_scikit_learns_char_wb_grams():
     theirs = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=classifier._plain_lower)
     for text in ["Needling eased my calf", "a  b\tI’m OK", "x", "Über-tight TRAPS, 2 sessions!", ""]:
         assert sorted(classifier.character_grams(text)) == sorted(theirs.build_analyzer()(text)), text
+
+
+def test_check_wording_with_a_broken_model_exits_2_naming_the_file(tmp_path, capsys):
+    import shutil
+
+    from evidence.cli import main
+
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT / "data" / "curated", data / "curated")
+    (data / "derived").mkdir()
+    shutil.copy(PROJECT / "data" / "derived" / "claim_verdicts.csv", data / "derived")
+    (data / "curated" / classifier.MODEL_DIR / classifier.MODEL_FILE).write_text("{}")
+    draft = tmp_path / "draft.txt"
+    draft.write_text(f"{ABSOLUTE}\n", encoding="utf-8")
+    assert main(["check-wording", "--data-dir", str(data), str(draft)]) == 2
+    assert "model.json" in capsys.readouterr().err
+    assert main(["check-wording", "--data-dir", str(data), "--rules-only", str(draft)]) == 1
