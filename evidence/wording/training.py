@@ -90,13 +90,13 @@ def draft_examples(
     labelled row has a single label for all its lines."""
     sentences = split_sentences(text)
     findings = _by_sentence(check_sentences(sentences, claims, verdicts, lexicon=lexicon))
-    lines: dict[int, list] = {}
+    lines: dict[int, list] = {}  # labelled line -> its sentences (one row: all on line 1)
     for s in sentences:
-        lines.setdefault(0 if len(labels) == 1 else s.line, []).append(s)
+        lines.setdefault(s.line if len(labels) > 1 else 1, []).append(s)
     examples, text_before, findings_before = [], "", None
-    for key, group in lines.items():
+    for line, group in lines.items():
         found = [f for s in group for f in findings.get(s.index, [])]
-        examples.append((example(group, found, text_before, findings_before), labels[0 if key == 0 else key - 1]))
+        examples.append((example(group, found, text_before, findings_before), labels[line - 1]))
         text_before, findings_before = group[-1].text, findings.get(group[-1].index, [])
     return examples
 
