@@ -180,7 +180,8 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
 
         if not args.output:
             raise ConfigError("--format docx needs --output OUT.docx (a Word document is not written to the terminal)")
-        return run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon, model=model)
+        code = run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon, model=model)
+        return _said_written(args.output, code, written=code != 2)  # an unreadable draft writes nothing
     if not args.output:
         return run_check_wording(args.files, args.format, claims, verdicts, lexicon=lexicon, model=model)
     from evidence.tables import atomic_write_bytes
@@ -188,6 +189,14 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
     report = io.StringIO()
     code = run_check_wording(args.files, args.format, claims, verdicts, out=report, lexicon=lexicon, model=model)
     atomic_write_bytes(Path(args.output), report.getvalue().encode("utf-8"))
+    return _said_written(args.output, code, written=True)
+
+
+def _said_written(output: str, code: int, written: bool) -> int:
+    """Tell on stderr whether ``check-wording --output`` wrote its file (nothing else is printed) and
+    what the exit code means; return the code."""
+    meaning = {0: "nothing flagged", 1: "something is flagged"}.get(code, "a draft could not be read")
+    print(f"{'wrote' if written else 'did not write'} {output} ({meaning}; exit {code})", file=sys.stderr)
     return code
 
 

@@ -185,6 +185,18 @@ class WordingModel:
         scores = feature_matrix(examples) @ self.weights + self.intercept
         return [1.0 / (1.0 + math.exp(-s)) for s in scores]
 
+    def weighed_words(self, text: str, towards: bool, count: int = 3) -> list[str]:
+        """The words and word pairs of ``text`` (the ``words`` block) whose weights push its score
+        most towards an overclaim (``towards``) or away from one, strongest first: what a reader can
+        change. A word's bucket is scikit-learn's, MurmurHash3 (seed 0) modulo the block's size."""
+        from sklearn.feature_extraction.text import HashingVectorizer
+        from sklearn.utils import murmurhash3_32
+
+        grams = set(HashingVectorizer(ngram_range=(1, 2), preprocessor=_plain_lower).build_analyzer()(text))
+        sign = 1.0 if towards else -1.0
+        weighed = [(sign * self.weights[abs(murmurhash3_32(g, seed=0)) % FEATURES["words"]], g) for g in grams]
+        return [g for w, g in sorted(weighed, key=lambda item: (-item[0], item[1])) if w > 0][:count]
+
 
 def train(examples: Sequence[Example], labels: Sequence[bool], provenance: dict) -> WordingModel:
     """Fit the logistic regression of the module docstring to labelled examples (deterministic:

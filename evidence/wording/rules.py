@@ -328,7 +328,7 @@ def _decided(
 ) -> Iterator[Finding]:
     probabilities = model.probabilities([e for _, _, e in batch])
     for (sentence, findings, _), p in zip(batch, probabilities):
-        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id)
+        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words)
 
 
 def second_opinion(
@@ -338,6 +338,7 @@ def second_opinion(
     probability: float,
     threshold: float,
     by_id: dict[str, RegisterClaim],
+    model_words: Callable[[str, bool], list[str]] | None = None,
 ) -> list[Finding]:
     """The rules' findings of one sentence, decided by the classifier
     (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``.
@@ -350,10 +351,25 @@ def second_opinion(
     * not flagged: no finding is flagged; one the rules had flagged keeps their reason, followed by
       the classifier's, and loses its suggestion.
 
-    Every finding carries the probability as ``score`` (rounded to 3 places)."""
+    A reason that gives the classifier's decision names the words of the sentence that weighed most
+    for it (``model_words``: :meth:`evidence.wording.classifier.WordingModel.weighed_words`), so the
+    reader sees what to change. Every finding carries the probability as ``score`` (rounded to 3
+    places)."""
     score = round(probability, 3)
     overclaim = probability >= threshold
-    rated = f"the classifier (trained on labelled clinic copy) gives the sentence a {probability:.0%} chance"
+
+    def rated() -> str:
+        """The classifier's decision in words (made only for a reason that gives it)."""
+        text = (
+            f"the classifier (trained on labelled clinic copy) scores the sentence {probability:.2f}, "
+            f"{'at or above' if overclaim else 'below'} its threshold {threshold:.2f} for an overclaim"
+        )
+        words = model_words(sentence.text, overclaim) if model_words else []
+        if words:
+            weighed = ", ".join(f"'{w}'" for w in words)
+            text += f"; the words that weighed most {'for' if overclaim else 'against'} it: {weighed}"
+        return text
+
     if not findings:
         if not overclaim:
             return []
@@ -370,7 +386,7 @@ def second_opinion(
                 verdict="",
                 certainty="",
                 flagged=True,
-                reason=f"no rule matched a claim, but {rated} of overclaiming; check it by hand",
+                reason=f"no rule matched a claim, but {rated()}; check it by hand",
                 suggestion=generic_suggestion(""),
                 topics=(),
                 score=score,
@@ -378,12 +394,13 @@ def second_opinion(
         ]
     if overclaim and any(f.flagged for f in findings):
         return [replace(f, score=score) for f in findings]
+    said = rated() if overclaim or any(f.flagged for f in findings) else ""
     if overclaim:
         return [
             replace(
                 f,
                 flagged=True,
-                reason=f"{f.reason}; but {rated} of overclaiming",
+                reason=f"{f.reason}; but {said}",
                 suggestion=_suggestion(by_id.get(f.claim_id or ""), f.topic),
                 score=score,
             )
@@ -393,7 +410,7 @@ def second_opinion(
         replace(
             f,
             flagged=False,
-            reason=f"{f.reason}; but {rated} of overclaiming, below {threshold:.0%}",
+            reason=f"{f.reason}; but {said}",
             suggestion="",
             score=score,
         )

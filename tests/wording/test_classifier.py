@@ -61,7 +61,7 @@ def test_a_claim_the_rules_flag_is_cleared_with_both_reasons_when_the_classifier
     decided = check(ABSOLUTE, constant_model(-8.0))
     assert not any(f.flagged for f in decided)
     cleared = [a for b, a in zip(check(ABSOLUTE, None), decided) if b.flagged]
-    assert all("below 50%" in f.reason and f.suggestion == "" for f in cleared)
+    assert all("below its threshold 0.50" in f.reason and f.suggestion == "" for f in cleared)
 
 
 def test_when_both_flag_the_rules_findings_stand_with_the_score():
@@ -78,8 +78,14 @@ def test_the_words_block_is_read():
     weights = np.zeros(sum(classifier.FEATURES.values()))
     weights[:words] = 30 * classifier.feature_matrix([probe]).toarray()[0][:words]
     model = classifier.WordingModel(weights, -10.0, 0.5, {})
-    assert [f.flagged for f in check("zebra stripes calm", model)] == [True]
+    (flagged,) = check("zebra stripes calm", model)
+    assert flagged.flagged and "no rule matched" in flagged.reason
     assert check("Open on Saturdays until noon.", model) == []
+    # the reason names the sentence's words that weighed most for the flag (equal weights: alphabetical)
+    grams = {"zebra", "stripes", "calm", "zebra stripes", "stripes calm"}
+    assert set(model.weighed_words("zebra stripes calm", towards=True, count=5)) == grams
+    assert "weighed most for it: 'calm', 'stripes', 'stripes calm'" in flagged.reason
+    assert model.weighed_words("zebra stripes calm", towards=False) == []
 
 
 def test_layout_tokens_see_the_lead_in_and_the_sentence_before():

@@ -200,6 +200,15 @@ def test_cli_check_wording_exit_codes(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("<!DOCTYPE html>")
 
 
+def test_check_wording_with_output_says_what_it_wrote(tmp_path, capsys):
+    from evidence.cli import main
+
+    draft, out = tmp_path / "draft.txt", tmp_path / "checked.html"
+    draft.write_text("Dry needling cures migraines for good.\n", encoding="utf-8")
+    assert main(["check-wording", "--format", "html", "--output", str(out), str(draft)]) == 1
+    assert f"wrote {out} (something is flagged; exit 1)" in capsys.readouterr().err and out.exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # the patient materials (read from ../shared, never stored)
 # ---------------------------------------------------------------------------------------------
