@@ -150,22 +150,28 @@ def example(
     )
 
 
-def feature_matrix(examples: Sequence[Example]) -> Any:
-    """The hashed features of ``examples`` as one sparse matrix (rows: examples; columns: the
-    blocks of :data:`FEATURES` in order)."""
-    from scipy.sparse import hstack
+@lru_cache(maxsize=1)
+def _blocks() -> tuple[Any, ...]:
+    """One ``HashingVectorizer`` per block of :data:`FEATURES`, in order (made once: they keep no state)."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     settings = {"binary": True, "alternate_sign": False}
     tokens = {"token_pattern": r"\S+", "lowercase": False, "norm": None}
-    blocks = [
+    return (
         HashingVectorizer(n_features=FEATURES["words"], ngram_range=(1, 2), preprocessor=_plain_lower, **settings),
         HashingVectorizer(n_features=FEATURES["characters"], analyzer=character_grams, **settings),
         HashingVectorizer(n_features=FEATURES["rules"], **tokens, **settings),
         HashingVectorizer(n_features=FEATURES["layout"], **tokens, **settings),
-    ]
+    )
+
+
+def feature_matrix(examples: Sequence[Example]) -> Any:
+    """The hashed features of ``examples`` as one sparse matrix (rows: examples; columns: the
+    blocks of :data:`FEATURES` in order)."""
+    from scipy.sparse import hstack
+
     columns = ([e.text for e in examples],) * 2 + ([e.rules for e in examples], [e.layout for e in examples])
-    return hstack([b.transform(c) for b, c in zip(blocks, columns)]).tocsr().astype(np.float64)
+    return hstack([b.transform(c) for b, c in zip(_blocks(), columns)]).tocsr().astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -189,10 +195,9 @@ class WordingModel:
         """The words and word pairs of ``text`` (the ``words`` block) whose weights push its score
         most towards an overclaim (``towards``) or away from one, strongest first: what a reader can
         change. A word's bucket is scikit-learn's, MurmurHash3 (seed 0) modulo the block's size."""
-        from sklearn.feature_extraction.text import HashingVectorizer
         from sklearn.utils import murmurhash3_32
 
-        grams = set(HashingVectorizer(ngram_range=(1, 2), preprocessor=_plain_lower).build_analyzer()(text))
+        grams = set(_blocks()[0].build_analyzer()(text))
         sign = 1.0 if towards else -1.0
         weighed = [(sign * self.weights[abs(murmurhash3_32(g, seed=0)) % FEATURES["words"]], g) for g in grams]
         return [g for w, g in sorted(weighed, key=lambda item: (-item[0], item[1])) if w > 0][:count]

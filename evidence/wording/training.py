@@ -42,6 +42,7 @@ Labelled = list[tuple[Example, bool]]
 
 
 def sha256(path: Path) -> str:
+    """The file's sha256 (hex), as ``model.json`` names the files a model was trained on."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
