@@ -61,6 +61,16 @@ def test_descriptions_stray_words_and_non_claims_are_not_claims(text):
     assert check(text, ALL) == [], text
 
 
+def test_acupuncture_on_a_needling_page_is_judged_as_needling():
+    """Clinics use the two names for the same needles; the labelling guide (case 21) judges an
+    acupuncture claim on a needling page by the policy, and so do the rules."""
+    page = "Our physios offer dry needling, which some call western acupuncture.\n"
+    found = check(page + "Acupuncture releases calming chemicals that switch off back pain.", ALL)
+    assert "endorphins" in {f.topic for f in found} and any(f.flagged for f in found)
+    # other treatments named on the same page still are not dry needling
+    assert check(page + "Massage eases back pain for many people.", ALL) == []
+
+
 def test_can_is_conditional_not_direct():
     finding = one("Dry needling can ease neck pain.", ALL)
     assert finding.strength == "conditional" and not finding.flagged
@@ -183,6 +193,10 @@ def test_contradicted_mechanisms_flagged_unless_rejected():
     assert one("Dry needling flushes toxins out of the muscle.", ALL).flagged
     rejected = check("Lactic acid does not build up in knots, so needling cannot flush it out.", ALL)
     assert "lactic_acid" in [f.topic for f in rejected] and not any(f.flagged for f in rejected)
+    # a sentence that debunks the idea, naming the claim only to say research does not back it
+    debunked = check("The idea that needling washes lactic acid out of a muscle is not supported by trials.", ALL)
+    assert "lactic_acid" in [f.topic for f in debunked] and not any(f.flagged for f in debunked)
+    assert one("Needling washes lactic acid out of a muscle, as trials have confirmed.", ALL).flagged
 
 
 def test_flags_follow_the_certainty():
