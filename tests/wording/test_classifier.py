@@ -93,6 +93,26 @@ def test_layout_tokens_see_the_lead_in_and_the_sentence_before():
     assert "PREV_COLON" in classifier.layout_tokens(second, first.text, [])
     assert "PNOF" in classifier.layout_tokens(second, first.text, [])
     assert not any(t.startswith("P") and t != "POS1" for t in classifier.layout_tokens(first, "", None))
+    assert "LIST_ITEM" in classifier.layout_tokens(second, first.text, [])
+    assert "LIST_ITEM" not in classifier.layout_tokens(first, "", None)
+
+
+def test_a_list_item_carries_the_words_of_its_lead_in():
+    """The same bare item scores differently under a hedged and an absolute lead-in, through the
+    lead-in block only (a model whose only weight is on the lead-in word 'cures')."""
+    hedged = drafts.split_sentences("Needling may help with:\n- sore calves\n")
+    absolute = drafts.split_sentences("Needling cures:\n- sore calves\n")
+    plain = drafts.split_sentences("Sore calves\n")
+    items = [classifier.example([s[-1]], []) for s in (hedged, absolute, plain)]
+    assert [e.lead_in for e in items] == ["Needling may help with:", "Needling cures:", ""]
+    offset = sum(size for name, size in classifier.FEATURES.items() if name != "lead_in")
+    weights = np.zeros(sum(classifier.FEATURES.values()))
+    matrix = classifier.feature_matrix(items)
+    cures = [c for c in matrix[1].indices if c >= offset and c not in matrix[0].indices]
+    weights[cures] = 4.0
+    model = classifier.WordingModel(weights, 0.0, 0.6, {})
+    p_hedged, p_absolute, p_plain = model.probabilities(items)
+    assert p_absolute > 0.6 and p_hedged == p_plain == 0.5
 
 
 def test_findings_come_in_bounded_batches():
