@@ -222,6 +222,14 @@ class SentenceClaims:
     def topics(self) -> tuple[str, ...]:
         return tuple(c.topic for c in self.claims)
 
+    @property
+    def disclaims(self) -> bool:
+        """The sentence makes claims only to reject them or to say their evidence is uncertain
+        ("it is a myth that ...", "the evidence ... is limited"), with no absolute word."""
+        return bool(self.claims) and all(
+            (c.denial or c.states_uncertainty) and not c.absolute_words for c in self.claims
+        )
+
 
 def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
     """A negation word earlier in the clause of ``start`` (clauses end at the hedge-scope breaks)."""

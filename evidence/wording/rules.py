@@ -309,10 +309,11 @@ def iter_findings(
             yield from findings
         return
     by_id = {c.id: c for c in register}
-    batch: list[tuple[Sentence, list[Finding], Example]] = []
+    batch: list[tuple[Sentence, list[Finding], Example, bool]] = []
     text_before, findings_before = "", None
     for found, findings in found_findings:
-        batch.append((found.sentence, findings, example([found.sentence], findings, text_before, findings_before)))
+        features = example([found.sentence], findings, text_before, findings_before)
+        batch.append((found.sentence, findings, features, found.disclaims))
         text_before, findings_before = found.sentence.text, findings
         if len(batch) == MODEL_BATCH:
             yield from _decided(batch, model, by_id, file)
@@ -321,14 +322,14 @@ def iter_findings(
 
 
 def _decided(
-    batch: Sequence[tuple[Sentence, list[Finding], Example]],
+    batch: Sequence[tuple[Sentence, list[Finding], Example, bool]],
     model: WordingModel,
     by_id: dict[str, RegisterClaim],
     file: str,
 ) -> Iterator[Finding]:
-    probabilities = model.probabilities([e for _, _, e in batch])
-    for (sentence, findings, _), p in zip(batch, probabilities):
-        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words)
+    probabilities = model.probabilities([e for _, _, e, _ in batch])
+    for (sentence, findings, _, rejects), p in zip(batch, probabilities):
+        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, rejects)
 
 
 def second_opinion(
@@ -339,9 +340,14 @@ def second_opinion(
     threshold: float,
     by_id: dict[str, RegisterClaim],
     model_words: Callable[[str, bool], list[str]] | None = None,
+    disclaims: bool = False,
 ) -> list[Finding]:
     """The rules' findings of one sentence, decided by the classifier
-    (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``.
+    (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``,
+    except that the classifier never flags claims the rules passed because the sentence rejects
+    them or says their evidence is uncertain (``disclaims``: the wording the policy asks for; the
+    classifier, trained on clinic copy where such sentences are rare, tends to read "lactic acid" or
+    "toxins" as an overclaim wherever they stand).
 
     * flagged, and the rules flagged a claim: their findings stand as they are;
     * flagged, the rules found claims but flagged none: each claim is flagged, the reason says the
@@ -356,7 +362,7 @@ def second_opinion(
     reader sees what to change. Every finding carries the probability as ``score`` (rounded to 3
     places)."""
     score = round(probability, 3)
-    overclaim = probability >= threshold
+    overclaim = probability >= threshold and not (disclaims and not any(f.flagged for f in findings))
 
     def rated() -> str:
         """The classifier's decision in words (made only for a reason that gives it)."""
@@ -392,6 +398,8 @@ def second_opinion(
                 score=score,
             )
         ]
+    if disclaims and not overclaim and probability >= threshold:
+        return [replace(f, score=score) for f in findings]
     if overclaim and any(f.flagged for f in findings):
         return [replace(f, score=score) for f in findings]
     said = rated() if overclaim or any(f.flagged for f in findings) else ""

@@ -64,6 +64,24 @@ def test_a_claim_the_rules_flag_is_cleared_with_both_reasons_when_the_classifier
     assert all("below its threshold 0.50" in f.reason and f.suggestion == "" for f in cleared)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It is a myth that a needle can wash lactic acid out of a sore calf.",
+        "Whether needling helps migraines is uncertain; the trials are small.",
+        "The notion that needling flushes toxins from the body is not supported by research.",
+    ],
+)
+def test_the_classifier_never_flags_a_sentence_that_rejects_its_claim_or_says_it_is_uncertain(text):
+    passed = check(text, None)
+    assert passed and not any(f.flagged for f in passed)
+    decided = check(text, constant_model(8.0))
+    assert not any(f.flagged for f in decided) and all(f.score == pytest.approx(1.0, abs=1e-3) for f in decided)
+    assert [f.reason for f in decided] == [f.reason for f in passed]
+    # the same idea stated as fact is flagged
+    assert any(f.flagged for f in check("A needle washes lactic acid out of a sore calf.", constant_model(8.0)))
+
+
 def test_when_both_flag_the_rules_findings_stand_with_the_score():
     before = check(ABSOLUTE, None)
     after = check(ABSOLUTE, constant_model(8.0))
