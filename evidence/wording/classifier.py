@@ -179,16 +179,20 @@ def _blocks() -> tuple[Any, ...]:
     )
 
 
-def feature_matrix(examples: Sequence[Example]) -> Any:
-    """The hashed features of ``examples`` as one sparse matrix (rows: examples; columns: the
-    blocks of :data:`FEATURES` in order)."""
-    from scipy.sparse import hstack
-
+def feature_blocks(examples: Sequence[Example]) -> list[Any]:
+    """The hashed features of ``examples``, one sparse matrix per block of :data:`FEATURES` (rows:
+    examples), each scaled by its weight."""
     texts = [e.text for e in examples]
     columns = (texts, texts, [e.rules for e in examples], [e.layout for e in examples], [e.lead_in for e in examples])
     scales = (1.0, 1.0, 1.0, 1.0, LEAD_IN_WEIGHT)
-    blocks = [b.transform(c) * scale for b, c, scale in zip(_blocks(), columns, scales)]
-    return hstack(blocks).tocsr().astype(np.float64)
+    return [b.transform(c) * scale for b, c, scale in zip(_blocks(), columns, scales)]
+
+
+def feature_matrix(examples: Sequence[Example]) -> Any:
+    """The hashed features of ``examples`` as one sparse matrix (columns: the blocks in order)."""
+    from scipy.sparse import hstack
+
+    return hstack(feature_blocks(examples)).tocsr().astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -205,7 +209,11 @@ class WordingModel:
         """P(overclaim) of each example."""
         if not examples:
             return []
-        scores = feature_matrix(examples) @ self.weights + self.intercept
+        scores = np.full(len(examples), self.intercept)
+        start = 0
+        for block, size in zip(feature_blocks(examples), FEATURES.values()):  # w . x, a block at a time
+            scores += block @ self.weights[start : start + size]
+            start += size
         return [1.0 / (1.0 + math.exp(-s)) for s in scores]
 
     def weighed_words(self, text: str, towards: bool, count: int = 3) -> list[str]:
