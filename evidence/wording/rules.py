@@ -548,12 +548,15 @@ def write_csv(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
 
 
 def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
-    """Write a plain-text report, one block per claim (``file:line``; flagged ones with the reason and
-    a suggestion) and a closing count, as the findings come; return the flagged ones."""
+    """Write a plain-text report, one block per claim (``file:line``, topic, strength, register claim
+    and its verdict; flagged ones with the reason and a suggestion) and a closing count, as the
+    findings come; return the flagged ones."""
     flagged, claims, sentences = [], 0, set()
     for f in findings:
         where = f"{f.file}:{f.line}" if f.file else str(f.line)
+        # the verdict is the register claim's (what the evidence says of that claim), not this sentence's
         evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
+        evidence = f"register: {evidence}" if f.claim_id else evidence
         lines = [
             f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  {f.claim_id or '-'}  {evidence}",
             f"      sentence: {f.sentence}",

@@ -65,6 +65,9 @@ def test_json_csv_and_table(tmp_path):
     assert [r["flagged"] for r in rows] == ["true", "false"] and rows[0]["file"] == str(tmp_path / "d.md")
     table = rules.to_table(findings)
     assert table.splitlines()[0].startswith("FLAG") and "2 claim(s) in 2 sentence(s), 1 flagged" in table
+    # an "ok" line's verdict is read as the register claim's, not the sentence's
+    ok_line = next(line for line in table.splitlines() if line.startswith("ok"))
+    assert "  neck  register: " in ok_line, ok_line
     assert "instead: Dry needling may reduce neck pain slightly" in table
 
 
