@@ -579,6 +579,14 @@ class ClaimDetector:
         return tuple(claims)
 
 
+def denies(text: str, lexicon: Lexicon) -> bool:
+    """The sentence uses effect or absolute words and negates every one ("dry needling will not cure
+    back pain"): a denial, which makes no claim."""
+    text = text.translate(_PLAIN_QUOTES)
+    effects = [*lexicon.effect_words.finditer(text), *lexicon.absolutes["effect"].finditer(text)]
+    return bool(effects) and all(_negated(text, m.start(), lexicon) for m in effects)
+
+
 def condition_topics(topics: Iterable[str]) -> frozenset[str]:
     """The topics among ``topics`` that are conditions (ids of the search definitions)."""
     return frozenset(t for t in topics if t in CONDITIONS)

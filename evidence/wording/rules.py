@@ -67,6 +67,7 @@ from evidence.wording.detection import (
     build_register,
     choose_claim,
     condition_topics,
+    denies,
 )
 from evidence.wording.drafts import Sentence, display_name, iter_sentences, read_text, split_sentences
 from evidence.wording.lexicon import Lexicon, load_lexicon
@@ -316,9 +317,9 @@ def iter_findings(
         batch.append((found.sentence, findings, features, found.disclaims))
         text_before, findings_before = found.sentence.text, findings
         if len(batch) == MODEL_BATCH:
-            yield from _decided(batch, model, by_id, file)
+            yield from _decided(batch, model, by_id, file, lexicon)
             batch = []
-    yield from _decided(batch, model, by_id, file)
+    yield from _decided(batch, model, by_id, file, lexicon)
 
 
 def _decided(
@@ -326,9 +327,12 @@ def _decided(
     model: WordingModel,
     by_id: dict[str, RegisterClaim],
     file: str,
+    lexicon: Lexicon,
 ) -> Iterator[Finding]:
     probabilities = model.probabilities([e for _, _, e, _ in batch])
     for (sentence, findings, _, rejects), p in zip(batch, probabilities):
+        if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
+            rejects = denies(sentence.text, lexicon)
         yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, rejects)
 
 
@@ -345,7 +349,8 @@ def second_opinion(
     """The rules' findings of one sentence, decided by the classifier
     (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``,
     except that the classifier never flags claims the rules passed because the sentence rejects
-    them or says their evidence is uncertain (``disclaims``: the wording the policy asks for; the
+    them or says their evidence is uncertain, nor a sentence without claims that negates every
+    effect it names (``disclaims``: the wording the policy asks for; the
     classifier, trained on clinic copy where such sentences are rare, tends to read "lactic acid" or
     "toxins" as an overclaim wherever they stand).
 
