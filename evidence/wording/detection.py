@@ -583,8 +583,9 @@ def denies(text: str, lexicon: Lexicon) -> bool:
     """The sentence uses effect or absolute words and negates every one ("dry needling will not cure
     back pain"): a denial, which makes no claim."""
     text = text.translate(_PLAIN_QUOTES)
-    effects = [*lexicon.effect_words.finditer(text), *lexicon.absolutes["effect"].finditer(text)]
-    return bool(effects) and all(_negated(text, m.start(), lexicon) for m in effects)
+    patterns = (lexicon.effect_words, lexicon.absolutes["effect"])
+    named = any(p.search(text) for p in patterns)
+    return named and not any(_affirmed(p, text, lexicon) for p in patterns)
 
 
 def condition_topics(topics: Iterable[str]) -> frozenset[str]:

@@ -367,7 +367,8 @@ def second_opinion(
     reader sees what to change. Every finding carries the probability as ``score`` (rounded to 3
     places)."""
     score = round(probability, 3)
-    overclaim = probability >= threshold and not (disclaims and not any(f.flagged for f in findings))
+    rules_flag = any(f.flagged for f in findings)
+    overclaim = probability >= threshold and (rules_flag or not disclaims)
 
     def rated() -> str:
         """The classifier's decision in words (made only for a reason that gives it)."""
@@ -403,11 +404,9 @@ def second_opinion(
                 score=score,
             )
         ]
-    if disclaims and not overclaim and probability >= threshold:
+    if overclaim and rules_flag:
         return [replace(f, score=score) for f in findings]
-    if overclaim and any(f.flagged for f in findings):
-        return [replace(f, score=score) for f in findings]
-    said = rated() if overclaim or any(f.flagged for f in findings) else ""
+    said = rated() if overclaim or rules_flag else ""
     if overclaim:
         return [
             replace(
