@@ -535,7 +535,7 @@ class ClaimDetector:
         lex = self.lexicon
         if frequency_word(_clause(text, position), lex) or (alone and frequency_word(text, lex)):
             return True
-        if topic == "general_safety" and lex.safe_words.search(text):
+        if topic == "general_safety" and _affirmed(lex.safe_words, text, lex):
             return True
         return bool(_affirmed(lex.absolutes["safety"], text, lex))
 
@@ -572,7 +572,7 @@ class ClaimDetector:
             if kind == "safety":
                 at = position + len(context) - len(text)
                 frequency = frequency_word(_clause(context, at), lex) or frequency_word(context, lex)
-            safe = topic == "general_safety" and bool(lex.safe_words.search(raw)) and not qualified
+            safe = topic == "general_safety" and bool(_affirmed(lex.safe_words, raw, lex)) and not qualified
             claims.append(
                 DetectedClaim(topic, strength, absolute, uncertain, denial, frequency, safe, registered.get(topic))
             )
@@ -580,10 +580,10 @@ class ClaimDetector:
 
 
 def denies(text: str, lexicon: Lexicon) -> bool:
-    """The sentence uses effect or absolute words and negates every one ("dry needling will not cure
-    back pain"): a denial, which makes no claim."""
+    """The sentence uses effect, safety or absolute words and negates every one ("dry needling will
+    not cure back pain", "no treatment is completely safe"): a denial, which makes no claim."""
     text = text.translate(_PLAIN_QUOTES)
-    patterns = (lexicon.effect_words, lexicon.absolutes["effect"])
+    patterns = (lexicon.effect_words, lexicon.safe_words, *lexicon.absolutes.values())
     named = any(p.search(text) for p in patterns)
     return named and not any(_affirmed(p, text, lexicon) for p in patterns)
 

@@ -82,11 +82,20 @@ def test_the_classifier_never_flags_a_sentence_that_rejects_its_claim_or_says_it
     assert any(f.flagged for f in check("A needle washes lactic acid out of a sore calf.", constant_model(8.0)))
 
 
-def test_the_classifier_never_flags_a_denial_that_makes_no_claim():
-    denial = "Needling will not cure a bad back, and no course of it gets rid of arthritis."
+@pytest.mark.parametrize(
+    ("denial", "claim"),
+    [
+        (
+            "Needling will not cure a bad back, and no course of it gets rid of arthritis.",
+            "Needling will cure a bad back.",
+        ),
+        ("No needle treatment is ever totally safe.", "Needle treatment is always totally safe."),
+    ],
+)
+def test_the_classifier_never_flags_a_denial_that_makes_no_claim(denial, claim):
     assert check(denial, None) == [] and check(denial, constant_model(8.0)) == []
     # without the negations the same words are flagged, by the rules or the classifier
-    assert any(f.flagged for f in check("Needling will cure a bad back.", constant_model(8.0)))
+    assert any(f.flagged for f in check(claim, constant_model(8.0)))
 
 
 def test_when_both_flag_the_rules_findings_stand_with_the_score():

@@ -231,6 +231,9 @@ def test_safety_frequency_words_and_safe():
     assert not common[0].flagged and common[0].claim_id == "bruise_common"
     assert check_("A bruise can appear where the needle went in.") == []  # a warning
     assert check_("Dry needling is very safe.")[0].flagged  # 'safe' with nothing named
+    # a negated 'safe' calls nothing safe; a negation in an earlier clause does not reach it
+    assert not any(f.flagged for f in check_("No treatment we offer is entirely safe, and needles can bruise you."))
+    assert check_("Have no fear, dry needling is very safe.")[0].flagged
     assert not check_("Serious complications from needling are rare.")[0].flagged
     qualified = check_("Dry needling is generally safe, though bruising is common.")
     assert [(f.topic, f.flagged) for f in qualified] == [("bruising", False)]  # general safety is narrower-dropped
