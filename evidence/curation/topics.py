@@ -55,6 +55,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "inflammation": ("mechanism", "reduces inflammation"),
     "healing": ("mechanism", "promotes tissue healing or repair"),
     "fascia": ("mechanism", "releases fascia or connective tissue"),
+    "immune_function": ("mechanism", "strengthens the immune system"),
     # safety
     "general_safety": ("safety", "dry needling is safe or very safe"),
     "soreness": ("safety", "soreness after treatment"),

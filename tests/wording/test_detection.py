@@ -243,6 +243,17 @@ def test_safety_frequency_words_and_safe():
 def test_untopical_absolute_claim():
     finding = one("Dry needling is proven to work.", ALL)
     assert finding.flagged and finding.topic == "" and finding.claim_id is None
+    # a promise to anyone at all is universal wording too; "not for everyone" promises nothing
+    anyone = one("Needling is the answer for anybody with an aching back.", ALL)
+    assert anyone.flagged and anyone.strength == "absolute"
+    assert rules.check_sentences(["Needling is not a fix for anybody with an aching back."], *register_of(ALL)) == []
+
+
+def test_an_immune_boost_is_a_mechanism_claim_without_evidence_but_a_weak_immune_system_is_not():
+    boost = one("Dry needling strengthens the immune system as well.", ALL)
+    assert boost.topic == "immune_function" and boost.flagged and boost.claim_id is None
+    caution = "Tell us first if you have a weakened immune system."
+    assert rules.check_sentences([caution], *register_of(ALL)) == []
 
 
 def test_registered_occurrence_is_always_found():
