@@ -249,6 +249,21 @@ def test_untopical_absolute_claim():
     assert rules.check_sentences(["Needling is not a fix for anybody with an aching back."], *register_of(ALL)) == []
 
 
+def test_a_named_condition_without_evidence_in_the_register_is_claimed_at_very_low_certainty():
+    """The labelling guide's case 5: a condition the register has no evidence on counts as very low, so
+    even a hedge claims too much; a bare mention of the condition is no claim."""
+    for text in ("Needling may ease the tingling of carpal tunnel syndrome.", "Needling can calm arthritic fingers."):
+        finding = one(text, ALL)
+        assert finding.topic == "other_conditions" and finding.flagged and finding.claim_id is None
+    assert one("Needling can calm arthritic knees.", ALL).topic == "knee_pain"  # a named joint's arthritis is its pain
+    assert rules.check_sentences(["Carpal tunnel syndrome affects the wrist."], *register_of(ALL)) == []
+
+
+def test_fixing_the_problem_behind_the_pain_and_getting_people_back_are_effects():
+    assert one("Needling corrects the hidden nerve problem behind your pain.", ALL).topic == "pain_relief"
+    assert one("Dry needling got our swimmers back in the pool within a week.", ALL).flagged
+
+
 def test_an_immune_boost_is_a_mechanism_claim_without_evidence_but_a_weak_immune_system_is_not():
     boost = one("Dry needling strengthens the immune system as well.", ALL)
     assert boost.topic == "immune_function" and boost.flagged and boost.claim_id is None
