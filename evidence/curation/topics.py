@@ -30,7 +30,10 @@ TOPICS: dict[str, tuple[str, str]] = {
     "post_surgical_stiffness": ("efficacy", "stiffness after surgery"),
     "postural_pain": ("efficacy", "pain from posture, desk work, repetitive tasks"),
     "chronic_pain": ("efficacy", "chronic musculoskeletal pain in general"),
-    "other_conditions": ("efficacy", "named conditions without evidence in the register: carpal tunnel, arthritis, nerve pain, pelvic pain, conditions beyond musculoskeletal pain"),
+    "other_conditions": (
+        "efficacy",
+        "named conditions without evidence in the register: carpal tunnel, arthritis, nerve pain, pelvic pain, conditions beyond musculoskeletal pain",
+    ),
     # outcomes and time course
     "pain_relief": ("outcome", "pain relief in general"),
     "range_of_motion": ("outcome", "range of motion, mobility, flexibility"),
