@@ -50,7 +50,9 @@ counts, with its claim and never dropped as broader: this is how every occurrenc
 materials is found. In any other draft locators match nothing.
 
 **The page** (document-level subject): once a sentence of a draft names dry needling itself
-(``page_subjects``), the draft is a page about dry needling, and a later sentence that asserts an
+(``page_subjects``) and not as one of several treatments (``other_treatments``: "care may include
+exercise, taping and dry needling" is a condition page's list), the draft is a page about dry
+needling, and a later sentence that asserts an
 effect is about dry needling unless its subject is clearly something else (``other_subjects``,
 read at its start: the condition, anatomy, sensations after a session, the clinic and its staff,
 the reader in a warning, another treatment, aftercare advice). This is how implicit subjects
@@ -410,9 +412,15 @@ class ClaimDetector:
             claims, previous_about, previous_topics = self._sentence(
                 read, previous_about, previous_topics, bool(question), page_about
             )
-            page_about = page_about or bool(self.lexicon.page_subjects.search(sentence.text))
+            page_about = page_about or self._names_the_page(sentence.text)
             question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
+
+    def _names_the_page(self, text: str) -> bool:
+        """The sentence makes the draft a page about dry needling: it names dry needling, and not as
+        one of several treatments ("care may include exercise, taping and dry needling" does not)."""
+        lex = self.lexicon
+        return bool(lex.page_subjects.search(text)) and not lex.other_treatments.search(text)
 
     def _sentence(
         self,

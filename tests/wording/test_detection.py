@@ -71,6 +71,28 @@ def test_acupuncture_on_a_needling_page_is_judged_as_needling():
     assert check(page + "Massage eases back pain for many people.", ALL) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Cupping pulls fresh blood into stiff tissue and eases back pain.",
+        "Kinesio taping calms an aching knee.",
+        "Manual therapy frees up a stiff neck for good.",
+    ],
+)
+def test_other_hands_on_therapies_on_a_needling_page_are_not_needling(text):
+    """The labelling guide, case 21: claims about other modalities on a needling page are theirs."""
+    page = "Our physios offer dry needling.\n"
+    assert check(page + text, ALL) == []
+
+
+def test_a_page_that_lists_needling_among_other_treatments_is_not_a_needling_page():
+    claim = "Speeds up healing of a torn calf."
+    listed = "Care for a calf tear may include stretching, taping and dry needling.\n"
+    assert check(listed + claim, ALL) == []
+    # a draft that names needling on its own is a needling page, and the same line is a claim
+    assert any(f.flagged for f in check("Dry needling for calf tears.\n" + claim, ALL))
+
+
 def test_can_is_conditional_not_direct():
     finding = one("Dry needling can ease neck pain.", ALL)
     assert finding.strength == "conditional" and not finding.flagged
