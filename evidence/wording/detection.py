@@ -52,12 +52,12 @@ materials is found. In any other draft locators match nothing.
 **The page** (document-level subject): once a sentence of a draft names dry needling itself
 (``page_subjects``) and not as one of several treatments (``other_treatments``: "care may include
 exercise, taping and dry needling" is a condition page's list), the draft is a page about dry
-needling, and a later sentence that asserts an
-effect is about dry needling unless its subject is clearly something else (``other_subjects``,
-read at its start: the condition, anatomy, sensations after a session, the clinic and its staff,
-the reader in a warning, another treatment, aftercare advice). This is how implicit subjects
-("This boosts circulation", bare list items such as "Less muscle spasm", "IMS fixes ...") are
-read on real pages; a pronoun whose sentence starts with another subject is not dry needling.
+needling, and a later sentence that asserts an effect is about dry needling unless its subject is
+clearly something else (``other_subjects``, read at its start: the condition, anatomy, sensations
+after a session, the clinic and its staff, the reader in a warning, another treatment, aftercare
+advice). This is how implicit subjects ("This boosts circulation", bare list items such as "Less
+muscle spasm", "IMS fixes ...") are read on real pages; a pronoun whose sentence starts with
+another subject is not dry needling.
 
 Strength (one per claim)
 ------------------------
