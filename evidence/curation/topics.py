@@ -32,7 +32,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "chronic_pain": ("efficacy", "chronic musculoskeletal pain in general"),
     "other_conditions": (
         "efficacy",
-        "named conditions without evidence in the register: carpal tunnel, arthritis, nerve pain, pelvic pain, conditions beyond musculoskeletal pain",
+        "conditions outside the tracker's evidence (such as carpal tunnel, arthritis, nerve pain)",
     ),
     # outcomes and time course
     "pain_relief": ("outcome", "pain relief in general"),
