@@ -47,6 +47,7 @@ TOPICS: dict[str, tuple[str, str]] = {
     "relief_24_48h": ("outcome", "relief within 24-48 hours or immediately after a session"),
     "sessions_needed": ("outcome", "improvement after a few sessions"),
     "lasting_effect": ("outcome", "lasting or long-term benefit"),
+    "immune_function": ("outcome", "a stronger immune system"),
     # mechanisms
     "twitch_response": ("mechanism", "the local twitch response relaxes the muscle / is needed"),
     "trigger_point_release": ("mechanism", "releases or deactivates trigger points, reduces muscle tension"),
@@ -59,7 +60,6 @@ TOPICS: dict[str, tuple[str, str]] = {
     "inflammation": ("mechanism", "reduces inflammation"),
     "healing": ("mechanism", "promotes tissue healing or repair"),
     "fascia": ("mechanism", "releases fascia or connective tissue"),
-    "immune_function": ("mechanism", "strengthens the immune system"),
     # safety
     "general_safety": ("safety", "dry needling is safe or very safe"),
     "soreness": ("safety", "soreness after treatment"),

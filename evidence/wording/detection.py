@@ -398,20 +398,24 @@ class ClaimDetector:
     def detect(self, sentences: Iterable[Sentence]) -> Iterator[SentenceClaims]:
         """The claims of each sentence, in order. The only state carried is the sentence before:
         whether it named dry needling (for "it"/"this"), its topics (for "stops them", and for the
-        answer to a question: "Tennis elbow? Gone in one visit.") and, when it was a question, its
-        text (an answer that affirms it, ``answers``, is read together with it). Typographic quotes
-        are read as plain ones; the sentence itself is yielded as written."""
-        previous_about, previous_topics, question, page_about = False, {}, "", False
+        answer to a question: "Tennis elbow? Gone in one visit."; not when it was about another
+        treatment, unless the sentence names dry needling: "Cupping draws out toxins. Some say it
+        helps." claims nothing) and, when it was a question, its text (an answer that affirms it,
+        ``answers``, is read together with it). Typographic quotes are read as plain ones; the
+        sentence itself is yielded as written."""
+        lex = self.lexicon
+        previous_about, previous_topics, question, page_about, previous_other = False, {}, "", False, False
         for sentence in sentences:
             read = replace(
                 sentence, text=sentence.text.translate(_PLAIN_QUOTES), lead_in=sentence.lead_in.translate(_PLAIN_QUOTES)
             )
-            if question and self.lexicon.answers.search(sentence.text.strip()):
+            if question and lex.answers.search(sentence.text.strip()):
                 # an answer that affirms a question is read together with it
                 read = replace(read, text=f"{question.rstrip().rstrip('?')}: {read.text}")
             claims, previous_about, previous_topics = self._sentence(
-                read, previous_about, previous_topics, bool(question), page_about
+                read, previous_about, previous_topics, bool(question), page_about, previous_other
             )
+            previous_other = bool(lex.other_treatments.search(read.text)) and not lex.subjects.search(read.text)
             page_about = page_about or self._names_the_page(sentence.text)
             question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
@@ -429,9 +433,11 @@ class ClaimDetector:
         previous_topics: dict[str, int],
         previous_question: bool,
         page_about: bool = False,
+        previous_other: bool = False,
     ) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
         """The claims of one sentence, whether it names dry needling, and its topics (``page_about``:
-        an earlier sentence of the draft named dry needling)."""
+        an earlier sentence of the draft named dry needling; ``previous_other``: the sentence before
+        was about another treatment)."""
         lex = self.lexicon
         raw = sentence.text
         registered = _registered(raw, self.register, self.document) if self.document else {}
@@ -504,6 +510,7 @@ class ClaimDetector:
             and affirmed
             and not _is_lead_in(raw)
             and (lex.object_pronouns.search(text) or previous_question)
+            and (explicit or not previous_other)
         ):
             topics = dict(previous_topics)
         safety = {t for t in topics if topic_type(t) == "safety"}
@@ -560,11 +567,20 @@ class ClaimDetector:
     ) -> tuple[DetectedClaim, ...]:
         """One claim per topic, with its strength (``hedged``: see :func:`_hedged`)."""
         lex = self.lexicon
-        if not topics:
+        # an absolute effect with no effect topic ("proven to work"), also beside a bare claim of
+        # safety ("100% safe and works for anyone"; not beside a side effect or a frequency, where
+        # "resolves" or "prevent" are about the harm)
+        untopical = ()
+        if (
+            asserted
+            and (not topics or (set(topics) == {"general_safety"} and not frequency_word(context, lex)))
+            and not lex.uncertainty.search(context)  # "little good evidence backs it"
+        ):
             absolute = _affirmed(lex.absolutes["effect"], context, lex)
-            if asserted and absolute and _affirmed(lex.effect_words, context, lex):  # "proven to work"
-                return (DetectedClaim("", "absolute", tuple(absolute), False, False, None, False),)
-            return ()
+            if absolute and _affirmed(lex.effect_words, context, lex):
+                untopical = (DetectedClaim("", "absolute", tuple(absolute), False, False, None, False),)
+        if not topics:
+            return untopical
         uncertain = bool(lex.uncertainty.search(context))
         hedged = uncertain or hedged
         denial = negated_only or bool(lex.denials.search(context))
@@ -584,7 +600,7 @@ class ClaimDetector:
             claims.append(
                 DetectedClaim(topic, strength, absolute, uncertain, denial, frequency, safe, registered.get(topic))
             )
-        return tuple(claims)
+        return (*claims, *untopical)
 
 
 def denies(text: str, lexicon: Lexicon) -> bool:

@@ -258,8 +258,9 @@ def split_sentences(text: str) -> list[Sentence]:
 def iter_sentences(text: str) -> Iterator[Sentence]:
     """Sentences of ``text``, one at a time: line breaks and bullet items end sentences, and so do
     . ! ? followed by a space (see :func:`_split_line`), except after abbreviations (e.g., i.e.,
-    Dr.) and inside decimals. A list item's lead-in is the last line above it that is not a list
-    item. Linear in the text; lines are read one at a time, so memory stays that of the text."""
+    Dr.) and inside decimals. A list item's lead-in is the last sentence of the last line above it
+    that is not a list item ("Results vary. We use it for:" leads in with "We use it for:").
+    Linear in the text; lines are read one at a time, so memory stays that of the text."""
     lead_in, index = "", 0
     for number, raw in enumerate(_lines(text), start=1):
         listed = bool(_BULLET.match(raw))
@@ -269,8 +270,8 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
         for piece in _split_line(line):
             index += 1
             yield Sentence(piece, index, number, listed, lead_in if listed else "")
-        if not listed:
-            lead_in = line
+            if not listed:
+                lead_in = piece
 
 
 def _lines(text: str) -> Iterator[str]:

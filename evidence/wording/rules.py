@@ -555,7 +555,7 @@ def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
     """Write a plain-text report, one block per claim (``file:line``, topic, strength, register claim
     and its verdict; flagged ones with the reason and a suggestion) and a closing count, as the
     findings come; return the flagged ones."""
-    flagged, claims, sentences = [], 0, set()
+    flagged, claims, sentences, flagged_sentences = [], 0, set(), set()
     for f in findings:
         where = f"{f.file}:{f.line}" if f.file else str(f.line)
         # the verdict is the register claim's (what the evidence says of that claim), not this sentence's
@@ -573,7 +573,16 @@ def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
         sentences.add((f.file, f.index))
         if f.flagged:
             flagged.append(f)
-    out.write(f"{claims} claim(s) in {len(sentences)} sentence(s), {len(flagged)} flagged\n")
+            flagged_sentences.add((f.file, f.index))
+    if not claims:
+        out.write("no claims found\n")
+    elif not flagged:
+        out.write(f"{claims} claim(s) in {len(sentences)} sentence(s); none flagged\n")
+    else:
+        out.write(
+            f"{claims} claim(s) in {len(sentences)} sentence(s); {len(flagged)} of them flagged, "
+            f"in {len(flagged_sentences)} sentence(s)\n"
+        )
     return flagged
 
 

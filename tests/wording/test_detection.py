@@ -286,7 +286,36 @@ def test_fixing_the_problem_behind_the_pain_and_getting_people_back_are_effects(
     assert one("Dry needling got our swimmers back in the pool within a week.", ALL).flagged
 
 
-def test_an_immune_boost_is_a_mechanism_claim_without_evidence_but_a_weak_immune_system_is_not():
+def test_a_pronoun_after_a_sentence_about_another_treatment_does_not_take_its_topics():
+    draft = "Our physios offer dry needling.\nCupping pulls fresh blood into a sore calf. Some say it helps, but little good evidence backs it.\n"
+    assert check(draft, ALL) == []
+    # naming needling in the same sentence still takes the topic set up before ("that's where ... comes in")
+    bridge = (
+        "Our physios offer dry needling.\nMassage has not eased your headaches? That is where dry needling comes in.\n"
+    )
+    assert "headache" in {f.topic for f in check(bridge, ALL)}
+
+
+def test_chronic_fatigue_is_a_condition_and_surgery_beside_a_condition_is_not_recovery_from_it():
+    topics = {f.topic for f in check("Dry needling relieves chronic fatigue without the need for surgery.", ALL)}
+    assert topics == {"other_conditions"}
+
+
+def test_a_promise_of_no_pain_at_all_understates_soreness():
+    for text in ("Dry needling is totally painless.", "Relax, you won't feel a thing during dry needling."):
+        finding = one(text, ALL)
+        assert finding.topic == "soreness" and finding.strength == "absolute" and finding.flagged
+    assert rules.check_sentences(["Dry needling is usually painless."], *register_of(ALL)) == []
+
+
+def test_an_absolute_promise_beside_a_bare_claim_of_safety_is_flagged_too():
+    findings = check("Totally safe and dry needling works for everybody.", ALL)
+    assert {(f.topic, f.strength) for f in findings if f.flagged} >= {("", "absolute")}
+    # beside a side effect or a frequency, "resolves" describes the harm
+    assert not any(f.topic == "" for f in check("Any soreness from dry needling usually resolves in a day.", ALL))
+
+
+def test_an_immune_boost_is_a_claim_without_evidence_but_a_weak_immune_system_is_not():
     boost = one("Dry needling strengthens the immune system as well.", ALL)
     assert boost.topic == "immune_function" and boost.flagged and boost.claim_id is None
     caution = "Tell us first if you have a weakened immune system."

@@ -125,3 +125,10 @@ def test_split_sentences_lines_bullets_lead_ins_and_abbreviations():
     assert [s.text for s in items] == ["Neck pain", "Heel pain"]
     assert {s.lead_in for s in items} == {"Dry needling can help with:"}
     assert not sentences[-1].list_item and sentences[-1].lead_in == ""
+
+
+def test_a_list_items_lead_in_is_the_last_sentence_of_the_line_above():
+    """A hedge in an earlier sentence of the lead-in's line does not reach the items."""
+    text = "Results differ from person to person. Our physios use needling for:\n- Sore calves\n"
+    (item,) = [s for s in drafts.split_sentences(text) if s.list_item]
+    assert item.lead_in == "Our physios use needling for:"

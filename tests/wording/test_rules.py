@@ -64,7 +64,10 @@ def test_json_csv_and_table(tmp_path):
     rows = list(csv.DictReader(io.StringIO(rules.to_csv(findings))))
     assert [r["flagged"] for r in rows] == ["true", "false"] and rows[0]["file"] == str(tmp_path / "d.md")
     table = rules.to_table(findings)
-    assert table.splitlines()[0].startswith("FLAG") and "2 claim(s) in 2 sentence(s), 1 flagged" in table
+    assert table.splitlines()[0].startswith("FLAG")
+    assert table.splitlines()[-1] == "2 claim(s) in 2 sentence(s); 1 of them flagged, in 1 sentence(s)"
+    assert rules.to_table([f for f in findings if not f.flagged]).splitlines()[-1].endswith("; none flagged")
+    assert rules.to_table([]) == "no claims found\n"
     # an "ok" line's verdict is read as the register claim's, not the sentence's
     ok_line = next(line for line in table.splitlines() if line.startswith("ok"))
     assert "  neck  register: " in ok_line, ok_line
