@@ -415,16 +415,14 @@ class ClaimDetector:
             claims, previous_about, previous_topics = self._sentence(
                 read, previous_about, previous_topics, bool(question), page_about, previous_other
             )
-            previous_other = bool(lex.other_treatments.search(read.text)) and not lex.subjects.search(read.text)
-            page_about = page_about or self._names_the_page(sentence.text)
+            # a sentence naming another treatment: one naming needling only beside it does not make
+            # the draft a needling page ("care may include exercise, taping and dry needling"), and
+            # an "it" in the next sentence is that treatment unless the sentence names needling
+            names_other = bool(lex.other_treatments.search(sentence.text))
+            page_about = page_about or (bool(lex.page_subjects.search(sentence.text)) and not names_other)
+            previous_other = names_other and not lex.subjects.search(sentence.text)
             question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
             yield SentenceClaims(sentence, claims)
-
-    def _names_the_page(self, text: str) -> bool:
-        """The sentence makes the draft a page about dry needling: it names dry needling, and not as
-        one of several treatments ("care may include exercise, taping and dry needling" does not)."""
-        lex = self.lexicon
-        return bool(lex.page_subjects.search(text)) and not lex.other_treatments.search(text)
 
     def _sentence(
         self,
