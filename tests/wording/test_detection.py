@@ -290,9 +290,7 @@ def test_a_pronoun_after_a_sentence_about_another_treatment_does_not_take_its_to
     draft = "Our physios offer dry needling.\nCupping pulls fresh blood into a sore calf. Some say it helps, but little good evidence backs it.\n"
     assert check(draft, ALL) == []
     # naming needling in the same sentence still takes the topic set up before ("that's where ... comes in")
-    bridge = (
-        "Our physios offer dry needling.\nMassage has not eased your headaches? That is where dry needling comes in.\n"
-    )
+    bridge = "Our physios offer dry needling.\nMassage has not eased your headaches? That is where our dry needling comes in.\n"
     assert "headache" in {f.topic for f in check(bridge, ALL)}
 
 
