@@ -21,8 +21,8 @@ large scale multitask learning", ICML), in five blocks (:data:`FEATURES`):
   draft (first, second, later), whether the line before ends with a colon (a lead-in), whether
   the sentence is a list item, and whether the rules found and flagged a claim in the sentence
   before;
-* ``lead_in``: for a list item, the word unigrams and bigrams of the line that leads into its
-  list (as ``words``, weighted by :data:`LEAD_IN_WEIGHT`): "Needling may help with:" and "Needling
+* ``lead_in``: for a list item, the word unigrams and bigrams of the sentence that leads into its
+  list (the last sentence of the line above it) (as ``words``, weighted by :data:`LEAD_IN_WEIGHT`): "Needling may help with:" and "Needling
   cures:" make the same bare item ("Headaches") a different claim.
 
 Model: logistic regression, L2 penalty with ``C`` = 3, classes weighted by the inverse of their

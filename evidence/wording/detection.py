@@ -565,26 +565,30 @@ class ClaimDetector:
     ) -> tuple[DetectedClaim, ...]:
         """One claim per topic, with its strength (``hedged``: see :func:`_hedged`)."""
         lex = self.lexicon
+        if not topics and not asserted:
+            return ()
+        uncertain = bool(lex.uncertainty.search(context))
+        effect_absolute = tuple(_affirmed(lex.absolutes["effect"], context, lex))
         # an absolute effect with no effect topic ("proven to work"), also beside a bare claim of
         # safety ("100% safe and works for anyone"; not beside a side effect or a frequency, where
-        # "resolves" or "prevent" are about the harm)
+        # "resolves" or "prevent" are about the harm, nor where the evidence is said to be uncertain:
+        # "little good evidence backs it")
         untopical = ()
         if (
             asserted
+            and effect_absolute
+            and not uncertain
             and (not topics or (set(topics) == {"general_safety"} and not frequency_word(context, lex)))
-            and not lex.uncertainty.search(context)  # "little good evidence backs it"
+            and _affirmed(lex.effect_words, context, lex)
         ):
-            absolute = _affirmed(lex.absolutes["effect"], context, lex)
-            if absolute and _affirmed(lex.effect_words, context, lex):
-                untopical = (DetectedClaim("", "absolute", tuple(absolute), False, False, None, False),)
+            untopical = (DetectedClaim("", "absolute", effect_absolute, False, False, None, False),)
         if not topics:
             return untopical
-        uncertain = bool(lex.uncertainty.search(context))
         hedged = uncertain or hedged
         denial = negated_only or bool(lex.denials.search(context))
         safety_named = any(topic_type(t) == "safety" and t != "general_safety" for t in topics)
         qualified = safety_named or bool(lex.safety_qualifiers.search(raw))
-        absolutes = {scope: tuple(_affirmed(pattern, context, lex)) for scope, pattern in lex.absolutes.items()}
+        absolutes = {"effect": effect_absolute, "safety": tuple(_affirmed(lex.absolutes["safety"], context, lex))}
         claims = []
         for topic, position in sorted(topics.items(), key=lambda item: _TOPIC_ORDER[item[0]]):
             kind = topic_type(topic)

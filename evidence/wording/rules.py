@@ -330,10 +330,10 @@ def _decided(
     lexicon: Lexicon,
 ) -> Iterator[Finding]:
     probabilities = model.probabilities([e for _, _, e, _ in batch])
-    for (sentence, findings, _, rejects), p in zip(batch, probabilities):
+    for (sentence, findings, _, disclaims), p in zip(batch, probabilities):
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
-            rejects = denies(sentence.text, lexicon)
-        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, rejects)
+            disclaims = denies(sentence.text, lexicon)
+        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, disclaims)
 
 
 def second_opinion(
