@@ -4,8 +4,10 @@ A draft is plain text (``.txt``), Markdown (``.md``/``.markdown``), HTML (``.htm
 Word (``.docx``, read with python-docx) or stdin (``-``: HTML when it looks like HTML, else
 Markdown). :func:`read_text` turns it into plain text, one line per paragraph, heading, table
 cell or list item; list items keep a ``- `` marker so that the next stage knows they belong to
-the line that leads into the list. :func:`split_sentences` cuts the text into
-:class:`Sentence` objects that remember their line, whether they are a list item and that lead-in.
+the line that leads into the list, and headings a ``# `` marker (Markdown's own) so that the
+outputs can show them as headings. :func:`split_sentences` cuts the text into
+:class:`Sentence` objects that remember their line, whether they are a list item or a heading,
+and a list item's lead-in.
 
 Bad input (missing file, directory, unknown extension, empty, binary or non-UTF-8 text, an
 unreadable .docx) raises :class:`evidence.config.ConfigError` naming the file.
@@ -34,6 +36,8 @@ TEXT_SUFFIXES = {
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 LIST_MARKER = "- "
+HEADING_MARKER = "# "
+_HTML_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 _HTML_BLOCKS = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer h1 h2 h3 h4 h5 h6 "
@@ -57,6 +61,8 @@ class _HtmlText(HTMLParser):
             self._skipping += 1
         elif tag == "li":
             self.parts.append("\n" + LIST_MARKER)
+        elif tag in _HTML_HEADINGS:
+            self.parts.append("\n" + HEADING_MARKER)
         elif tag in _HTML_BLOCKS:
             self.parts.append("\n")
 
@@ -72,8 +78,8 @@ class _HtmlText(HTMLParser):
 
 
 def html_to_text(html: str) -> str:
-    """The visible text of ``html``: block elements end lines, list items start with ``- ``,
-    scripts and styles are dropped."""
+    """The visible text of ``html``: block elements end lines, list items start with ``- `` and
+    headings (``h1``-``h6``) with ``# ``, scripts and styles are dropped."""
     parser = _HtmlText()
     parser.feed(html)
     parser.close()
@@ -84,7 +90,7 @@ _MD_LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$"), ""),  # horizontal rule
     (re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$"), ""),  # link reference definition
     (re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), ""),  # table separator
-    (re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$"), r"\1"),  # ATX heading
+    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$"), HEADING_MARKER + r"\1"),  # ATX heading -> one marker
     (re.compile(r"^\s{0,3}(?:>\s?)+"), ""),  # block quote
     (re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+"), LIST_MARKER),  # list bullet -> one marker
 )
@@ -102,26 +108,36 @@ _MD_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 
 
 def markdown_to_text(markdown: str) -> str:
-    """Markdown without its markup: headings, emphasis, links (their text kept), code fences;
-    list bullets become ``- ``."""
-    lines = []
+    """Markdown without its markup: emphasis, links (their text kept), code fences; list bullets
+    become ``- `` and headings (``#`` or underlined with ``=``/``-``) ``# ``."""
+    lines: list[str] = []
     for line in markdown.splitlines():
         if line.strip().startswith(("```", "~~~")) or _MD_SETEXT_UNDERLINE.match(line):
+            if (
+                _MD_SETEXT_UNDERLINE.match(line)
+                and lines
+                and lines[-1].strip()
+                and not lines[-1].startswith((LIST_MARKER, HEADING_MARKER))
+            ):
+                lines[-1] = HEADING_MARKER + lines[-1]  # the paragraph line above is a setext heading
             lines.append("")  # kept as an empty line, so that line numbers stay those of the file
             continue
         bullet = line.lstrip().startswith(("- ", "* ", "+ ")) or re.match(r"^\s*\d{1,3}[.)]\s", line)
         for pattern, repl in _MD_LINE_RULES:
             line = pattern.sub(repl, line)
-        body = line[len(LIST_MARKER) :] if bullet and line.startswith(LIST_MARKER) else line
+        marker = next((m for m in (LIST_MARKER, HEADING_MARKER) if line.startswith(m)), "")
+        marker = marker if marker == HEADING_MARKER or bullet else ""
+        body = line[len(marker) :]
         for pattern, repl in _MD_INLINE_RULES:
             body = pattern.sub(repl, body)
-        lines.append((LIST_MARKER if bullet else "") + body)
+        lines.append(marker + body)
     return _tidy_lines("\n".join(lines), keep_lines=True)
 
 
 def docx_to_text(name: str, data: bytes) -> str:
     """The paragraphs and table cells of a Word document, one per line; list paragraphs (a list
-    style or numbering) start with ``- ``. ConfigError when it is not a readable .docx."""
+    style or numbering) start with ``- ``, headings (a Heading or Title style) with ``# ``.
+    ConfigError when it is not a readable .docx."""
     import io
 
     import docx
@@ -136,7 +152,9 @@ def docx_to_text(name: str, data: bytes) -> str:
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
         listed = numbered or style.lower().startswith("list")
-        lines.append((LIST_MARKER if listed and paragraph.text.strip() else "") + paragraph.text)
+        heading = style.lower().startswith(("heading", "title"))
+        marker = LIST_MARKER if listed else HEADING_MARKER if heading else ""
+        lines.append((marker if paragraph.text.strip() else "") + paragraph.text)
     for table in document.tables:
         for row in table.rows:
             lines.extend(cell.text for cell in row.cells)
@@ -148,7 +166,7 @@ def _tidy_lines(text: str, keep_lines: bool = False) -> str:
     ``keep_lines`` (plain text and Markdown) they are kept empty instead, so that a sentence's line
     is its line in the file (for HTML and Word it is its block or paragraph)."""
     lines = [
-        "" if line == LIST_MARKER.strip() else line
+        "" if line in (LIST_MARKER.strip(), HEADING_MARKER.strip()) else line
         for line in (re.sub(r"\s+", " ", x).strip() for x in text.splitlines())
     ]
     return "\n".join(lines).rstrip("\n") if keep_lines else "\n".join(line for line in lines if line)
@@ -232,14 +250,16 @@ def read_text(path_or_dash: str | Path) -> str:
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence of a draft: its text, 1-based index and line, and for a list item the line
-    that leads into the list (the nearest line above the items; "" when there is none)."""
+    """One sentence of a draft: its text, 1-based index and line, whether it is a list item or a
+    heading (shown as such in the outputs), and for a list item the sentence that leads into the
+    list ("" when there is none)."""
 
     text: str
     index: int
     line: int
     list_item: bool = False
     lead_in: str = ""
+    heading: bool = False
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—](?:\s+|(?=[A-Z]))|\d{1,3}[.)]\s+)")  # also "-Item", written without a space
@@ -258,18 +278,20 @@ def split_sentences(text: str) -> list[Sentence]:
 def iter_sentences(text: str) -> Iterator[Sentence]:
     """Sentences of ``text``, one at a time: line breaks and bullet items end sentences, and so do
     . ! ? followed by a space (see :func:`_split_line`), except after abbreviations (e.g., i.e.,
-    Dr.) and inside decimals. A list item's lead-in is the last sentence of the last line above it
+    Dr.) and inside decimals. A line that starts with ``# `` is a heading (the marker is not part
+    of its sentences). A list item's lead-in is the last sentence of the last line above it
     that is not a list item ("Results vary. We use it for:" leads in with "We use it for:").
     Linear in the text; lines are read one at a time, so memory stays that of the text."""
     lead_in, index = "", 0
     for number, raw in enumerate(_lines(text), start=1):
-        listed = bool(_BULLET.match(raw))
-        line = _BULLET.sub("", raw).strip()
+        heading = raw.startswith(HEADING_MARKER)
+        listed = not heading and bool(_BULLET.match(raw))
+        line = raw[len(HEADING_MARKER) :].strip() if heading else _BULLET.sub("", raw).strip()
         if not line:
             continue
         for piece in _split_line(line):
             index += 1
-            yield Sentence(piece, index, number, listed, lead_in if listed else "")
+            yield Sentence(piece, index, number, listed, lead_in if listed else "", heading)
             if not listed:
                 lead_in = piece
 

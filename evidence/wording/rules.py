@@ -630,23 +630,25 @@ def _claim_text(claim_id: str | None, claim_href: Callable[[str], str | None] | 
 
 
 def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = None) -> str:
-    """The draft's text, line by line, each claim sentence highlighted with a note per finding."""
+    """The draft's text, line by line (paragraphs, list items, headings as ``h3``), each claim
+    sentence highlighted with a note per finding."""
     if draft.error:
         return f'<p class="error">{html.escape(draft.error)}</p>'
     by_sentence: dict[int, list[Finding]] = {}
     for finding in draft.findings:
         by_sentence.setdefault(finding.index, []).append(finding)
-    parts, open_list, current_line = [], False, None
+    parts, open_list, current_line, block = [], False, None, "p"
     for sentence in draft.sentences:
         if sentence.line != current_line:
             if current_line is not None:
-                parts.append("</li>" if open_list else "</p>")
+                parts.append(f"</{block}>")
             if sentence.list_item and not open_list:
                 parts.append("<ul>")
             elif not sentence.list_item and open_list:
                 parts.append("</ul>")
             open_list = sentence.list_item
-            parts.append("<li>" if open_list else "<p>")
+            block = "li" if open_list else "h3" if sentence.heading else "p"
+            parts.append(f"<{block}>")
             current_line = sentence.line
         findings = by_sentence.get(sentence.index, [])
         text = html.escape(sentence.text)
@@ -671,7 +673,7 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
                 note += f'<br><b>Instead:</b> <span class="suggestion">{html.escape(f.suggestion)}</span>'
             parts.append(note + "</span>")
     if current_line is not None:
-        parts.append("</li></ul>" if open_list else "</p>")
+        parts.append(f"</{block}>" + ("</ul>" if open_list else ""))
     return "".join(parts)
 
 

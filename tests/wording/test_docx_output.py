@@ -130,3 +130,15 @@ def test_cli_writes_the_annotated_docx(tmp_path, capsys):
     assert main(["check-wording", "--format", "json", "--output", str(tmp_path / "out.json"), str(draft)]) == 1
     assert main(["check-wording", "--format", "json", str(draft)]) == 1
     assert (tmp_path / "out.json").read_text() == capsys.readouterr().out
+
+
+def test_a_markdown_heading_becomes_a_word_heading_and_keeps_its_comment(tmp_path):
+    draft = checked(write(tmp_path, "draft.md", "## Dry needling eliminates neck pain\n\nWe are open daily.\n"))
+    (flagged,) = [f for f in draft.findings if f.flagged]
+    data = annotated_docx(draft)
+    document = docx.Document(io.BytesIO(data))
+    assert [(p.text, p.style.name) for p in document.paragraphs] == [
+        ("Dry needling eliminates neck pain", "Heading 2"),
+        ("We are open daily.", "Normal"),
+    ]
+    assert list(anchored_text(data).values()) == [flagged.sentence]

@@ -26,7 +26,7 @@ def test_read_markdown_strips_markup_and_marks_list_items(tmp_path):
         "- first _bullet_ item\n1. numbered item\n> quoted `code`\n\n---\n[ref]: https://example.org\n"
     )
     assert drafts.read_text(write(tmp_path, "d.md", md)).splitlines() == [
-        "Dry needling works",
+        "# Dry needling works",
         "",
         "It relieves tennis elbow fast.",
         "- first bullet item",
@@ -44,7 +44,7 @@ def test_read_html_extracts_block_text_without_scripts(tmp_path):
     text = drafts.read_text(write(tmp_path, "page.html", html))
     assert text.splitlines() == [
         "Clinic",
-        "Dry needling",
+        "# Dry needling",
         "It boosts circulation.",
         "- Heel pain",
         "- Neck pain",
@@ -56,9 +56,15 @@ def test_read_html_extracts_block_text_without_scripts(tmp_path):
 def test_read_docx_paragraphs_lists_and_tables(tmp_path):
     path = make_docx(
         tmp_path / "draft.docx",
-        [("Dry needling:", None), ("Releases tight muscle fibres", "List Bullet"), ("Book today.", None)],
+        [
+            ("Why try it", "Heading 1"),
+            ("Dry needling:", None),
+            ("Releases tight muscle fibres", "List Bullet"),
+            ("Book today.", None),
+        ],
     )
     assert drafts.read_text(path).splitlines() == [
+        "# Why try it",
         "Dry needling:",
         "- Releases tight muscle fibres",
         "Book today.",
@@ -132,3 +138,19 @@ def test_a_list_items_lead_in_is_the_last_sentence_of_the_line_above():
     text = "Results differ from person to person. Our physios use needling for:\n- Sore calves\n"
     (item,) = [s for s in drafts.split_sentences(text) if s.list_item]
     assert item.lead_in == "Our physios use needling for:"
+
+
+def test_headings_are_marked_and_their_sentences_know_it(tmp_path):
+    md = "Pain relief\n===========\n\n## What to expect\nIt may ease pain.\n#hashtag line\n---\n"
+    text = drafts.read_text(write(tmp_path, "d.md", md))
+    assert text.splitlines()[:5] == ["# Pain relief", "", "", "# What to expect", "It may ease pain."]
+    sentences = drafts.split_sentences(text)
+    assert [(s.text, s.heading, s.line) for s in sentences] == [
+        ("Pain relief", True, 1),
+        ("What to expect", True, 4),
+        ("It may ease pain.", False, 5),
+        ("#hashtag line", True, 6),  # a line underlined with --- is a setext heading; '#' without a space is text
+    ]
+    # a heading leads into the list below it, as any other line does
+    (item,) = [s for s in drafts.split_sentences("# Benefits\n- Less spasm") if s.list_item]
+    assert item.lead_in == "Benefits" and not item.heading

@@ -115,6 +115,16 @@ def test_html_output_highlights_each_claim(tmp_path):
     assert "We are open &lt;daily&gt;." in page and "<li>Book today </li>" in page
 
 
+def test_html_output_shows_headings_as_headings(tmp_path):
+    claims, verdicts = register_of([NECK_LOW])
+    draft = write(tmp_path, "d.html", "<h2>Dry needling can reduce neck pain</h2><p>We are open daily.</p>")
+    out = io.StringIO()
+    rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out)
+    body = out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
+    assert re.search(r"<h3><mark [^>]*>Dry needling can reduce neck pain</mark>", body)
+    assert "<p>We are open daily. </p>" in body and body.count("<h3>") == body.count("</h3>") == 1
+
+
 @pytest.mark.slow
 def test_html_output_in_headless_chromium(tmp_path):
     from selenium.webdriver.common.by import By
