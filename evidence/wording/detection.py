@@ -215,10 +215,15 @@ class DetectedClaim:
 
 @dataclass(frozen=True)
 class SentenceClaims:
-    """A sentence with the claims it makes (empty when it makes none) and every topic claimed."""
+    """A sentence with the claims it makes (empty when it makes none) and every topic claimed;
+    when it makes none about dry needling but states an effect of another treatment it names
+    ("Cupping draws out toxins"), that treatment and the effect's topics (``other_treatment``,
+    ``other_topics``: claims the checker does not judge, reported as such)."""
 
     sentence: Sentence
     claims: tuple[DetectedClaim, ...]
+    other_treatment: str = ""
+    other_topics: tuple[str, ...] = ()
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -412,7 +417,7 @@ class ClaimDetector:
             if question and lex.answers.search(sentence.text.strip()):
                 # an answer that affirms a question is read together with it
                 read = replace(read, text=f"{question.rstrip().rstrip('?')}: {read.text}")
-            claims, previous_about, previous_topics = self._sentence(
+            claims, previous_about, previous_topics, other_claim = self._sentence(
                 read, previous_about, previous_topics, bool(question), page_about, previous_other
             )
             # a sentence naming another treatment: one naming needling only beside it does not make
@@ -422,7 +427,7 @@ class ClaimDetector:
             page_about = page_about or (bool(lex.page_subjects.search(sentence.text)) and not names_other)
             previous_other = names_other and not lex.subjects.search(sentence.text)
             question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
-            yield SentenceClaims(sentence, claims)
+            yield SentenceClaims(sentence, claims, *other_claim)
 
     def _sentence(
         self,
@@ -432,10 +437,11 @@ class ClaimDetector:
         previous_question: bool,
         page_about: bool = False,
         previous_other: bool = False,
-    ) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int]]:
-        """The claims of one sentence, whether it names dry needling, and its topics (``page_about``:
-        an earlier sentence of the draft named dry needling; ``previous_other``: the sentence before
-        was about another treatment)."""
+    ) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int], tuple[str, tuple[str, ...]]]:
+        """The claims of one sentence, whether it names dry needling, its topics and, when it claims
+        nothing for dry needling but affirms an effect of another treatment it names, that treatment
+        and the effect's topics (``page_about``: an earlier sentence of the draft named dry needling;
+        ``previous_other``: the sentence before was about another treatment)."""
         lex = self.lexicon
         raw = sentence.text
         registered = _registered(raw, self.register, self.document) if self.document else {}
@@ -490,6 +496,7 @@ class ClaimDetector:
                 ),
                 about,
                 all_topics,
+                ("", ()),
             )
         asserted = bool(affirmed) or bool(lex.uncertainty.search(context))
         not_claim = bool(lex.not_claims.search(text)) and not any(
@@ -539,7 +546,13 @@ class ClaimDetector:
             bool(effects) and not affirmed,
             hedged,
         )
-        return claims, about, all_topics
+        treatment = lex.other_treatments.search(text) if other and not explicit and not claims else None
+        other_claim = (
+            (treatment.group(0), tuple(sorted(topics, key=topics.__getitem__)))
+            if treatment and affirmed and topics
+            else ("", ())
+        )
+        return claims, about, all_topics, other_claim
 
     def _safety_claimed(self, topic: str, text: str, position: int, alone: bool) -> bool:
         """A safety topic is claimed when its clause gives a frequency (the sentence, when it names

@@ -232,6 +232,45 @@ class Finding:
     score: float | None = None
 
 
+#: the verdict of a note on a claim about another treatment: the checker judges dry needling's claims only
+NOT_CHECKED = "not checked"
+
+
+def unchecked(finding: Finding) -> bool:
+    """Whether ``finding`` is a note on a claim about another treatment (:func:`_other_treatment_note`)."""
+    return finding.verdict == NOT_CHECKED
+
+
+def _other_treatment_note(file: str, found: SentenceClaims) -> list[Finding]:
+    """A note, never flagged, on a sentence that makes no claim for dry needling but states an
+    effect of another treatment it names ("Cupping draws out toxins"): the checker does not judge
+    such claims, and says so rather than pass the sentence in silence."""
+    if not found.other_treatment:
+        return []
+    sentence, topic = found.sentence, found.other_topics[0]
+    return [
+        Finding(
+            file=file,
+            index=sentence.index,
+            line=sentence.line,
+            sentence=sentence.text,
+            topic=topic,
+            claim_type=topic_type(topic),
+            strength="",
+            claim_id=None,
+            verdict=NOT_CHECKED,
+            certainty="",
+            flagged=False,
+            reason=(
+                f"a claim for {found.other_treatment}, not for dry needling: not checked (the checker "
+                "judges claims about dry needling only; check claims about other treatments by hand)"
+            ),
+            suggestion="",
+            topics=found.other_topics,
+        )
+    ]
+
+
 def _suggestion(claim: RegisterClaim | None, topic: str) -> str:
     """What to write instead of a flagged claim: the claim's allowed wording, else a hedge of the topic's type."""
     return claim.allowed_wording if claim and claim.allowed_wording else generic_suggestion(topic)
@@ -306,15 +345,15 @@ def iter_findings(
         (found, _findings(file, found, register, lexicon)) for found in detector.detect(_as_sentences(sentences))
     )
     if model is None:
-        for _, findings in found_findings:
-            yield from findings
+        for found, findings in found_findings:
+            yield from findings or _other_treatment_note(file, found)
         return
     by_id = {c.id: c for c in register}
-    batch: list[tuple[Sentence, list[Finding], Example, bool]] = []
+    batch: list[tuple[SentenceClaims, list[Finding], Example]] = []
     text_before, findings_before = "", None
     for found, findings in found_findings:
         features = example([found.sentence], findings, text_before, findings_before)
-        batch.append((found.sentence, findings, features, found.disclaims))
+        batch.append((found, findings, features))
         text_before, findings_before = found.sentence.text, findings
         if len(batch) == MODEL_BATCH:
             yield from _decided(batch, model, by_id, file, lexicon)
@@ -323,17 +362,19 @@ def iter_findings(
 
 
 def _decided(
-    batch: Sequence[tuple[Sentence, list[Finding], Example, bool]],
+    batch: Sequence[tuple[SentenceClaims, list[Finding], Example]],
     model: WordingModel,
     by_id: dict[str, RegisterClaim],
     file: str,
     lexicon: Lexicon,
 ) -> Iterator[Finding]:
-    probabilities = model.probabilities([e for _, _, e, _ in batch])
-    for (sentence, findings, _, disclaims), p in zip(batch, probabilities):
+    probabilities = model.probabilities([e for _, _, e in batch])
+    for (found, findings, _), p in zip(batch, probabilities):
+        sentence, disclaims = found.sentence, found.disclaims
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
-        yield from second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, disclaims)
+        decided = second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, disclaims)
+        yield from decided or _other_treatment_note(file, found)
 
 
 def second_opinion(
@@ -555,34 +596,41 @@ def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
     """Write a plain-text report, one block per claim (``file:line``, topic, strength, register claim
     and its verdict; flagged ones with the reason and a suggestion) and a closing count, as the
     findings come; return the flagged ones."""
-    flagged, claims, sentences, flagged_sentences = [], 0, set(), set()
+    flagged, claims, sentences, flagged_sentences, notes = [], 0, set(), set(), 0
     for f in findings:
         where = f"{f.file}:{f.line}" if f.file else str(f.line)
         # the verdict is the register claim's (what the evidence says of that claim), not this sentence's
         evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
         evidence = f"register: {evidence}" if f.claim_id else evidence
+        status = "FLAG" if f.flagged else "note" if unchecked(f) else "ok  "
         lines = [
-            f"{'FLAG' if f.flagged else 'ok  '}  {where}  {f.topic or '-'}  {f.strength}  {f.claim_id or '-'}  {evidence}",
+            f"{status}  {where}  {f.topic or '-'}  {f.strength or '-'}  {f.claim_id or '-'}  {evidence}",
             f"      sentence: {f.sentence}",
             f"      why: {f.reason}",
         ]
         if f.flagged and f.suggestion:
             lines.append(f"      instead: {f.suggestion}")
         out.write("\n".join(lines) + "\n")
+        if unchecked(f):
+            notes += 1
+            continue
         claims += 1
         sentences.add((f.file, f.index))
         if f.flagged:
             flagged.append(f)
             flagged_sentences.add((f.file, f.index))
     if not claims:
-        out.write("no claims found\n")
+        summary = "no claims found"
     elif not flagged:
-        out.write(f"{claims} claim(s) in {len(sentences)} sentence(s); none flagged\n")
+        summary = f"{claims} claim(s) in {len(sentences)} sentence(s); none flagged"
     else:
-        out.write(
+        summary = (
             f"{claims} claim(s) in {len(sentences)} sentence(s); {len(flagged)} of them flagged, "
-            f"in {len(flagged_sentences)} sentence(s)\n"
+            f"in {len(flagged_sentences)} sentence(s)"
         )
+    if notes:
+        summary += f"; {notes} sentence(s) with claims about other treatments, not checked"
+    out.write(summary + "\n")
     return flagged
 
 
@@ -615,8 +663,9 @@ body{font:16px/1.55 system-ui,sans-serif;max-width:52rem;margin:2rem auto;paddin
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2.5rem;border-bottom:1px solid #ccc}
 .summary{color:#444}.error{color:#8a1010;font-weight:600}
 mark.claim{background:#e4f3e4;padding:0 .15em}mark.claim.flagged{background:#fde2c8}
+mark.unchecked{background:#ececec;padding:0 .15em}
 .note{display:block;margin:.3rem 0 .8rem 1rem;padding:.4rem .6rem;border-left:4px solid #5a9a5a;
-font-size:.9rem;background:#fafafa}.note.flagged{border-color:#c4621b}
+font-size:.9rem;background:#fafafa}.note.flagged{border-color:#c4621b}.note.unchecked{border-color:#999}
 .note b{font-weight:600}li{margin:.2rem 0}
 """
 
@@ -655,6 +704,13 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
         if not findings:
             parts.append(text + " ")
             continue
+        if all(unchecked(f) for f in findings):
+            parts.append(
+                f'<mark class="unchecked" data-sentence="{sentence.index}">{text}</mark> '
+                f'<span class="note unchecked" data-flagged="false"><b>Not checked</b> · '
+                f"{html.escape(findings[0].reason)}</span>"
+            )
+            continue
         flagged = any(f.flagged for f in findings)
         ids = " ".join(f.claim_id or "-" for f in findings)
         parts.append(
@@ -686,12 +742,15 @@ def to_html(
     sections = []
     for draft in drafts:
         flagged = sum(f.flagged for f in draft.findings)
+        notes = sum(unchecked(f) for f in draft.findings)
         summary = (
             ""
             if draft.error
             else (
-                f'<p class="summary">{len(draft.findings)} claim(s), '
-                f'<span class="flag-count">{flagged}</span> flagged</p>'
+                f'<p class="summary">{len(draft.findings) - notes} claim(s), '
+                f'<span class="flag-count">{flagged}</span> flagged'
+                + (f"; {notes} sentence(s) with claims about other treatments, not checked" if notes else "")
+                + "</p>"
             )
         )
         sections.append(

@@ -28,7 +28,7 @@ from evidence.tables import read_csv
 from evidence.wording.classifier import Example, example
 from evidence.wording.drafts import split_sentences
 from evidence.wording.lexicon import Lexicon
-from evidence.wording.rules import Finding, check_sentences
+from evidence.wording.rules import Finding, check_sentences, unchecked
 
 #: the project's own-words sets (path from the project root, text column)
 OWN_SETS = (
@@ -90,7 +90,9 @@ def draft_examples(
     """One example per labelled line of a draft (``labels[k]`` is line k + 1's); a draft read as one
     labelled row has a single label for all its lines."""
     sentences = split_sentences(text)
-    findings = _by_sentence(check_sentences(sentences, claims, verdicts, lexicon=lexicon))
+    # notes on claims about other treatments are output, not the rules' findings the classifier reads
+    checked = [f for f in check_sentences(sentences, claims, verdicts, lexicon=lexicon) if not unchecked(f)]
+    findings = _by_sentence(checked)
     lines: dict[int, list] = {}  # labelled line -> its sentences (one row: all on line 1)
     for s in sentences:
         lines.setdefault(s.line if len(labels) > 1 else 1, []).append(s)

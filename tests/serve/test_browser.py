@@ -20,7 +20,10 @@ from tests.serve.conftest import DATA
 
 pytestmark = pytest.mark.slow
 
-PASTED = "Dry needling cures tennis elbow, guaranteed.\nIt may reduce neck pain slightly. It flushes lactic acid out.\n"
+PASTED = (
+    "Dry needling cures tennis elbow, guaranteed.\nIt may reduce neck pain slightly. It flushes lactic acid out.\n"
+    "Cupping eases back pain for many people.\n"
+)
 UPLOADED = [
     "Why our patients choose dry needling",
     "Dry needling eliminates headaches for good.",
@@ -56,10 +59,10 @@ def back(driver) -> str:
     return driver.switch_to.active_element.get_attribute("id")
 
 
-def check_and_download(driver, downloads: Path, name: str) -> tuple[int, int]:
+def check_and_download(driver, downloads: Path, name: str) -> tuple[int, int, str]:
     """From the focused Check button: Enter, wait for the results (which take the focus), go back to
     the .docx button with Shift+Tab and press Enter; the number of flagged notes shown and of comments
-    in the downloaded document."""
+    in the downloaded document, and the status line shown after the check."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
@@ -67,7 +70,7 @@ def check_and_download(driver, downloads: Path, name: str) -> tuple[int, int]:
     assert press(driver, Keys.ENTER) == "results" or wait_for(
         lambda: driver.switch_to.active_element.get_attribute("id") == "results"
     )
-    assert "flagged" in wait_for(lambda: "flagged" in status.text and status.text)
+    shown = wait_for(lambda: "flagged" in status.text and status.text)
     flagged = len(driver.find_elements(By.CSS_SELECTOR, '#results .note[data-flagged="true"]'))
     marks = driver.find_elements(By.CSS_SELECTOR, "#results mark.claim.flagged")
     assert flagged > 0 and marks and all(m.is_displayed() for m in marks)
@@ -76,7 +79,7 @@ def check_and_download(driver, downloads: Path, name: str) -> tuple[int, int]:
     press(driver, Keys.ENTER)
     target = downloads / name
     wait_for(lambda: target.is_file() and target.stat().st_size > 0 and not list(downloads.glob("*.crdownload")))
-    return flagged, len(docx.Document(io.BytesIO(target.read_bytes())).comments)
+    return flagged, len(docx.Document(io.BytesIO(target.read_bytes())).comments), shown
 
 
 def test_paste_upload_and_download_with_the_keyboard_alone(server, tmp_path):
@@ -104,9 +107,11 @@ def test_paste_upload_and_download_with_the_keyboard_alone(server, tmp_path):
         assert press(driver, Keys.TAB) == "draft-file"
         assert press(driver, Keys.TAB) == "check"
         assert driver.find_element(By.ID, "download-docx").get_attribute("disabled")
-        flagged, comments = check_and_download(driver, downloads, "draft-checked.docx")
+        flagged, comments, shown = check_and_download(driver, downloads, "draft-checked.docx")
         expected = httpx.post(f"{server}api/check", json={"text": PASTED}).json()
         assert comments == flagged == sum(f["flagged"] for f in expected)
+        # the cupping sentence is no claim of needling's: the status says it was not checked
+        assert shown.endswith("flagged. 1 sentence(s) with claims about other treatments not checked."), shown
 
         # the upload: back to the file input (Shift+Tab from the .docx button past Check), choose, check
         assert back(driver) == "check"
@@ -114,9 +119,9 @@ def test_paste_upload_and_download_with_the_keyboard_alone(server, tmp_path):
         driver.switch_to.active_element.send_keys(str(upload))
         assert driver.find_element(By.ID, "download-docx").get_attribute("disabled")  # a new draft: check first
         assert press(driver, Keys.TAB) == "check"
-        flagged, comments = check_and_download(driver, downloads, "clinic page-checked.docx")
+        flagged, comments, shown = check_and_download(driver, downloads, "clinic page-checked.docx")
         expected = httpx.post(f"{server}api/check", files={"file": (upload.name, upload.read_bytes())}).json()
-        assert comments == flagged == sum(f["flagged"] for f in expected) >= 2
+        assert comments == flagged == sum(f["flagged"] for f in expected) >= 2 and "not checked" not in shown
         annotated = docx.Document(downloads / "clinic page-checked.docx")
         assert [p.text for p in annotated.paragraphs] == UPLOADED
         assert annotated.paragraphs[0].style.name == "Heading 1"

@@ -74,6 +74,38 @@ def test_json_csv_and_table(tmp_path):
     assert "instead: Dry needling may reduce neck pain slightly" in table
 
 
+OTHER_TREATMENTS_DRAFT = (
+    "Our physios offer dry needling.\n"
+    "Cupping eases back pain for many people.\n"
+    "We also offer sports massage.\n"
+    "Massage and dry needling both ease neck pain.\n"
+)
+
+
+def test_claims_about_other_treatments_are_reported_as_not_checked(tmp_path):
+    claims, verdicts = register_of([NECK_LOW])
+    draft = write(tmp_path, "d.txt", OTHER_TREATMENTS_DRAFT)
+    findings = rules.check_files([draft], claims, verdicts)
+    # the cupping claim gets a note, never a flag; a sentence naming needling is judged as always;
+    # a sentence that names another treatment but claims nothing gets nothing
+    (note,) = [f for f in findings if rules.unchecked(f)]
+    assert (note.line, note.topic, note.flagged, note.claim_id) == (2, "pain_relief", False, None)
+    assert note.reason.startswith("a claim for Cupping, not for dry needling: not checked")
+    assert [(f.line, f.topic) for f in findings if not rules.unchecked(f)] == [(4, "neck_pain")]
+    table = rules.to_table(findings).splitlines()
+    assert table[0].startswith("note  ") and "  not checked" in table[0]
+    assert table[-1] == (
+        "1 claim(s) in 1 sentence(s); 1 of them flagged, in 1 sentence(s); "
+        "1 sentence(s) with claims about other treatments, not checked"
+    )
+    assert json.loads(rules.to_json(findings))[0]["verdict"] == "not checked"
+    out = io.StringIO()
+    rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out)
+    page = out.getvalue()
+    assert re.search(r'<mark class="unchecked" data-sentence="2">Cupping eases', page)
+    assert '1 claim(s), <span class="flag-count">1</span> flagged; 1 sentence(s) with claims about other' in page
+
+
 class _Marks(HTMLParser):
     """The highlighted claims and notes of an HTML report."""
 

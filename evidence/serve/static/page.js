@@ -45,9 +45,11 @@ form.addEventListener("submit", async (event) => {
     const doc = new DOMParser().parseFromString(page, "text/html");
     results.replaceChildren(...doc.querySelectorAll("style, section.draft"));
     checked = sent;
-    const claims = results.querySelectorAll(".note").length;
+    const claims = results.querySelectorAll(".note:not(.unchecked)").length;
     const flagged = results.querySelectorAll('.note[data-flagged="true"]').length;
-    status.textContent = `${claims} claim(s) found, ${flagged} flagged.`;
+    const unchecked = results.querySelectorAll(".note.unchecked").length;
+    status.textContent = `${claims} claim(s) found, ${flagged} flagged.` +
+      (unchecked ? ` ${unchecked} sentence(s) with claims about other treatments not checked.` : "");
     enableDownloads(true);
     results.focus();
   } catch (error) {
