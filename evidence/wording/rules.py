@@ -594,8 +594,9 @@ def write_csv(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
 
 def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
     """Write a plain-text report, one block per claim (``file:line``, topic, strength, register claim
-    and its verdict; flagged ones with the reason and a suggestion) and a closing count, as the
-    findings come; return the flagged ones."""
+    and its verdict; flagged ones with the reason and a suggestion; ``note`` for a claim about
+    another treatment, not checked) and a closing count, as the findings come; return the flagged
+    ones."""
     flagged, claims, sentences, flagged_sentences, notes = [], 0, set(), set(), 0
     for f in findings:
         where = f"{f.file}:{f.line}" if f.file else str(f.line)
