@@ -2,7 +2,9 @@
 
 Each comment says the verdict and certainty of the claim it was checked against, why the claim is
 flagged and the wording the evidence allows instead (:func:`comment_lines`). It is anchored on
-the runs of the flagged sentence; a claim sentence with two flagged claims gets two comments.
+the runs of the flagged sentence; a claim sentence with two flagged claims gets two comments. A
+sentence whose claim is about another treatment gets a "Not checked" comment, so that a writer who
+reads only the document does not take silence for approval.
 
 - :func:`annotated_docx` ``(draft, original)``: for a .docx draft (``original`` its bytes) the same
   document, its formatting kept, with the comments added; for any other draft (pasted text,
@@ -43,7 +45,7 @@ from evidence.tables import atomic_write_bytes
 from evidence.wording.classifier import WordingModel
 from evidence.wording.drafts import STDIN, format_of
 from evidence.wording.lexicon import Lexicon
-from evidence.wording.rules import Draft, Finding, check_drafts, exit_code
+from evidence.wording.rules import Draft, Finding, check_drafts, exit_code, unchecked
 
 AUTHOR, INITIALS = "Evidence wording checker", "EW"
 # run content that splitting keeps (Run.text reads and writes these); anything else keeps the run whole
@@ -51,12 +53,15 @@ _SPLITTABLE = frozenset({"rPr", "t", "tab", "lastRenderedPageBreak"})
 
 
 def comment_lines(finding: Finding) -> list[str]:
-    """The paragraphs of the comment on a flagged finding: verdict and certainty, why, instead."""
+    """The paragraphs of the comment on a flagged finding (verdict and certainty, why, instead) or on
+    a note on a claim about another treatment (not checked, why)."""
+    if unchecked(finding):
+        return [f"Not checked ({finding.topic})", f"Why: {finding.reason}"]
     certainty = f", certainty {finding.certainty.replace('_', ' ')}" if finding.certainty else ""
     against = f"claim {finding.claim_id}" if finding.claim_id else "no register claim"
+    wording = ", ".join(x for x in (finding.topic, f"{finding.strength} wording" if finding.strength else "") if x)
     lines = [
-        f"Flagged ({finding.topic or 'no topic'}, {finding.strength} wording): "
-        f"{finding.verdict or 'no verdict'}{certainty} ({against})",
+        f"Flagged ({wording or 'no topic'}): {finding.verdict or 'no verdict'}{certainty} ({against})",
         f"Why: {finding.reason}",
     ]
     if finding.suggestion:
@@ -71,10 +76,11 @@ def _add_comment(document, runs: list, finding: Finding) -> None:
         comment.add_paragraph(line)
 
 
-def _flagged_by_sentence(draft: Draft) -> dict[int, list[Finding]]:
+def _commented_by_sentence(draft: Draft) -> dict[int, list[Finding]]:
+    """The findings that get a comment (flagged claims and notes on other treatments' claims), by sentence."""
     by_sentence: dict[int, list[Finding]] = {}
     for finding in draft.findings:
-        if finding.flagged:
+        if finding.flagged or unchecked(finding):
             by_sentence.setdefault(finding.index, []).append(finding)
     return by_sentence
 
@@ -83,7 +89,7 @@ def _new_document(draft: Draft) -> bytes:
     import docx
 
     document = docx.Document()
-    flagged = _flagged_by_sentence(draft)
+    commented = _commented_by_sentence(draft)
     paragraph, line = None, None
     for sentence in draft.sentences:
         if sentence.line != line:
@@ -93,7 +99,7 @@ def _new_document(draft: Draft) -> bytes:
         elif paragraph.runs:
             paragraph.add_run(" ")
         run = paragraph.add_run(sentence.text)
-        for finding in flagged.get(sentence.index, []):
+        for finding in commented.get(sentence.index, []):
             _add_comment(document, [run], finding)
     buffer = io.BytesIO()
     document.save(buffer)
@@ -176,19 +182,19 @@ def _sentence_runs(paragraph, start: int, end: int) -> list:
 
 def _annotate(document, draft: Draft) -> None:
     paragraphs = list(_paragraphs(document))
-    flagged = _flagged_by_sentence(draft)
+    commented = _commented_by_sentence(draft)
     cursor = (0, 0)  # paragraph number and character of the collapsed text where the last sentence ended
     for sentence in draft.sentences:
-        if sentence.index not in flagged:
+        if sentence.index not in commented:
             continue
         found = _find(paragraphs, sentence.text, cursor) or _find(paragraphs, sentence.text, (0, 0))
         if found:
             number, start, end, cursor = found
             runs = _sentence_runs(paragraphs[number], start, end)
         else:
-            paragraph = document.add_paragraph("Sentence flagged by the wording checker, not found in the text: ")
+            paragraph = document.add_paragraph("Sentence commented by the wording checker, not found in the text: ")
             runs = [paragraph.add_run(sentence.text)]
-        for finding in flagged[sentence.index]:
+        for finding in commented[sentence.index]:
             _add_comment(document, runs, finding)
 
 
@@ -206,7 +212,8 @@ def _find(paragraphs: list, sentence: str, cursor: tuple[int, int]):
 
 
 def annotated_docx(draft: Draft, original: bytes | None = None) -> bytes:
-    """The draft as a .docx with one comment per flagged claim: ``original`` (the bytes of a .docx
+    """The draft as a .docx with one comment per flagged claim and per note on another treatment's
+    claim: ``original`` (the bytes of a .docx
     draft) annotated with its formatting kept, or a new document when ``original`` is None."""
     if original is None:
         return _new_document(draft)

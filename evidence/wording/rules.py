@@ -247,7 +247,8 @@ def _other_treatment_note(file: str, found: SentenceClaims) -> list[Finding]:
     such claims, and says so rather than pass the sentence in silence."""
     if not found.other_treatment:
         return []
-    sentence, topic = found.sentence, found.other_topics[0]
+    sentence, topic, name = found.sentence, found.other_topics[0], found.other_treatment
+    name = name[0].lower() + name[1:] if name[1:2].islower() else name  # "Cupping" -> "cupping"; "TENS" stays
     return [
         Finding(
             file=file,
@@ -262,8 +263,8 @@ def _other_treatment_note(file: str, found: SentenceClaims) -> list[Finding]:
             certainty="",
             flagged=False,
             reason=(
-                f"a claim for {found.other_treatment}, not for dry needling: not checked (the checker "
-                "judges claims about dry needling only; check claims about other treatments by hand)"
+                f"a claim for {name}, not for dry needling; the checker judges "
+                "claims about dry needling only, so check this one by hand"
             ),
             suggestion="",
             topics=found.other_topics,
@@ -667,7 +668,7 @@ mark.claim{background:#e4f3e4;padding:0 .15em}mark.claim.flagged{background:#fde
 mark.unchecked{background:#ececec;padding:0 .15em}
 .note{display:block;margin:.3rem 0 .8rem 1rem;padding:.4rem .6rem;border-left:4px solid #5a9a5a;
 font-size:.9rem;background:#fafafa}.note.flagged{border-color:#c4621b}.note.unchecked{border-color:#999}
-.note b{font-weight:600}li{margin:.2rem 0}
+.note b{font-weight:600}li{margin:.2rem 0}h3 .note{font-size:.9rem;font-weight:normal}
 """
 
 
@@ -723,7 +724,8 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
             note = (
                 f'<span class="note{" flagged" if f.flagged else ""}" data-flagged="{str(f.flagged).lower()}">'
                 f"<b>{'Flagged' if f.flagged else 'OK'}</b> · {html.escape(f.topic or 'no topic')} · "
-                f"{html.escape(f.strength)} wording · {_claim_text(f.claim_id, claim_href)}: "
+                + (f"{html.escape(f.strength)} wording · " if f.strength else "")
+                + f"{_claim_text(f.claim_id, claim_href)}: "
                 f"{html.escape(evidence)}<br>{html.escape(f.reason)}"
             )
             if f.flagged and f.suggestion:

@@ -142,3 +142,19 @@ def test_a_markdown_heading_becomes_a_word_heading_and_keeps_its_comment(tmp_pat
         ("We are open daily.", "Normal"),
     ]
     assert list(anchored_text(data).values()) == [flagged.sentence]
+
+
+def test_a_claim_about_another_treatment_gets_a_not_checked_comment(tmp_path):
+    draft = checked(write(tmp_path, "draft.md", "We offer dry needling.\nCupping eases back pain for many people.\n"))
+    (note,) = [f for f in draft.findings if rules.unchecked(f)]
+    data = annotated_docx(draft)
+    assert list(anchored_text(data).values()) == [note.sentence]
+    (text,) = comments(data).values()
+    assert text.startswith("Not checked (") and "a claim for cupping, not for dry needling" in text
+
+
+def test_a_flag_without_topic_or_strength_reads_cleanly():
+    finding = rules.Finding(
+        "d.txt", 1, 1, "Who it helps", "", "", "", None, "", "", True, "the classifier rates it", "", ()
+    )
+    assert comment_lines(finding)[0] == "Flagged (no topic): no verdict (no register claim)"
