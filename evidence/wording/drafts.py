@@ -48,42 +48,66 @@ _LOOKS_LIKE_HTML = re.compile(r"<(?:!doctype|html|body|p|div|h[1-6]|ul|ol|li|br|
 
 
 class _HtmlText(HTMLParser):
-    """Collects the text of an HTML page, one line per block element (list items marked), without
-    scripts and styles."""
+    """Collects the text of an HTML page, one block per block element (list items and headings
+    marked), each with the source line its text starts on, without scripts and styles."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.blocks: list[tuple[int, str]] = []  # (source line of the block's first text, its text)
+        self._marker, self._text, self._line = "", [], 0
         self._skipping = 0
+
+    def _new_block(self, marker: str) -> None:
+        """End the block being read; the next starts with ``marker`` (an empty block passes its
+        marker on: ``<li><p>Item</p></li>`` is one list item)."""
+        if self._text:
+            self.blocks.append((self._line, self._marker + re.sub(r"\s+", " ", "".join(self._text)).strip()))
+            self._marker = marker
+        else:
+            self._marker = marker or self._marker
+        self._text = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _HTML_SKIPPED:
             self._skipping += 1
         elif tag == "li":
-            self.parts.append("\n" + LIST_MARKER)
+            self._new_block(LIST_MARKER)
         elif tag in _HTML_HEADINGS:
-            self.parts.append("\n" + HEADING_MARKER)
+            self._new_block(HEADING_MARKER)
         elif tag in _HTML_BLOCKS:
-            self.parts.append("\n")
+            self._new_block("")
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _HTML_SKIPPED:
             self._skipping = max(0, self._skipping - 1)
         elif tag in _HTML_BLOCKS or tag == "li":
-            self.parts.append("\n")
+            self._new_block("")
 
     def handle_data(self, data: str) -> None:
-        if not self._skipping:
-            self.parts.append(re.sub(r"\s+", " ", data))  # source line breaks are only spaces in HTML
+        if self._skipping or (not self._text and not data.strip()):
+            return
+        if not self._text:  # the block's first text: the line it starts on, after leading line breaks
+            self._line = self.getpos()[0] + data[: len(data) - len(data.lstrip())].count("\n")
+        self._text.append(data)
+
+    def close(self) -> None:
+        super().close()
+        self._new_block("")
 
 
 def html_to_text(html: str) -> str:
-    """The visible text of ``html``: block elements end lines, list items start with ``- `` and
-    headings (``h1``-``h6``) with ``# ``, scripts and styles are dropped."""
+    """The visible text of ``html``, each block element on the line of the source where its text
+    starts (so that a finding's line is its line in the file; blocks that share a source line
+    follow each other); list items start with ``- `` and headings (``h1``-``h6``) with ``# ``;
+    scripts and styles are dropped."""
     parser = _HtmlText()
     parser.feed(html)
     parser.close()
-    return _tidy_lines("".join(parser.parts))
+    lines: list[str] = []
+    for line, text in parser.blocks:
+        lines.extend([""] * (line - 1 - len(lines)))
+        lines.append(text)
+    return "\n".join(lines)
 
 
 _MD_LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -164,7 +188,8 @@ def docx_to_text(name: str, data: bytes) -> str:
 def _tidy_lines(text: str, keep_lines: bool = False) -> str:
     """Collapse runs of spaces inside lines and drop empty lines (and empty list items); with
     ``keep_lines`` (plain text and Markdown) they are kept empty instead, so that a sentence's line
-    is its line in the file (for HTML and Word it is its block or paragraph)."""
+    is its line in the file (HTML places its blocks itself: :func:`html_to_text`; for Word it is the
+    paragraph)."""
     lines = [
         "" if line in (LIST_MARKER.strip(), HEADING_MARKER.strip()) else line
         for line in (re.sub(r"\s+", " ", x).strip() for x in text.splitlines())

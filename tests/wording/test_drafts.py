@@ -154,3 +154,19 @@ def test_headings_are_marked_and_their_sentences_know_it(tmp_path):
     # a heading leads into the list below it, as any other line does
     (item,) = [s for s in drafts.split_sentences("# Benefits\n- Less spasm") if s.list_item]
     assert item.lead_in == "Benefits" and not item.heading
+
+
+def test_html_blocks_keep_the_line_their_text_starts_on(tmp_path):
+    html = (
+        "<html><body>\n<h2>Why needling</h2>\n<p>\n  It may ease\n  neck pain.</p>\n"
+        "<ul><li><p>Less spasm</p></li>\n<li>Better sleep</li></ul><p>A</p><p>B</p>\n</body></html>"
+    )
+    sentences = drafts.split_sentences(drafts.read_text(write(tmp_path, "page.html", html)))
+    assert [(s.text, s.line, s.list_item, s.heading) for s in sentences] == [
+        ("Why needling", 2, False, True),
+        ("It may ease neck pain.", 4, False, False),  # the line of its first word, not of the <p>
+        ("Less spasm", 6, True, False),  # a paragraph inside a list item is still the item
+        ("Better sleep", 7, True, False),
+        ("A", 8, False, False),  # blocks that share a source line follow each other
+        ("B", 9, False, False),
+    ]
