@@ -91,6 +91,13 @@ class Assessment:
         return self.severity > SEVERITY_NONE
 
 
+#: the suggestion for a sentence only the classifier flags: no rule says which claim it makes
+CHECK_BY_HAND = (
+    "If the sentence states an effect of dry needling, hedge it ('may', 'can') and say what the evidence "
+    "shows and how certain it is; if it states none, it can stay as it is."
+)
+
+
 def generic_suggestion(topic: str) -> str:
     """A hedge for the topic's claim type, used when the register has no allowed wording."""
     if not topic:
@@ -400,7 +407,7 @@ def second_opinion(
     * flagged, the rules found claims but flagged none: each claim is flagged, the reason says the
       classifier rates the sentence an overclaim, the suggestion is the claim's allowed wording;
     * flagged, the rules found no claim: one finding without a topic, with that reason and a
-      generic suggestion (check the sentence by hand);
+      suggestion that asks for a check by hand (:data:`CHECK_BY_HAND`);
     * not flagged: no finding is flagged; one the rules had flagged keeps their reason, followed by
       the classifier's, and loses its suggestion.
 
@@ -441,7 +448,7 @@ def second_opinion(
                 certainty="",
                 flagged=True,
                 reason=f"no rule matched a claim, but {rated()}; check it by hand",
-                suggestion=generic_suggestion(""),
+                suggestion=CHECK_BY_HAND,
                 topics=(),
                 score=score,
             )
