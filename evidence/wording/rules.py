@@ -114,7 +114,7 @@ def generic_suggestion(topic: str) -> str:
 
 def _label(claim: RegisterClaim | None, topic: str) -> str:
     """How reasons name what the claim was checked against."""
-    return f"claim {claim.id}" if claim else (f"topic {topic}" if topic else "no register claim")
+    return f"register claim {claim.id}" if claim else (f"topic {topic}" if topic else "no register claim")
 
 
 def _certainty_text(certainty: str) -> str:
@@ -143,7 +143,10 @@ def _strength_rule(claim: RegisterClaim | None, topic: str, detected: DetectedCl
         )
     if verdict == "supported" and rank >= _MODERATE:
         return SEVERITY_NONE, f"consistent with {label} (supported, {_certainty_text(certainty)})"
-    return SEVERITY_FLAG, f"direct claim but {label} is {verdict} with {_certainty_text(certainty)}"
+    return SEVERITY_FLAG, (
+        f"direct wording (no 'may' or 'can'), but the evidence for {label} is rated {verdict} "
+        f"({_certainty_text(certainty)})"
+    )
 
 
 def _safety_rule(
