@@ -4,10 +4,10 @@ A draft is plain text (``.txt``), Markdown (``.md``/``.markdown``), HTML (``.htm
 Word (``.docx``, read with python-docx) or stdin (``-``: HTML when it looks like HTML, else
 Markdown). :func:`read_text` turns it into plain text, one line per paragraph, heading, table
 cell or list item; list items keep a ``- `` marker so that the next stage knows they belong to
-the line that leads into the list, and headings a ``# `` marker (Markdown's own) so that the
-outputs can show them as headings. :func:`split_sentences` cuts the text into
-:class:`Sentence` objects that remember their line, whether they are a list item or a heading,
-and a list item's lead-in.
+the line that leads into the list, and headings Markdown's own marker (``# ``, ``## ``, ... by
+level) so that the outputs can show them as headings. :func:`split_sentences` cuts the text into
+:class:`Sentence` objects that remember their line, whether they are a list item, their heading
+level, and a list item's lead-in.
 
 Bad input (missing file, directory, unknown extension, empty, binary or non-UTF-8 text, an
 unreadable .docx) raises :class:`evidence.config.ConfigError` naming the file.
@@ -36,7 +36,7 @@ TEXT_SUFFIXES = {
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 LIST_MARKER = "- "
-HEADING_MARKER = "# "
+_HEADING = re.compile(r"^(#{1,6}) ")  # a heading's marker: one "#" a level, "## " is a second-level heading
 _HTML_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
 _HTML_BLOCKS = frozenset(
@@ -73,7 +73,7 @@ class _HtmlText(HTMLParser):
         elif tag == "li":
             self._new_block(LIST_MARKER)
         elif tag in _HTML_HEADINGS:
-            self._new_block(HEADING_MARKER)
+            self._new_block("#" * int(tag[1]) + " ")
         elif tag in _HTML_BLOCKS:
             self._new_block("")
 
@@ -98,7 +98,8 @@ class _HtmlText(HTMLParser):
 def html_to_text(html: str) -> str:
     """The visible text of ``html``, each block element on the line of the source where its text
     starts (so that a finding's line is its line in the file; blocks that share a source line
-    follow each other); list items start with ``- `` and headings (``h1``-``h6``) with ``# ``;
+    follow each other); list items start with ``- `` and headings (``h1``-``h6``) with ``# ``
+    to ``###### ``;
     scripts and styles are dropped."""
     parser = _HtmlText()
     parser.feed(html)
@@ -114,7 +115,7 @@ _MD_LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$"), ""),  # horizontal rule
     (re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$"), ""),  # link reference definition
     (re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), ""),  # table separator
-    (re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$"), HEADING_MARKER + r"\1"),  # ATX heading -> one marker
+    (re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$"), r"\1 \2"),  # ATX heading -> its level's marker
     (re.compile(r"^\s{0,3}(?:>\s?)+"), ""),  # block quote
     (re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+"), LIST_MARKER),  # list bullet -> one marker
 )
@@ -133,7 +134,8 @@ _MD_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 
 def markdown_to_text(markdown: str) -> str:
     """Markdown without its markup: emphasis, links (their text kept), code fences; list bullets
-    become ``- `` and headings (``#`` or underlined with ``=``/``-``) ``# ``."""
+    become ``- `` and headings (``#`` to ``######``, or underlined with ``=``/``-``: levels 1 and 2)
+    ``# `` to ``###### ``."""
     lines: list[str] = []
     for line in markdown.splitlines():
         if line.strip().startswith(("```", "~~~")) or _MD_SETEXT_UNDERLINE.match(line):
@@ -141,16 +143,18 @@ def markdown_to_text(markdown: str) -> str:
                 _MD_SETEXT_UNDERLINE.match(line)
                 and lines
                 and lines[-1].strip()
-                and not lines[-1].startswith((LIST_MARKER, HEADING_MARKER))
+                and not lines[-1].startswith(LIST_MARKER)
+                and not _HEADING.match(lines[-1])
             ):
-                lines[-1] = HEADING_MARKER + lines[-1]  # the paragraph line above is a setext heading
+                level = 1 if line.strip().startswith("=") else 2
+                lines[-1] = "#" * level + " " + lines[-1]  # the paragraph line above is a setext heading
             lines.append("")  # kept as an empty line, so that line numbers stay those of the file
             continue
         bullet = line.lstrip().startswith(("- ", "* ", "+ ")) or re.match(r"^\s*\d{1,3}[.)]\s", line)
         for pattern, repl in _MD_LINE_RULES:
             line = pattern.sub(repl, line)
-        marker = next((m for m in (LIST_MARKER, HEADING_MARKER) if line.startswith(m)), "")
-        marker = marker if marker == HEADING_MARKER or bullet else ""
+        heading = _HEADING.match(line)
+        marker = heading.group(0) if heading else LIST_MARKER if bullet and line.startswith(LIST_MARKER) else ""
         body = line[len(marker) :]
         for pattern, repl in _MD_INLINE_RULES:
             body = pattern.sub(repl, body)
@@ -158,9 +162,16 @@ def markdown_to_text(markdown: str) -> str:
     return _tidy_lines("\n".join(lines), keep_lines=True)
 
 
+def _heading_level(style: str) -> int:
+    """The heading level of a Word paragraph style: "Heading N" is N (at most 6), "Title" 1, else 0."""
+    found = re.fullmatch(r"heading (\d+)", style.strip().lower())
+    return min(int(found.group(1)), 6) if found else 1 if style.strip().lower() == "title" else 0
+
+
 def docx_to_text(name: str, data: bytes) -> str:
     """The paragraphs and table cells of a Word document, one per line; list paragraphs (a list
-    style or numbering) start with ``- ``, headings (a Heading or Title style) with ``# ``.
+    style or numbering) start with ``- ``, headings with their level's ``#`` (a "Heading N" style:
+    N, capped at 6; "Title": 1).
     ConfigError when it is not a readable .docx."""
     import io
 
@@ -176,8 +187,8 @@ def docx_to_text(name: str, data: bytes) -> str:
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
         listed = numbered or style.lower().startswith("list")
-        heading = style.lower().startswith(("heading", "title"))
-        marker = LIST_MARKER if listed else HEADING_MARKER if heading else ""
+        level = _heading_level(style)
+        marker = LIST_MARKER if listed else "#" * level + " " if level else ""
         lines.append((marker if paragraph.text.strip() else "") + paragraph.text)
     for table in document.tables:
         for row in table.rows:
@@ -191,7 +202,7 @@ def _tidy_lines(text: str, keep_lines: bool = False) -> str:
     is its line in the file (HTML places its blocks itself: :func:`html_to_text`; for Word it is the
     paragraph)."""
     lines = [
-        "" if line in (LIST_MARKER.strip(), HEADING_MARKER.strip()) else line
+        "" if line == LIST_MARKER.strip() or re.fullmatch(r"#{1,6}", line) else line
         for line in (re.sub(r"\s+", " ", x).strip() for x in text.splitlines())
     ]
     return "\n".join(lines).rstrip("\n") if keep_lines else "\n".join(line for line in lines if line)
@@ -276,7 +287,7 @@ def read_text(path_or_dash: str | Path) -> str:
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a draft: its text, 1-based index and line, whether it is a list item or a
-    heading (shown as such in the outputs), and for a list item the sentence that leads into the
+    heading and its level (1-6, 0 for none; shown as such in the outputs), and for a list item the sentence that leads into the
     list ("" when there is none)."""
 
     text: str
@@ -284,7 +295,7 @@ class Sentence:
     line: int
     list_item: bool = False
     lead_in: str = ""
-    heading: bool = False
+    heading: int = 0
 
 
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—](?:\s+|(?=[A-Z]))|\d{1,3}[.)]\s+)")  # also "-Item", written without a space
@@ -303,15 +314,17 @@ def split_sentences(text: str) -> list[Sentence]:
 def iter_sentences(text: str) -> Iterator[Sentence]:
     """Sentences of ``text``, one at a time: line breaks and bullet items end sentences, and so do
     . ! ? followed by a space (see :func:`_split_line`), except after abbreviations (e.g., i.e.,
-    Dr.) and inside decimals. A line that starts with ``# `` is a heading (the marker is not part
+    Dr.) and inside decimals. A line that starts with ``# `` to ``###### `` is a heading of that
+    level (the marker is not part
     of its sentences). A list item's lead-in is the last sentence of the last line above it
     that is not a list item ("Results vary. We use it for:" leads in with "We use it for:").
     Linear in the text; lines are read one at a time, so memory stays that of the text."""
     lead_in, index = "", 0
     for number, raw in enumerate(_lines(text), start=1):
-        heading = raw.startswith(HEADING_MARKER)
+        marker = _HEADING.match(raw)
+        heading = len(marker.group(1)) if marker else 0
         listed = not heading and bool(_BULLET.match(raw))
-        line = raw[len(HEADING_MARKER) :].strip() if heading else _BULLET.sub("", raw).strip()
+        line = raw[marker.end() :].strip() if marker else _BULLET.sub("", raw).strip()
         if not line:
             continue
         for piece in _split_line(line):

@@ -691,7 +691,7 @@ def _claim_text(claim_id: str | None, claim_href: Callable[[str], str | None] | 
 
 
 def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = None) -> str:
-    """The draft's text, line by line (paragraphs, list items, headings as ``h3``), each claim
+    """The draft's text, line by line (paragraphs, list items, headings from ``h3`` down), each claim
     sentence highlighted with a note per finding."""
     if draft.error:
         return f'<p class="error">{html.escape(draft.error)}</p>'
@@ -708,7 +708,8 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
             elif not sentence.list_item and open_list:
                 parts.append("</ul>")
             open_list = sentence.list_item
-            block = "li" if open_list else "h3" if sentence.heading else "p"
+            # the page's title is h1 and each draft's name h2, so a draft's headings start at h3
+            block = "li" if open_list else f"h{min(sentence.heading + 2, 6)}" if sentence.heading else "p"
             parts.append(f"<{block}>")
             current_line = sentence.line
         findings = by_sentence.get(sentence.index, [])

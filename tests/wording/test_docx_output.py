@@ -133,11 +133,13 @@ def test_cli_writes_the_annotated_docx(tmp_path, capsys):
 
 
 def test_a_markdown_heading_becomes_a_word_heading_and_keeps_its_comment(tmp_path):
-    draft = checked(write(tmp_path, "draft.md", "## Dry needling eliminates neck pain\n\nWe are open daily.\n"))
+    text = "# Our clinic\n## Dry needling eliminates neck pain\n\nWe are open daily.\n"
+    draft = checked(write(tmp_path, "draft.md", text))
     (flagged,) = [f for f in draft.findings if f.flagged]
     data = annotated_docx(draft)
     document = docx.Document(io.BytesIO(data))
     assert [(p.text, p.style.name) for p in document.paragraphs] == [
+        ("Our clinic", "Heading 1"),  # each heading keeps its level
         ("Dry needling eliminates neck pain", "Heading 2"),
         ("We are open daily.", "Normal"),
     ]

@@ -143,13 +143,13 @@ def test_a_list_items_lead_in_is_the_last_sentence_of_the_line_above():
 def test_headings_are_marked_and_their_sentences_know_it(tmp_path):
     md = "Pain relief\n===========\n\n## What to expect\nIt may ease pain.\n#hashtag line\n---\n"
     text = drafts.read_text(write(tmp_path, "d.md", md))
-    assert text.splitlines()[:5] == ["# Pain relief", "", "", "# What to expect", "It may ease pain."]
+    assert text.splitlines()[:5] == ["# Pain relief", "", "", "## What to expect", "It may ease pain."]
     sentences = drafts.split_sentences(text)
     assert [(s.text, s.heading, s.line) for s in sentences] == [
-        ("Pain relief", True, 1),
-        ("What to expect", True, 4),
-        ("It may ease pain.", False, 5),
-        ("#hashtag line", True, 6),  # a line underlined with --- is a setext heading; '#' without a space is text
+        ("Pain relief", 1, 1),
+        ("What to expect", 2, 4),
+        ("It may ease pain.", 0, 5),
+        ("#hashtag line", 2, 6),  # a line underlined with --- is a setext heading; '#' without a space is text
     ]
     # a heading leads into the list below it, as any other line does
     (item,) = [s for s in drafts.split_sentences("# Benefits\n- Less spasm") if s.list_item]
@@ -163,10 +163,10 @@ def test_html_blocks_keep_the_line_their_text_starts_on(tmp_path):
     )
     sentences = drafts.split_sentences(drafts.read_text(write(tmp_path, "page.html", html)))
     assert [(s.text, s.line, s.list_item, s.heading) for s in sentences] == [
-        ("Why needling", 2, False, True),
-        ("It may ease neck pain.", 4, False, False),  # the line of its first word, not of the <p>
-        ("Less spasm", 6, True, False),  # a paragraph inside a list item is still the item
-        ("Better sleep", 7, True, False),
-        ("A", 8, False, False),  # blocks that share a source line follow each other
-        ("B", 9, False, False),
+        ("Why needling", 2, False, 2),
+        ("It may ease neck pain.", 4, False, 0),  # the line of its first word, not of the <p>
+        ("Less spasm", 6, True, 0),  # a paragraph inside a list item is still the item
+        ("Better sleep", 7, True, 0),
+        ("A", 8, False, 0),  # blocks that share a source line follow each other
+        ("B", 9, False, 0),
     ]

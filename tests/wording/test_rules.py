@@ -153,8 +153,8 @@ def test_html_output_shows_headings_as_headings(tmp_path):
     out = io.StringIO()
     rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out)
     body = out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
-    assert re.search(r"<h3><mark [^>]*>Dry needling can reduce neck pain</mark>", body)
-    assert "<p>We are open daily. </p>" in body and body.count("<h3>") == body.count("</h3>") == 1
+    assert re.search(r"<h4><mark [^>]*>Dry needling can reduce neck pain</mark>", body)  # h2 -> h4 under the page's h2
+    assert "<p>We are open daily. </p>" in body and body.count("<h4>") == body.count("</h4>") == 1
 
 
 @pytest.mark.slow
