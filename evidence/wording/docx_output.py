@@ -9,7 +9,7 @@ reads only the document does not take silence for approval.
 - :func:`annotated_docx` ``(draft, original)``: for a .docx draft (``original`` its bytes) the same
   document, its formatting kept, with the comments added; for any other draft (pasted text,
   Markdown, HTML) a new document, one paragraph per line of the draft (list items in the
-  "List Bullet" style, headings in the "Heading N" style of their level) and one run per sentence.
+  "List Bullet" or "List Number" style, headings in the "Heading N" style of their level) and one run per sentence.
 - :func:`run_check_wording_docx`: ``check-wording --format docx --output OUT.docx DRAFT``.
 
 How a sentence is found in a .docx: the paragraphs are read in the order the reader reads them
@@ -93,7 +93,8 @@ def _new_document(draft: Draft) -> bytes:
     paragraph, line = None, None
     for sentence in draft.sentences:
         if sentence.line != line:
-            style = "List Bullet" if sentence.list_item else f"Heading {sentence.heading}" if sentence.heading else None
+            list_style = "List Number" if sentence.numbered else "List Bullet"
+            style = list_style if sentence.list_item else f"Heading {sentence.heading}" if sentence.heading else None
             paragraph = document.add_paragraph(style=style)
             line = sentence.line
         elif paragraph.runs:

@@ -36,6 +36,7 @@ TEXT_SUFFIXES = {
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 LIST_MARKER = "- "
+NUMBER_MARKER = "1. "  # a numbered list item (outputs number the items themselves)
 _HEADING = re.compile(r"^(#{1,6}) ")  # a heading's marker: one "#" a level, "## " is a second-level heading
 _HTML_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
@@ -56,6 +57,7 @@ class _HtmlText(HTMLParser):
         self.blocks: list[tuple[int, str]] = []  # (source line of the block's first text, its text)
         self._marker, self._text, self._line = "", [], 0
         self._skipping = 0
+        self._lists: list[str] = []  # the open lists, innermost last
 
     def _new_block(self, marker: str) -> None:
         """End the block being read; the next starts with ``marker`` (an empty block passes its
@@ -71,7 +73,10 @@ class _HtmlText(HTMLParser):
         if tag in _HTML_SKIPPED:
             self._skipping += 1
         elif tag == "li":
-            self._new_block(LIST_MARKER)
+            self._new_block(NUMBER_MARKER if self._lists[-1:] == ["ol"] else LIST_MARKER)
+        elif tag in ("ol", "ul"):
+            self._lists.append(tag)
+            self._new_block("")
         elif tag in _HTML_HEADINGS:
             self._new_block("#" * int(tag[1]) + " ")
         elif tag in _HTML_BLOCKS:
@@ -80,7 +85,10 @@ class _HtmlText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _HTML_SKIPPED:
             self._skipping = max(0, self._skipping - 1)
-        elif tag in _HTML_BLOCKS or tag == "li":
+            return
+        if tag in ("ol", "ul") and self._lists:
+            self._lists.pop()
+        if tag in _HTML_BLOCKS or tag == "li":
             self._new_block("")
 
     def handle_data(self, data: str) -> None:
@@ -98,7 +106,7 @@ class _HtmlText(HTMLParser):
 def html_to_text(html: str) -> str:
     """The visible text of ``html``, each block element on the line of the source where its text
     starts (so that a finding's line is its line in the file; blocks that share a source line
-    follow each other); list items start with ``- `` and headings (``h1``-``h6``) with ``# ``
+    follow each other); list items start with ``- `` (``1. `` in an ``ol``) and headings (``h1``-``h6``) with ``# ``
     to ``###### ``;
     scripts and styles are dropped."""
     parser = _HtmlText()
@@ -117,7 +125,8 @@ _MD_LINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$"), ""),  # table separator
     (re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$"), r"\1 \2"),  # ATX heading -> its level's marker
     (re.compile(r"^\s{0,3}(?:>\s?)+"), ""),  # block quote
-    (re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+"), LIST_MARKER),  # list bullet -> one marker
+    (re.compile(r"^\s*[-*+]\s+"), LIST_MARKER),  # list bullet -> one marker
+    (re.compile(r"^\s*\d{1,3}[.)]\s+"), NUMBER_MARKER),  # numbered item -> one marker
 )
 _MD_INLINE_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # image: keep alt text
@@ -134,7 +143,7 @@ _MD_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 
 def markdown_to_text(markdown: str) -> str:
     """Markdown without its markup: emphasis, links (their text kept), code fences; list bullets
-    become ``- `` and headings (``#`` to ``######``, or underlined with ``=``/``-``: levels 1 and 2)
+    become ``- ``, numbered items ``1. `` and headings (``#`` to ``######``, or underlined with ``=``/``-``: levels 1 and 2)
     ``# `` to ``###### ``."""
     lines: list[str] = []
     for line in markdown.splitlines():
@@ -154,7 +163,8 @@ def markdown_to_text(markdown: str) -> str:
         for pattern, repl in _MD_LINE_RULES:
             line = pattern.sub(repl, line)
         heading = _HEADING.match(line)
-        marker = heading.group(0) if heading else LIST_MARKER if bullet and line.startswith(LIST_MARKER) else ""
+        listed = next((m for m in (LIST_MARKER, NUMBER_MARKER) if bullet and line.startswith(m)), "")
+        marker = heading.group(0) if heading else listed
         body = line[len(marker) :]
         for pattern, repl in _MD_INLINE_RULES:
             body = pattern.sub(repl, body)
@@ -170,7 +180,7 @@ def _heading_level(style: str) -> int:
 
 def docx_to_text(name: str, data: bytes) -> str:
     """The paragraphs and table cells of a Word document, one per line; list paragraphs (a list
-    style or numbering) start with ``- ``, headings with their level's ``#`` (a "Heading N" style:
+    style or numbering) start with ``- `` (``1. `` in a "List Number" style), headings with their level's ``#`` (a "Heading N" style:
     N, capped at 6; "Title": 1).
     ConfigError when it is not a readable .docx."""
     import io
@@ -185,10 +195,11 @@ def docx_to_text(name: str, data: bytes) -> str:
     lines = []
     for paragraph in document.paragraphs:
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        numbered = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
-        listed = numbered or style.lower().startswith("list")
+        has_numbering = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
+        listed = has_numbering or style.lower().startswith("list")
         level = _heading_level(style)
-        marker = LIST_MARKER if listed else "#" * level + " " if level else ""
+        list_marker = NUMBER_MARKER if style.lower().startswith("list number") else LIST_MARKER
+        marker = list_marker if listed else "#" * level + " " if level else ""
         lines.append((marker if paragraph.text.strip() else "") + paragraph.text)
     for table in document.tables:
         for row in table.rows:
@@ -202,7 +213,7 @@ def _tidy_lines(text: str, keep_lines: bool = False) -> str:
     is its line in the file (HTML places its blocks itself: :func:`html_to_text`; for Word it is the
     paragraph)."""
     lines = [
-        "" if line == LIST_MARKER.strip() or re.fullmatch(r"#{1,6}", line) else line
+        "" if line in (LIST_MARKER.strip(), NUMBER_MARKER.strip()) or re.fullmatch(r"#{1,6}", line) else line
         for line in (re.sub(r"\s+", " ", x).strip() for x in text.splitlines())
     ]
     return "\n".join(lines).rstrip("\n") if keep_lines else "\n".join(line for line in lines if line)
@@ -287,7 +298,8 @@ def read_text(path_or_dash: str | Path) -> str:
 @dataclass(frozen=True)
 class Sentence:
     """One sentence of a draft: its text, 1-based index and line, whether it is a list item or a
-    heading and its level (1-6, 0 for none; shown as such in the outputs), and for a list item the sentence that leads into the
+    heading and its level (1-6, 0 for none), whether a list item is numbered (both shown as such in
+    the outputs), and for a list item the sentence that leads into the
     list ("" when there is none)."""
 
     text: str
@@ -296,8 +308,10 @@ class Sentence:
     list_item: bool = False
     lead_in: str = ""
     heading: int = 0
+    numbered: bool = False
 
 
+_NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s")
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪◦‣–—](?:\s+|(?=[A-Z]))|\d{1,3}[.)]\s+)")  # also "-Item", written without a space
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*\s+")
 _ABBREVIATIONS = frozenset(
@@ -324,12 +338,13 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
         marker = _HEADING.match(raw)
         heading = len(marker.group(1)) if marker else 0
         listed = not heading and bool(_BULLET.match(raw))
+        numbered = listed and bool(_NUMBERED.match(raw))
         line = raw[marker.end() :].strip() if marker else _BULLET.sub("", raw).strip()
         if not line:
             continue
         for piece in _split_line(line):
             index += 1
-            yield Sentence(piece, index, number, listed, lead_in if listed else "", heading)
+            yield Sentence(piece, index, number, listed, lead_in if listed else "", heading, numbered)
             if not listed:
                 lead_in = piece
 

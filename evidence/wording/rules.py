@@ -698,16 +698,17 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
     by_sentence: dict[int, list[Finding]] = {}
     for finding in draft.findings:
         by_sentence.setdefault(finding.index, []).append(finding)
-    parts, open_list, current_line, block = [], False, None, "p"
+    parts, open_list, current_line, block = [], "", None, "p"
     for sentence in draft.sentences:
         if sentence.line != current_line:
             if current_line is not None:
                 parts.append(f"</{block}>")
-            if sentence.list_item and not open_list:
-                parts.append("<ul>")
-            elif not sentence.list_item and open_list:
-                parts.append("</ul>")
-            open_list = sentence.list_item
+            kind = ("ol" if sentence.numbered else "ul") if sentence.list_item else ""
+            if open_list and kind != open_list:
+                parts.append(f"</{open_list}>")
+            if kind and kind != open_list:
+                parts.append(f"<{kind}>")
+            open_list = kind
             # the page's title is h1 and each draft's name h2, so a draft's headings start at h3
             block = "li" if open_list else f"h{min(sentence.heading + 2, 6)}" if sentence.heading else "p"
             parts.append(f"<{block}>")
@@ -743,7 +744,7 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
                 note += f'<br><b>Instead:</b> <span class="suggestion">{html.escape(f.suggestion)}</span>'
             parts.append(note + "</span>")
     if current_line is not None:
-        parts.append(f"</{block}>" + ("</ul>" if open_list else ""))
+        parts.append(f"</{block}>" + (f"</{open_list}>" if open_list else ""))
     return "".join(parts)
 
 

@@ -133,7 +133,7 @@ def test_cli_writes_the_annotated_docx(tmp_path, capsys):
 
 
 def test_a_markdown_heading_becomes_a_word_heading_and_keeps_its_comment(tmp_path):
-    text = "# Our clinic\n## Dry needling eliminates neck pain\n\nWe are open daily.\n"
+    text = "# Our clinic\n## Dry needling eliminates neck pain\n\nWe are open daily.\n1. Book online\n"
     draft = checked(write(tmp_path, "draft.md", text))
     (flagged,) = [f for f in draft.findings if f.flagged]
     data = annotated_docx(draft)
@@ -142,6 +142,7 @@ def test_a_markdown_heading_becomes_a_word_heading_and_keeps_its_comment(tmp_pat
         ("Our clinic", "Heading 1"),  # each heading keeps its level
         ("Dry needling eliminates neck pain", "Heading 2"),
         ("We are open daily.", "Normal"),
+        ("Book online", "List Number"),  # a numbered item stays numbered
     ]
     assert list(anchored_text(data).values()) == [flagged.sentence]
 

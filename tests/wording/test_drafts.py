@@ -30,7 +30,7 @@ def test_read_markdown_strips_markup_and_marks_list_items(tmp_path):
         "",
         "It relieves tennis elbow fast.",
         "- first bullet item",
-        "- numbered item",
+        "1. numbered item",
         "quoted code",
     ]  # the blank line and the rule are kept empty; the link definition line stays dropped at the end
 
@@ -170,3 +170,11 @@ def test_html_blocks_keep_the_line_their_text_starts_on(tmp_path):
         ("A", 8, False, 0),  # blocks that share a source line follow each other
         ("B", 9, False, 0),
     ]
+
+
+def test_numbered_items_are_list_items_that_know_they_are_numbered(tmp_path):
+    html = "<ol><li>Book</li><li>Come in</li></ol><ul><li>Less pain</li></ul>"
+    text = drafts.read_text(write(tmp_path, "steps.html", html))
+    assert text.splitlines() == ["1. Book", "1. Come in", "- Less pain"]
+    sentences = drafts.split_sentences(text)
+    assert [(s.list_item, s.numbered) for s in sentences] == [(True, True), (True, True), (True, False)]

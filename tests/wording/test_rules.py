@@ -82,6 +82,15 @@ OTHER_TREATMENTS_DRAFT = (
 )
 
 
+def test_html_output_keeps_numbered_and_bulleted_lists_apart(tmp_path):
+    claims, verdicts = register_of([NECK_LOW])
+    draft = write(tmp_path, "d.md", "Steps:\n1. Book a visit\n2. Come in\n- Free parking\n")
+    out = io.StringIO()
+    rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out)
+    body = out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
+    assert "<ol><li>Book a visit </li><li>Come in </li></ol><ul><li>Free parking </li></ul>" in body
+
+
 def test_claims_about_other_treatments_are_reported_as_not_checked(tmp_path):
     claims, verdicts = register_of([NECK_LOW])
     draft = write(tmp_path, "d.txt", OTHER_TREATMENTS_DRAFT)
