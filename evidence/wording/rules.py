@@ -242,6 +242,20 @@ class Finding:
     score: float | None = None
 
 
+def _sentence_finding(file: str, sentence: Sentence, **fields: object) -> Finding:
+    """A finding on ``sentence`` with no register claim: ``fields`` give what differs (topic,
+    verdict, flagged, reason, ...); the rest is empty."""
+    empty = dict(topic="", claim_type="", strength="", verdict="", certainty="", suggestion="", topics=())
+    return Finding(
+        file=file,
+        index=sentence.index,
+        line=sentence.line,
+        sentence=sentence.text,
+        claim_id=None,
+        **{**empty, **fields},
+    )
+
+
 #: the verdict of a note on a claim about another treatment: the checker judges dry needling's claims only
 NOT_CHECKED = "not checked"
 
@@ -259,24 +273,19 @@ def _other_treatment_note(file: str, found: SentenceClaims) -> list[Finding]:
         return []
     sentence, topic, name = found.sentence, found.other_topics[0], found.other_treatment
     name = name[0].lower() + name[1:] if name[1:2].islower() else name  # "Cupping" -> "cupping"; "TENS" stays
+    reason = (
+        f"a claim for {name}, not for dry needling; the checker judges "
+        "claims about dry needling only, so check this one by hand"
+    )
     return [
-        Finding(
-            file=file,
-            index=sentence.index,
-            line=sentence.line,
-            sentence=sentence.text,
+        _sentence_finding(
+            file,
+            sentence,
             topic=topic,
             claim_type=topic_type(topic),
-            strength="",
-            claim_id=None,
             verdict=NOT_CHECKED,
-            certainty="",
             flagged=False,
-            reason=(
-                f"a claim for {name}, not for dry needling; the checker judges "
-                "claims about dry needling only, so check this one by hand"
-            ),
-            suggestion="",
+            reason=reason,
             topics=found.other_topics,
         )
     ]
@@ -438,21 +447,12 @@ def second_opinion(
         if not overclaim:
             return []
         return [
-            Finding(
-                file=file,
-                index=sentence.index,
-                line=sentence.line,
-                sentence=sentence.text,
-                topic="",
-                claim_type="",
-                strength="",
-                claim_id=None,
-                verdict="",
-                certainty="",
+            _sentence_finding(
+                file,
+                sentence,
                 flagged=True,
                 reason=f"no rule matched a claim, but {rated()}; check it by hand",
                 suggestion=CHECK_BY_HAND,
-                topics=(),
                 score=score,
             )
         ]

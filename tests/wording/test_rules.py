@@ -82,12 +82,15 @@ OTHER_TREATMENTS_DRAFT = (
 )
 
 
-def test_html_output_keeps_numbered_and_bulleted_lists_apart(tmp_path):
-    claims, verdicts = register_of([NECK_LOW])
-    draft = write(tmp_path, "d.md", "Steps:\n1. Book a visit\n2. Come in\n- Free parking\n")
+def html_body(draft) -> str:
+    """The HTML output's part for ``draft`` (after its name), checked against the neck-pain claim."""
     out = io.StringIO()
-    rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out)
-    body = out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
+    rules.run_check_wording([str(draft)], "html", *register_of([NECK_LOW]), out=out)
+    return out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
+
+
+def test_html_output_keeps_numbered_and_bulleted_lists_apart(tmp_path):
+    body = html_body(write(tmp_path, "d.md", "Steps:\n1. Book a visit\n2. Come in\n- Free parking\n"))
     assert "<ol><li>Book a visit </li><li>Come in </li></ol><ul><li>Free parking </li></ul>" in body
 
 
@@ -157,11 +160,7 @@ def test_html_output_highlights_each_claim(tmp_path):
 
 
 def test_html_output_shows_headings_as_headings(tmp_path):
-    claims, verdicts = register_of([NECK_LOW])
-    draft = write(tmp_path, "d.html", "<h2>Dry needling can reduce neck pain</h2><p>We are open daily.</p>")
-    out = io.StringIO()
-    rules.run_check_wording([str(draft)], "html", claims, verdicts, out=out)
-    body = out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
+    body = html_body(write(tmp_path, "d.html", "<h2>Dry needling can reduce neck pain</h2><p>We are open daily.</p>"))
     assert re.search(r"<h4><mark [^>]*>Dry needling can reduce neck pain</mark>", body)  # h2 -> h4 under the page's h2
     assert "<p>We are open daily. </p>" in body and body.count("<h4>") == body.count("</h4>") == 1
 
