@@ -24,7 +24,12 @@ expected topic, topic accuracy (the expected topic is among the findings' topics
 empty). Disagreements are printed for the tune split and the old set only: the held-out split
 is only ever reported as numbers.
 
-    .venv/bin/python benchmarks/bench_wording.py [--no-speed] [--sizes 0.1,1,10] [--rules-only]
+The checker is the one ``check-wording`` runs by default (``--model-choice auto``: the thorough model
+for drafts of up to 50,000 characters, the fast one beyond, so the 1 MB and larger drafts are
+checked by the fast model); ``--model-choice thorough``, ``fast`` or ``rules-only`` picks another.
+The speed figures also give the thorough model's pace on a 20 KB draft.
+
+    .venv/bin/python benchmarks/bench_wording.py [--no-speed] [--sizes 0.1,1,10] [--model-choice CHOICE]
 """
 
 from __future__ import annotations
@@ -41,8 +46,9 @@ sys.path.insert(0, str(PROJECT))
 import pandas as pd  # noqa: E402
 
 from evidence.wording import rules  # noqa: E402
-from evidence.wording.classifier import load_model  # noqa: E402
+from evidence.wording.classifier import model_dir  # noqa: E402
 from evidence.wording.drafts import split_sentences  # noqa: E402
+from evidence.wording.thorough import CHOICES, checker_model  # noqa: E402
 from tests.wording_helpers import fixture  # noqa: E402
 
 CLINIC = PROJECT / "data" / "curated" / "wording_clinic_style.csv"
@@ -174,7 +180,7 @@ def report_speed(claims, verdicts, sizes_mb: list[float], model=None) -> None:
         text = generated_text(int(mb * 1_000_000))
         start, cpu = time.perf_counter(), time.process_time()
         sentences = split_sentences(text)
-        findings = rules.check_sentences(sentences, claims, verdicts, model=model)
+        findings = rules.check_sentences(sentences, claims, verdicts, model=model and model.for_length(len(text)))
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         print(
             f"speed: {len(text) / 1e6:g} MB, {len(sentences):,} sentences, {len(findings):,} findings in "
@@ -186,9 +192,10 @@ def report_speed(claims, verdicts, sizes_mb: list[float], model=None) -> None:
 RUN_ON_UNIT = "dry needling relieves neck pain and it boosts blood flow, and the muscles relax "
 
 
-def report_run_on(claims, verdicts, model=None) -> None:
-    """Run-on text (no sentence end at all, no capitals): 20 KB and 200 KB; linear reading takes
-    about 10 times as long for 10 times the text (the target: at most 15 times)."""
+def report_run_on(claims, verdicts, model=None, label: str = "") -> None:
+    """Run-on text (no sentence end at all, no capitals): 20 KB and 200 KB, checked with the same
+    model; linear reading takes about 10 times as long for 10 times the text (the target: at most 15
+    times)."""
     seconds = {}
     for size in (20_000, 200_000):
         text = (RUN_ON_UNIT * (size // len(RUN_ON_UNIT) + 1))[:size]
@@ -196,7 +203,7 @@ def report_run_on(claims, verdicts, model=None) -> None:
         rules.check_sentences(split_sentences(text), claims, verdicts, model=model)
         seconds[size] = time.process_time() - cpu
     print(
-        f"run-on: 20 KB {seconds[20_000]:.2f} s CPU, 200 KB {seconds[200_000]:.2f} s CPU "
+        f"run-on{label}: 20 KB {seconds[20_000]:.2f} s CPU, 200 KB {seconds[200_000]:.2f} s CPU "
         f"({seconds[200_000] / seconds[20_000]:.1f} times as long for 10 times the text)"
     )
 
@@ -205,11 +212,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-speed", action="store_true", help="only the quality figures")
     parser.add_argument("--sizes", default="0.1,1,10", help="generated draft sizes in MB (comma-separated)")
-    parser.add_argument("--rules-only", action="store_true", help="the rules alone, without the classifier")
+    parser.add_argument("--model-choice", choices=CHOICES, default="auto", help="the checker's model (default auto)")
     args = parser.parse_args()
     claims, verdicts = fixture()
-    model = None if args.rules_only else load_model()
-    print(f"checker: {'rules only' if model is None else 'rules and classifier'}")
+    model = checker_model(model_dir(), args.model_choice)
+    print(f"checker: rules and model choice {args.model_choice}")
     report_quality("clinic-style, tune", clinic_units("tune"), claims, verdicts, True, model=model)
     report_quality("clinic-style, heldout", clinic_units("heldout"), claims, verdicts, False, model=model)
     report_quality("old set (written with the lexicon)", old_units(), claims, verdicts, True, model=model)
@@ -239,8 +246,11 @@ def main() -> None:
         model=model,
     )
     if not args.no_speed:
-        report_speed(claims, verdicts, [float(s) for s in args.sizes.split(",")], model)
-        report_run_on(claims, verdicts, model)
+        sizes = [float(s) for s in args.sizes.split(",")]
+        report_speed(claims, verdicts, [0.02] + sizes if args.model_choice == "auto" else sizes, model)
+        report_run_on(claims, verdicts, model and model.for_length(200_000), " (the model for 200 KB)")
+        if model and model.for_length(20_000) is not model.for_length(200_000):
+            report_run_on(claims, verdicts, model, " (thorough model at both sizes)")
 
 
 if __name__ == "__main__":

@@ -167,14 +167,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_check_wording(args: argparse.Namespace) -> int:
     from evidence.curation.claims import load_claims
-    from evidence.wording.classifier import load_model, model_dir
+    from evidence.wording.classifier import model_dir
     from evidence.wording.lexicon import lexicon_path, load_lexicon
     from evidence.wording.rules import load_verdicts, run_check_wording
+    from evidence.wording.thorough import checker_model
 
     paths = _paths(args)
     claims, verdicts = load_claims(paths.claims), load_verdicts(paths.derived_table("verdicts"))
     lexicon = load_lexicon(lexicon_path(paths))
-    model = None if args.rules_only else load_model(model_dir(paths))
+    model = checker_model(model_dir(paths), args.model)
     if args.format == "docx":
         from evidence.wording.docx_output import run_check_wording_docx
 
@@ -342,11 +343,29 @@ def build_parser() -> argparse.ArgumentParser:
         "docx: the draft as a Word document with one comment per flagged claim, needs --output and one FILE)",
     )
     p.add_argument("--output", metavar="OUT", help="write the output to OUT instead of stdout (needed for docx)")
-    p.add_argument(
+    models = p.add_mutually_exclusive_group()
+    models.add_argument(
+        "--thorough",
+        dest="model",
+        action="store_const",
+        const="thorough",
+        default="auto",
+        help="the thorough model (a fine-tuned encoder beside the linear classifier) for every draft; by default it "
+        "checks drafts of up to 50,000 characters and the fast one longer drafts",
+    )
+    models.add_argument(
+        "--fast",
+        dest="model",
+        action="store_const",
+        const="fast",
+        help="the fast model (the linear classifier's second opinion) for every draft",
+    )
+    models.add_argument(
         "--rules-only",
-        action="store_true",
-        help="flag by the rules alone, without the classifier trained on labelled clinic copy (its second opinion "
-        "decides by default)",
+        dest="model",
+        action="store_const",
+        const="rules-only",
+        help="flag by the rules alone, without any classifier trained on labelled clinic copy",
     )
     p = add(
         "serve",

@@ -30,11 +30,12 @@ import pandas as pd
 
 from evidence.config import ConfigError, DataPaths
 from evidence.curation.claims import Claim, load_claims
-from evidence.wording.classifier import WordingModel, load_model, model_dir
+from evidence.wording.classifier import OverclaimModel, model_dir
 from evidence.wording.docx_output import annotated_docx
 from evidence.wording.drafts import STDIN_NAME, TEXT_SUFFIXES, format_of, text_format
 from evidence.wording.lexicon import Lexicon, lexicon_path, load_lexicon
 from evidence.wording.rules import Draft, check_drafts, load_verdicts, to_html, to_json
+from evidence.wording.thorough import checker_model
 
 MAX_DOCX_PARTS = 1000
 MAX_DOCX_UNCOMPRESSED = 25 * 1024 * 1024
@@ -101,7 +102,7 @@ class Checker:
     verdicts: pd.DataFrame
     lexicon: Lexicon
     report: Path
-    model: WordingModel | None = None
+    model: OverclaimModel | None = None
 
     @classmethod
     def from_paths(cls, paths: DataPaths) -> Checker:
@@ -110,7 +111,7 @@ class Checker:
             load_verdicts(paths.derived_table("verdicts")),
             load_lexicon(lexicon_path(paths)),
             paths.report,
-            load_model(model_dir(paths)),
+            checker_model(model_dir(paths)),
         )
 
     def check(self, submission: Submission) -> Draft:

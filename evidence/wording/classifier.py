@@ -53,7 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -196,6 +196,19 @@ def feature_matrix(examples: Sequence[Example]) -> Any:
     return hstack(feature_blocks(examples)).tocsr().astype(np.float64)
 
 
+class OverclaimModel(Protocol):
+    """What the checker asks of a model (:class:`WordingModel`, or the thorough model of
+    :mod:`evidence.wording.thorough`)."""
+
+    threshold: float
+
+    def probabilities(self, examples: Sequence[Example]) -> list[float]: ...
+
+    def weighed_words(self, text: str, towards: bool, count: int = 3) -> list[str]: ...
+
+    def for_length(self, characters: int) -> OverclaimModel: ...
+
+
 @dataclass(frozen=True)
 class WordingModel:
     """A trained classifier: weights over the hashed features, intercept and threshold, and what
@@ -227,6 +240,10 @@ class WordingModel:
         sign = 1.0 if towards else -1.0
         weighed = [(sign * self.weights[abs(murmurhash3_32(g, seed=0)) % FEATURES["words"]], g) for g in grams]
         return [g for w, g in sorted(weighed, key=lambda item: (-item[0], item[1])) if w > 0][:count]
+
+    def for_length(self, characters: int) -> WordingModel:
+        """This model, for a draft of any length (it is fast enough for all)."""
+        return self
 
 
 def train(examples: Sequence[Example], labels: Sequence[bool], provenance: dict) -> WordingModel:

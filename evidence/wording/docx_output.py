@@ -42,7 +42,7 @@ import pandas as pd
 from evidence.config import ConfigError
 from evidence.curation.claims import Claim
 from evidence.tables import atomic_write_bytes
-from evidence.wording.classifier import WordingModel
+from evidence.wording.classifier import OverclaimModel
 from evidence.wording.drafts import STDIN, format_of
 from evidence.wording.lexicon import Lexicon
 from evidence.wording.rules import Draft, Finding, check_drafts, exit_code, unchecked
@@ -234,7 +234,7 @@ def run_check_wording_docx(
     verdicts: pd.DataFrame,
     err: TextIO | None = None,
     lexicon: Lexicon | None = None,
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> int:
     """``check-wording --format docx --output OUT.docx DRAFT``: write the annotated draft to
     ``output`` (atomically) and return the exit code (2 an unreadable draft, nothing written; else 1

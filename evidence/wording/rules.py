@@ -57,7 +57,7 @@ from evidence.curation.claims import Claim
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.tables import read_csv
 from evidence.vocab import LEVELS, certainty_rank
-from evidence.wording.classifier import Example, WordingModel, example
+from evidence.wording.classifier import Example, OverclaimModel, example
 from evidence.wording.detection import (
     REQUIRED_VERDICT_COLUMNS,
     ClaimDetector,
@@ -336,7 +336,7 @@ def check_sentences(
     verdicts: pd.DataFrame,
     file: str = "",
     lexicon: Lexicon | None = None,
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> list[Finding]:
     """Findings for the claims among ``sentences`` (in order; plain strings count as one line each),
     checked against the register ``claims`` and the verdict table; with a ``model``, the
@@ -354,7 +354,7 @@ def iter_findings(
     verdicts: pd.DataFrame,
     file: str = "",
     lexicon: Lexicon | None = None,
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> Iterator[Finding]:
     """The findings of :func:`check_sentences`, one at a time, as the sentences are read (with a
     model, a batch of :data:`MODEL_BATCH` sentences at a time)."""
@@ -383,7 +383,7 @@ def iter_findings(
 
 def _decided(
     batch: Sequence[tuple[SentenceClaims, list[Finding], Example]],
-    model: WordingModel,
+    model: OverclaimModel,
     by_id: dict[str, RegisterClaim],
     file: str,
     lexicon: Lexicon,
@@ -498,6 +498,21 @@ def _with_progress(sentences: Iterable[Sentence], name: str, characters: int) ->
     return tqdm(sentences, desc=f"checking {name}", unit=" sentences", file=sys.stderr, mininterval=1.0)
 
 
+def _model_for(model: OverclaimModel | None, name: str, characters: int) -> OverclaimModel | None:
+    """The model that checks a draft of ``characters`` characters (:meth:`OverclaimModel.for_length`),
+    with a note on stderr when a slower model gave way to a faster one."""
+    if model is None:
+        return None
+    chosen = model.for_length(characters)
+    if chosen is not model:
+        print(
+            f"{name}: {characters:,} characters, too long for the thorough model; checked with the fast one "
+            "(check-wording --thorough to insist)",
+            file=sys.stderr,
+        )
+    return chosen
+
+
 @dataclass(frozen=True)
 class Draft:
     """One checked draft: its sentences and findings, or the error that stopped it being read."""
@@ -513,7 +528,7 @@ def check_drafts(
     claims: Iterable[Claim],
     verdicts: pd.DataFrame,
     lexicon: Lexicon | None = None,
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> list[Draft]:
     """Every draft of ``paths`` (``-`` reads stdin) checked; a draft that cannot be read carries
     its error and the others are still checked."""
@@ -529,7 +544,8 @@ def check_drafts(
             continue
         sentences = tuple(split_sentences(text))
         read = _with_progress(sentences, name, len(text))
-        drafts.append(Draft(name, sentences, tuple(check_sentences(read, claims, verdicts, name, lexicon, model))))
+        checked = check_sentences(read, claims, verdicts, name, lexicon, _model_for(model, name, len(text)))
+        drafts.append(Draft(name, sentences, tuple(checked)))
     return drafts
 
 
@@ -538,7 +554,7 @@ def check_files(
     claims: Iterable[Claim],
     verdicts: pd.DataFrame,
     lexicon: Lexicon | None = None,
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> list[Finding]:
     """Findings for every draft in ``paths``; ConfigError for the first draft that cannot be read."""
     drafts = check_drafts(paths, claims, verdicts, lexicon, model)
@@ -804,7 +820,7 @@ def run_check_wording(
     out: TextIO | None = None,
     err: TextIO | None = None,
     lexicon: Lexicon | None = None,
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> int:
     """``evidence check-wording``: check every draft, write the report of those that could be read
     to ``out`` and one error line per draft that could not to ``err``; return the worst exit code
@@ -837,7 +853,7 @@ def _draft_findings(
     verdicts: pd.DataFrame,
     lexicon: Lexicon,
     errors: list[str],
-    model: WordingModel | None = None,
+    model: OverclaimModel | None = None,
 ) -> Iterator[Finding]:
     """The findings of one draft as they are found (with progress on stderr for a large one); a
     draft that cannot be read adds its error to ``errors`` and yields nothing."""
@@ -848,5 +864,10 @@ def _draft_findings(
         errors.append(str(exc))
         return
     yield from iter_findings(
-        _with_progress(iter_sentences(text), name, len(text)), claims, verdicts, name, lexicon, model
+        _with_progress(iter_sentences(text), name, len(text)),
+        claims,
+        verdicts,
+        name,
+        lexicon,
+        _model_for(model, name, len(text)),
     )
