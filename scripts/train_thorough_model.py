@@ -51,7 +51,6 @@ from evidence.wording.thorough import (  # noqa: E402
     INPUT_NAMES,
     MAX_TOKENS,
     SETTINGS_FILE,
-    THRESHOLD,
     TOKENIZER_FILE,
     pair,
 )
@@ -230,7 +229,6 @@ def main() -> None:
         "base_model": "sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0)",
         "base_weights_sha256": sha256(base / "model.safetensors"),
         "max_tokens": MAX_TOKENS,
-        "threshold": THRESHOLD,
         "training": {
             "epochs": EPOCHS,
             "batch": BATCH,

@@ -43,7 +43,8 @@ def test_the_probability_is_the_mean_of_the_two_models_and_decides_at_its_thresh
     assert model.threshold == thorough.THRESHOLD
     flagged = check(f"{NO_CLAIM}\n", model)
     assert len(flagged) == 1 and flagged[0].flagged and flagged[0].score == 0.7
-    assert check(f"{NO_CLAIM}\n", thorough.ThoroughModel(linear, FixedScores(0.7))) == []  # mean 0.6 < 0.65
+    just_below = 2 * thorough.THRESHOLD - 0.5 - 0.01  # the mean is 0.005 under the threshold
+    assert check(f"{NO_CLAIM}\n", thorough.ThoroughModel(linear, FixedScores(just_below))) == []
 
 
 def test_a_long_draft_is_left_to_the_linear_model_unless_thorough_is_asked_for():
