@@ -25,9 +25,9 @@ empty). Disagreements are printed for the tune split and the old set only: the h
 is only ever reported as numbers.
 
 The checker is the one ``check-wording`` runs by default (``--model-choice auto``: the thorough model
-for drafts of up to 50,000 characters, the fast one beyond, so the 1 MB and larger drafts are
+for drafts of up to 10,000 characters, the fast one beyond, so the 1 MB and larger drafts are
 checked by the fast model); ``--model-choice thorough``, ``fast`` or ``rules-only`` picks another.
-The speed figures also give the thorough model's pace on a 20 KB draft.
+The speed figures also give the thorough model's pace on a 10 KB draft, and on run-on text.
 
     .venv/bin/python benchmarks/bench_wording.py [--no-speed] [--sizes 0.1,1,10] [--model-choice CHOICE]
 """
@@ -247,9 +247,9 @@ def main() -> None:
     )
     if not args.no_speed:
         sizes = [float(s) for s in args.sizes.split(",")]
-        report_speed(claims, verdicts, [0.02] + sizes if args.model_choice == "auto" else sizes, model)
+        report_speed(claims, verdicts, [0.01] + sizes if args.model_choice == "auto" else sizes, model)
         report_run_on(claims, verdicts, model and model.for_length(200_000), " (the model for 200 KB)")
-        if model and model.for_length(20_000) is not model.for_length(200_000):
+        if model and model.for_length(200_000) is not model:
             report_run_on(claims, verdicts, model, " (thorough model at both sizes)")
 
 

@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
         const="thorough",
         default="auto",
         help="the thorough model (a fine-tuned encoder beside the linear classifier) for every draft; by default it "
-        "checks drafts of up to 50,000 characters and the fast one longer drafts",
+        "checks drafts of up to 10,000 characters and the fast one longer drafts",
     )
     models.add_argument(
         "--fast",

@@ -30,9 +30,9 @@ range of the whole batch, so a sentence's score moved with its neighbours, by up
 five true flags on those sets.) Word pieces come from the base model's own ``tokenizer.json``
 (Hugging Face ``tokenizers``). Nothing is downloaded at run time.
 
-Speed decides where it runs: a draft of at most :data:`THOROUGH_MAX_CHARS` characters (about 800
-sentences of clinic copy, six seconds at most on two cores) gets the thorough model, a longer one the linear model alone, with a note on
-stderr (:meth:`ThoroughModel.for_length`; ``check-wording --thorough`` or ``--fast`` choose one for
+Speed decides where it runs: a draft of at most :data:`THOROUGH_MAX_CHARS` characters (about 1,500
+words, some 150 sentences: a second or so on two cores, where the linear model checks 2,000 sentences
+a second) gets the thorough model, a longer one the linear model alone, with a note on stderr (:meth:`ThoroughModel.for_length`; ``check-wording --thorough`` or ``--fast`` choose one for
 every draft).
 """
 
@@ -62,7 +62,7 @@ LEAD_IN_CHARS = 200
 #: threshold on the mean of the two probabilities (module docstring)
 THRESHOLD = 0.60
 #: the longest draft (characters) checked thoroughly when the choice is left to the checker
-THOROUGH_MAX_CHARS = 50_000
+THOROUGH_MAX_CHARS = 10_000
 #: pairs scored at a time (sorted by length, so a batch is padded little)
 BATCH = 64
 #: how a check picks its model (:func:`checker_model`)
