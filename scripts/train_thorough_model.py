@@ -22,7 +22,7 @@ Gurevych 2019, "Sentence-BERT", EMNLP): every weight of the encoder and a linear
 mean of its last hidden states, binary cross-entropy with the positive class weighted by
 negatives / positives, AdamW (learning rate 5e-5, weight decay 0.01), batches of 32 in a seeded
 random order, two epochs, the rate rising linearly over the first 6% of steps and falling linearly
-to zero, gradients clipped at norm 1. About 40 minutes on two CPU cores for 26,000 examples. Seeded,
+to zero, gradients clipped at norm 1. About 45 minutes on two CPU cores for 28,000 examples. Seeded,
 single-threaded order: the same inputs and versions give the same weights on the same machine.
 """
 
