@@ -22,8 +22,9 @@ Gurevych 2019, "Sentence-BERT", EMNLP): every weight of the encoder and a linear
 mean of its last hidden states, binary cross-entropy with the positive class weighted by
 negatives / positives, AdamW (learning rate 5e-5, weight decay 0.01), batches of 32 in a seeded
 random order, two epochs, the rate rising linearly over the first 6% of steps and falling linearly
-to zero, gradients clipped at norm 1. About 45 minutes on two CPU cores for 28,000 examples. Seeded,
-single-threaded order: the same inputs and versions give the same weights on the same machine.
+to zero, gradients clipped at norm 1. About 45 minutes on two CPU cores for 28,000 examples. The
+order and the head's start are seeded (0); whether two runs give the same bytes has not been checked
+(a run takes 45 minutes).
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ from evidence.wording.thorough import (  # noqa: E402
     TOKENIZER_FILE,
     pair,
 )
-from evidence.wording.training import OWN_SETS, own_set_examples, page_set_examples, sha256  # noqa: E402
+from evidence.wording.training import sha256, training_examples  # noqa: E402
 
 EPOCHS = 2
 BATCH = 32
@@ -76,30 +77,10 @@ def base_model_folder(given: Path | None) -> Path:
 
 
 def labelled_examples(real_sets: list[Path]) -> tuple[list, list[dict]]:
-    """The examples of the real sets and the own-words sets, and where each set came from."""
+    """The linear model's examples (:func:`evidence.wording.training.training_examples`) and sources."""
     paths = DataPaths(PROJECT / "data")
     claims, verdicts = load_claims(paths.claims), load_verdicts(paths.derived_table("verdicts"))
-    lexicon = load_lexicon(lexicon_path(paths))
-    examples, sources = [], []
-    named = [(p, "/".join(p.resolve().parts[-2:]), "real clinic copy (not in the project)") for p in real_sets]
-    for path, name, kind in named + [(PROJECT / r, r, "own words") for r, _ in OWN_SETS]:
-        column = dict(OWN_SETS).get(name)
-        found = (
-            own_set_examples(path, column, claims, verdicts, lexicon)
-            if column
-            else page_set_examples(path, claims, verdicts, lexicon)
-        )
-        examples += found
-        sources.append(
-            {
-                "file": name,
-                "kind": kind,
-                "sha256": sha256(path),
-                "examples": len(found),
-                "overclaims": sum(y for _, y in found),
-            }
-        )
-    return examples, sources
+    return training_examples(real_sets, PROJECT, claims, verdicts, load_lexicon(lexicon_path(paths)))
 
 
 def fine_tune(examples: list, base: Path):  # noqa: ANN201 (torch is not a project dependency)

@@ -25,7 +25,7 @@ from evidence.curation.claims import load_claims  # noqa: E402
 from evidence.wording.classifier import model_dir, save_model, train  # noqa: E402
 from evidence.wording.lexicon import lexicon_path, load_lexicon  # noqa: E402
 from evidence.wording.rules import load_verdicts  # noqa: E402
-from evidence.wording.training import OWN_SETS, own_set_examples, page_set_examples, sha256  # noqa: E402
+from evidence.wording.training import sha256, training_examples  # noqa: E402
 
 
 def main() -> None:
@@ -36,31 +36,7 @@ def main() -> None:
     paths = DataPaths(PROJECT / "data")
     claims, verdicts = load_claims(paths.claims), load_verdicts(paths.derived_table("verdicts"))
     lexicon = load_lexicon(lexicon_path(paths))
-    examples, sources = [], []
-    for path in args.real_sets:
-        found = page_set_examples(path, claims, verdicts, lexicon)
-        examples += found
-        sources.append(
-            {
-                "file": "/".join(path.resolve().parts[-2:]),
-                "kind": "real clinic copy (not in the project)",
-                "sha256": sha256(path),
-                "examples": len(found),
-                "overclaims": sum(y for _, y in found),
-            }
-        )
-    for relative, column in OWN_SETS:
-        found = own_set_examples(PROJECT / relative, column, claims, verdicts, lexicon)
-        examples += found
-        sources.append(
-            {
-                "file": relative,
-                "kind": "own words",
-                "sha256": sha256(PROJECT / relative),
-                "examples": len(found),
-                "overclaims": sum(y for _, y in found),
-            }
-        )
+    examples, sources = training_examples(args.real_sets, PROJECT, claims, verdicts, lexicon)
     provenance = {
         "trained_with": f"scikit-learn {sklearn.__version__}",
         "rules_inputs": {

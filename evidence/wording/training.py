@@ -123,3 +123,31 @@ def own_set_examples(
             raise ConfigError(f"{path}: line {number}: expected_flagged must be true or false, not {flag!r}")
         out += draft_examples(str(text).replace("\\n", "\n"), [flag == "true"], claims, verdicts, lexicon)
     return out
+
+
+def training_examples(
+    real_sets: Sequence[Path], project: Path, claims: Sequence[Claim], verdicts: pd.DataFrame, lexicon: Lexicon
+) -> tuple[Labelled, list[dict]]:
+    """The examples both models are trained on: every labelled real page set in ``real_sets``, then
+    the project's own-words sets (:data:`OWN_SETS`, under ``project``); and where each set came from
+    (file, kind, sha256, examples, overclaims), as the models' settings record it (never its text)."""
+    examples: Labelled = []
+    sources = []
+    named = [(p, "/".join(p.resolve().parts[-2:]), "real clinic copy (not in the project)", None) for p in real_sets]
+    for path, name, kind, column in named + [(project / r, r, "own words", c) for r, c in OWN_SETS]:
+        found = (
+            own_set_examples(path, column, claims, verdicts, lexicon)
+            if column
+            else page_set_examples(path, claims, verdicts, lexicon)
+        )
+        examples += found
+        sources.append(
+            {
+                "file": name,
+                "kind": kind,
+                "sha256": sha256(path),
+                "examples": len(found),
+                "overclaims": sum(y for _, y in found),
+            }
+        )
+    return examples, sources
