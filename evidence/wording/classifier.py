@@ -53,7 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -196,11 +196,24 @@ def feature_matrix(examples: Sequence[Example]) -> Any:
     return hstack(feature_blocks(examples)).tocsr().astype(np.float64)
 
 
+#: what checked a draft, by the name the outputs give it (``checked_by``; the ``check-wording``
+#: options ``--rules-only``, ``--fast`` and ``--thorough``), and in words
+CHECKERS = {
+    "rules-only": "the rules alone",
+    "fast": "the rules and the fast model",
+    "thorough": "the rules and the thorough model",
+}
+RULES_ONLY = "rules-only"
+
+
 class OverclaimModel(Protocol):
     """What the checker asks of a model (:class:`WordingModel`, or the thorough model of
-    :mod:`evidence.wording.thorough`)."""
+    :mod:`evidence.wording.thorough`); ``name`` is its key in :data:`CHECKERS`."""
 
     threshold: float
+
+    @property
+    def name(self) -> str: ...
 
     def probabilities(self, examples: Sequence[Example]) -> list[float]: ...
 
@@ -218,6 +231,7 @@ class WordingModel:
     intercept: float
     threshold: float
     provenance: dict
+    name: ClassVar[str] = "fast"
 
     def probabilities(self, examples: Sequence[Example]) -> list[float]:
         """P(overclaim) of each example."""

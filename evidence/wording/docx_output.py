@@ -42,7 +42,7 @@ import pandas as pd
 from evidence.config import ConfigError
 from evidence.curation.claims import Claim
 from evidence.tables import atomic_write_bytes
-from evidence.wording.classifier import OverclaimModel
+from evidence.wording.classifier import CHECKERS, OverclaimModel
 from evidence.wording.drafts import STDIN, format_of
 from evidence.wording.lexicon import Lexicon
 from evidence.wording.rules import Draft, Finding, check_drafts, exit_code, unchecked
@@ -53,8 +53,8 @@ _SPLITTABLE = frozenset({"rPr", "t", "tab", "lastRenderedPageBreak"})
 
 
 def comment_lines(finding: Finding) -> list[str]:
-    """The paragraphs of the comment on a flagged finding (verdict and certainty, why, instead) or on
-    a note on a claim about another treatment (not checked, why)."""
+    """The paragraphs of the comment on a flagged finding (verdict and certainty, why, instead, what
+    checked it) or on a note on a claim about another treatment (not checked, why)."""
     if unchecked(finding):
         return [f"Not checked ({finding.topic})", f"Why: {finding.reason}"]
     certainty = f", certainty {finding.certainty.replace('_', ' ')}" if finding.certainty else ""
@@ -66,7 +66,7 @@ def comment_lines(finding: Finding) -> list[str]:
     ]
     if finding.suggestion:
         lines.append(f"Instead: {finding.suggestion}")
-    return lines
+    return [*lines, f"Checked by {CHECKERS[finding.checked_by]}."]
 
 
 def _add_comment(document, runs: list, finding: Finding) -> None:

@@ -57,7 +57,7 @@ from evidence.curation.claims import Claim
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.tables import read_csv
 from evidence.vocab import LEVELS, certainty_rank
-from evidence.wording.classifier import Example, OverclaimModel, example
+from evidence.wording.classifier import CHECKERS, RULES_ONLY, Example, OverclaimModel, example
 from evidence.wording.detection import (
     REQUIRED_VERDICT_COLUMNS,
     ClaimDetector,
@@ -240,6 +240,8 @@ class Finding:
     topics: tuple[str, ...]
     #: the classifier's probability that the sentence overclaims (None: checked by the rules alone)
     score: float | None = None
+    #: what checked the draft (a key of :data:`~evidence.wording.classifier.CHECKERS`)
+    checked_by: str = RULES_ONLY
 
 
 def _sentence_finding(file: str, sentence: Sentence, **fields: object) -> Finding:
@@ -394,7 +396,8 @@ def _decided(
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
         decided = second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, disclaims)
-        yield from decided or _other_treatment_note(file, found)
+        for finding in decided or _other_treatment_note(file, found):
+            yield replace(finding, checked_by=model.name)
 
 
 def second_opinion(
@@ -521,6 +524,8 @@ class Draft:
     sentences: tuple[Sentence, ...] = ()
     findings: tuple[Finding, ...] = ()
     error: str = ""
+    #: what checked it (a key of :data:`~evidence.wording.classifier.CHECKERS`)
+    checked_by: str = RULES_ONLY
 
 
 def check_drafts(
@@ -544,8 +549,9 @@ def check_drafts(
             continue
         sentences = tuple(split_sentences(text))
         read = _with_progress(sentences, name, len(text))
-        checked = check_sentences(read, claims, verdicts, name, lexicon, _model_for(model, name, len(text)))
-        drafts.append(Draft(name, sentences, tuple(checked)))
+        chosen = _model_for(model, name, len(text))
+        checked = check_sentences(read, claims, verdicts, name, lexicon, chosen)
+        drafts.append(Draft(name, sentences, tuple(checked), checked_by=chosen.name if chosen else RULES_ONLY))
     return drafts
 
 
@@ -622,10 +628,12 @@ def write_csv(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
 def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
     """Write a plain-text report, one block per claim (``file:line``, topic, strength, register claim
     and its verdict; flagged ones with the reason and a suggestion; ``note`` for a claim about
-    another treatment, not checked) and a closing count, as the findings come; return the flagged
-    ones."""
+    another treatment, not checked) and a closing count that says what checked the drafts, as the
+    findings come; return the flagged ones."""
     flagged, claims, sentences, flagged_sentences, notes = [], 0, set(), set(), 0
+    checked_by: dict[str, str] = {}
     for f in findings:
+        checked_by[f.file] = f.checked_by
         where = f"{f.file}:{f.line}" if f.file else str(f.line)
         # the verdict is the register claim's (what the evidence says of that claim), not this sentence's
         evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
@@ -658,8 +666,15 @@ def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
         )
     if notes:
         summary += f"; {notes} sentence(s) with claims about other treatments, not checked"
-    out.write(summary + "\n")
+    out.write(summary + _checked_by_text(checked_by) + "\n")
     return flagged
+
+
+def _checked_by_text(checked_by: dict[str, str]) -> str:
+    """What checked the drafts (``checked_by``: file -> checker), for the table's closing line."""
+    if len(set(checked_by.values())) == 1:
+        return f"; checked by {CHECKERS[next(iter(checked_by.values()))]}"
+    return "".join(f"; {file or 'draft'} checked by {CHECKERS[checker]}" for file, checker in checked_by.items())
 
 
 WRITERS = {"table": write_table, "json": write_json, "csv": write_csv}
@@ -768,7 +783,8 @@ def to_html(
     drafts: Sequence[Draft], title: str = "Wording check", claim_href: Callable[[str], str | None] | None = None
 ) -> str:
     """A self-contained HTML page (no scripts, no external files): each draft's text with every
-    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion.
+    claim highlighted (orange when flagged) and, under it, its verdict, reason and suggestion; each
+    draft's summary says what checked it (also its section's ``data-checked-by``).
     ``claim_href(claim_id)``, when given, links each claim id to its page (``None``: no link)."""
     sections = []
     for draft in drafts:
@@ -781,11 +797,11 @@ def to_html(
                 f'<p class="summary">{len(draft.findings) - notes} claim(s), '
                 f'<span class="flag-count">{flagged}</span> flagged'
                 + (f"; {notes} sentence(s) with claims about other treatments, not checked" if notes else "")
-                + "</p>"
+                + f"; checked by {CHECKERS[draft.checked_by]}</p>"
             )
         )
         sections.append(
-            f'<section class="draft" data-file="{html.escape(draft.name)}">'
+            f'<section class="draft" data-file="{html.escape(draft.name)}" data-checked-by="{draft.checked_by}">'
             f"<h2>{html.escape(draft.name)}</h2>{summary}{_draft_body(draft, claim_href)}</section>"
         )
     return (

@@ -44,12 +44,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from evidence.config import ConfigError
-from evidence.wording.classifier import Example, OverclaimModel, WordingModel, load_model
+from evidence.wording.classifier import CHECKERS, RULES_ONLY, Example, OverclaimModel, WordingModel, load_model
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -67,7 +67,7 @@ THOROUGH_MAX_CHARS = 10_000
 #: pairs scored at a time (sorted by length, so a batch is padded little)
 BATCH = 64
 #: how a check picks its model (:func:`checker_model`)
-CHOICES = ("auto", "thorough", "fast", "rules-only")
+CHOICES = ("auto", *CHECKERS)
 
 
 def pair(example: Example) -> tuple[str, str]:
@@ -134,6 +134,7 @@ class ThoroughModel:
     tuned: Any  # TunedEncoder (or anything with its probabilities method)
     threshold: float = THRESHOLD
     max_chars: int | None = THOROUGH_MAX_CHARS
+    name: ClassVar[str] = "thorough"
 
     def probabilities(self, examples: Sequence[Example]) -> list[float]:
         """``(p_linear + p_tuned) / 2`` of each example."""
@@ -185,7 +186,7 @@ def checker_model(folder: Path, choice: str = "auto") -> OverclaimModel | None:
     thorough model for every draft, ``fast`` the linear model, ``rules-only`` none (the rules alone)."""
     if choice not in CHOICES:
         raise ConfigError(f"unknown model choice {choice!r}; choose one of {', '.join(CHOICES)}")
-    if choice == "rules-only":
+    if choice == RULES_ONLY:
         return None
     linear = load_model(folder)
     if choice == "fast":

@@ -112,7 +112,11 @@ def test_paste_upload_and_download_with_the_keyboard_alone(server, tmp_path):
         notes = sum(f["verdict"] == "not checked" for f in expected)  # a "Not checked" comment each
         assert flagged == sum(f["flagged"] for f in expected) and notes == 1 and comments == flagged + notes
         # the cupping sentence is no claim of needling's: the status says it was not checked
-        assert shown.endswith("flagged. 1 sentence(s) with claims about other treatments not checked."), shown
+        # ... and, a pasted draft being short, that the thorough model checked it
+        assert shown.endswith(
+            "flagged. 1 sentence(s) with claims about other treatments not checked. "
+            "Checked by the rules and the thorough model."
+        ), shown
 
         # the upload: back to the file input (Shift+Tab from the .docx button past Check), choose, check
         assert back(driver) == "check"

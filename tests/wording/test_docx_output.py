@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
 import docx
 from docx.shared import Pt
@@ -161,3 +162,6 @@ def test_a_flag_without_topic_or_strength_reads_cleanly():
         "d.txt", 1, 1, "Who it helps", "", "", "", None, "", "", True, "the classifier rates it", "", ()
     )
     assert comment_lines(finding)[0] == "Flagged (no topic): no verdict (no register claim)"
+    # the last line says what checked the draft
+    assert comment_lines(finding)[-1] == "Checked by the rules alone."
+    assert comment_lines(replace(finding, checked_by="thorough"))[-1] == "Checked by the rules and the thorough model."

@@ -65,8 +65,14 @@ def test_json_csv_and_table(tmp_path):
     assert [r["flagged"] for r in rows] == ["true", "false"] and rows[0]["file"] == str(tmp_path / "d.md")
     table = rules.to_table(findings)
     assert table.splitlines()[0].startswith("FLAG")
-    assert table.splitlines()[-1] == "2 claim(s) in 2 sentence(s); 1 of them flagged, in 1 sentence(s)"
-    assert rules.to_table([f for f in findings if not f.flagged]).splitlines()[-1].endswith("; none flagged")
+    assert table.splitlines()[-1] == (
+        "2 claim(s) in 2 sentence(s); 1 of them flagged, in 1 sentence(s); checked by the rules alone"
+    )
+    assert (
+        rules.to_table([f for f in findings if not f.flagged])
+        .splitlines()[-1]
+        .endswith("; none flagged; checked by the rules alone")
+    )
     assert rules.to_table([]) == "no claims found\n"
     # an "ok" line's verdict is read as the register claim's, not the sentence's
     ok_line = next(line for line in table.splitlines() if line.startswith("ok"))
@@ -108,7 +114,7 @@ def test_claims_about_other_treatments_are_reported_as_not_checked(tmp_path):
     assert table[0].startswith("note  ") and "  not checked" in table[0]
     assert table[-1] == (
         "1 claim(s) in 1 sentence(s); 1 of them flagged, in 1 sentence(s); "
-        "1 sentence(s) with claims about other treatments, not checked"
+        "1 sentence(s) with claims about other treatments, not checked; checked by the rules alone"
     )
     assert json.loads(rules.to_json(findings))[0]["verdict"] == "not checked"
     out = io.StringIO()

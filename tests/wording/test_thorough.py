@@ -127,26 +127,38 @@ def test_a_missing_or_foreign_thorough_file_is_a_config_error_naming_it(model_co
         thorough.load_thorough_model(model_copy, linear)
 
 
-def test_check_wording_picks_its_model_by_the_draft_s_length_and_by_flag(tmp_path, capsys, monkeypatch):
+def test_check_wording_picks_its_model_by_the_draft_s_length_and_by_flag_and_says_which(tmp_path, capsys, monkeypatch):
     from evidence.cli import main
 
     def scores(*flags: str) -> tuple[list, str]:
+        """The findings' scores and stderr; every finding names the model that checked the draft."""
         main(["check-wording", "--format", "json", *flags, str(draft)])
         out = capsys.readouterr()
-        return [f["score"] for f in json.loads(out.out)], out.err
+        findings = json.loads(out.out)
+        assert len({f["checked_by"] for f in findings}) == 1
+        return [f["score"] for f in findings], findings[0]["checked_by"], out.err
 
     draft = tmp_path / "draft.txt"
     draft.write_text(f"{ABSOLUTE}\n{HEDGED_NECK}\n", encoding="utf-8")
-    default, said = scores()
-    assert default == scores("--thorough")[0] and said == ""
-    fast = scores("--fast")[0]
-    assert fast != default and all(isinstance(s, float) for s in fast)
+    default, checked_by, said = scores()
+    assert (checked_by, said) == ("thorough", "") and scores("--thorough")[:2] == (default, "thorough")
+    fast, checked_by, _ = scores("--fast")
+    assert fast != default and all(isinstance(s, float) for s in fast) and checked_by == "fast"
+    rules_only, checked_by, _ = scores("--rules-only")
+    assert set(rules_only) == {None} and checked_by == "rules-only"
     monkeypatch.setattr(thorough, "THOROUGH_MAX_CHARS", 10)  # the draft is now too long for the default
-    long_default, said = scores()
-    assert long_default == fast and "too long for the thorough model" in said and "draft.txt" in said
-    assert scores("--thorough")[0] == default
+    long_default, checked_by, said = scores()
+    assert (long_default, checked_by) == (fast, "fast")
+    assert "too long for the thorough model" in said and "draft.txt" in said
+    assert scores("--thorough")[:2] == (default, "thorough")
     with pytest.raises(SystemExit):
         main(["check-wording", "--fast", "--thorough", str(draft)])
+    # the table's closing line and the HTML page's summary say it in words
+    main(["check-wording", "--thorough", str(draft)])
+    assert capsys.readouterr().out.rstrip().endswith("; checked by the rules and the thorough model")
+    main(["check-wording", "--fast", "--format", "html", str(draft)])
+    page = capsys.readouterr().out
+    assert 'data-checked-by="fast"' in page and "; checked by the rules and the fast model</p>" in page
 
 
 def test_the_help_gives_the_length_the_default_checks_thoroughly(capsys):

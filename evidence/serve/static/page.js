@@ -48,8 +48,10 @@ form.addEventListener("submit", async (event) => {
     const claims = results.querySelectorAll(".note:not(.unchecked)").length;
     const flagged = results.querySelectorAll('.note[data-flagged="true"]').length;
     const unchecked = results.querySelectorAll(".note.unchecked").length;
+    const checkedBy = results.querySelector(".summary")?.textContent.split("; checked by ")[1];
     status.textContent = `${claims} claim(s) found, ${flagged} flagged.` +
-      (unchecked ? ` ${unchecked} sentence(s) with claims about other treatments not checked.` : "");
+      (unchecked ? ` ${unchecked} sentence(s) with claims about other treatments not checked.` : "") +
+      (checkedBy ? ` Checked by ${checkedBy}.` : "");
     enableDownloads(true);
     results.focus();
   } catch (error) {
