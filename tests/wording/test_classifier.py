@@ -180,6 +180,24 @@ def test_the_committed_model_loads_and_names_its_training_data():
     assert sum(s["kind"] != "own words" for s in sets) >= 2
 
 
+@pytest.mark.parametrize("settings", ["model.json", "thorough.json"])
+def test_every_real_set_a_shipped_model_learnt_from_has_its_addresses_listed(settings):
+    """Real copy never enters the project, so what stands for it is the list of addresses its builder
+    read: each held-out set in a model's training data has one, naming the labelled file's sha256."""
+    trained = json.loads((classifier.model_dir() / settings).read_text(encoding="utf-8"))
+    sets = trained.get("provenance", trained)["training_sets"]
+    unlisted = []
+    for labelled in sets:
+        folder = labelled["file"].split("/")[0]
+        if labelled["kind"] == "own words" or folder == "wording-real":  # the development set lives in ../shared
+            continue
+        listing = PROJECT / "benchmarks" / "wording_clinic" / f"real_{folder}_sources.md"
+        if not listing.is_file() or labelled["sha256"] not in listing.read_text(encoding="utf-8"):
+            unlisted.append(labelled["file"])
+    assert unlisted == []
+    assert len(sets) > 40
+
+
 def test_the_shipped_checker_scores_every_sentence_between_0_and_1():
     findings = check(f"{ABSOLUTE}\n{HEDGED_NECK}\n{NO_CLAIM}\n", classifier.load_model())
     assert findings and all(0.0 <= f.score <= 1.0 for f in findings)
