@@ -92,11 +92,11 @@ def _new_document(draft: Draft) -> bytes:
     commented = _commented_by_sentence(draft)
     paragraph, line = None, None
     for sentence in draft.sentences:
-        if sentence.line != line:
+        if sentence.block != line:
             list_style = "List Number" if sentence.numbered else "List Bullet"
             style = list_style if sentence.list_item else f"Heading {sentence.heading}" if sentence.heading else None
             paragraph = document.add_paragraph(style=style)
-            line = sentence.line
+            line = sentence.block
         elif paragraph.runs:
             paragraph.add_run(" ")
         run = paragraph.add_run(sentence.text)

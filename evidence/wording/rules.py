@@ -731,7 +731,7 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
         by_sentence.setdefault(finding.index, []).append(finding)
     parts, open_list, current_line, block = [], "", None, "p"
     for sentence in draft.sentences:
-        if sentence.line != current_line:
+        if sentence.block != current_line:
             if current_line is not None:
                 parts.append(f"</{block}>")
             kind = ("ol" if sentence.numbered else "ul") if sentence.list_item else ""
@@ -743,7 +743,7 @@ def _draft_body(draft: Draft, claim_href: Callable[[str], str | None] | None = N
             # the page's title is h1 and each draft's name h2, so a draft's headings start at h3
             block = "li" if open_list else f"h{min(sentence.heading + 2, 6)}" if sentence.heading else "p"
             parts.append(f"<{block}>")
-            current_line = sentence.line
+            current_line = sentence.block
         findings = by_sentence.get(sentence.index, [])
         text = html.escape(sentence.text)
         if not findings:

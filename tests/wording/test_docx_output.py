@@ -70,6 +70,10 @@ def test_pasted_text_gets_a_new_document_with_one_comment_per_flagged_claim_on_i
         "We are open daily.",
     ]
     assert document.paragraphs[2].style.name == "List Bullet"
+    # a paragraph wrapped over two lines of the draft is one paragraph of the document
+    wrapped = "Many of the office workers we see find that dry needling fixes their\nstiff necks for good.\n"
+    document = docx.Document(io.BytesIO(annotated_docx(checked(write(tmp_path, "wrapped.md", wrapped)))))
+    assert [p.text for p in document.paragraphs] == [" ".join(wrapped.split())]
 
 
 def test_an_uploaded_docx_keeps_its_formatting_and_gets_comments_on_the_flagged_sentences(tmp_path):

@@ -178,3 +178,41 @@ def test_numbered_items_are_list_items_that_know_they_are_numbered(tmp_path):
     assert text.splitlines() == ["1. Book", "1. Come in", "- Less pain"]
     sentences = drafts.split_sentences(text)
     assert [(s.list_item, s.numbered) for s in sentences] == [(True, True), (True, True), (True, False)]
+
+
+WRAPPED = (
+    "Our team has offered trigger point needling to office workers since\n"  # 68 characters, mid-sentence
+    "the spring of last year. Most of them say it eases their stiff\n"
+    "shoulders within a day.\n"
+    "\n"
+    "- A session lasts about half an hour and is followed by a short\n"
+    "  set of stretches.\n"
+    "- Bring loose clothing\n"
+)
+
+
+@pytest.mark.parametrize("name", ["draft.md", "draft.txt"])
+def test_a_wrapped_paragraph_is_read_as_one_and_each_sentence_keeps_its_line(tmp_path, name):
+    text = drafts.read_text(write(tmp_path, name, WRAPPED))
+    assert len(text.splitlines()) == 7  # joined lines stay as empty ones: line numbers are the file's
+    sentences = drafts.split_sentences(text)
+    assert [(s.text, s.line, s.block) for s in sentences] == [
+        ("Our team has offered trigger point needling to office workers since the spring of last year.", 1, 1),
+        ("Most of them say it eases their stiff shoulders within a day.", 2, 1),
+        ("A session lasts about half an hour and is followed by a short set of stretches.", 5, 5),
+        ("Bring loose clothing", 7, 7),
+    ]
+    assert sentences[2].list_item and sentences[3].list_item
+
+
+def test_only_a_long_line_that_stops_mid_sentence_goes_on_in_a_lower_case_line():
+    long_done = "We have treated runners and rowers for many years in this town."  # ends its sentence
+    long_open = "We have treated runners and rowers for many years in this town and"
+    short_open = "Benefits you may notice"
+    join = drafts.join_wrapped_lines
+    assert join(f"{long_done}\nwith care") == f"{long_done}\nwith care"
+    assert join(f"{short_open}\nless stiffness") == f"{short_open}\nless stiffness"  # a bare list stays apart
+    assert join(f"{long_open}\nNearby towns") == f"{long_open}\nNearby towns"  # a capital starts a new line
+    assert join(f"# {long_open}\nbeyond") == f"# {long_open}\nbeyond"  # a heading does not go on
+    assert join(f"{long_open}\n\nbeyond") == f"{long_open}\n\nbeyond"  # nor across an empty line
+    assert join(f"{long_open}\nbeyond it\nand more") == f"{long_open}{drafts.SOFT_BREAK}beyond it\n\nand more"

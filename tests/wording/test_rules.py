@@ -95,6 +95,17 @@ def html_body(draft) -> str:
     return out.getvalue().split(f"<h2>{draft}</h2>", 1)[1]
 
 
+def test_a_claim_wrapped_over_two_lines_is_found_whole_and_shown_as_one_paragraph(tmp_path):
+    text = "Our physiotherapists find that a course of dry needling clears up\nneck pain for good in every patient.\n"
+    draft = write(tmp_path, "d.md", text)
+    findings = rules.check_files([draft], *register_of([NECK_LOW]))
+    neck = next(f for f in findings if f.topic == "neck_pain")
+    assert (neck.line, neck.flagged) == (1, True) and {f.line for f in findings} == {1}
+    assert neck.sentence.endswith("clears up neck pain for good in every patient.")
+    body = html_body(draft)
+    assert body.count("<p>") == 1 and "clears up neck pain" in body
+
+
 def test_html_output_keeps_numbered_and_bulleted_lists_apart(tmp_path):
     body = html_body(write(tmp_path, "d.md", "Steps:\n1. Book a visit\n2. Come in\n- Free parking\n"))
     assert "<ol><li>Book a visit </li><li>Come in </li></ol><ul><li>Free parking </li></ul>" in body
