@@ -196,14 +196,14 @@ def feature_matrix(examples: Sequence[Example]) -> Any:
     return hstack(feature_blocks(examples)).tocsr().astype(np.float64)
 
 
+RULES_ONLY = "rules-only"
 #: what checked a draft, by the name the outputs give it (``checked_by``; the ``check-wording``
 #: options ``--rules-only``, ``--fast`` and ``--thorough``), and in words
 CHECKERS = {
-    "rules-only": "the rules alone",
+    RULES_ONLY: "the rules alone",
     "fast": "the rules and the fast model",
     "thorough": "the rules and the thorough model",
 }
-RULES_ONLY = "rules-only"
 
 
 class OverclaimModel(Protocol):
