@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -805,6 +806,11 @@ REGISTRY_FINDINGS = {
 }
 
 
+#: a registration's own record on ClinicalTrials.gov (what the panel links an NCT number to; where the
+#: project read it, often a copy on another site, is shown beside it)
+CTGOV_RECORD = "https://clinicaltrials.gov/study/{nct_id}"
+
+
 def _registry_panel(inputs: ReportInputs, condition_id: str) -> dict | None:
     """The registry panel of a condition page (templates/registry_panel.html.j2): the counts of the
     cross-check's summary and its registrations, unreported first; None when the build has none."""
@@ -820,7 +826,10 @@ def _registry_panel(inputs: ReportInputs, condition_id: str) -> dict | None:
     rows = sorted(mine.to_dict("records"), key=lambda r: (order[r["finding"]], r["nct_id"]))
     for r in rows:
         r["finding_text"] = REGISTRY_FINDINGS[r["finding"]]
-        r["href"] = r["source_url"].split(";")[0].strip()
+        r["record_href"] = CTGOV_RECORD.format(nct_id=r["nct_id"])
+        seen = [u.strip() for u in r["source_url"].split(";") if u.strip()]
+        r["seen_href"], r["seen_more"] = (seen[0], len(seen) - 1) if seen else ("", 0)
+        r["seen_at"] = urlsplit(r["seen_href"]).netloc.removeprefix("www.")
     return {"counts": counts[0], "rows": rows}
 
 

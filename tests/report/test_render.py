@@ -786,8 +786,15 @@ def test_condition_pages_show_the_registry_panel(built):
         flagged = panel.xpath(".//tr[@data-finding='unreported']/@id")
         assert flagged == [f"registration-{n}" for n in row["unreported_ids"].split("; ") if n]
     neck = lxml_html.parse(str(built.report / "conditions" / "neck_pain.html")).getroot()
-    cerezo = neck.get_element_by_id("registration-NCT02219386").text_content()
-    assert "CerezoTellez2016b" in cerezo and "published" in cerezo
+    cerezo = neck.get_element_by_id("registration-NCT02219386")
+    assert "CerezoTellez2016b" in cerezo.text_content() and "published" in cerezo.text_content()
+    # the number links to the registry's record; where it was read is shown apart, named as a copy when it is one
+    record, seen = cerezo.xpath(".//td[1]//a")
+    assert record.get("href") == "https://clinicaltrials.gov/study/NCT02219386" and record.text == "NCT02219386"
+    registry_rows = read_csv(built.derived_table("registry")).set_index("nct_id")
+    first_seen = registry_rows.loc["NCT02219386", "source_url"].split(";")[0].strip()
+    assert seen.get("href") == first_seen and seen.text in first_seen
+    assert ("(not the registry)" in cerezo.xpath("string(.//td[1])")) == ("clinicaltrials.gov" not in seen.text)
     tmd = lxml_html.parse(str(built.report / "conditions" / "tmd.html")).getroot()
     assert "No registration of a dry needling trial recorded" in tmd.get_element_by_id("registry").text_content()
 
