@@ -189,8 +189,9 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
 
     report = io.StringIO()
     code = run_check_wording(args.files, args.format, claims, verdicts, out=report, lexicon=lexicon, model=model)
-    atomic_write_bytes(Path(args.output), report.getvalue().encode("utf-8"))
-    return _said_written(args.output, code, written=True)
+    if code != 2:  # as for docx: a report that leaves out an unreadable draft never replaces OUT
+        atomic_write_bytes(Path(args.output), report.getvalue().encode("utf-8"))
+    return _said_written(args.output, code, written=code != 2)
 
 
 def _said_written(output: str, code: int, written: bool) -> int:
@@ -333,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
         "check-wording",
         cmd_check_wording,
         "check a draft's sentences against the claims register (exit 1 if anything is flagged)",
+    )
+    p.epilog = (
+        "Exit codes: 0 nothing flagged; 1 something is flagged; 2 bad usage or a draft that could not be read "
+        "(the others are still checked and reported; with --output nothing is written)."
     )
     p.add_argument("files", nargs="+", metavar="FILE", help=".txt, .md, .html or .docx files; - for stdin")
     p.add_argument(

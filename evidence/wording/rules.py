@@ -839,7 +839,8 @@ def run_check_wording(
     model: OverclaimModel | None = None,
 ) -> int:
     """``evidence check-wording``: check every draft, write the report of those that could be read
-    to ``out`` and one error line per draft that could not to ``err``; return the worst exit code
+    to ``out`` (the table ends by saying how many could not; the HTML page gives each one's error in
+    its place) and one error line per draft that could not to ``err``; return the worst exit code
     (2 bad input, else 1 anything flagged, else 0). Unknown format or no files: ConfigError."""
     if fmt not in FORMATS:
         raise ConfigError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -851,13 +852,15 @@ def run_check_wording(
         for draft in drafts:
             if draft.error:
                 print(f"error: {draft.error}", file=err)
-        out.write(to_html([d for d in drafts if not d.error]))
+        out.write(to_html(drafts))  # an unreadable draft's section gives its error
         return exit_code([f for d in drafts for f in d.findings], bad_input=any(d.error for d in drafts))
     # table, JSON and CSV are written as the findings come: memory stays that of the largest draft
     claims, lexicon = list(claims), lexicon or load_lexicon()
     errors: list[str] = []
     findings = (f for path in paths for f in _draft_findings(path, claims, verdicts, lexicon, errors, model))
     flagged = WRITERS[fmt](findings, out)
+    if errors and fmt == "table":  # the count above covers the drafts read; say that some were not
+        out.write(f"{len(errors)} draft(s) could not be read (the errors are on stderr)\n")
     for error in errors:
         print(f"error: {error}", file=err)
     return exit_code(flagged, bad_input=bool(errors))

@@ -280,6 +280,23 @@ def test_check_wording_with_output_says_what_it_wrote(tmp_path, capsys):
     draft.write_text("Dry needling cures migraines for good.\n", encoding="utf-8")
     assert main(["check-wording", "--format", "html", "--output", str(out), str(draft)]) == 1
     assert f"wrote {out} (something is flagged; exit 1)" in capsys.readouterr().err and out.exists()
+    # a draft that cannot be read: nothing is written, so the last good report stays as it was
+    before = out.read_bytes()
+    for fmt in ("html", "table", "json"):
+        assert (
+            main(["check-wording", "--format", fmt, "--output", str(out), str(draft), str(tmp_path / "gone.md")]) == 2
+        )
+        err = capsys.readouterr().err
+        assert "gone.md: file not found" in err and f"did not write {out} (a draft could not be read; exit 2)" in err
+    assert out.read_bytes() == before
+    # to stdout, the table and the HTML page say so in their place; --help gives the exit codes
+    assert main(["check-wording", str(draft), str(tmp_path / "gone.md")]) == 2
+    assert capsys.readouterr().out.endswith("\n1 draft(s) could not be read (the errors are on stderr)\n")
+    assert main(["check-wording", "--format", "html", str(draft), str(tmp_path / "gone.md")]) == 2
+    assert '<p class="error">' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["check-wording", "--help"])
+    assert "Exit codes: 0 nothing flagged; 1 something is flagged; 2" in " ".join(capsys.readouterr().out.split())
 
 
 # ---------------------------------------------------------------------------------------------
