@@ -949,6 +949,9 @@ def _profile_rows(inputs: ReportInputs, claim_id: str) -> list[dict]:
                 **r,
                 "comparator": r["comparator_label"],
                 "window_label": WINDOW_PHRASES.get(r["window"], r["window"]) or "pooled over follow-ups",
+                "outcome_label": ", ".join(
+                    x for x in (OUTCOME_LABELS.get(r["outcome_domain"], r["outcome_domain"]), r["scale"]) if x
+                ),
                 "estimate_text": f"{r['measure']} {estimate}".strip() if estimate else "not reported",
                 "ci_text": ci or "not reported",
                 "k_text": k or "not reported",

@@ -229,6 +229,18 @@ def test_claim_pages_show_each_link_with_its_reason_and_source(built, claims):
         assert (claim.hedge_reason in made_as) if not claim.asserted else made_as.startswith("asserted")
 
 
+def test_a_summary_of_findings_row_names_its_outcome_and_scale(built):
+    """Two rows of one part, comparator and follow-up (pain, disability) read as duplicates unless each says
+    its outcome and scale."""
+    profile = read_csv(built.derived_table("claim_evidence"))
+    neck = profile[profile["claim_id"] == "efficacy_neck_pain"]
+    doc = parse(built.derived / "report" / "claims" / "efficacy_neck_pain.html")
+    assert doc.xpath('//section[@id="summary"]//th/text()')[:3] == ["Part", "Outcome", "Compared with"]
+    cells = doc.xpath('//section[@id="summary"]//td[@data-label="Outcome"]/text()')
+    assert len(cells) == len(neck) and {"pain", "disability"} <= {c.split(",")[0] for c in cells}
+    assert all(scale in cell for cell, scale in zip(cells, neck["scale"]) if scale)
+
+
 def test_condition_pages_show_the_evidence(built):
     report = built.derived / "report"
     studies = read_csv(built.curated / "studies.csv")
