@@ -47,7 +47,7 @@ import pandas as pd
 
 from evidence import __version__
 from evidence.config import DEFAULT_MATERIALS_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
-from evidence.curation.claims import link_sources
+from evidence.curation.claims import EVIDENCE_KINDS, link_sources
 from evidence.curation.schema import cell_number
 from evidence.curation.searches import SearchDefinitions, condition_of
 from evidence.curation.topics import TOPICS, topic_type
@@ -532,9 +532,13 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
     mine = mine.assign(_d=mine["decision"].map({"include": 0, "exclude": 1}))
     mine = mine.sort_values(["_d", "first_author", "year", "study_id"], kind="mergesort")
     retracted = inputs.snapshot.retracted
+    outcomes = inputs.curated.outcomes
+    located = outcomes[outcomes["study_id"].isin(mine["study_id"])].groupby("study_id")["source_location"]
+    data_from = {study: _places(places) for study, places in located}
     return [
         {
             "id": r["study_id"],
+            "data_from": data_from.get(r["study_id"], ""),
             "cite": _cite(r),
             "title": r["title"],
             "journal": r["journal"],
@@ -552,6 +556,11 @@ def _study_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
         }
         for r in mine.to_dict("records")
     ]
+
+
+def _places(locations: Iterable[str]) -> str:
+    """Where in a source its numbers stand (``source_location`` of its rows), each place once, in order."""
+    return "; ".join(dict.fromkeys(x.strip() for x in locations if x.strip()))
 
 
 def _study_labels(row: Mapping[str, str]) -> list[str]:
@@ -711,6 +720,7 @@ def _review_rows(inputs: ReportInputs, condition_id: str) -> list[dict]:
                 "certainty": r["certainty"],
                 "certainty_high": r["certainty_high"],
                 "conclusion": r["conclusion"],
+                "where": r["source_location"],
                 "intervention_scope": r["intervention_scope"],
                 "applicability": [
                     APPLICABILITY_LABELS.get(v, v) for v in (r["intervention_scope"],) if v and v != "dn_only"
@@ -1060,6 +1070,16 @@ def document_href(document: str, root: str = "") -> str:
 LINK_KINDS = {"reviews": "review", "safety": "safety count", "mechanisms": "mechanism study"}
 
 
+def _link_location(inputs: ReportInputs, kind: str, ref: str) -> str:
+    """Where in its source a linked safety or mechanism row's numbers stand (a linked review is the
+    whole review: its findings give their own places)."""
+    if kind == "reviews":
+        return ""
+    table, key = EVIDENCE_KINDS[kind]
+    rows = getattr(inputs.curated, table)
+    return _places(rows.loc[rows[key] == ref, "source_location"])
+
+
 def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
     v = inputs.verdict_by_claim.get(claim.id, {})
     known = set(inputs.definitions.ids)
@@ -1074,6 +1094,7 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
             "reason": s.link.reason,
             "tested": s.link.tested,
             "links": _links(s.pmid, s.doi),
+            "where": _link_location(inputs, s.link.kind, s.link.ref),
         }
         for s in inputs.link_sources_by_claim[claim.id]
     ]

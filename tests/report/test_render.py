@@ -206,7 +206,7 @@ def test_every_condition_and_claim_has_a_page(built, claims, condition_ids):
 def test_claim_pages_show_each_link_with_its_reason_and_source(built, claims):
     """Issue 19, rule 7: every link of the claims register is a row of the claim page's links table,
     with its own reason and a PubMed or DOI link to its source; a hedged claim says how it is hedged."""
-    from evidence.curation.claims import link_sources
+    from evidence.curation.claims import EVIDENCE_KINDS, link_sources
     from evidence.curation.schema import load_curated
 
     curated = load_curated(built.curated)
@@ -225,8 +225,39 @@ def test_claim_pages_show_each_link_with_its_reason_and_source(built, claims):
             assert expected in hrefs, (claim.id, source.link.ref)
             assert source.cite in row.xpath("string(td[1])")
             assert ("tested this claim" in row.xpath("string(td[1])")) == source.link.tested
+            # a safety count or mechanism row says where in its source its numbers stand
+            where = row.xpath('string(td[3]//div[contains(@class, "where")])')
+            if source.link.kind != "reviews":
+                table, key = EVIDENCE_KINDS[source.link.kind]
+                frame = getattr(curated, table)
+                located = frame.loc[frame[key] == source.link.ref, "source_location"]
+                assert all(place in where for place in located if place), (claim.id, source.link.ref)
+            else:
+                assert where == ""
         made_as = doc.xpath('string(//dt[.="Made as"]/following-sibling::dd[1])')
         assert (claim.hedge_reason in made_as) if not claim.asserted else made_as.startswith("asserted")
+
+
+def test_condition_pages_say_where_in_its_source_each_number_stands(built):
+    """A clinical lead defends a number by finding it in its paper: an included study's row names where its
+    extracted outcome data stand, a review finding where in the review it stands."""
+    from evidence.curation.schema import load_curated
+
+    curated = load_curated(built.curated)
+    doc = parse(built.derived / "report" / "conditions" / "neck_pain.html")
+    outcomes = curated.outcomes
+    checked = 0
+    for row in doc.xpath('//table[@id="included-studies"]/tbody/tr'):
+        study = row.get("id").removeprefix("study-")
+        where = row.xpath('string(.//div[contains(@class, "where")])')
+        places = [p for p in outcomes.loc[outcomes["study_id"] == study, "source_location"] if p]
+        assert all(p in where for p in places) and bool(places) == where.startswith("data from: "), study
+        checked += bool(places)
+    assert checked >= 5
+    findings = curated.review_findings
+    neck = findings[findings["condition_id"] == "neck_pain"]
+    shown = doc.xpath('//table[@id="review-findings"]//div[contains(@class, "where")]/text()')
+    assert len(shown) == sum(neck["source_location"] != "") and shown[0].startswith("in the review: ")
 
 
 def test_a_summary_of_findings_row_names_its_outcome_and_scale(built):
