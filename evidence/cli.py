@@ -181,6 +181,8 @@ def cmd_check_wording(args: argparse.Namespace) -> int:
 
         if not args.output:
             raise ConfigError("--format docx needs --output OUT.docx (a Word document is not written to the terminal)")
+        if Path(args.output).suffix.lower() != ".docx":
+            raise ConfigError(f"--format docx writes a Word document: name it .docx, not {args.output}")
         code = run_check_wording_docx(args.files, args.output, claims, verdicts, lexicon=lexicon, model=model)
         return _said_written(args.output, code, written=code != 2)  # an unreadable draft writes nothing
     if not args.output:
@@ -315,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(
         "report",
         cmd_report,
-        "the main job: validate, refresh from PubMed if possible, rebuild, run notebooks, "
+        "the main job: validate, refresh from PubMed and ClinicalTrials.gov if possible, rebuild, run notebooks, "
         "write the HTML report (with PRISMA diagrams and RIS/BibTeX exports)",
         writes=True,
     )
@@ -323,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--offline",
         action="store_true",
-        help="do not try PubMed even when NCBI_EMAIL is set; use the committed snapshot",
+        help="do not try PubMed or ClinicalTrials.gov even when NCBI_EMAIL is set; use the committed snapshots",
     )
     p.add_argument(
         "--no-notebooks",

@@ -174,6 +174,20 @@ def load_versioned_yaml(path: Path, schema_version: int, what: str) -> dict:
     return raw
 
 
+def yaml_item_lines(path: Path, key: str) -> list[int]:
+    """The 1-based line on which each item of the top-level list ``key`` of a YAML file starts (what
+    an error about an item names); [] when the file has no such list."""
+    import yaml
+
+    root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for name, value in root.value:
+        if name.value == key and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Read the settings from the environment (``os.environ`` by default)."""
     env = os.environ if environ is None else environ

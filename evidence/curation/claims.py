@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence.config import ConfigError, load_versioned_yaml
+from evidence.config import ConfigError, load_versioned_yaml, yaml_item_lines
 from evidence.curation.schema import Curated
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.vocab import CLAIM_QUESTIONS, CONDITIONS, DOMAINS, SUBCONDITIONS
@@ -305,7 +305,7 @@ def _claim(entry: dict[str, Any], where: str) -> Claim:
 
 def load_claims(path: Path) -> list[Claim]:
     """Read and check the claims register; the problems of every claim are raised together as one
-    ``ConfigError``, a line each, naming file and claim."""
+    ``ConfigError``, a line each, naming the file, the line the claim starts on and the claim."""
     raw = load_versioned_yaml(path, SCHEMA_VERSION, "the claims register")
     entries = raw.get("claims")
     if not isinstance(entries, list) or not entries:
@@ -313,11 +313,13 @@ def load_claims(path: Path) -> list[Claim]:
     claims: list[Claim] = []
     problems: list[str] = []
     seen: set[str] = set()
+    lines = yaml_item_lines(path, "claims")
     for i, entry in enumerate(entries, start=1):
+        at = f"{path}:{lines[i - 1]}" if len(lines) == len(entries) else str(path)
         if not isinstance(entry, dict):
-            problems.append(f"{path}: claim #{i}: expected a mapping")
+            problems.append(f"{at}: claim #{i}: expected a mapping")
             continue
-        where = f"{path}: claim #{i}" + (f" ({entry['id']})" if entry.get("id") else "")
+        where = f"{at}: claim #{i}" + (f" ({entry['id']})" if entry.get("id") else "")
         try:
             claim = _claim(entry, where)
         except ConfigError as exc:

@@ -121,23 +121,23 @@ def test_find_occurrence_tolerates_case_whitespace_quotes_and_dashes():
         (lambda d: d.update(schema_version=2), r"claims\.yaml: schema_version must be 1, got 2"),
         (
             lambda d: d["claims"][0].update(topic="not_a_topic"),
-            r"claims\.yaml: claim #1 \(efficacy_neck_pain\): unknown topic 'not_a_topic'",
+            r"claims\.yaml:\d+: claim #1 \(efficacy_neck_pain\): unknown topic 'not_a_topic'",
         ),
         (
             lambda d: d["claims"].append(dict(d["claims"][0])),
-            r"claims\.yaml: claim #\d+ \(efficacy_neck_pain\): duplicate id 'efficacy_neck_pain'",
+            r"claims\.yaml:\d+: claim #\d+ \(efficacy_neck_pain\): duplicate id 'efficacy_neck_pain'",
         ),
         (
             lambda d: d["claims"][0]["occurrences"][0].update(locator=" ".join(["word"] * 11)),
-            r"claims\.yaml: claim #1 \(efficacy_neck_pain\), occurrence #1: locator has 11 words, at most 10",
+            r"claims\.yaml:\d+: claim #1 \(efficacy_neck_pain\), occurrence #1: locator has 11 words, at most 10",
         ),
         (
             lambda d: d["claims"][0].pop("statement"),
-            r"claims\.yaml: claim #1 \(efficacy_neck_pain\): missing required field\(s\) statement",
+            r"claims\.yaml:\d+: claim #1 \(efficacy_neck_pain\): missing required field\(s\) statement",
         ),
         (
             lambda d: d["claims"][0].update(conditions=["neck"]),
-            r"claims\.yaml: claim #1 \(efficacy_neck_pain\): unknown condition id\(s\) 'neck'",
+            r"claims\.yaml:\d+: claim #1 \(efficacy_neck_pain\): unknown condition id\(s\) 'neck'",
         ),
     ],
 )
@@ -148,10 +148,12 @@ def test_broken_register_raises_config_error(tmp_path, raw, breakage, message):
         load_claims(write(tmp_path, raw))
 
 
-def test_claim_without_id_is_named_by_position(tmp_path, raw):
+def test_claim_without_id_is_named_by_position_and_line(tmp_path, raw):
     del raw["claims"][1]["id"]
-    with pytest.raises(ConfigError, match=r"claims\.yaml: claim #2: missing required field\(s\) id"):
-        load_claims(write(tmp_path, raw))
+    path = write(tmp_path, raw)
+    starts = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith("- ")]
+    with pytest.raises(ConfigError, match=rf"claims\.yaml:{starts[1]}: claim #2: missing required field\(s\) id"):
+        load_claims(path)
 
 
 def _words(text: str) -> list[str]:

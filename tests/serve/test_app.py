@@ -142,7 +142,7 @@ def _zip(parts: dict[str, int]) -> bytes:
         ({"content": b"text", "headers": {"content-type": "text/plain"}}, "multipart"),
         ({"files": {"file": ("draft.docx", b"")}}, "draft.docx: file is empty"),
         ({"files": {"file": ("draft.docx", b"PK\x03\x04 broken")}}, "draft.docx: not a readable .docx"),
-        ({"files": {"file": ("draft.pdf", b"%PDF-1.4")}}, "draft.pdf: unknown format"),
+        ({"files": {"file": ("draft.pdf", b"%PDF-1.4")}}, "draft.pdf: unknown format; choose a .txt, .md"),
         ({"files": {"file": ("draft.txt", b"\x00\x01binary")}}, "draft.txt: binary file"),
         ({"files": {"file": ("bomb.docx", _zip({"word/document.xml": 2**30}))}}, "bomb.docx: 1,024 MB"),
         ({"files": {"file": ("parts.docx", _zip({f"p{i}.xml": 0 for i in range(MAX_DOCX_PARTS + 1)}))}}, "parts"),

@@ -128,6 +128,9 @@ def test_cli_writes_the_annotated_docx(tmp_path, capsys):
     assert main(["check-wording", "--format", "docx", str(draft)]) == 2  # no --output
     assert "--output" in capsys.readouterr().err
     assert main(["check-wording", "--format", "docx", "--output", str(out), str(draft), str(draft)]) == 2
+    # a Word document under another name would not open where it is expected: refused, nothing written
+    assert main(["check-wording", "--format", "docx", "--output", str(tmp_path / "out.txt"), str(draft)]) == 2
+    assert "name it .docx" in capsys.readouterr().err and not (tmp_path / "out.txt").exists()
     broken = write(tmp_path, "broken.docx", b"PK\x03\x04")
     assert main(["check-wording", "--format", "docx", "--output", str(tmp_path / "no.docx"), str(broken)]) == 2
     assert not (tmp_path / "no.docx").exists()
