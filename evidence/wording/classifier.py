@@ -204,6 +204,11 @@ CHECKERS = {
     "fast": "the rules and the fast model",
     "thorough": "the rules and the thorough model",
 }
+#: how a reason names the model that scored a sentence, by the model's name
+SCORERS = {
+    "fast": "the fast model (a classifier trained on labelled clinic copy)",
+    "thorough": "the thorough model (a classifier and a fine-tuned encoder, both trained on labelled clinic copy)",
+}
 
 
 class OverclaimModel(Protocol):

@@ -57,7 +57,7 @@ from evidence.curation.claims import Claim
 from evidence.curation.topics import TOPICS, topic_type
 from evidence.tables import read_csv
 from evidence.vocab import LEVELS, certainty_rank
-from evidence.wording.classifier import CHECKERS, RULES_ONLY, Example, OverclaimModel, example
+from evidence.wording.classifier import CHECKERS, RULES_ONLY, SCORERS, Example, OverclaimModel, example
 from evidence.wording.detection import (
     REQUIRED_VERDICT_COLUMNS,
     ClaimDetector,
@@ -395,7 +395,13 @@ def _decided(
         sentence, disclaims = found.sentence, found.disclaims
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
-        decided = second_opinion(findings, sentence, file, p, model.threshold, by_id, model.weighed_words, disclaims)
+
+        def words(text: str, towards: bool) -> list[str]:  # the treatment's own name is nothing to change
+            return [w for w in model.weighed_words(text, towards, 6) if not lexicon.subjects.fullmatch(w)][:3]
+
+        decided = second_opinion(
+            findings, sentence, file, p, model.threshold, by_id, words, disclaims, SCORERS[model.name]
+        )
         for finding in decided or _other_treatment_note(file, found):
             yield replace(finding, checked_by=model.name)
 
@@ -409,6 +415,7 @@ def second_opinion(
     by_id: dict[str, RegisterClaim],
     model_words: Callable[[str, bool], list[str]] | None = None,
     disclaims: bool = False,
+    scorer: str = "the classifier (trained on labelled clinic copy)",
 ) -> list[Finding]:
     """The rules' findings of one sentence, decided by the classifier
     (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``,
@@ -426,10 +433,10 @@ def second_opinion(
     * not flagged: no finding is flagged; one the rules had flagged keeps their reason, followed by
       the classifier's, and loses its suggestion.
 
-    A reason that gives the classifier's decision names the words of the sentence that weighed most
-    for it (``model_words``: :meth:`evidence.wording.classifier.WordingModel.weighed_words`), so the
-    reader sees what to change. Every finding carries the probability as ``score`` (rounded to 3
-    places)."""
+    A reason that gives the classifier's decision names the model that scored the sentence
+    (``scorer``) and the words of the sentence that weighed most for it (``model_words``: the
+    classifier's, :meth:`evidence.wording.classifier.WordingModel.weighed_words`), so the reader
+    sees what to change. Every finding carries the probability as ``score`` (rounded to 3 places)."""
     score = round(probability, 3)
     rules_flag = any(f.flagged for f in findings)
     overclaim = probability >= threshold and (rules_flag or not disclaims)
@@ -437,13 +444,13 @@ def second_opinion(
     def rated() -> str:
         """The classifier's decision in words (made only for a reason that gives it)."""
         text = (
-            f"the classifier (trained on labelled clinic copy) scores the sentence {probability:.2f}, "
+            f"{scorer} scores the sentence {probability:.2f}, "
             f"{'at or above' if overclaim else 'below'} its threshold {threshold:.2f} for an overclaim"
         )
         words = model_words(sentence.text, overclaim) if model_words else []
         if words:
             weighed = ", ".join(f"'{w}'" for w in words)
-            text += f"; the words that weighed most {'for' if overclaim else 'against'} it: {weighed}"
+            text += f"; the classifier's words that weighed most {'for' if overclaim else 'against'} it: {weighed}"
         return text
 
     if not findings:

@@ -47,6 +47,31 @@ def test_the_probability_is_the_mean_of_the_two_models_and_decides_at_its_thresh
     assert check(f"{NO_CLAIM}\n", thorough.ThoroughModel(linear, FixedScores(just_below))) == []
 
 
+class Scripted:
+    """A model whose every sentence scores 0.9 and whose weighed words are given."""
+
+    name, threshold = "thorough", 0.5
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+
+    def probabilities(self, examples):
+        return [0.9] * len(examples)
+
+    def weighed_words(self, text, towards, count=3):
+        return self.words[:count]
+
+    def for_length(self, characters):
+        return self
+
+
+def test_a_reason_names_the_model_that_scored_and_never_the_treatment_s_own_name():
+    (finding,) = check(f"{NO_CLAIM}\n", Scripted(["dry needling", "needling", "lasts", "dry-needling", "for good"]))
+    assert finding.flagged and finding.checked_by == "thorough"
+    assert "the thorough model (a classifier and a fine-tuned encoder" in finding.reason
+    assert "words that weighed most for it: 'lasts', 'for good'; check it by hand" in finding.reason
+
+
 def test_a_long_draft_is_left_to_the_linear_model_unless_thorough_is_asked_for():
     linear = constant_model(0.0)
     auto = thorough.ThoroughModel(linear, FixedScores(0.9), max_chars=100)
