@@ -44,6 +44,7 @@ import csv
 import html
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields, replace
@@ -326,6 +327,35 @@ def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim
     return findings
 
 
+def _words_of(text: str) -> str:
+    """``text`` as its words in lower case, one space apart (how a sentence is compared with the
+    register's allowed wordings)."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def allowed_wordings(register: Sequence[RegisterClaim]) -> dict[str, str]:
+    """Each sentence of the register's allowed wordings (:func:`_words_of`) -> the claim it is
+    allowed for."""
+    return {_words_of(s.text): c.id for c in register for s in split_sentences(c.allowed_wording)}
+
+
+def _as_allowed(findings: Sequence[Finding], claim_id: str) -> list[Finding]:
+    """The findings of a sentence that is the register's allowed wording for ``claim_id``: none is
+    flagged (the wording the checker suggests is, by its making, what the evidence allows), and a
+    finding the rules had flagged says why it stands."""
+    return [
+        replace(
+            f,
+            flagged=False,
+            suggestion="",
+            reason=f"{f.reason}; but the sentence is the register's allowed wording for claim {claim_id}",
+        )
+        if f.flagged
+        else f
+        for f in findings
+    ]
+
+
 def _as_sentences(sentences: Iterable[str | Sentence]) -> Iterable[Sentence]:
     """Sentence objects; plain strings become one sentence per line."""
     for number, item in enumerate(sentences, start=1):
@@ -363,19 +393,23 @@ def iter_findings(
     lexicon = lexicon or load_lexicon()
     register = build_register(claims, verdicts)
     detector = ClaimDetector(register, lexicon, Path(file).name if file else "")
+    allowed = allowed_wordings(register)
     found_findings = (
-        (found, _findings(file, found, register, lexicon)) for found in detector.detect(_as_sentences(sentences))
+        (found, _findings(file, found, register, lexicon), allowed.get(_words_of(found.sentence.text), ""))
+        for found in detector.detect(_as_sentences(sentences))
     )
     if model is None:
-        for found, findings in found_findings:
-            yield from findings or _other_treatment_note(file, found)
+        for found, findings, allowed_for in found_findings:
+            yield from (_as_allowed(findings, allowed_for) if allowed_for else findings) or _other_treatment_note(
+                file, found
+            )
         return
     by_id = {c.id: c for c in register}
-    batch: list[tuple[SentenceClaims, list[Finding], Example]] = []
+    batch: list[tuple[SentenceClaims, list[Finding], Example, str]] = []
     text_before, findings_before = "", None
-    for found, findings in found_findings:
+    for found, findings, allowed_for in found_findings:
         features = example([found.sentence], findings, text_before, findings_before)
-        batch.append((found, findings, features))
+        batch.append((found, findings, features, allowed_for))
         text_before, findings_before = found.sentence.text, findings
         if len(batch) == MODEL_BATCH:
             yield from _decided(batch, model, by_id, file, lexicon)
@@ -384,14 +418,21 @@ def iter_findings(
 
 
 def _decided(
-    batch: Sequence[tuple[SentenceClaims, list[Finding], Example]],
+    batch: Sequence[tuple[SentenceClaims, list[Finding], Example, str]],
     model: OverclaimModel,
     by_id: dict[str, RegisterClaim],
     file: str,
     lexicon: Lexicon,
 ) -> Iterator[Finding]:
-    probabilities = model.probabilities([e for _, _, e in batch])
-    for (found, findings, _), p in zip(batch, probabilities):
+    """The findings of a batch of sentences, each decided by the model (:func:`second_opinion`),
+    except a sentence that is the register's allowed wording for a claim (the batch's last item),
+    which the model's score cannot flag."""
+    probabilities = model.probabilities([e for _, _, e, _ in batch])
+    for (found, findings, _, allowed_for), p in zip(batch, probabilities):
+        if allowed_for:
+            scored = (replace(f, score=round(p, 3), checked_by=model.name) for f in _as_allowed(findings, allowed_for))
+            yield from scored
+            continue
         sentence, disclaims = found.sentence, found.disclaims
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)

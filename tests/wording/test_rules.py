@@ -20,6 +20,7 @@ from tests.conftest import PROJECT
 from tests.report.browser import open_chrome
 from tests.wording_helpers import (
     ALL,
+    HEADACHE_VERY_LOW,
     NECK_LOW,
     SAFE_RARE,
     fixture,
@@ -310,6 +311,37 @@ def _real_register():
 
     verdicts = pd.read_csv(PROJECT / "data" / "derived" / "claim_verdicts.csv", dtype=str, keep_default_na=False)
     return load_claims(DataPaths(DEFAULT_DATA_DIR).claims), verdicts
+
+
+def test_the_register_s_allowed_wording_is_never_flagged_even_where_rules_or_model_would():
+    from tests.wording.test_classifier import constant_model
+
+    promise = "Dry needling eases headaches for good."  # absolute: flagged, unless it is the allowed wording
+    plain_claims, plain_verdicts = register_of([HEADACHE_VERY_LOW])
+    assert any(f.flagged for f in rules.check_sentences([promise], plain_claims, plain_verdicts))
+    claims, verdicts = register_of([{**HEADACHE_VERY_LOW, "allowed_wording": f"Read this first. {promise}"}])
+    for model in (None, constant_model(8.0)):  # the model scores every sentence 0.9997
+        findings = rules.check_sentences([promise.upper().rstrip(".")], claims, verdicts, model=model)
+        assert findings and not any(f.flagged for f in findings)
+        assert all(f.reason.endswith("the register's allowed wording for claim head") for f in findings)
+        # only the allowed wording itself: a sentence that adds to it is judged as any other
+        added = rules.check_sentences([f"{promise} Guaranteed."], claims, verdicts, model=model)
+        assert any(f.flagged for f in added)
+
+
+@pytest.mark.parametrize("checker", ["rules-only", "fast", "thorough"])
+def test_no_allowed_wording_of_the_shipped_register_is_flagged(checker):
+    """What the checker suggests must pass the checker, sentence by sentence."""
+    from evidence.wording.classifier import model_dir
+    from evidence.wording.thorough import checker_model
+
+    claims, verdicts = _real_register()
+    wordings = [w for w in verdicts["allowed_wording"] if w]
+    assert len(wordings) > 50
+    findings = rules.check_sentences(
+        drafts.split_sentences("\n".join(wordings)), claims, verdicts, model=checker_model(model_dir(), checker)
+    )
+    assert [f.sentence for f in findings if f.flagged] == []
 
 
 def test_every_registered_occurrence_is_found_by_the_checker_in_its_document(shared):
