@@ -38,6 +38,9 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 LIST_MARKER = "- "
 NUMBER_MARKER = "1. "  # a numbered list item (outputs number the items themselves)
+#: a line end inside a paragraph (an HTML block's text, or lines joined by :func:`join_wrapped_lines`):
+#: the sentences read it as a space, and a sentence that starts after it starts on the next line of the file
+SOFT_BREAK = "\ue000"
 _HEADING = re.compile(r"^(#{1,6}) ")  # a heading's marker: one "#" a level, "## " is a second-level heading
 _HTML_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
@@ -64,7 +67,10 @@ class _HtmlText(HTMLParser):
         """End the block being read; the next starts with ``marker`` (an empty block passes its
         marker on: ``<li><p>Item</p></li>`` is one list item)."""
         if self._text:
-            self.blocks.append((self._line, self._marker + re.sub(r"\s+", " ", "".join(self._text)).strip()))
+            # white space is one space, as the browser shows it; a line end in it is kept as a soft
+            # break, so that a sentence is reported on the source line it starts on
+            text = re.sub(r"\s+", lambda m: SOFT_BREAK * m.group().count("\n") or " ", "".join(self._text).strip())
+            self.blocks.append((self._line, self._marker + text))
             self._marker = marker
         else:
             self._marker = marker or self._marker
@@ -106,8 +112,8 @@ class _HtmlText(HTMLParser):
 
 def html_to_text(html: str) -> str:
     """The visible text of ``html``, each block element on the line of the source where its text
-    starts (so that a finding's line is its line in the file; blocks that share a source line
-    follow each other); list items start with ``- `` (``1. `` in an ``ol``) and headings (``h1``-``h6``) with ``# ``
+    starts, its own line ends kept as :data:`SOFT_BREAK` (so that a finding's line is the line in
+    the file where its sentence starts; blocks that share a source line follow each other); list items start with ``- `` (``1. `` in an ``ol``) and headings (``h1``-``h6``) with ``# ``
     to ``###### ``;
     scripts and styles are dropped."""
     parser = _HtmlText()
@@ -260,9 +266,6 @@ def text_format(text: str) -> str:
     return "html" if _LOOKS_LIKE_HTML.search(text) else "markdown"
 
 
-#: a line end inside a wrapped paragraph (:func:`join_wrapped_lines`): the sentences read it as a
-#: space, and a sentence that starts after it starts on the next line of the file
-SOFT_BREAK = "\ue000"
 #: a line at least this long that stops mid-sentence was wrapped, when the next goes on in lower case
 WRAPPED_LINE = 50
 _ENDS_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]]*$")

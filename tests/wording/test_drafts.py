@@ -42,7 +42,8 @@ def test_read_html_extracts_block_text_without_scripts(tmp_path):
         "<ul><li>Heel pain</li><li>Neck pain</li></ul><div>Call us<br>today</div></body></html>"
     )
     text = drafts.read_text(write(tmp_path, "page.html", html))
-    assert text.splitlines() == [
+    assert text.splitlines()[2] == f"It boosts{drafts.SOFT_BREAK}circulation."  # a line end in the source
+    assert text.replace(drafts.SOFT_BREAK, " ").splitlines() == [
         "Clinic",
         "# Dry needling",
         "It boosts circulation.",
@@ -50,6 +51,18 @@ def test_read_html_extracts_block_text_without_scripts(tmp_path):
         "- Neck pain",
         "Call us",
         "today",
+    ]
+
+
+def test_an_html_paragraph_over_several_source_lines_reports_each_sentence_on_its_own_line(tmp_path):
+    html = (
+        "<body>\n<p>We offer needling at both clinics.\nIt settles sciatica for good.</p>\n<p>Call us.</p>\n</body>\n"
+    )
+    sentences = drafts.split_sentences(drafts.read_text(write(tmp_path, "page.html", html)))
+    assert [(s.text, s.line, s.block) for s in sentences] == [
+        ("We offer needling at both clinics.", 2, 2),
+        ("It settles sciatica for good.", 3, 2),
+        ("Call us.", 4, 4),
     ]
 
 
