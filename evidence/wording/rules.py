@@ -428,6 +428,10 @@ def _decided(
     except a sentence that is the register's allowed wording for a claim (the batch's last item),
     which the model's score cannot flag."""
     probabilities = model.probabilities([e for _, _, e, _ in batch])
+
+    def words(text: str, towards: bool) -> list[str]:  # the treatment's own name is nothing to change
+        return [w for w in model.weighed_words(text, towards, 6) if not lexicon.subjects.fullmatch(w)][:3]
+
     for (found, findings, _, allowed_for), p in zip(batch, probabilities):
         if allowed_for:
             scored = (replace(f, score=round(p, 3), checked_by=model.name) for f in _as_allowed(findings, allowed_for))
@@ -436,10 +440,6 @@ def _decided(
         sentence, disclaims = found.sentence, found.disclaims
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
-
-        def words(text: str, towards: bool) -> list[str]:  # the treatment's own name is nothing to change
-            return [w for w in model.weighed_words(text, towards, 6) if not lexicon.subjects.fullmatch(w)][:3]
-
         decided = second_opinion(
             findings, sentence, file, p, model.threshold, by_id, words, disclaims, SCORERS[model.name]
         )
