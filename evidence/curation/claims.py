@@ -357,13 +357,17 @@ def check_evidence_ids(claims: list[Claim], curated: Curated) -> list[str]:
 @dataclass(frozen=True)
 class LinkSource:
     """Where one per-claim link comes from: the link, its source id (a linked review is its own source;
-    a safety or mechanism row names its ``source_id``) and that source's citation, PMID and DOI."""
+    a safety or mechanism row names its ``source_id``), that source's citation, PMID and DOI, and where
+    in it the row's numbers stand."""
 
     link: Link
     source_id: str
     cite: str  # "First author year" ("" when the source is unknown)
     pmid: str
     doi: str
+    #: where in its source a linked safety or mechanism row's numbers stand (its ``source_location``;
+    #: "" for a linked review, whose findings give their own places)
+    location: str = ""
 
     @property
     def identifier(self) -> str:
@@ -388,12 +392,10 @@ def link_sources(claims: Sequence[Claim], curated: Curated) -> dict[str, list[Li
         out[claim.id] = []
         for link in claim.links:
             rows = named[link.kind]
-            source = (
-                ""
-                if link.ref not in rows.index
-                else (link.ref if link.kind == "reviews" else rows.loc[link.ref, "source_id"])
-            )
-            out[claim.id].append(LinkSource(link, source, *cited.get(source, ("", "", ""))))
+            row = rows.loc[link.ref] if link.ref in rows.index else None
+            source = "" if row is None else (link.ref if link.kind == "reviews" else row["source_id"])
+            location = "" if row is None or link.kind == "reviews" else row["source_location"].strip()
+            out[claim.id].append(LinkSource(link, source, *cited.get(source, ("", "", "")), location))
     return out
 
 

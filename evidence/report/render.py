@@ -47,7 +47,7 @@ import pandas as pd
 
 from evidence import __version__
 from evidence.config import DEFAULT_MATERIALS_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
-from evidence.curation.claims import EVIDENCE_KINDS, link_sources
+from evidence.curation.claims import link_sources
 from evidence.curation.schema import cell_number
 from evidence.curation.searches import SearchDefinitions, condition_of
 from evidence.curation.topics import TOPICS, topic_type
@@ -1070,16 +1070,6 @@ def document_href(document: str, root: str = "") -> str:
 LINK_KINDS = {"reviews": "review", "safety": "safety count", "mechanisms": "mechanism study"}
 
 
-def _link_location(inputs: ReportInputs, kind: str, ref: str) -> str:
-    """Where in its source a linked safety or mechanism row's numbers stand (a linked review is the
-    whole review: its findings give their own places)."""
-    if kind == "reviews":
-        return ""
-    table, key = EVIDENCE_KINDS[kind]
-    rows = getattr(inputs.curated, table)
-    return _places(rows.loc[rows[key] == ref, "source_location"])
-
-
 def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
     v = inputs.verdict_by_claim.get(claim.id, {})
     known = set(inputs.definitions.ids)
@@ -1094,7 +1084,7 @@ def _claim_context(inputs: ReportInputs, claim: Any) -> dict:
             "reason": s.link.reason,
             "tested": s.link.tested,
             "links": _links(s.pmid, s.doi),
-            "where": _link_location(inputs, s.link.kind, s.link.ref),
+            "where": s.location,
         }
         for s in inputs.link_sources_by_claim[claim.id]
     ]

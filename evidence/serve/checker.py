@@ -32,7 +32,7 @@ from evidence.config import ConfigError, DataPaths
 from evidence.curation.claims import Claim, load_claims
 from evidence.wording.classifier import OverclaimModel, model_dir
 from evidence.wording.docx_output import annotated_docx
-from evidence.wording.drafts import STDIN_NAME, TEXT_SUFFIXES, text_format
+from evidence.wording.drafts import STDIN_NAME, TEXT_SUFFIXES, format_of, text_format
 from evidence.wording.lexicon import Lexicon, lexicon_path, load_lexicon
 from evidence.wording.rules import Draft, check_drafts, load_verdicts, to_html, to_json
 from evidence.wording.thorough import checker_model
@@ -64,8 +64,12 @@ class Submission:
     @classmethod
     def upload(cls, filename: str, data: bytes) -> Submission:
         name = Path(filename.replace("\\", "/")).name  # a browser may send a whole path
-        if Path(name).suffix.lower() not in TEXT_SUFFIXES:  # the reader's message speaks of stdin, which a page has not
-            raise ConfigError(f"{name}: unknown format; choose a {', '.join(TEXT_SUFFIXES)} file or paste the text")
+        try:
+            format_of(name)
+        except ConfigError:  # the reader's message speaks of stdin, which a page has not
+            raise ConfigError(
+                f"{name}: unknown format; choose a {', '.join(TEXT_SUFFIXES)} file or paste the text"
+            ) from None
         if not data:
             raise ConfigError(f"{name}: file is empty")
         return cls(name, data, Path(name).suffix.lower())

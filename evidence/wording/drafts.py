@@ -345,8 +345,8 @@ class Sentence:
     lead_in: str = ""
     heading: int = 0
     numbered: bool = False
-    #: the line its paragraph starts on, when that is an earlier line (a wrapped paragraph:
-    #: :func:`join_wrapped_lines`); 0 otherwise
+    #: the line its paragraph, heading or list item starts on (an earlier line than its own in a
+    #: paragraph over several lines: :data:`SOFT_BREAK`); 0: its own line
     paragraph_line: int = 0
 
     @property
@@ -395,7 +395,7 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
                 start = line.find(piece, cursor)
                 cursor, on = start + len(piece), number + bisect.bisect_left(breaks, start)
             lead = lead_in if listed else ""
-            yield Sentence(piece, index, on, listed, lead, heading, numbered, number if on != number else 0)
+            yield Sentence(piece, index, on, listed, lead, heading, numbered, number)
             if not listed:
                 lead_in = piece
 

@@ -339,10 +339,12 @@ def allowed_wordings(register: Sequence[RegisterClaim]) -> dict[str, str]:
     return {_words_of(s.text): c.id for c in register for s in split_sentences(c.allowed_wording)}
 
 
-def _as_allowed(findings: Sequence[Finding], claim_id: str) -> list[Finding]:
-    """The findings of a sentence that is the register's allowed wording for ``claim_id``: none is
-    flagged (the wording the checker suggests is, by its making, what the evidence allows), and a
-    finding the rules had flagged says why it stands."""
+def _as_allowed(findings: list[Finding], claim_id: str) -> list[Finding]:
+    """The findings of a sentence that is the register's allowed wording for ``claim_id`` ("": it is
+    none, the findings as they are): none is flagged (the wording the checker suggests is, by its
+    making, what the evidence allows), and a finding the rules had flagged says why it stands."""
+    if not claim_id:
+        return findings
     return [
         replace(
             f,
@@ -400,9 +402,7 @@ def iter_findings(
     )
     if model is None:
         for found, findings, allowed_for in found_findings:
-            yield from (_as_allowed(findings, allowed_for) if allowed_for else findings) or _other_treatment_note(
-                file, found
-            )
+            yield from _as_allowed(findings, allowed_for) or _other_treatment_note(file, found)
         return
     by_id = {c.id: c for c in register}
     batch: list[tuple[SentenceClaims, list[Finding], Example, str]] = []
