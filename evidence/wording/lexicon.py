@@ -200,6 +200,8 @@ def _parse(path: Path) -> tuple[Lexicon | None, list[Problem]]:
 
 
 _LITERAL = re.compile(r"[a-z0-9 ]")
+#: a quantifier that lets its group match nothing ("?", "*", "{0,3}", "{,3}"), lazy or not
+_OPTIONAL = re.compile(r"(?:\?|\*|\{0?,\d*\}|\{0\})\??")
 
 
 def _top_level_branches(pattern: str) -> list[str]:
@@ -239,25 +241,64 @@ def _leading_literal(branch: str) -> str | None:
     return literal if len(literal.strip()) >= 3 else None
 
 
+def _group_end(pattern: str, start: int) -> int:
+    """The index just after the group that opens at ``pattern[start]`` (a ``(``)."""
+    depth, escaped, in_class = 0, False, False
+    for i in range(start, len(pattern)):
+        char = pattern[i]
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return len(pattern)
+
+
+def _branch_words(branch: str) -> list[str] | None:
+    """Words of which one must occur where ``branch`` (a pattern without top-level ``|``) matches, or
+    None. Leading ``\\b`` and look-arounds are passed over (they consume nothing), so is a leading
+    group made optional by ``?``, ``*`` or ``{0,n}``; then the branch gives the literal it starts with,
+    or, when it starts with a group, the words of each of the group's alternatives."""
+    while True:
+        branch = branch.removeprefix("\\b")
+        if not branch.startswith("("):
+            return None if (literal := _leading_literal(branch)) is None else [literal]
+        end = _group_end(branch, 0)
+        optional = _OPTIONAL.match(branch, end)
+        if branch.startswith(("(?<!", "(?<=", "(?!", "(?=")) or optional:
+            branch = branch[optional.end() if optional else end :]
+            continue
+        inner = branch[3 if branch.startswith("(?:") else 1 : end - 1]
+        words: list[str] = []
+        for alternative in _top_level_branches(inner):
+            found = _branch_words(alternative)
+            if found is None:
+                return None
+            words += found
+        return words
+
+
 def required_words(entries: list[str]) -> tuple[str, ...] | None:
     """Words of which one must occur in any text that one of ``entries`` matches, or None when an
-    entry gives none. An entry gives the literal it starts with (``\\bneck`` gives "neck"), or, when it
-    starts with a group of alternatives ``\\b(?:a|b)`` followed by a letter or ``\\b``, the literal of
-    each alternative. A cheap test (Python's substring search) that lets a sentence skip the topics
-    it cannot match; it never changes which topics match."""
+    entry gives none (see :func:`_branch_words`: ``\\bneck`` gives "neck", ``\\b(?:low(?:er)?[- ])?back``
+    gives "back", ``\\b(?:a|b\\w*)`` gives "a" and "b" when each has three letters or more). A cheap
+    test (Python's substring search) that lets a sentence skip the topics it cannot match; it never
+    changes which topics match."""
     words: list[str] = []
-    for body in (branch.removeprefix("\\b") for entry in entries for branch in _top_level_branches(entry)):
-        literal = _leading_literal(body)
-        if literal is not None:
-            words.append(literal)
-            continue
-        group = re.match(r"\(\?:([^()]*)\)(?![?*{])", body)
-        if not group:
+    for branch in (branch for entry in entries for branch in _top_level_branches(entry)):
+        found = _branch_words(branch)
+        if found is None:
             return None
-        alternatives = [_leading_literal(a) for a in group.group(1).split("|")]
-        if any(a is None for a in alternatives):
-            return None
-        words.extend(alternatives)
+        words += found
     return tuple(sorted(set(words)))
 
 

@@ -120,6 +120,12 @@ def test_every_example_names_a_lexicon_entry_that_it_matches():
         ([r"\bbruis\w*|\bblack (?:and|&) blue"], ("black ", "bruis")),
         ([r"\b(?:sore|achy) muscles"], ("achy", "sore")),
         ([r"[$£€]\s?\d"], None),
+        ([r"(?<!anti-)(?<!anti )\binflam\w*"], ("inflam",)),  # look-behinds consume nothing
+        ([r"\b(?:low(?:er)?[- ])?back\b"], ("back",)),  # an optional group is passed over
+        ([r"(?:pre){,2}heal", r"(?:sore ){0,1}calf"], ("calf", "heal")),
+        ([r"\b(?:less|cut\w* (?:down|back)|lower\w*)"], ("cut", "less", "lower")),  # nested groups
+        ([r"(?:very ){1,2}calm"], ("very ",)),  # a group that must match gives its own words
+        ([r"\b(?:go|come) back"], None),  # "go" is too short to require
     ],
 )
 def test_required_words_of_topic_patterns(entries, words):
