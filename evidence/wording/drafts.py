@@ -41,6 +41,9 @@ NUMBER_MARKER = "1. "  # a numbered list item (outputs number the items themselv
 #: a line end inside a paragraph (an HTML block's text, or lines joined by :func:`join_wrapped_lines`):
 #: the sentences read it as a space, and a sentence that starts after it starts on the next line of the file
 SOFT_BREAK = "\ue000"
+#: at the start of a line of the draft's text: this line is on the same line of the file as the line
+#: before it (HTML blocks that share a source line, as list items often do, or a page on one line)
+SAME_LINE = "\ue001"
 _HEADING = re.compile(r"^(#{1,6}) ")  # a heading's marker: one "#" a level, "## " is a second-level heading
 _HTML_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 
@@ -113,16 +116,21 @@ class _HtmlText(HTMLParser):
 def html_to_text(html: str) -> str:
     """The visible text of ``html``, each block element on the line of the source where its text
     starts, its own line ends kept as :data:`SOFT_BREAK` (so that a finding's line is the line in
-    the file where its sentence starts; blocks that share a source line follow each other); list items start with ``- `` (``1. `` in an ``ol``) and headings (``h1``-``h6``) with ``# ``
-    to ``###### ``;
-    scripts and styles are dropped."""
+    the file where its sentence starts; a block on the source line of the block before it follows it,
+    marked :data:`SAME_LINE`); list items start with ``- `` (``1. `` in an ``ol``) and headings
+    (``h1``-``h6``) with ``# `` to ``###### ``; scripts and styles are dropped."""
     parser = _HtmlText()
     parser.feed(html)
     parser.close()
     lines: list[str] = []
+    reached = 0  # the source line of the last block placed
     for line, text in parser.blocks:
-        lines.extend([""] * (line - 1 - len(lines)))
-        lines.append(text)
+        if line <= reached:
+            lines.append(SAME_LINE + text)
+        else:
+            lines.extend([""] * (line - 1 - reached))
+            lines.append(text)
+            reached = line
     return "\n".join(lines)
 
 
@@ -345,14 +353,15 @@ class Sentence:
     lead_in: str = ""
     heading: int = 0
     numbered: bool = False
-    #: the line its paragraph, heading or list item starts on (an earlier line than its own in a
-    #: paragraph over several lines: :data:`SOFT_BREAK`); 0: its own line
-    paragraph_line: int = 0
+    #: its paragraph, heading or list item: the number of that block's line in the draft's text (the
+    #: outputs group sentences by it); the line of the file where the block starts, unless an earlier
+    #: block shares a source line (:data:`SAME_LINE`); 0: its own line
+    paragraph: int = 0
 
     @property
     def block(self) -> int:
-        """The line of the paragraph, heading or list item it belongs to (what the outputs group by)."""
-        return self.paragraph_line or self.line
+        """The paragraph, heading or list item it belongs to (what the outputs group by)."""
+        return self.paragraph or self.line
 
 
 _NUMBERED = re.compile(r"^\s*\d{1,3}[.)]\s")
@@ -377,9 +386,13 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
     of its sentences). A list item's lead-in is the last sentence of the last line above it
     that is not a list item ("Results vary. We use it for:" leads in with "We use it for:").
     In a paragraph joined from wrapped lines (:data:`SOFT_BREAK`), a sentence's line is the one it
-    starts on. Linear in the text; lines are read one at a time, so memory stays that of the text."""
-    lead_in, index = "", 0
-    for number, raw in enumerate(_lines(text), start=1):
+    starts on, and a line marked :data:`SAME_LINE` is on the line of the file of the line before it.
+    Linear in the text; lines are read one at a time, so memory stays that of the text."""
+    lead_in, index, same = "", 0, 0
+    for paragraph, raw in enumerate(_lines(text), start=1):
+        if raw.startswith(SAME_LINE):
+            raw, same = raw[len(SAME_LINE) :], same + 1
+        number = paragraph - same  # its line in the file
         marker = _HEADING.match(raw)
         heading = len(marker.group(1)) if marker else 0
         listed = not heading and bool(_BULLET.match(raw))
@@ -395,7 +408,7 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
                 start = line.find(piece, cursor)
                 cursor, on = start + len(piece), number + bisect.bisect_left(breaks, start)
             lead = lead_in if listed else ""
-            yield Sentence(piece, index, on, listed, lead, heading, numbered, number)
+            yield Sentence(piece, index, on, listed, lead, heading, numbered, paragraph)
             if not listed:
                 lead_in = piece
 

@@ -42,8 +42,9 @@ def test_read_html_extracts_block_text_without_scripts(tmp_path):
         "<ul><li>Heel pain</li><li>Neck pain</li></ul><div>Call us<br>today</div></body></html>"
     )
     text = drafts.read_text(write(tmp_path, "page.html", html))
-    assert text.splitlines()[2] == f"It boosts{drafts.SOFT_BREAK}circulation."  # a line end in the source
-    assert text.replace(drafts.SOFT_BREAK, " ").splitlines() == [
+    # the page is on one source line, with a line end inside the paragraph
+    assert text.splitlines()[2] == f"{drafts.SAME_LINE}It boosts{drafts.SOFT_BREAK}circulation."
+    assert text.replace(drafts.SOFT_BREAK, " ").replace(drafts.SAME_LINE, "").splitlines() == [
         "Clinic",
         "# Dry needling",
         "It boosts circulation.",
@@ -88,8 +89,8 @@ def test_read_docx_paragraphs_lists_and_tables(tmp_path):
 def test_read_stdin_markdown_and_html(monkeypatch):
     set_stdin(monkeypatch, b"* **Cures** neck pain\n")
     assert drafts.read_text("-") == "- Cures neck pain"
-    set_stdin(monkeypatch, b"<p>One</p><p>Two</p>")  # HTML: one line per block
-    assert drafts.read_text("-") == "One\nTwo"
+    set_stdin(monkeypatch, b"<p>One</p><p>Two</p>")  # HTML: one line per block, here on one source line
+    assert drafts.read_text("-") == f"One\n{drafts.SAME_LINE}Two"
 
 
 @pytest.mark.parametrize(
@@ -180,15 +181,16 @@ def test_html_blocks_keep_the_line_their_text_starts_on(tmp_path):
         ("It may ease neck pain.", 4, False, 0),  # the line of its first word, not of the <p>
         ("Less spasm", 6, True, 0),  # a paragraph inside a list item is still the item
         ("Better sleep", 7, True, 0),
-        ("A", 8, False, 0),  # blocks that share a source line follow each other
-        ("B", 9, False, 0),
+        ("A", 7, False, 0),  # blocks that share a source line are each reported on it
+        ("B", 7, False, 0),
     ]
+    assert len({s.block for s in sentences}) == 6  # and are still blocks of their own
 
 
 def test_numbered_items_are_list_items_that_know_they_are_numbered(tmp_path):
     html = "<ol><li>Book</li><li>Come in</li></ol><ul><li>Less pain</li></ul>"
     text = drafts.read_text(write(tmp_path, "steps.html", html))
-    assert text.splitlines() == ["1. Book", "1. Come in", "- Less pain"]
+    assert text.replace(drafts.SAME_LINE, "").splitlines() == ["1. Book", "1. Come in", "- Less pain"]
     sentences = drafts.split_sentences(text)
     assert [(s.list_item, s.numbered) for s in sentences] == [(True, True), (True, True), (True, False)]
 

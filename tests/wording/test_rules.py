@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from evidence.config import ConfigError
+from evidence.config import ConfigError, DataPaths
+from evidence.curation.claims import load_claims
 from evidence.curation.topics import TOPICS
 from evidence.wording import drafts, rules
 from tests.conftest import PROJECT
@@ -110,6 +111,20 @@ def test_a_claim_wrapped_over_two_lines_is_found_whole_and_shown_as_one_paragrap
 def test_html_output_keeps_numbered_and_bulleted_lists_apart(tmp_path):
     body = html_body(write(tmp_path, "d.md", "Steps:\n1. Book a visit\n2. Come in\n- Free parking\n"))
     assert "<ol><li>Book a visit </li><li>Come in </li></ol><ul><li>Free parking </li></ul>" in body
+
+
+def test_a_page_on_one_source_line_is_reported_on_that_line_with_its_blocks_apart(tmp_path):
+    """Minified HTML, or list items typed on one line: each finding is on the line of the file where
+    its sentence stands, and the HTML output still shows each item as an item."""
+    claims, verdicts = register_of([NECK_LOW])
+    page = (
+        "<h1>Dry needling</h1><ul><li>It cures neck pain.</li><li>It ends neck pain for good.</li></ul><p>Call us.</p>"
+    )
+    draft = write(tmp_path, "page.html", "<html><body>\n" + page + "\n</body></html>\n")
+    findings = rules.check_files([draft], claims, verdicts)
+    assert {(f.line, f.flagged) for f in findings} == {(2, True)} and len({f.index for f in findings}) == 2
+    assert all(r["line"] == 2 for r in json.loads(rules.to_json(findings)))
+    assert "<ul><li>" in html_body(draft) and html_body(draft).count("<li>") == 2
 
 
 def test_claims_about_other_treatments_are_reported_as_not_checked(tmp_path):
@@ -452,6 +467,36 @@ def test_precision_and_recall_on_the_labelled_sets(clinic, checker):
     for name, (min_precision, min_recall) in floors.items():
         precision, recall = _scores(units[name], model)
         assert precision >= min_precision and recall >= min_recall, (name, precision, recall)
+
+
+@pytest.mark.parametrize("checker", ["rules-only", "fast", "thorough"])
+def test_a_hedge_the_evidence_allows_stands_and_a_hedged_promise_is_flagged(checker):
+    """data/curated/wording_hedged.csv (our own words): hedges that the register and the labelling
+    policy both let stand (short-term relief of neck, plantar heel or muscle pain), beside hedges that
+    carry a promise. The models were trained on it, so these are floors: at most one allowed hedge
+    in eight is flagged, at least five promises in six are, and the plainest hedge never is."""
+    from evidence.wording.classifier import model_dir
+    from evidence.wording.thorough import checker_model
+
+    paths = DataPaths(PROJECT / "data")  # the project's register, which the models were trained against
+    claims, verdicts = load_claims(paths.claims), rules.load_verdicts(paths.derived_table("verdicts"))
+    model = checker_model(model_dir(), checker)
+    hedged = pd.read_csv(PROJECT / "data" / "curated" / "wording_hedged.csv", dtype=str, keep_default_na=False)
+    flagged = {
+        text: any(
+            f.flagged
+            for f in rules.check_sentences(
+                drafts.split_sentences(text.replace("\\n", "\n")), claims, verdicts, model=model
+            )
+        )
+        for text in hedged["text"]
+    }
+    allowed = [flagged[t] for t, e in zip(hedged["text"], hedged["expected_flagged"]) if e == "false"]
+    promises = [flagged[t] for t, e in zip(hedged["text"], hedged["expected_flagged"]) if e == "true"]
+    assert len(allowed) >= 20 and len(promises) >= 10
+    assert sum(allowed) <= len(allowed) / 8, (checker, [t for t in hedged["text"] if flagged[t]])
+    assert sum(promises) >= len(promises) * 5 / 6, checker
+    assert not flagged["Dry needling may help neck pain."]
 
 
 def test_the_held_out_set_is_the_frozen_one():
