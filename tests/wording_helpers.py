@@ -169,6 +169,7 @@ OWN_LABELLED_SETS = {
     "wording_clinic_style.csv": "text",
     "wording_fresh_1.csv": "text",
     "wording_fresh_2.csv": "text",
+    "wording_hedged.csv": "text",
     "wording_labelled.csv": "sentence",
 }
 

@@ -37,6 +37,7 @@ OWN_SETS = (
     ("data/curated/wording_fresh_2.csv", "text"),
     ("data/curated/wording_labelled.csv", "sentence"),
     ("tests/fixtures/wording_dev_sentences.csv", "text"),
+    ("data/curated/wording_hedged.csv", "text"),
 )
 Labelled = list[tuple[Example, bool]]
 
