@@ -15,6 +15,7 @@ section and entry number as the column, what is wrong), including patterns that 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -204,9 +205,10 @@ _LITERAL = re.compile(r"[a-z0-9 ]")
 _OPTIONAL = re.compile(r"(?:\?|\*|\{0?,\d*\}|\{0\})\??")
 
 
-def _top_level_branches(pattern: str) -> list[str]:
-    """``pattern`` split at the ``|`` that stand outside every group and character class."""
-    branches, depth, start, escaped, in_class = [], 0, 0, False, False
+def _syntax(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, character, depth)`` of each character of ``pattern`` outside escapes and character
+    classes; ``depth`` is the number of groups open around it (a group's own parentheses included)."""
+    depth, escaped, in_class = 0, False, False
     for i, char in enumerate(pattern):
         if escaped:
             escaped = False
@@ -216,14 +218,16 @@ def _top_level_branches(pattern: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            branches.append(pattern[start:i])
-            start = i + 1
-    return [*branches, pattern[start:]]
+        else:
+            depth += char == "("
+            yield i, char, depth
+            depth -= char == ")"
+
+
+def _top_level_branches(pattern: str) -> list[str]:
+    """``pattern`` split at the ``|`` that stand outside every group and character class."""
+    cuts = [i for i, char, depth in _syntax(pattern) if char == "|" and depth == 0]
+    return [pattern[start + 1 : end] for start, end in zip([-1, *cuts], [*cuts, len(pattern)])]
 
 
 def _leading_literal(branch: str) -> str | None:
@@ -241,26 +245,9 @@ def _leading_literal(branch: str) -> str | None:
     return literal if len(literal.strip()) >= 3 else None
 
 
-def _group_end(pattern: str, start: int) -> int:
-    """The index just after the group that opens at ``pattern[start]`` (a ``(``)."""
-    depth, escaped, in_class = 0, False, False
-    for i in range(start, len(pattern)):
-        char = pattern[i]
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i + 1
-    return len(pattern)
+def _group_end(pattern: str) -> int:
+    """The index just after the group that ``pattern`` opens with (its first ``(``)."""
+    return next((i + 1 for i, char, depth in _syntax(pattern) if char == ")" and depth == 1), len(pattern))
 
 
 def _branch_words(branch: str) -> list[str] | None:
@@ -272,7 +259,7 @@ def _branch_words(branch: str) -> list[str] | None:
         branch = branch.removeprefix("\\b")
         if not branch.startswith("("):
             return None if (literal := _leading_literal(branch)) is None else [literal]
-        end = _group_end(branch, 0)
+        end = _group_end(branch)
         optional = _OPTIONAL.match(branch, end)
         if branch.startswith(("(?<!", "(?<=", "(?!", "(?=")) or optional:
             branch = branch[optional.end() if optional else end :]
