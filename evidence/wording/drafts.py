@@ -384,7 +384,8 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
     Dr.) and inside decimals. A line that starts with ``# `` to ``###### `` is a heading of that
     level (the marker is not part
     of its sentences). A list item's lead-in is the last sentence of the last line above it
-    that is not a list item ("Results vary. We use it for:" leads in with "We use it for:").
+    that is not a list item ("Results vary. We use it for:" leads in with "We use it for:"), unless
+    that sentence ends with "." or "!": a statement that is complete leads into nothing.
     In a paragraph joined from wrapped lines (:data:`SOFT_BREAK`), a sentence's line is the one it
     starts on, and a line marked :data:`SAME_LINE` is on the line of the file of the line before it.
     Linear in the text; lines are read one at a time, so memory stays that of the text."""
@@ -407,7 +408,7 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
             if breaks:  # a wrapped paragraph: the piece starts on the line after each break before it
                 start = line.find(piece, cursor)
                 cursor, on = start + len(piece), number + bisect.bisect_left(breaks, start)
-            lead = lead_in if listed else ""
+            lead = lead_in if listed and not lead_in.rstrip("\"')]”’").endswith((".", "!")) else ""
             yield Sentence(piece, index, on, listed, lead, heading, numbered, paragraph)
             if not listed:
                 lead_in = piece

@@ -170,6 +170,12 @@ def test_headings_are_marked_and_their_sentences_know_it(tmp_path):
     assert item.lead_in == "Benefits" and not item.heading
 
 
+def test_a_complete_statement_leads_into_no_list():
+    text = "Needling ends heel pain for good.\n- It may ease heel pain.\n- Parking is free.\nWe treat:\n- Neck pain"
+    items = [s for s in drafts.split_sentences(text) if s.list_item]
+    assert [s.lead_in for s in items] == ["", "", "We treat:"]
+
+
 def test_html_blocks_keep_the_line_their_text_starts_on(tmp_path):
     html = (
         "<html><body>\n<h2>Why needling</h2>\n<p>\n  It may ease\n  neck pain.</p>\n"

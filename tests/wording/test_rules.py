@@ -127,6 +127,19 @@ def test_a_page_on_one_source_line_is_reported_on_that_line_with_its_blocks_apar
     assert "<ul><li>" in html_body(draft) and html_body(draft).count("<li>") == 2
 
 
+def test_a_list_after_a_complete_sentence_is_judged_on_its_own_words(tmp_path):
+    """A found-by-a-new-user case: the promise of the sentence above a list was read into its items."""
+    claims, verdicts = register_of([NECK_LOW])
+    draft = write(
+        tmp_path,
+        "d.md",
+        "Dry needling cures neck pain for good.\n\n- Dry needling may reduce neck pain.\n- Our staff are friendly.\n",
+    )
+    findings = rules.check_files([draft], claims, verdicts)
+    assert [(f.line, f.flagged) for f in findings if f.topic == "neck_pain"] == [(1, True), (3, False)]
+    assert not [f for f in findings if f.line == 4]
+
+
 def test_claims_about_other_treatments_are_reported_as_not_checked(tmp_path):
     claims, verdicts = register_of([NECK_LOW])
     draft = write(tmp_path, "d.txt", OTHER_TREATMENTS_DRAFT)
