@@ -250,14 +250,28 @@ def _read_stdin() -> bytes:
     return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
 
 
+#: an HTML page's own statement of its encoding (``<meta charset="windows-1252">`` or the
+#: ``http-equiv`` form), looked for near its start
+_DECLARED_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.I)
+
+
 def _decode(name: str, data: bytes) -> str:
-    """UTF-8 text of ``data``; ConfigError for empty or binary input."""
+    """The text of ``data``: UTF-8, or the encoding an HTML page declares in a ``<meta>`` tag when
+    it is not UTF-8; ConfigError for empty or binary input, or text in another encoding."""
     if b"\x00" in data:
         raise ConfigError(f"{name}: binary file (contains NUL bytes); give plain text, Markdown, HTML or .docx")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{name}: binary file or not UTF-8 text (bad byte at offset {exc.start})") from None
+        declared = _DECLARED_CHARSET.search(data[:4096])
+        try:
+            text = data.decode(declared.group(1).decode("ascii")) if declared else None
+        except (LookupError, UnicodeDecodeError):
+            text = None
+        if text is None:
+            raise ConfigError(
+                f"{name}: binary file or not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+            ) from None
     if not text.strip():
         raise ConfigError(f"{name}: file is empty")
     return text

@@ -908,7 +908,7 @@ def run_check_wording(
     findings = (f for path in paths for f in _draft_findings(path, claims, verdicts, lexicon, errors, model))
     flagged = WRITERS[fmt](findings, out)
     if errors and fmt == "table":  # the count above covers the drafts read; say that some were not
-        out.write(f"{len(errors)} draft(s) could not be read (the errors are on stderr)\n")
+        out.write(f"NOT CHECKED: {len(errors)} draft(s) could not be read (the errors are on stderr)\n")
     for error in errors:
         print(f"error: {error}", file=err)
     return exit_code(flagged, bad_input=bool(errors))

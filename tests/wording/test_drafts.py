@@ -99,7 +99,12 @@ def test_read_stdin_markdown_and_html(monkeypatch):
         ("empty.txt", b"", "file is empty"),
         ("blank.md", b"  \n\t\n", "file is empty"),
         ("binary.txt", b"Dry\x00needling", "binary file"),
-        ("latin1.html", "caf\xe9 needling".encode("latin-1"), "not UTF-8"),
+        (
+            "latin1.html",
+            "caf\xe9 needling".encode("latin-1"),
+            "not UTF-8 text (bad byte at offset 3); save it as UTF-8",
+        ),
+        ("wrongly_declared.html", '<meta charset="utf-16x"><p>caf\xe9</p>'.encode("latin-1"), "not UTF-8"),
         ("broken.docx", b"PK\x03\x04 not really a zip", "not a readable .docx"),
         ("text.docx", b"just text, not a Word file", "not a readable .docx"),
         ("empty.docx", b"", "file is empty"),
@@ -168,6 +173,16 @@ def test_headings_are_marked_and_their_sentences_know_it(tmp_path):
     # a heading leads into the list below it, as any other line does
     (item,) = [s for s in drafts.split_sentences("# Benefits\n- Less spasm") if s.list_item]
     assert item.lead_in == "Benefits" and not item.heading
+
+
+def test_an_html_page_in_the_encoding_it_declares_is_read(tmp_path):
+    page = '<html><head><meta charset="windows-1252"></head><p>It\u2019s caf\xe9 needling.</p></html>'
+    path = tmp_path / "old.html"
+    path.write_bytes(page.encode("cp1252"))
+    assert drafts.read_text(path) == "It\u2019s caf\xe9 needling."
+    declared = '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+    path.write_bytes(page.replace('<meta charset="windows-1252">', declared).encode("cp1252"))
+    assert drafts.read_text(path) == "It\u2019s caf\xe9 needling."
 
 
 def test_a_complete_statement_leads_into_no_list():

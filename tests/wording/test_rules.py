@@ -320,7 +320,7 @@ def test_check_wording_with_output_says_what_it_wrote(tmp_path, capsys):
     assert out.read_bytes() == before
     # to stdout, the table and the HTML page say so in their place; --help gives the exit codes
     assert main(["check-wording", str(draft), str(tmp_path / "gone.md")]) == 2
-    assert capsys.readouterr().out.endswith("\n1 draft(s) could not be read (the errors are on stderr)\n")
+    assert capsys.readouterr().out.endswith("\nNOT CHECKED: 1 draft(s) could not be read (the errors are on stderr)\n")
     assert main(["check-wording", "--format", "html", str(draft), str(tmp_path / "gone.md")]) == 2
     assert '<p class="error">' in capsys.readouterr().out
     with pytest.raises(SystemExit):
