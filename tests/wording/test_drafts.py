@@ -245,9 +245,11 @@ def test_only_a_long_line_that_stops_mid_sentence_goes_on_in_a_lower_case_line()
     long_done = "We have treated runners and rowers for many years in this town."  # ends its sentence
     long_open = "We have treated runners and rowers for many years in this town and"
     short_open = "Benefits you may notice"
+    typed_open = "Heel pain can make every step hurt. Dry needling"  # 48 characters, as a new user typed it
     join = drafts.join_wrapped_lines
     assert join(f"{long_done}\nwith care") == f"{long_done}\nwith care"
     assert join(f"{short_open}\nless stiffness") == f"{short_open}\nless stiffness"  # a bare list stays apart
+    assert join(f"{typed_open}\ncan ease it.") == f"{typed_open}{drafts.SOFT_BREAK}can ease it.\n"
     assert join(f"{long_open}\nNearby towns") == f"{long_open}\nNearby towns"  # a capital starts a new line
     assert join(f"# {long_open}\nbeyond") == f"# {long_open}\nbeyond"  # a heading does not go on
     assert join(f"{long_open}\n\nbeyond") == f"{long_open}\n\nbeyond"  # nor across an empty line
