@@ -429,8 +429,13 @@ def _decided(
     which the model's score cannot flag."""
     probabilities = model.probabilities([e for _, _, e, _ in batch])
 
-    def words(text: str, towards: bool) -> list[str]:  # the treatment's own name is nothing to change
-        return [w for w in model.weighed_words(text, towards, 6) if not lexicon.subjects.fullmatch(w)][:3]
+    def words(text: str, towards: bool) -> list[str]:
+        """The words to show: never the treatment's own name, nor a hedge as a word that makes an
+        overclaim (hedging is what the register asks for; "'may help'" read as the word to change)."""
+        shown = model.weighed_words(text, towards, 8)
+        return [w for w in shown if not lexicon.subjects.fullmatch(w) and not (towards and lexicon.hedges.search(w))][
+            :3
+        ]
 
     for (found, findings, _, allowed_for), p in zip(batch, probabilities):
         if allowed_for:

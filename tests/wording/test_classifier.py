@@ -123,6 +123,19 @@ def test_the_words_block_is_read():
     assert model.weighed_words("zebra stripes calm", towards=False) == []
 
 
+def test_a_hedge_is_never_named_as_a_word_that_makes_the_overclaim():
+    """Hedging is what the register asks for: "'may help'" as the word to change read as advice
+    against it (a new user's finding)."""
+    probe = classifier.example(drafts.split_sentences("zebras may calm")[:1], [])
+    words = classifier.FEATURES["words"]
+    weights = np.zeros(sum(classifier.FEATURES.values()))
+    weights[:words] = 30 * classifier.feature_matrix([probe]).toarray()[0][:words]
+    model = classifier.WordingModel(weights, -10.0, 0.5, {})
+    assert "may" in model.weighed_words("zebras may calm", towards=True, count=5)
+    (flagged,) = check("zebras may calm", model)
+    assert flagged.reason.endswith("weighed most for it: 'calm', 'zebras'; check it by hand"), flagged.reason
+
+
 def test_layout_tokens_see_the_lead_in_and_the_sentence_before():
     first, second = drafts.split_sentences("What we treat:\n- sore calves\n")
     assert "PREV_COLON" in classifier.layout_tokens(second, first.text, [])
