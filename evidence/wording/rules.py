@@ -689,8 +689,9 @@ def write_table(findings: Iterable[Finding], out: TextIO) -> list[Finding]:
         checked_by[f.file] = f.checked_by
         where = f"{f.file}:{f.line}" if f.file else str(f.line)
         # the verdict is the register claim's (what the evidence says of that claim), not this sentence's
-        evidence = f"{f.verdict} ({f.certainty})" if f.certainty else (f.verdict or "no verdict")
-        evidence = f"register: {evidence}" if f.claim_id else evidence
+        evidence = f"{f.verdict}, certainty {f.certainty}" if f.certainty else (f.verdict or "no verdict")
+        evidence = f"register rates that claim {evidence}" if f.claim_id else evidence
+        evidence = evidence.replace("_", " ")  # words, as the HTML output shows them
         status = "FLAG" if f.flagged else "note" if unchecked(f) else "ok  "
         lines = [
             f"{status}  {where}  {f.topic or '-'}  {f.strength or '-'}  {f.claim_id or '-'}  {evidence}",

@@ -15,6 +15,7 @@ import sys
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import docx
 import httpx
@@ -26,6 +27,11 @@ from evidence.serve.app import MAX_BODY, create_app, is_loopback, serve
 from evidence.serve.checker import MAX_DOCX_PARTS, Checker
 from tests.conftest import PROJECT
 from tests.serve.conftest import DATA
+
+#: a check can take longer than httpx's 5-second default on a busy machine (a model loading, CI
+#: beside other work): a timeout there is no finding of the test
+post = partial(httpx.post, timeout=60)
+get = partial(httpx.get, timeout=60)
 
 CLINIC_SET = DATA / "curated" / "wording_clinic_style.csv"
 DRAFT = (
@@ -60,13 +66,13 @@ def error_of(response: httpx.Response, status: int) -> str:
 def test_pasted_text_gives_the_same_findings_as_the_command_line_on_stdin(server):
     expected = cli_json(["-"], stdin=DRAFT)
     assert any(f["flagged"] for f in expected) and any(not f["flagged"] for f in expected)
-    as_json = httpx.post(f"{server}api/check", json={"text": DRAFT})
+    as_json = post(f"{server}api/check", json={"text": DRAFT})
     assert as_json.status_code == 200 and as_json.headers["content-type"] == "application/json"
     assert as_json.json() == expected
-    as_form = httpx.post(f"{server}api/check?format=json", files={"text": (None, DRAFT)})
+    as_form = post(f"{server}api/check?format=json", files={"text": (None, DRAFT)})
     assert as_form.json() == expected
     html = "<p>Dry needling <b>cures</b> tennis elbow, guaranteed.</p><ul><li>It eases neck pain.</li></ul>"
-    assert httpx.post(f"{server}api/check", data={"text": html}).json() == cli_json(["-"], stdin=html)
+    assert post(f"{server}api/check", data={"text": html}).json() == cli_json(["-"], stdin=html)
 
 
 @pytest.mark.parametrize("name", ["draft.docx", "draft.md", "draft.html"])
@@ -81,28 +87,28 @@ def test_an_uploaded_file_gives_the_same_findings_as_the_command_line_on_that_fi
         path.write_text(DRAFT if name.endswith(".md") else f"<p>{DRAFT}</p>")
     expected = cli_json([name], cwd=tmp_path)
     assert expected and all(f["file"] == name for f in expected)
-    response = httpx.post(f"{server}api/check", files={"file": (name, path.read_bytes())})
+    response = post(f"{server}api/check", files={"file": (name, path.read_bytes())})
     assert response.json() == expected
 
 
 def test_html_escapes_the_draft_and_links_each_claim_to_its_report_page(server):
     text = "Dry needling cures neck pain. <script>alert(1)</script> & <img src=x onerror=alert(2)>\n"
-    response = httpx.post(f"{server}api/check?format=html", files={"file": ("<b onclick=x>.txt", text.encode())})
+    response = post(f"{server}api/check?format=html", files={"file": ("<b onclick=x>.txt", text.encode())})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     page = response.text
     assert "<script>alert" not in page and "<img src=x" not in page and "<b onclick=x>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src=x onerror=alert(2)&gt;" in page
     assert "<h2>&lt;b onclick=x&gt;.txt</h2>" in page
-    pasted = httpx.post(f"{server}api/check?format=html", json={"text": 'Dry needling cures neck pain <b & "x".'})
+    pasted = post(f"{server}api/check?format=html", json={"text": 'Dry needling cures neck pain <b & "x".'})
     assert "Dry needling cures neck pain &lt;b &amp; &quot;x&quot;." in pasted.text and "<b &" not in pasted.text
     links = re.findall(r'href="([^"]+)"', page)
     assert links and all(link.startswith(f"{server}report/claims/") for link in links)
-    assert httpx.get(links[0]).status_code == 200
+    assert get(links[0]).status_code == 200
 
 
 def test_docx_format_has_one_comment_per_flagged_claim(server):
-    findings = httpx.post(f"{server}api/check", json={"text": DRAFT}).json()
-    response = httpx.post(f"{server}api/check?format=docx", json={"text": DRAFT})
+    findings = post(f"{server}api/check", json={"text": DRAFT}).json()
+    response = post(f"{server}api/check?format=docx", json={"text": DRAFT})
     assert response.status_code == 200
     assert 'filename="draft-checked.docx"' in response.headers["content-disposition"]
     assert len(docx.Document(io.BytesIO(response.content)).comments) == sum(f["flagged"] for f in findings) > 0
@@ -110,15 +116,15 @@ def test_docx_format_has_one_comment_per_flagged_claim(server):
 
 def test_a_body_over_5_mb_gets_413(server):
     big = "Dry needling cures neck pain. " * (MAX_BODY // 30 + 10)
-    assert "5 MB" in error_of(httpx.post(f"{server}api/check", json={"text": big}), 413)
+    assert "5 MB" in error_of(post(f"{server}api/check", json={"text": big}), 413)
 
     def chunks():  # no Content-Length: counted as it streams in
         for _ in range(6):
             yield b"x" * 2**20
 
-    chunked = httpx.post(f"{server}api/check", content=chunks(), headers={"content-type": "application/json"})
+    chunked = post(f"{server}api/check", content=chunks(), headers={"content-type": "application/json"})
     error_of(chunked, 413)
-    assert httpx.post(f"{server}api/check", json={"text": DRAFT}).status_code == 200
+    assert post(f"{server}api/check", json={"text": DRAFT}).status_code == 200
 
 
 def _zip(parts: dict[str, int]) -> bytes:
@@ -161,23 +167,23 @@ def _zip(parts: dict[str, int]) -> bytes:
     ],
 )
 def test_bad_input_gets_400_with_a_json_error_and_the_server_keeps_serving(server, request_kwargs, says):
-    assert says in error_of(httpx.post(f"{server}api/check", **request_kwargs), 400)
-    assert httpx.get(server).status_code == 200
+    assert says in error_of(post(f"{server}api/check", **request_kwargs), 400)
+    assert get(server).status_code == 200
 
 
 def test_unknown_format_route_and_method(server):
-    assert "format" in error_of(httpx.post(f"{server}api/check?format=pdf", json={"text": DRAFT}), 400)
-    error_of(httpx.get(f"{server}no-such-page"), 404)
-    error_of(httpx.get(f"{server}api/check"), 405)
-    error_of(httpx.post(f"{server}report/index.html"), 405)
-    error_of(httpx.get(f"{server}report/../../pyproject.toml"), 404)
+    assert "format" in error_of(post(f"{server}api/check?format=pdf", json={"text": DRAFT}), 400)
+    error_of(get(f"{server}no-such-page"), 404)
+    error_of(get(f"{server}api/check"), 405)
+    error_of(post(f"{server}report/index.html"), 405)
+    error_of(get(f"{server}report/../../pyproject.toml"), 404)
 
 
 def test_the_page_and_the_report_are_served(server):
-    page = httpx.get(server)
+    page = get(server)
     assert page.status_code == 200 and 'id="check-form"' in page.text and 'for="draft-text"' in page.text
-    assert httpx.get(f"{server}static/page.js").status_code == 200
-    index = httpx.get(f"{server}report/")
+    assert get(f"{server}static/page.js").status_code == 200
+    index = get(f"{server}report/")
     assert index.status_code == 200 and "<h1>" in index.text and 'id="checker-link"' in index.text
 
 
@@ -196,7 +202,7 @@ def test_16_concurrent_checks_of_20_kb_answer_within_90_seconds(server):
     drafts = [_draft_of(20_000, 13 * i) for i in range(16)]
     start = time.monotonic()
     with ThreadPoolExecutor(16) as pool:
-        responses = list(pool.map(lambda d: httpx.post(f"{server}api/check", json={"text": d}, timeout=90), drafts))
+        responses = list(pool.map(lambda d: post(f"{server}api/check", json={"text": d}, timeout=90), drafts))
     elapsed = time.monotonic() - start
     assert [r.status_code for r in responses] == [200] * 16
     assert all(any(f["flagged"] for f in r.json()) for r in responses)
