@@ -432,10 +432,9 @@ def _decided(
     def words(text: str, towards: bool) -> list[str]:
         """The words to show: never the treatment's own name, nor a hedge as a word that makes an
         overclaim (hedging is what the register asks for; "'may help'" read as the word to change)."""
-        shown = model.weighed_words(text, towards, 8)
-        return [w for w in shown if not lexicon.subjects.fullmatch(w) and not (towards and lexicon.hedges.search(w))][
-            :3
-        ]
+        weighed = model.weighed_words(text, towards, 8)
+        shown = [w for w in weighed if not lexicon.subjects.fullmatch(w)]
+        return [w for w in shown if not (towards and lexicon.hedges.search(w))][:3]
 
     for (found, findings, _, allowed_for), p in zip(batch, probabilities):
         if allowed_for:
