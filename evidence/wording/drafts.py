@@ -290,7 +290,9 @@ def text_format(text: str) -> str:
 
 #: a line at least this long that stops mid-sentence was wrapped, when the next goes on in lower case
 WRAPPED_LINE = 45
-_ENDS_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]]*$")
+_CLOSERS = r"[\"'”’)\]]*"  # quotes and brackets that may follow a sentence's last mark
+_ENDS_SENTENCE = re.compile(rf"[.!?:;…]{_CLOSERS}$")
+_ENDS_STATEMENT = re.compile(rf"[.!]{_CLOSERS}$")  # a complete statement, which leads into no list
 
 
 def join_wrapped_lines(text: str) -> str:
@@ -422,10 +424,10 @@ def iter_sentences(text: str) -> Iterator[Sentence]:
             if breaks:  # a wrapped paragraph: the piece starts on the line after each break before it
                 start = line.find(piece, cursor)
                 cursor, on = start + len(piece), number + bisect.bisect_left(breaks, start)
-            lead = lead_in if listed and not lead_in.rstrip("\"')]”’").endswith((".", "!")) else ""
+            lead = lead_in if listed else ""
             yield Sentence(piece, index, on, listed, lead, heading, numbered, paragraph)
             if not listed:
-                lead_in = piece
+                lead_in = "" if _ENDS_STATEMENT.search(piece) else piece
 
 
 def _lines(text: str) -> Iterator[str]:

@@ -15,7 +15,7 @@ section and entry number as the column, what is wrong), including patterns that 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -264,14 +264,19 @@ def _branch_words(branch: str) -> list[str] | None:
         if branch.startswith(("(?<!", "(?<=", "(?!", "(?=")) or optional:
             branch = branch[optional.end() if optional else end :]
             continue
-        inner = branch[3 if branch.startswith("(?:") else 1 : end - 1]
-        words: list[str] = []
-        for alternative in _top_level_branches(inner):
-            found = _branch_words(alternative)
-            if found is None:
-                return None
-            words += found
-        return words
+        return _words_of_any(_top_level_branches(branch[3 if branch.startswith("(?:") else 1 : end - 1]))
+
+
+def _words_of_any(branches: Iterable[str]) -> list[str] | None:
+    """The words of every one of ``branches`` (alternatives: one of them matches), or None when one
+    gives none."""
+    words: list[str] = []
+    for branch in branches:
+        found = _branch_words(branch)
+        if found is None:
+            return None
+        words += found
+    return words
 
 
 def required_words(entries: list[str]) -> tuple[str, ...] | None:
@@ -280,13 +285,8 @@ def required_words(entries: list[str]) -> tuple[str, ...] | None:
     gives "back", ``\\b(?:a|b\\w*)`` gives "a" and "b" when each has three letters or more). A cheap
     test (Python's substring search) that lets a sentence skip the topics it cannot match; it never
     changes which topics match."""
-    words: list[str] = []
-    for branch in (branch for entry in entries for branch in _top_level_branches(entry)):
-        found = _branch_words(branch)
-        if found is None:
-            return None
-        words += found
-    return tuple(sorted(set(words)))
+    words = _words_of_any(branch for entry in entries for branch in _top_level_branches(entry))
+    return None if words is None else tuple(sorted(set(words)))
 
 
 def lexicon_entries(path: Path) -> list[tuple[str, str]]:
