@@ -59,6 +59,18 @@ advice). This is how implicit subjects ("This boosts circulation", bare list ite
 muscle spasm", "IMS fixes ...") are read on real pages; a pronoun whose sentence starts with
 another subject is not dry needling.
 
+**Sections about another treatment**: a title (a heading, or a line of at most
+:data:`TITLE_WORDS` words without final punctuation that is not a list item, as real pages pasted
+as text show headings) that names another treatment (``other_treatments``: "Shockwave therapy",
+"Cortisone injections") and not dry needling (``page_subjects``) starts a section about that
+treatment: its sentences have no dry-needling subject; one that names the needling (``page_subjects``,
+``section_ends``: "needling", "acupuncture") ends the section, as does a title that names neither another treatment nor an effect ("What to
+expect"; a fragment with an effect, "Faster healing", is an item of the section, not a title).
+A question is never such a title ("Is it better than massage?" is answered about dry needling).
+What such a sentence affirms is reported as a claim about that treatment, not checked
+(``section``), and the classifier's second opinion cannot flag it
+(:func:`evidence.wording.rules.iter_findings`); a contradicted topic still counts, as everywhere.
+
 Strength (one per claim)
 ------------------------
 ``absolute`` when a non-negated absolute word of the claim's scope appears (``absolutes.effect``
@@ -108,6 +120,8 @@ _PLAIN_QUOTES = str.maketrans(TYPOGRAPHIC_QUOTES)
 _WORD = re.compile(r"[a-z0-9]+")
 _VERB_AFTER = re.compile(r"\s+(?:[a-z]+ly\s+)?([a-z]+s)\b")  # a verb in the third person, maybe after an adverb
 _TOPIC_ORDER = {topic: i for i, topic in enumerate(TOPICS)}
+#: the longest line without final punctuation that is read as a title (a heading of a page pasted as text)
+TITLE_WORDS = 8
 
 
 # --------------------------------------------------------------------------------------------
@@ -224,6 +238,8 @@ class SentenceClaims:
     claims: tuple[DetectedClaim, ...]
     other_treatment: str = ""
     other_topics: tuple[str, ...] = ()
+    #: the other treatment whose section the sentence stands in ("" for none; see the module docstring)
+    section: str = ""
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -367,6 +383,33 @@ def _is_question(text: str) -> bool:
     return text.rstrip().rstrip("\"'”’)").endswith("?")
 
 
+def _is_title(sentence: Sentence) -> bool:
+    """A heading, or a line of at most :data:`TITLE_WORDS` words that is not a list item and has no
+    final punctuation (how a heading of a page pasted as text looks); never a question."""
+    text = sentence.text.strip().rstrip("\"'”’)")
+    if not text or text.endswith("?"):
+        return False
+    return bool(sentence.heading) or (
+        not sentence.list_item and not text.endswith((".", "!", ":", ";", ",")) and len(text.split()) <= TITLE_WORDS
+    )
+
+
+def section_of(sentence: Sentence, section: str, lexicon: Lexicon) -> str:
+    """The other treatment whose section ``sentence`` stands in, given the section of the sentence
+    before (``section``; "" for none): a title naming another treatment and not dry needling starts
+    one; a sentence naming the needling (``page_subjects``, ``section_ends``), or a title naming neither another treatment nor an effect,
+    ends it (see the module docstring)."""
+    text = sentence.text.translate(_PLAIN_QUOTES)
+    if lexicon.page_subjects.search(text) or lexicon.section_ends.search(text):
+        return ""
+    if not _is_title(sentence):
+        return section
+    named = lexicon.other_treatments.search(text)
+    if named:
+        return named.group(0)
+    return section if lexicon.effect_words.search(text) else ""
+
+
 def _registered(sentence: str, register: Sequence[RegisterClaim], document: str) -> dict[str, RegisterClaim]:
     """Topic -> register claim for every registered occurrence of ``document`` (a file name) that
     ``sentence`` contains (a cheap word test first, so that a long draft is not normalised once per
@@ -410,7 +453,9 @@ class ClaimDetector:
         sentence itself is yielded as written."""
         lex = self.lexicon
         previous_about, previous_topics, question, page_about, previous_other = False, {}, "", False, False
+        section = ""
         for sentence in sentences:
+            section = section_of(sentence, section, lex)
             read = replace(
                 sentence, text=sentence.text.translate(_PLAIN_QUOTES), lead_in=sentence.lead_in.translate(_PLAIN_QUOTES)
             )
@@ -418,7 +463,7 @@ class ClaimDetector:
                 # an answer that affirms a question is read together with it
                 read = replace(read, text=f"{question.rstrip().rstrip('?')}: {read.text}")
             claims, previous_about, previous_topics, other_claim = self._sentence(
-                read, previous_about, previous_topics, bool(question), page_about, previous_other
+                read, previous_about, previous_topics, bool(question), page_about, previous_other, section
             )
             # a sentence naming another treatment: one naming needling only beside it does not make
             # the draft a needling page ("care may include exercise, taping and dry needling"), and
@@ -427,7 +472,7 @@ class ClaimDetector:
             page_about = page_about or (bool(lex.page_subjects.search(sentence.text)) and not names_other)
             previous_other = names_other and not lex.subjects.search(sentence.text)
             question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
-            yield SentenceClaims(sentence, claims, *other_claim)
+            yield SentenceClaims(sentence, claims, *other_claim, section=section)
 
     def _sentence(
         self,
@@ -437,11 +482,14 @@ class ClaimDetector:
         previous_question: bool,
         page_about: bool = False,
         previous_other: bool = False,
+        section: str = "",
     ) -> tuple[tuple[DetectedClaim, ...], bool, dict[str, int], tuple[str, tuple[str, ...]]]:
         """The claims of one sentence, whether it names dry needling, its topics and, when it claims
-        nothing for dry needling but affirms an effect of another treatment it names, that treatment
-        and the effect's topics (``page_about``: an earlier sentence of the draft named dry needling;
-        ``previous_other``: the sentence before was about another treatment)."""
+        nothing for dry needling but affirms an effect of another treatment it names, or of the
+        treatment whose section it stands in, that treatment and the effect's topics (``page_about``:
+        an earlier sentence of the draft named dry needling; ``previous_other``: the sentence before
+        was about another treatment; ``section``: the other treatment whose section this is, "" for
+        none: then the sentence has no dry-needling subject)."""
         lex = self.lexicon
         raw = sentence.text
         registered = _registered(raw, self.register, self.document) if self.document else {}
@@ -457,7 +505,7 @@ class ClaimDetector:
             else ""
         )
         context = f"{lead}\n{text}" if lead else text  # a line apart: "^" in a pattern is the item's start
-        other = bool(lex.other_treatments.search(text))
+        other = bool(section) or bool(lex.other_treatments.search(text))
         explicit = bool(lex.subjects.search(text))
         stripped = text.strip()
         other_subject = bool(lex.other_subjects.search(stripped)) or (
@@ -486,8 +534,8 @@ class ClaimDetector:
             and not listed_use
             and not lex.other_treatments.search(text[:first_effect] if explicit else text)
         )
-        subject = explicit or pronoun or bool(lead) or implied or relative or page
-        about = (explicit and not other) or (pronoun and not explicit)
+        subject = not section and (explicit or pronoun or bool(lead) or implied or relative or page)
+        about = not section and ((explicit and not other) or (pronoun and not explicit))
         hedged = _hedged(context, 0, body, affirmed, lex) or _hedged(context, body, len(context), affirmed, lex)
         if _is_question(raw):
             return (
@@ -546,9 +594,10 @@ class ClaimDetector:
             bool(effects) and not affirmed,
             hedged,
         )
-        treatment = lex.other_treatments.search(text) if other and not explicit and not claims else None
+        named = lex.other_treatments.search(text) if other and (section or not explicit) and not claims else None
+        treatment = named.group(0) if named else section if not claims else ""
         other_claim = (
-            (treatment.group(0), tuple(sorted(topics, key=topics.__getitem__)))
+            (treatment, tuple(sorted(topics, key=topics.__getitem__)))
             if treatment and affirmed and topics
             else ("", ())
         )

@@ -426,7 +426,9 @@ def _decided(
 ) -> Iterator[Finding]:
     """The findings of a batch of sentences, each decided by the model (:func:`second_opinion`),
     except a sentence that is the register's allowed wording for a claim (the batch's last item),
-    which the model's score cannot flag."""
+    and one in a section about another treatment in which the rules found no claim
+    (:class:`evidence.wording.detection.SentenceClaims` ``section``: "Shockwave therapy", then "It
+    sends sound waves ..."), which the model's score cannot flag."""
     probabilities = model.probabilities([e for _, _, e, _ in batch])
 
     def words(text: str, towards: bool) -> list[str]:
@@ -442,6 +444,8 @@ def _decided(
             yield from scored
             continue
         sentence, disclaims = found.sentence, found.disclaims
+        if found.section and not findings:
+            p = 0.0  # another treatment's section: no claim of dry needling for the model to weigh
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
         decided = second_opinion(

@@ -46,6 +46,16 @@ def test_a_sentence_without_claims_is_flagged_when_the_classifier_says_so():
     assert check(NO_CLAIM, constant_model(-8.0)) == []
 
 
+def test_the_classifier_cannot_flag_a_sentence_in_another_treatment_s_section():
+    """Under a title naming another treatment, a sentence the rules find no needling claim in is
+    that treatment's: a model that flags everything flags neither it nor its title."""
+    page = "Dry needling for sore tendons\nShockwave therapy\nIt sends pulses of sound into the tendon.\n"
+    page += "Patients feel less pain within three visits.\nWhat to expect from needling\nParking is free.\n"
+    found = check(page, constant_model(8.0))
+    assert {f.line for f in found if f.flagged} == {1, 5, 6}
+    assert [f.line for f in found if rules.unchecked(f)] == [4]
+
+
 def test_a_claim_the_rules_pass_is_flagged_with_its_claims_wording_when_the_classifier_says_so():
     passed = check(HEDGED_NECK, None)
     assert passed and not any(f.flagged for f in passed)

@@ -105,6 +105,54 @@ def test_a_page_that_lists_needling_among_other_treatments_is_not_a_needling_pag
     assert any(f.flagged for f in check("Dry needling for calf tears.\n" + claim, ALL))
 
 
+COMPARISON_PAGE = (
+    "Dry needling for sore tendons\n"
+    "Dry needling may ease heel pain.\n"
+    "Shockwave therapy\n"
+    "It sends pulses of sound into the tendon and speeds healing.\n"
+    "Most people feel less pain within three visits.\n"
+    "What to expect from needling\n"
+    "The needle releases tight knots so healing speeds up.\n"
+)
+
+
+def test_a_title_naming_another_treatment_starts_a_section_about_it():
+    """A comparison page: under a title that names another treatment, "It ..." and an implicit
+    subject are that treatment's claims (noted, not judged) until a line names the needling again."""
+    found = check(COMPARISON_PAGE, ALL)
+    assert {f.line for f in judged(found)} == {2, 7} and all(f.flagged for f in judged(found) if f.line == 7)
+    notes = [f for f in found if rules.unchecked(f)]
+    assert {f.line for f in notes} == {4, 5} and all(n.reason.startswith("a claim for shockwave") for n in notes)
+    # a Markdown heading does the same, and a heading naming neither a treatment nor an effect ends it
+    markdown = "# Heel pain care\n\nDry needling may ease heel pain.\n\n## Cortisone injections\n\n"
+    markdown += (
+        "They calm the swelling for months.\n\n## Booking\n\nAfter two sessions the swelling is gone for good.\n"
+    )
+    found = check(drafts.markdown_to_text(markdown), ALL)
+    assert {f.line for f in judged(found)} == {3, 11}
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Is it better than massage?",  # a question is answered about needling
+        "Dry needling versus massage",  # names needling itself
+        "Compared with cupping, needling reaches deeper.",  # a sentence, not a title
+    ],
+)
+def test_questions_sentences_and_titles_naming_needling_start_no_section(title):
+    page = f"Dry needling for runners.\n{title}\nIt gets rid of calf cramps for good.\n"
+    assert any(f.flagged and f.line == 3 for f in check(page, ALL)), title
+
+
+def test_a_fragment_with_an_effect_stays_in_its_section():
+    """ "Faster healing" under "Cupping" is one of cupping's benefits, not a new title; the toxins
+    myth is flagged there too, as wherever it is named."""
+    page = "Dry needling for back pain.\nCupping\nFaster healing\nIt flushes out toxins.\n"
+    found = check(page, ALL)
+    assert [(f.line, f.topic) for f in judged(found)] == [(4, "metabolic_waste")] and judged(found)[0].flagged
+
+
 def test_can_is_conditional_not_direct():
     finding = one("Dry needling can ease neck pain.", ALL)
     assert finding.strength == "conditional" and not finding.flagged
@@ -124,6 +172,8 @@ def test_can_is_conditional_not_direct():
         ("Dry needling can be very effective for neck pain.", "neck_pain"),
         ("A growing body of research backs dry needling for heel pain.", "plantar_heel_pain"),
         ("Dry needling is the greatest headache treatment of all time.", "headache"),
+        ("Two sessions of needling and my jaw pain never came back.", "tmd"),
+        ("Needling changed their lives: the headaches eased within a week.", "headache"),
     ],
 )
 def test_superlatives_and_absolutes_are_flagged(text, topic):
