@@ -446,10 +446,28 @@ def full(text: str) -> list[rules.Finding]:
         "Needling is used to treat:\n- Neck pain\n- Heel pain",
         "A 2020 trial run across three hospital clinics in northern Europe compared needling with sham "
         "in 60 adults with neck pain and found less pain in both groups.",  # attribution, long gap
+        "This trial has demonstrated that dry needling reduces tender points in the lower back.",
+        "According to Jones (Jones 2012), jaw pain eased in 80% of all patients after needling.",  # a cited source
+        # a definition whose infinitive is the needle's purpose, not a result stated as fact
+        "Dry needling is the placement of a thin needle into a tight band to relax the muscle.",
     ],
 )
 def test_service_lists_and_long_attributions_are_not_claims(text):
     assert check(text, ALL) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "There are several theories about how needling brings relief from back pain.",
+        "How needling eases back pain is not fully understood.",
+    ],
+)
+def test_a_mechanism_whose_uncertainty_is_foregrounded_is_conditional(text):
+    """The labelling guide, case 9: competing theories, or a mechanism said not to be understood,
+    put the uncertainty first; the claim is hedged, not stated."""
+    found = judged(check(text, ALL))
+    assert found and {f.strength for f in found} == {"conditional"}, found
 
 
 def test_own_claim_after_an_attributed_result_is_read_with_it_as_the_subject():
