@@ -59,9 +59,9 @@ def page_draft(lines: Sequence[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def load_page_set(path: Path) -> list[list[tuple[str, bool]]]:
-    """The pages of a labelled page set, each a list of (text, flag) in order; ConfigError naming the
-    file and entry number when an entry lacks text, a true/false flag or a url."""
+def load_page_set(path: Path) -> dict[str, list[tuple[str, bool]]]:
+    """The pages of a labelled page set by url, each a list of (text, flag) in order; ConfigError
+    naming the file and entry number when an entry lacks text, a true/false flag or a url."""
     try:
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -75,7 +75,44 @@ def load_page_set(path: Path) -> list[list[tuple[str, bool]]]:
         if not entry.get("url"):
             raise ConfigError(f"{path}: entry {number}: needs the url of its page")
         pages.setdefault(str(entry["url"]), []).append((entry["text"], entry["flag"]))
-    return list(pages.values())
+    return pages
+
+
+#: the columns of a label file: a labelled set's labels without its text (:func:`label_table`)
+LABEL_COLUMNS = ("url", "entry", "text_sha256", "flag")
+
+
+def text_fingerprint(text: str) -> str:
+    """The sha256 (hex) of an entry's text, whitespace collapsed: what a label file keeps in
+    place of third-party text, enough to find the entry again in a fresh copy of its page."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def label_table(path: Path) -> pd.DataFrame:
+    """The labels of a labelled page set without its text: per entry its page's ``url``, its
+    number on the page (``entry``, from 1), :func:`text_fingerprint` and ``flag`` (true/false).
+    Labels are the project's own work; kept in the repository, they outlive the scratch folder
+    that holds the text (the first forty-nine sets' did not), and :func:`restore_labels` puts
+    them back on the entries of a page copied again."""
+    rows = [
+        (url, number, text_fingerprint(text), "true" if flag else "false")
+        for url, page in load_page_set(path).items()
+        for number, (text, flag) in enumerate(page, start=1)
+    ]
+    return pd.DataFrame(rows, columns=list(LABEL_COLUMNS))
+
+
+def restore_labels(entries: Sequence[dict], labels: pd.DataFrame) -> tuple[list[dict], int]:
+    """``entries`` (``{text, url}``, copied again from the pages of a label file) with the ``flag``
+    of the label whose url and fingerprint they match, and how many matched none (those keep no
+    flag: they need labelling by the policy again)."""
+    known = {(url, sha): flag == "true" for url, sha, flag in zip(labels["url"], labels["text_sha256"], labels["flag"])}
+    restored, missing = [], 0
+    for entry in entries:
+        flag = known.get((str(entry.get("url", "")), text_fingerprint(str(entry.get("text", "")))))
+        missing += flag is None
+        restored.append({**entry, "flag": flag} if flag is not None else dict(entry))
+    return restored, missing
 
 
 def _by_sentence(findings: Sequence[Finding]) -> dict[int, list[Finding]]:
@@ -108,7 +145,7 @@ def draft_examples(
 def page_set_examples(path: Path, claims: Sequence[Claim], verdicts: pd.DataFrame, lexicon: Lexicon) -> Labelled:
     """The examples of every page of a labelled page set."""
     out: Labelled = []
-    for page in load_page_set(path):
+    for page in load_page_set(path).values():
         out += draft_examples(page_draft([t for t, _ in page]), [f for _, f in page], claims, verdicts, lexicon)
     return out
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from evidence.config import ConfigError
+from evidence.tables import read_csv
 from evidence.wording import classifier, drafts, rules, training
 from tests.conftest import PROJECT
 from tests.wording_helpers import fixture
@@ -312,6 +313,39 @@ def test_a_bad_labelled_set_names_the_file_and_entry(tmp_path, content, message)
     with pytest.raises(ConfigError, match=message) as error:
         training.load_page_set(path)
     assert str(path) in str(error.value)
+
+
+def test_labels_kept_without_text_go_back_on_a_fresh_copy_of_their_pages(tmp_path):
+    """A label file holds url, entry number, fingerprint and flag, never the text; restoring it on
+    entries copied again (spacing may differ) gives back every flag whose text matches."""
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        "- {text: Needling ends heel pain for good., flag: true, url: a}\n"
+        "- {text: Parking is at the back., flag: false, url: a}\n"
+        "- {text: Needling ends heel pain for good., flag: false, url: b}\n"
+    )
+    labels = training.label_table(path)
+    assert list(labels.columns) == list(training.LABEL_COLUMNS) and list(labels["entry"]) == [1, 2, 1]
+    assert "heel" not in labels.to_csv() and list(labels["flag"]) == ["true", "false", "false"]
+    copied = [
+        {"text": "Needling  ends heel pain\nfor good.", "url": "a"},
+        {"text": "Needling ends heel pain for good.", "url": "b"},
+        {"text": "A sentence added since.", "url": "a"},
+    ]
+    restored, missing = training.restore_labels(copied, labels.astype(str))
+    assert [e.get("flag") for e in restored] == [True, False, None] and missing == 1
+
+
+def test_every_committed_label_file_holds_labels_and_no_text():
+    import re
+
+    files = sorted((PROJECT / "benchmarks" / "wording_clinic" / "labels").glob("*.csv"))
+    assert files
+    for path in files:
+        table = read_csv(path)
+        assert list(table.columns) == list(training.LABEL_COLUMNS), path
+        assert all(re.fullmatch(r"[0-9a-f]{64}", sha) for sha in table["text_sha256"]), path
+        assert set(table["flag"]) <= {"true", "false"} and all(table["entry"].str.isdigit()), path
 
 
 def test_an_own_set_row_without_a_true_or_false_label_is_refused(tmp_path):
