@@ -339,8 +339,8 @@ def match_topics(text: str, lexicon: Lexicon) -> dict[str, int]:
     found = {}
     lowered = text.lower()
     for topic, pattern in lexicon.topics.items():
-        words = lexicon.topic_words.get(topic)
-        if words is not None and not any(w in lowered for w in words):
+        gate = lexicon.topic_gates.get(topic)
+        if gate is not None and not gate.search(lowered):
             continue
         m = pattern.search(text)
         if m:

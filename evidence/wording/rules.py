@@ -47,7 +47,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -426,9 +426,10 @@ def _decided(
 ) -> Iterator[Finding]:
     """The findings of a batch of sentences, each decided by the model (:func:`second_opinion`),
     except a sentence that is the register's allowed wording for a claim (the batch's last item),
-    and one in a section about another treatment in which the rules found no claim
+    and, when the rules found no claim in it, one in a section about another treatment
     (:class:`evidence.wording.detection.SentenceClaims` ``section``: "Shockwave therapy", then "It
-    sends sound waves ..."), which the model's score cannot flag."""
+    sends sound waves ...") or a heading (a bare topic such as "Headaches" is a title: labelling
+    guide, case 20), which the model's score cannot flag."""
     probabilities = model.probabilities([e for _, _, e, _ in batch])
 
     def words(text: str, towards: bool) -> list[str]:
@@ -444,8 +445,8 @@ def _decided(
             yield from scored
             continue
         sentence, disclaims = found.sentence, found.disclaims
-        if found.section and not findings:
-            p = 0.0  # another treatment's section: no claim of dry needling for the model to weigh
+        if not findings and (found.section or sentence.heading):
+            p = 0.0  # another treatment's section, or a heading that claims nothing: a title
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
         decided = second_opinion(
@@ -480,7 +481,10 @@ def second_opinion(
     * flagged, the rules found no claim: one finding without a topic, with that reason and a
       suggestion that asks for a check by hand (:data:`CHECK_BY_HAND`);
     * not flagged: no finding is flagged; one the rules had flagged keeps their reason, followed by
-      the classifier's, and loses its suggestion.
+      the classifier's, and loses its suggestion; except an absolute safety claim the rules flagged
+      ("no risk of a punctured lung", "no side effects", "completely safe"), which stands: the
+      labelling guide (case 19) found every labeller calling a denial of all risk an overclaim, and
+      the mission's pneumothorax claim is of this kind.
 
     A reason that gives the classifier's decision names the model that scored the sentence
     (``scorer``) and the words of the sentence that weighed most for it (``model_words``: the
@@ -537,7 +541,7 @@ def second_opinion(
             suggestion="",
             score=score,
         )
-        if f.flagged
+        if f.flagged and not (f.claim_type == "safety" and f.strength == "absolute")
         else replace(f, score=score)
         for f in findings
     ]
@@ -642,7 +646,7 @@ FIELDS = tuple(f.name for f in fields(Finding))
 
 def _record(finding: Finding) -> dict:
     """A finding as a dict for JSON and CSV (``topics`` as a list)."""
-    record = asdict(finding)
+    record = {name: getattr(finding, name) for name in FIELDS}  # every field is a plain value
     record["topics"] = list(finding.topics)
     return record
 

@@ -76,6 +76,25 @@ def test_a_claim_the_rules_flag_is_cleared_with_both_reasons_when_the_classifier
     assert all("below its threshold 0.50" in f.reason and f.suggestion == "" for f in cleared)
 
 
+def test_the_classifier_cannot_flag_a_heading_the_rules_find_no_claim_in():
+    """A Markdown heading that only names a topic is a title (labelling guide, case 20); a heading
+    that claims something is still the model's to judge, and so is the same words as a paragraph."""
+    page = "# Headaches\n\n## Faster recovery for runners\n\nHeadaches\n"
+    found = check(drafts.markdown_to_text(page), constant_model(8.0))
+    assert {f.line for f in found if f.flagged} == {3, 5}
+
+
+def test_an_absolute_safety_claim_the_rules_flag_stands_whatever_the_classifier_says():
+    """Denying all risk is an overclaim by every labeller's reading (labelling guide, case 19): a
+    model that clears everything clears the efficacy absolute but not the safety one."""
+    text = "Needling is completely safe, with no risk of a punctured lung, and cures migraines for good."
+    by_rules = {f.topic: f for f in check(text, None) if f.flagged}
+    safety = {t for t, f in by_rules.items() if f.claim_type == "safety" and f.strength == "absolute"}
+    assert safety and set(by_rules) - safety
+    decided = {f.topic: f.flagged for f in check(text, constant_model(-8.0))}
+    assert all(decided[t] for t in safety) and not any(decided[t] for t in set(by_rules) - safety)
+
+
 @pytest.mark.parametrize(
     "text",
     [

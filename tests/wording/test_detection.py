@@ -162,6 +162,26 @@ def test_can_is_conditional_not_direct():
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Needling speeds up sports recovery so you can train harder.",
+        "Book a session and recover twice as fast.",
+        "Our needling is built for sports recovery after a hard race.",
+    ],
+)
+def test_recovery_claims_in_other_words_are_recovery_claims(text):
+    assert "recovery_speed" in {f.topic for f in check("Dry needling for athletes.\n" + text, ALL)}, text
+
+
+def test_forever_is_a_lasting_promise_but_tension_headaches_are_not_muscle_tension():
+    found = {f.topic: f for f in check("Say goodbye to stiff knees forever with dry needling.", ALL)}
+    assert found["lasting_effect"].strength == "absolute" and found["lasting_effect"].flagged
+    assert check("Chronic pain can feel like it will last forever.", ALL) == []
+    topics = {f.topic for f in check("Dry needling could ease tension headaches.", ALL)}
+    assert "headache" in topics and "trigger_point_release" not in topics
+
+
+@pytest.mark.parametrize(
     "text, topic",
     [
         ("Dry needling is very effective at getting rid of heel pain.", "plantar_heel_pain"),
