@@ -13,7 +13,7 @@ reads only the document does not take silence for approval.
 - :func:`run_check_wording_docx`: ``check-wording --format docx --output OUT.docx DRAFT``.
 
 How a sentence is found in a .docx: the paragraphs are read in the order the reader reads them
-(:func:`evidence.wording.drafts.docx_to_text`: the body, then table cells), each paragraph's text
+(:func:`evidence.wording.drafts.docx_paragraphs`: table cells where the table stands), each paragraph's text
 made from its runs (also those inside hyperlinks) with runs of white space collapsed as the reader
 collapses them. Each flagged sentence is looked for after the previous one, and then from the
 start. A run that holds text beyond the sentence is split at the sentence's edge (its
@@ -33,7 +33,7 @@ from __future__ import annotations
 import copy
 import io
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
@@ -43,7 +43,7 @@ from evidence.config import ConfigError
 from evidence.curation.claims import Claim
 from evidence.tables import atomic_write_bytes
 from evidence.wording.classifier import CHECKERS, OverclaimModel
-from evidence.wording.drafts import STDIN, format_of
+from evidence.wording.drafts import STDIN, docx_paragraphs, format_of
 from evidence.wording.lexicon import Lexicon
 from evidence.wording.rules import Draft, Finding, check_drafts, exit_code, unchecked
 
@@ -105,19 +105,6 @@ def _new_document(draft: Draft) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def _paragraphs(document) -> Iterator:
-    """The document's paragraphs in the reader's order: the body, then each table's cells (a merged
-    cell once)."""
-    yield from document.paragraphs
-    for table in document.tables:
-        seen = set()
-        for row in table.rows:
-            for cell in row.cells:
-                if id(cell._tc) not in seen:
-                    seen.add(id(cell._tc))
-                    yield from cell.paragraphs
 
 
 def _runs(paragraph) -> list:
@@ -182,7 +169,7 @@ def _sentence_runs(paragraph, start: int, end: int) -> list:
 
 
 def _annotate(document, draft: Draft) -> None:
-    paragraphs = list(_paragraphs(document))
+    paragraphs = list(docx_paragraphs(document))
     commented = _commented_by_sentence(draft)
     cursor = (0, 0)  # paragraph number and character of the collapsed text where the last sentence ended
     for sentence in draft.sentences:

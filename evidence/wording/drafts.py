@@ -193,11 +193,30 @@ def _heading_level(style: str) -> int:
     return min(int(found.group(1)), 6) if found else 1 if style.strip().lower() == "title" else 0
 
 
+def docx_paragraphs(document) -> Iterator:
+    """A Word document's paragraphs in the order a reader meets them: the body's, with each table's
+    cells in its place, row by row (a merged cell once). The reader (:func:`docx_to_text`) and the
+    Word output (:mod:`evidence.wording.docx_output`) both walk the document this way, so that a
+    sentence's paragraph number is the same in both."""
+    from docx.table import Table
+
+    for block in document.iter_inner_content():
+        if not isinstance(block, Table):
+            yield block
+            continue
+        seen = set()
+        for row in block.rows:
+            for cell in row.cells:
+                if id(cell._tc) not in seen:
+                    seen.add(id(cell._tc))
+                    yield from cell.paragraphs
+
+
 def docx_to_text(name: str, data: bytes) -> str:
-    """The paragraphs and table cells of a Word document, one per line; list paragraphs (a list
-    style or numbering) start with ``- `` (``1. `` in a "List Number" style), headings with their level's ``#`` (a "Heading N" style:
-    N, capped at 6; "Title": 1).
-    ConfigError when it is not a readable .docx."""
+    """The paragraphs of a Word document (:func:`docx_paragraphs`: table cells where the table
+    stands), one per line; list paragraphs (a list style or numbering) start with ``- `` (``1. ``
+    in a "List Number" style), headings with their level's ``#`` (a "Heading N" style: N, capped
+    at 6; "Title": 1). ConfigError when it is not a readable .docx."""
     import io
 
     import docx
@@ -208,7 +227,7 @@ def docx_to_text(name: str, data: bytes) -> str:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise ConfigError(f"{name}: not a readable .docx file ({exc.__class__.__name__}: {exc})") from None
     lines = []
-    for paragraph in document.paragraphs:
+    for paragraph in docx_paragraphs(document):
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         has_numbering = paragraph._p.pPr is not None and paragraph._p.pPr.numPr is not None
         listed = has_numbering or style.lower().startswith("list")
@@ -216,9 +235,6 @@ def docx_to_text(name: str, data: bytes) -> str:
         list_marker = NUMBER_MARKER if style.lower().startswith("list number") else LIST_MARKER
         marker = list_marker if listed else "#" * level + " " if level else ""
         lines.append((marker if paragraph.text.strip() else "") + paragraph.text)
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
     return _tidy_lines("\n".join(lines))
 
 

@@ -51,6 +51,25 @@ def comments(data: bytes) -> dict[str, str]:
     return {str(c.comment_id): c.text for c in docx.Document(io.BytesIO(data)).comments}
 
 
+def test_a_claim_in_a_table_between_paragraphs_is_numbered_and_commented_where_it_stands(tmp_path):
+    original = docx.Document()
+    original.add_paragraph("Dry needling eliminates neck pain.")
+    original.add_table(rows=1, cols=1).cell(0, 0).text = "Dry needling cures headaches."
+    original.add_paragraph("Lactic acid is flushed out by dry needling.")
+    source = tmp_path / "table.docx"
+    original.save(source)
+    draft = checked(source)
+    lines = {f.sentence: f.line for f in draft.findings if f.flagged}
+    assert lines == {
+        "Dry needling eliminates neck pain.": 1,
+        "Dry needling cures headaches.": 2,
+        "Lactic acid is flushed out by dry needling.": 3,
+    }
+    data = annotated_docx(draft, source.read_bytes())
+    assert sorted(anchored_text(data).values()) == sorted(f.sentence for f in draft.findings if f.flagged)
+    assert len(docx.Document(io.BytesIO(data)).paragraphs) == 2  # every comment found its sentence
+
+
 def test_pasted_text_gets_a_new_document_with_one_comment_per_flagged_claim_on_its_sentence(tmp_path):
     draft = checked(write(tmp_path, "draft.md", TEXT))
     flagged = [f for f in draft.findings if f.flagged]

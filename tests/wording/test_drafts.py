@@ -86,6 +86,27 @@ def test_read_docx_paragraphs_lists_and_tables(tmp_path):
     ]
 
 
+def test_a_word_table_is_read_where_it_stands_and_a_merged_cell_once(tmp_path):
+    """A table between two paragraphs comes between them (it came after every paragraph, so a
+    claim after a table was numbered as if it stood before it)."""
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.add_paragraph("Before the table.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Merged heading cell."
+    table.cell(1, 0).text, table.cell(1, 1).text = "Left cell.", "Right cell."
+    document.add_paragraph("After the table.")
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    assert drafts.read_text(path).splitlines() == [
+        "Before the table.",
+        "Merged heading cell.",
+        "Left cell.",
+        "Right cell.",
+        "After the table.",
+    ]
+
+
 def test_read_stdin_markdown_and_html(monkeypatch):
     set_stdin(monkeypatch, b"* **Cures** neck pain\n")
     assert drafts.read_text("-") == "- Cures neck pain"
