@@ -97,6 +97,12 @@ CHECK_BY_HAND = (
     "If the sentence states an effect of dry needling, hedge it ('may', 'can') and say what the evidence "
     "shows and how certain it is; if it states none, it can stay as it is."
 )
+#: the same, for a sentence that is already hedged (telling it to hedge would read as a mistake)
+CHECK_BY_HAND_HEDGED = (
+    "If the sentence states an effect of dry needling, a hedge may not be enough: say what the evidence "
+    "shows and how certain it is (where it is very uncertain, say so), and drop any promise of speed, "
+    "lasting relief or prevention; if it states none, it can stay as it is."
+)
 
 
 def generic_suggestion(topic: str) -> str:
@@ -449,8 +455,9 @@ def _decided(
             p = 0.0  # another treatment's section, or a heading that claims nothing: a title
         if not findings and p >= model.threshold:  # read only where it can matter: a denial makes no claim
             disclaims = denies(sentence.text, lexicon)
+        hedged = not findings and p >= model.threshold and bool(lexicon.hedges.search(sentence.text))
         decided = second_opinion(
-            findings, sentence, file, p, model.threshold, by_id, words, disclaims, SCORERS[model.name]
+            findings, sentence, file, p, model.threshold, by_id, words, disclaims, SCORERS[model.name], hedged
         )
         for finding in decided or _other_treatment_note(file, found):
             yield replace(finding, checked_by=model.name)
@@ -466,6 +473,7 @@ def second_opinion(
     model_words: Callable[[str, bool], list[str]] | None = None,
     disclaims: bool = False,
     scorer: str = "the classifier (trained on labelled clinic copy)",
+    hedged: bool = False,
 ) -> list[Finding]:
     """The rules' findings of one sentence, decided by the classifier
     (:mod:`evidence.wording.classifier`): the sentence is flagged when ``probability >= threshold``,
@@ -479,7 +487,8 @@ def second_opinion(
     * flagged, the rules found claims but flagged none: each claim is flagged, the reason says the
       classifier rates the sentence an overclaim, the suggestion is the claim's allowed wording;
     * flagged, the rules found no claim: one finding without a topic, with that reason and a
-      suggestion that asks for a check by hand (:data:`CHECK_BY_HAND`);
+      suggestion that asks for a check by hand (:data:`CHECK_BY_HAND`, or :data:`CHECK_BY_HAND_HEDGED`
+      when the sentence already has a hedge: ``hedged``);
     * not flagged: no finding is flagged; one the rules had flagged keeps their reason, followed by
       the classifier's, and loses its suggestion; except an absolute safety claim the rules flagged
       ("no risk of a punctured lung", "no side effects", "completely safe"), which stands: the
@@ -495,9 +504,13 @@ def second_opinion(
     overclaim = probability >= threshold and (rules_flag or not disclaims)
 
     def rated() -> str:
-        """The classifier's decision in words (made only for a reason that gives it)."""
+        """The classifier's decision in words (made only for a reason that gives it), the score with as
+        many places as it takes to differ from the threshold (0.598 is below 0.60, not "0.60")."""
+        places = 2
+        while places < 4 and probability != threshold and f"{probability:.{places}f}" == f"{threshold:.{places}f}":
+            places += 1
         text = (
-            f"{scorer} scores the sentence {probability:.2f}, "
+            f"{scorer} scores the sentence {probability:.{places}f}, "
             f"{'at or above' if overclaim else 'below'} its threshold {threshold:.2f} for an overclaim"
         )
         words = model_words(sentence.text, overclaim) if model_words else []
@@ -515,7 +528,7 @@ def second_opinion(
                 sentence,
                 flagged=True,
                 reason=f"no rule matched a claim, but {rated()}; check it by hand",
-                suggestion=CHECK_BY_HAND,
+                suggestion=CHECK_BY_HAND_HEDGED if hedged else CHECK_BY_HAND,
                 score=score,
             )
         ]

@@ -4,6 +4,7 @@ stored model, training and the labelled sets it reads. Sentences are ours."""
 from __future__ import annotations
 
 import json
+import math
 from itertools import islice
 
 import numpy as np
@@ -55,6 +56,16 @@ def test_the_classifier_cannot_flag_a_sentence_in_another_treatment_s_section():
     found = check(page, constant_model(8.0))
     assert {f.line for f in found if f.flagged} == {1, 5, 6}
     assert [f.line for f in found if rules.unchecked(f)] == [4]
+
+
+def test_a_hedged_sentence_is_not_told_to_hedge_and_a_score_near_the_threshold_is_not_rounded_onto_it():
+    (finding,) = check("Our approach can help with everyday aches.", constant_model(8.0))
+    assert finding.suggestion == rules.CHECK_BY_HAND_HEDGED and "hedge it" not in finding.suggestion
+    near = math.log(0.598 / 0.402)  # a probability of 0.598 against the threshold 0.6
+    model = classifier.WordingModel(np.zeros(sum(classifier.FEATURES.values())), near, 0.6, {})
+    flagged = [f for f in check(ABSOLUTE, None) if f.flagged]
+    cleared = [a for b, a in zip(check(ABSOLUTE, None), check(ABSOLUTE, model)) if b.flagged]
+    assert flagged and all("scores the sentence 0.598, below its threshold 0.60" in f.reason for f in cleared)
 
 
 def test_a_claim_the_rules_pass_is_flagged_with_its_claims_wording_when_the_classifier_says_so():
