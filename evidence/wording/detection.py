@@ -240,6 +240,8 @@ class SentenceClaims:
     other_topics: tuple[str, ...] = ()
     #: the other treatment whose section the sentence stands in ("" for none; see the module docstring)
     section: str = ""
+    #: the question an answer was read with ("Yes, in most cases" after "Can it help my back?"), or ""
+    answered: str = ""
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -459,8 +461,8 @@ class ClaimDetector:
             read = replace(
                 sentence, text=sentence.text.translate(_PLAIN_QUOTES), lead_in=sentence.lead_in.translate(_PLAIN_QUOTES)
             )
-            if question and lex.answers.search(sentence.text.strip()):
-                # an answer that affirms a question is read together with it
+            answered = question if question and lex.answers.search(sentence.text.strip()) else ""
+            if answered:  # an answer that affirms a question is read together with it
                 read = replace(read, text=f"{question.rstrip().rstrip('?')}: {read.text}")
             claims, previous_about, previous_topics, other_claim = self._sentence(
                 read, previous_about, previous_topics, bool(question), page_about, previous_other, section
@@ -472,7 +474,7 @@ class ClaimDetector:
             page_about = page_about or (bool(lex.page_subjects.search(sentence.text)) and not names_other)
             previous_other = names_other and not lex.subjects.search(sentence.text)
             question = sentence.text.translate(_PLAIN_QUOTES) if _is_question(sentence.text) else ""
-            yield SentenceClaims(sentence, claims, *other_claim, section=section)
+            yield SentenceClaims(sentence, claims, *other_claim, section=section, answered=answered)
 
     def _sentence(
         self,

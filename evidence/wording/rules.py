@@ -309,6 +309,8 @@ def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim
     sentence = found.sentence
     named = condition_topics(found.topics)
     findings = []
+    # an answer read with its question says so, or "Yes." would seem flagged for words it lacks
+    read_with = f"read with the question before it ('{found.answered.strip()}'): " if found.answered else ""
     for detected in found.claims:
         a = assess(detected, sentence.text, register, named, lexicon)
         claim = a.claim
@@ -325,7 +327,7 @@ def _findings(file: str, found: SentenceClaims, register: Sequence[RegisterClaim
                 verdict=claim.verdict if claim else "",
                 certainty=claim.certainty if claim else "",
                 flagged=a.flagged,
-                reason=a.reason,
+                reason=read_with + a.reason,
                 suggestion=_suggestion(claim, detected.topic) if a.flagged else "",
                 topics=found.topics,
             )

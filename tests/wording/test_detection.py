@@ -261,6 +261,8 @@ def test_an_answer_that_affirms_a_question_is_read_with_it():
     assert [(f.index, f.topic, f.strength, f.flagged) for f in answered] == [
         (2, "lateral_elbow_tendinopathy", "direct", True)
     ]
+    # its reason names the question, so that "Yes, in most cases." is not seen flagged for words it lacks
+    assert answered[0].reason.startswith("read with the question before it ('Does dry needling help tennis elbow?')")
     assert check("Can dry needling help my heel pain? Read on to find out.", ALL) == []
     assert [f.strength for f in check("Does needling cure back pain? Absolutely.", ALL)] == ["absolute"]
 
