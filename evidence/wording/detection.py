@@ -61,11 +61,13 @@ another subject is not dry needling.
 
 **Sections about another treatment**: a title (a heading, or a line of at most
 :data:`TITLE_WORDS` words without final punctuation that is not a list item, as real pages pasted
-as text show headings) that names another treatment (``other_treatments``: "Shockwave therapy",
-"Cortisone injections") and not dry needling (``page_subjects``) starts a section about that
-treatment: its sentences have no dry-needling subject; one that names the needling (``page_subjects``,
-``section_ends``: "needling", "acupuncture") ends the section, as does a title that names neither another treatment nor an effect ("What to
-expect"; a fragment with an effect, "Faster healing", is an item of the section, not a title).
+as text show headings) that names a therapy a comparison page sets beside dry needling
+(``section_titles``: "Shockwave therapy", "Cortisone injections"; not aftercare such as ice or
+rest) and not dry needling (``page_subjects``) starts a section about that treatment: its
+sentences have no dry-needling subject; one that names the needling (``page_subjects``,
+``section_ends``: "needling", "acupuncture") ends the section, as does a heading that names no such
+therapy, or a title line of plain text that names neither such a therapy nor an effect ("What to
+expect"; in plain text a fragment with an effect, "Faster healing", is an item of the section).
 A question is never such a title ("Is it better than massage?" is answered about dry needling).
 What such a sentence affirms is reported as a claim about that treatment, not checked
 (``section``), and the classifier's second opinion cannot flag it
@@ -398,18 +400,19 @@ def _is_title(sentence: Sentence) -> bool:
 
 def section_of(sentence: Sentence, section: str, lexicon: Lexicon) -> str:
     """The other treatment whose section ``sentence`` stands in, given the section of the sentence
-    before (``section``; "" for none): a title naming another treatment and not dry needling starts
-    one; a sentence naming the needling (``page_subjects``, ``section_ends``), or a title naming neither another treatment nor an effect,
-    ends it (see the module docstring)."""
+    before (``section``; "" for none): a title naming a treatment of ``section_titles`` and not
+    dry needling starts one; a sentence naming the needling (``page_subjects``, ``section_ends``)
+    ends it, and so does a heading that names no such treatment, or a title line of text that
+    names neither such a treatment nor an effect (see the module docstring)."""
     text = sentence.text.translate(_PLAIN_QUOTES)
     if lexicon.page_subjects.search(text) or lexicon.section_ends.search(text):
         return ""
     if not _is_title(sentence):
         return section
-    named = lexicon.other_treatments.search(text)
+    named = lexicon.section_titles.search(text)
     if named:
         return named.group(0)
-    return section if lexicon.effect_words.search(text) else ""
+    return section if not sentence.heading and lexicon.effect_words.search(text) else ""
 
 
 def _registered(sentence: str, register: Sequence[RegisterClaim], document: str) -> dict[str, RegisterClaim]:

@@ -39,6 +39,7 @@ PATTERN_LISTS = (
     "object_pronouns",
     "other_treatments",
     "page_subjects",
+    "section_titles",
     "section_ends",
     "other_subjects",
     "verb_markers",

@@ -145,6 +145,18 @@ def test_questions_sentences_and_titles_naming_needling_start_no_section(title):
     assert any(f.flagged and f.line == 3 for f in check(page, ALL)), title
 
 
+def test_aftercare_titles_start_no_section_and_a_heading_without_a_therapy_ends_one():
+    """An "Ice and heat" title on a needling page is aftercare, not a comparison: the needling
+    benefits listed after it are still judged. In Markdown, a "Benefits" heading ends a massage
+    section although "benefits" is an effect word."""
+    page = "Dry needling at our clinic\nIce and heat\nUse ice for ten minutes after your visit.\n"
+    page += "Benefits\nFaster healing\n"
+    assert any(f.flagged and f.line == 5 for f in check(page, ALL))
+    markdown = "# Dry needling\n\n## Massage\n\nIt eases tight calves.\n\n## Benefits\n\nFaster healing.\n"
+    found = check(drafts.markdown_to_text(markdown), ALL)
+    assert [f.line for f in found if rules.unchecked(f)] == [5] and any(f.flagged and f.line == 9 for f in found)
+
+
 def test_a_fragment_with_an_effect_stays_in_its_section():
     """ "Faster healing" under "Cupping" is one of cupping's benefits, not a new title; the toxins
     myth is flagged there too, as wherever it is named."""
