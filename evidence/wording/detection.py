@@ -599,8 +599,11 @@ class ClaimDetector:
             bool(effects) and not affirmed,
             hedged,
         )
-        named = lex.other_treatments.search(text) if other and (section or not explicit) and not claims else None
-        treatment = named.group(0) if named else section if not claims else ""
+        if claims or (explicit and not section):
+            treatment = ""  # a claim of dry needling, or a sentence that names it outside a section
+        else:  # the treatment it names, else the one whose section it stands in
+            named = lex.other_treatments.search(text) if other else None
+            treatment = named.group(0) if named else section
         other_claim = (
             (treatment, tuple(sorted(topics, key=topics.__getitem__)))
             if treatment and affirmed and topics
