@@ -203,6 +203,7 @@ def test_forever_is_a_lasting_promise_but_tension_headaches_are_not_muscle_tensi
         ("Research shows dry needling eases heel pain.", "plantar_heel_pain"),
         ("Dry needling can be very effective for neck pain.", "neck_pain"),
         ("A growing body of research backs dry needling for heel pain.", "plantar_heel_pain"),
+        ("Dry needling is a scientifically supported way to calm heel pain.", "plantar_heel_pain"),
         ("Dry needling is the greatest headache treatment of all time.", "headache"),
         ("Two sessions of needling and my jaw pain never came back.", "tmd"),
         ("Needling changed their lives: the headaches eased within a week.", "headache"),
