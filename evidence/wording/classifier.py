@@ -5,9 +5,11 @@ Why: rules written after one set of real clinic pages hardly carry to the next (
 rules score about 0.6 / 0.6 on pages nobody here had read). A linear model over the sentence's
 words, its characters and what the rules found in it learns from every labelled sentence at once.
 
-Features (one row per sentence; scikit-learn's ``HashingVectorizer``, MurmurHash3 of each token
-into a fixed number of buckets, non-negative; Weinberger et al. 2009, "Feature hashing for
-large scale multitask learning", ICML), in five blocks (:data:`FEATURES`):
+Features (one row per sentence; feature hashing, Weinberger et al. 2009, "Feature hashing for
+large scale multitask learning", ICML: MurmurHash3 of each token into a fixed number of buckets,
+non-negative, exactly as scikit-learn's ``HashingVectorizer`` places them (:func:`bucket`; the
+same buckets and values, tested), so that scikit-learn, slow to import, is needed only to train),
+in five blocks (:data:`FEATURES`):
 
 * ``words``: word unigrams and bigrams of the lower-cased sentence (typographic quotes read as
   plain ones), binary, each row L2-normalised;
@@ -49,6 +51,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,6 +79,10 @@ LEAD_IN_WEIGHT = 0.5
 C = 3.0
 THRESHOLD = 0.6
 _WEIGHT_DTYPE = np.dtype([("bucket", "<u4"), ("weight", "<f4")])
+#: scikit-learn's default token pattern: words of two or more letters or digits
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+#: the blocks whose rows are L2-normalised (the text blocks; the rules' and layout tokens are not)
+_NORMED = frozenset({"words", "characters", "lead_in"})
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -109,9 +116,61 @@ def _word_grams(word: str) -> tuple[str, ...]:
 
 def character_grams(text: str) -> list[str]:
     """The ``characters`` block's tokens: scikit-learn's ``char_wb`` analyzer with n from 3 to 5 on
-    the lower-cased text (the same grams, tested), with each word's grams computed once and kept
-    (words repeat: this is a third of the classifier's time on a long draft)."""
+    the lower-cased text (the same grams, tested)."""
     return [gram for word in _plain_lower(text).split() for gram in _word_grams(word)]
+
+
+def word_grams(text: str) -> list[str]:
+    """The ``words`` and ``lead_in`` blocks' tokens: the lower-cased text's words of two or more
+    letters or digits, and each pair of neighbours joined by a space (scikit-learn's ``word``
+    analyzer with its default token pattern and ``ngram_range`` (1, 2); the same tokens, tested)."""
+    words = _TOKEN.findall(_plain_lower(text))
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def bucket(token: str, size: int) -> int:
+    """The bucket of ``token`` among ``size``, as scikit-learn's ``HashingVectorizer`` gives it:
+    |h| mod ``size`` where h is MurmurHash3 (x86, 32 bits, seed 0) of the token's UTF-8 bytes read
+    as a signed integer (Appleby's MurmurHash3, through the ``mmh3`` package); for h = -2**31, whose
+    absolute value does not fit, (2**31 - 1 - (size - 1)) mod size, as scikit-learn defines it."""
+    import mmh3
+
+    h = mmh3.hash(token, 0, True)
+    return (2**31 - 1 - (size - 1)) % size if h == -(2**31) else abs(h) % size
+
+
+@lru_cache(maxsize=2**18)
+def _bucket_of(token: str, block: str) -> int:
+    return bucket(token, FEATURES[block])
+
+
+@lru_cache(maxsize=2**16)
+def _character_buckets(word: str) -> tuple[int, ...]:
+    """The ``characters`` buckets of one word, computed once and kept (words repeat: this was a
+    third of the classifier's time on a long draft)."""
+    return tuple(bucket(gram, FEATURES["characters"]) for gram in _word_grams(word))
+
+
+def _buckets(example: Example) -> list[set[int]]:
+    """The buckets each block of :data:`FEATURES` sets for ``example``, in order (binary features:
+    a bucket set twice counts once)."""
+    characters: set[int] = set()
+    for word in _plain_lower(example.text).split():
+        characters.update(_character_buckets(word))
+    return [
+        {_bucket_of(g, "words") for g in word_grams(example.text)},
+        characters,
+        {_bucket_of(t, "rules") for t in example.rules.split()},
+        {_bucket_of(t, "layout") for t in example.layout.split()},
+        {_bucket_of(g, "lead_in") for g in word_grams(example.lead_in)},
+    ]
+
+
+def _value(block: str, count: int) -> float:
+    """The value of each of a row's ``count`` buckets in ``block``: 1, divided by the row's L2 norm
+    sqrt(count) in the text blocks, times the block's weight (:data:`LEAD_IN_WEIGHT` for the lead-in)."""
+    scale = LEAD_IN_WEIGHT if block == "lead_in" else 1.0
+    return scale / math.sqrt(count) if block in _NORMED else scale
 
 
 def rule_tokens(findings: Sequence[Finding]) -> set[str]:
@@ -164,29 +223,23 @@ def example(
     )
 
 
-@lru_cache(maxsize=1)
-def _blocks() -> tuple[Any, ...]:
-    """One ``HashingVectorizer`` per block of :data:`FEATURES`, in order (made once: they keep no state)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    settings = {"binary": True, "alternate_sign": False}
-    tokens = {"token_pattern": r"\S+", "lowercase": False, "norm": None}
-    return (
-        HashingVectorizer(n_features=FEATURES["words"], ngram_range=(1, 2), preprocessor=_plain_lower, **settings),
-        HashingVectorizer(n_features=FEATURES["characters"], analyzer=character_grams, **settings),
-        HashingVectorizer(n_features=FEATURES["rules"], **tokens, **settings),
-        HashingVectorizer(n_features=FEATURES["layout"], **tokens, **settings),
-        HashingVectorizer(n_features=FEATURES["lead_in"], ngram_range=(1, 2), preprocessor=_plain_lower, **settings),
-    )
-
-
 def feature_blocks(examples: Sequence[Example]) -> list[Any]:
     """The hashed features of ``examples``, one sparse matrix per block of :data:`FEATURES` (rows:
-    examples), each scaled by its weight."""
-    texts = [e.text for e in examples]
-    columns = (texts, texts, [e.rules for e in examples], [e.layout for e in examples], [e.lead_in for e in examples])
-    scales = (1.0, 1.0, 1.0, 1.0, LEAD_IN_WEIGHT)
-    return [b.transform(c) * scale for b, c, scale in zip(_blocks(), columns, scales)]
+    examples; the values of :func:`_value`), for training."""
+    from scipy.sparse import csr_matrix
+
+    rows = [_buckets(e) for e in examples]
+    blocks = []
+    for number, (name, size) in enumerate(FEATURES.items()):
+        pointers, columns, values = [0], [], []
+        for row in rows:
+            found = sorted(row[number])
+            if found:
+                columns += found
+                values += [_value(name, len(found))] * len(found)
+            pointers.append(len(columns))
+        blocks.append(csr_matrix((values, columns, pointers), shape=(len(rows), size), dtype=np.float64))
+    return blocks
 
 
 def feature_matrix(examples: Sequence[Example]) -> Any:
@@ -240,24 +293,23 @@ class WordingModel:
 
     def probabilities(self, examples: Sequence[Example]) -> list[float]:
         """P(overclaim) of each example."""
-        if not examples:
-            return []
-        scores = np.full(len(examples), self.intercept)
-        start = 0
-        for block, size in zip(feature_blocks(examples), FEATURES.values()):  # w . x, a block at a time
-            scores += block @ self.weights[start : start + size]
-            start += size
-        return [1.0 / (1.0 + math.exp(-s)) for s in scores]
+        starts = np.cumsum([0, *FEATURES.values()])
+        blocks = [(name, self.weights[start : start + size]) for (name, size), start in zip(FEATURES.items(), starts)]
+        out = []
+        for example in examples:  # w . x: the weights of the buckets each block sets, times its value
+            score = self.intercept
+            for (name, weights), found in zip(blocks, _buckets(example)):
+                if found:
+                    score += _value(name, len(found)) * float(weights[sorted(found)].sum())
+            out.append(1.0 / (1.0 + math.exp(-score)))
+        return out
 
     def weighed_words(self, text: str, towards: bool, count: int = 3) -> list[str]:
         """The words and word pairs of ``text`` (the ``words`` block) whose weights push its score
         most towards an overclaim (``towards``) or away from one, strongest first: what a reader can
         change. A word's bucket is scikit-learn's, MurmurHash3 (seed 0) modulo the block's size."""
-        from sklearn.utils import murmurhash3_32
-
-        grams = set(_blocks()[0].build_analyzer()(text))
         sign = 1.0 if towards else -1.0
-        weighed = [(sign * self.weights[abs(murmurhash3_32(g, seed=0)) % FEATURES["words"]], g) for g in grams]
+        weighed = [(sign * self.weights[_bucket_of(g, "words")], g) for g in set(word_grams(text))]
         return [g for w, g in sorted(weighed, key=lambda item: (-item[0], item[1])) if w > 0][:count]
 
     def for_length(self, characters: int) -> WordingModel:

@@ -14,7 +14,7 @@ from evidence.config import ConfigError
 from evidence.tables import read_csv
 from evidence.wording import classifier, drafts, rules, training
 from tests.conftest import PROJECT
-from tests.wording_helpers import fixture
+from tests.wording_helpers import fixture, own_labelled_texts
 
 
 def constant_model(logit: float) -> classifier.WordingModel:
@@ -405,6 +405,53 @@ def test_character_grams_are_scikit_learns_char_wb_grams():
     theirs = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=classifier._plain_lower)
     for text in ["Needling eased my calf", "a  b\tI’m OK", "x", "Über-tight TRAPS, 2 sessions!", ""]:
         assert sorted(classifier.character_grams(text)) == sorted(theirs.build_analyzer()(text)), text
+
+
+def test_the_features_are_scikit_learns_hashing_vectorizers_bucket_for_bucket():
+    """The shipped weights were trained on scikit-learn's HashingVectorizer; our own hashing (no
+    scikit-learn at run time) must give the same matrix, value for value, on our labelled sentences."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    settings = {"binary": True, "alternate_sign": False}
+    tokens = {"token_pattern": r"\S+", "lowercase": False, "norm": None}
+    lower = {"ngram_range": (1, 2), "preprocessor": classifier._plain_lower}
+    sizes = classifier.FEATURES
+    theirs = (
+        HashingVectorizer(n_features=sizes["words"], **lower, **settings),
+        HashingVectorizer(n_features=sizes["characters"], analyzer=classifier.character_grams, **settings),
+        HashingVectorizer(n_features=sizes["rules"], **tokens, **settings),
+        HashingVectorizer(n_features=sizes["layout"], **tokens, **settings),
+        HashingVectorizer(n_features=sizes["lead_in"], **lower, **settings),
+    )
+    texts = own_labelled_texts()[:400] + ["", "x", "Über-tight TRAPS, 2 sessions!", "a  b\tI’m OK"]
+    examples = [
+        classifier.Example(t, f"S_direct TOP_neck_pain F_{i % 2}", f"LEN{i % 7} END_.", texts[i - 1] if i % 3 else "")
+        for i, t in enumerate(texts)
+    ]
+    columns = [
+        [e.text for e in examples],
+        [e.text for e in examples],
+        [e.rules for e in examples],
+        [e.layout for e in examples],
+        [e.lead_in for e in examples],
+    ]
+    expected = hstack(
+        [
+            v.transform(c) * (classifier.LEAD_IN_WEIGHT if n == 4 else 1.0)
+            for n, (v, c) in enumerate(zip(theirs, columns))
+        ]
+    ).tocsr()
+    ours = classifier.feature_matrix(examples)
+    assert (abs(ours - expected) > 1e-12).nnz == 0 and ours.nnz == expected.nnz
+    # the scores use the same buckets and values without building the matrix
+    rng = np.random.default_rng(7)
+    model = classifier.WordingModel(rng.normal(size=sum(sizes.values())), -0.3, 0.6, {})
+    direct = model.probabilities(examples)
+    via_matrix = 1 / (1 + np.exp(-(expected @ model.weights - 0.3)))
+    assert np.allclose(direct, via_matrix, rtol=0, atol=1e-12)
+    # and the hash of the one value whose absolute value does not fit
+    assert classifier.bucket("", 10) == 0 and all(0 <= classifier.bucket(t, 1000) < 1000 for t in texts[:50])
 
 
 def test_check_wording_with_a_broken_model_exits_2_naming_the_file(tmp_path, capsys):
