@@ -14,7 +14,7 @@ in five blocks (:data:`FEATURES`):
 * ``words``: word unigrams and bigrams of the lower-cased sentence (typographic quotes read as
   plain ones), binary, each row L2-normalised;
 * ``characters``: character 3- to 5-grams within word boundaries (scikit-learn's ``char_wb``,
-  :func:`character_grams`), binary, L2-normalised (they carry "relieves", "relief", "relieving" and
+  each word's grams as :func:`_word_grams` makes them), binary, L2-normalised (they carry "relieves", "relief", "relieving" and
   misspellings to one another);
 * ``rules``: one token per property of each claim the rules found (strength, claim type,
   verdict, certainty, whether flagged, topic, every topic the sentence names) or ``NOF`` when
@@ -58,6 +58,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+import mmh3
 import numpy as np
 
 from evidence.config import DEFAULT_DATA_DIR, ConfigError, DataPaths
@@ -114,12 +115,6 @@ def _word_grams(word: str) -> tuple[str, ...]:
     return tuple(grams)
 
 
-def character_grams(text: str) -> list[str]:
-    """The ``characters`` block's tokens: scikit-learn's ``char_wb`` analyzer with n from 3 to 5 on
-    the lower-cased text (the same grams, tested)."""
-    return [gram for word in _plain_lower(text).split() for gram in _word_grams(word)]
-
-
 def word_grams(text: str) -> list[str]:
     """The ``words`` and ``lead_in`` blocks' tokens: the lower-cased text's words of two or more
     letters or digits, and each pair of neighbours joined by a space (scikit-learn's ``word``
@@ -133,8 +128,6 @@ def bucket(token: str, size: int) -> int:
     |h| mod ``size`` where h is MurmurHash3 (x86, 32 bits, seed 0) of the token's UTF-8 bytes read
     as a signed integer (Appleby's MurmurHash3, through the ``mmh3`` package); for h = -2**31, whose
     absolute value does not fit, (2**31 - 1 - (size - 1)) mod size, as scikit-learn defines it."""
-    import mmh3
-
     h = mmh3.hash(token, 0, True)
     return (2**31 - 1 - (size - 1)) % size if h == -(2**31) else abs(h) % size
 

@@ -82,11 +82,9 @@ class Lexicon:
     frequencies: tuple[tuple[str, re.Pattern[str]], ...]
     topics: dict[str, re.Pattern[str]]
     narrower: dict[str, frozenset[str]]
-    #: per topic, words of which one must occur in a sentence (lower case) for the topic to match;
-    #: absent when some pattern of the topic has no such word (see :func:`required_words`)
-    topic_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    #: per topic in ``topic_words``, one pattern that finds any of its words in lower-case text (a
-    #: single search in C instead of a test per word)
+    #: per topic, a pattern that finds one of the words of which one must occur in a sentence (lower
+    #: case) for the topic to match (:func:`required_words`; one search in C, not a test per word);
+    #: absent when some pattern of the topic has no such word
     topic_gates: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> re.Pattern[str]:
@@ -195,15 +193,17 @@ def _parse(path: Path) -> tuple[Lexicon | None, list[Problem]]:
     narrower = _narrower(raw, problems, file)
     if problems:
         return None, problems
-    words = {t: w for t in TOPICS if (w := required_words(raw["topics"][t])) is not None}
     return Lexicon(
         lists={k: v for k, v in lists.items() if v is not None},
         absolutes=absolutes,
         frequencies=tuple((f, frequencies[f]) for f in FREQUENCIES),
         topics={t: topics[t] for t in TOPICS},
         narrower=narrower,
-        topic_words=words,
-        topic_gates={t: re.compile("|".join(map(re.escape, w))) for t, w in words.items()},
+        topic_gates={
+            t: re.compile("|".join(map(re.escape, words)))
+            for t in TOPICS
+            if (words := required_words(raw["topics"][t])) is not None
+        },
     ), []
 
 

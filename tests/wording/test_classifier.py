@@ -399,14 +399,6 @@ def test_check_wording_uses_the_classifier_unless_told_rules_only(tmp_path, caps
     assert rules_only and all(f["score"] is None for f in rules_only)
 
 
-def test_character_grams_are_scikit_learns_char_wb_grams():
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    theirs = HashingVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=classifier._plain_lower)
-    for text in ["Needling eased my calf", "a  b\tI’m OK", "x", "Über-tight TRAPS, 2 sessions!", ""]:
-        assert sorted(classifier.character_grams(text)) == sorted(theirs.build_analyzer()(text)), text
-
-
 def test_the_features_are_scikit_learns_hashing_vectorizers_bucket_for_bucket():
     """The shipped weights were trained on scikit-learn's HashingVectorizer; our own hashing (no
     scikit-learn at run time) must give the same matrix, value for value, on our labelled sentences."""
@@ -419,12 +411,24 @@ def test_the_features_are_scikit_learns_hashing_vectorizers_bucket_for_bucket():
     sizes = classifier.FEATURES
     theirs = (
         HashingVectorizer(n_features=sizes["words"], **lower, **settings),
-        HashingVectorizer(n_features=sizes["characters"], analyzer=classifier.character_grams, **settings),
+        HashingVectorizer(
+            n_features=sizes["characters"],
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            preprocessor=classifier._plain_lower,
+            **settings,
+        ),
         HashingVectorizer(n_features=sizes["rules"], **tokens, **settings),
         HashingVectorizer(n_features=sizes["layout"], **tokens, **settings),
         HashingVectorizer(n_features=sizes["lead_in"], **lower, **settings),
     )
-    texts = own_labelled_texts()[:400] + ["", "x", "Über-tight TRAPS, 2 sessions!", "a  b\tI’m OK"]
+    texts = own_labelled_texts()[:400] + [
+        "",
+        "x",
+        "Über-tight TRAPS, 2 sessions!",
+        "a  b\tI’m OK",
+        "Needling eased my calf",
+    ]
     examples = [
         classifier.Example(t, f"S_direct TOP_neck_pain F_{i % 2}", f"LEN{i % 7} END_.", texts[i - 1] if i % 3 else "")
         for i, t in enumerate(texts)
